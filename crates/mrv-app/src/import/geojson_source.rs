@@ -1,0 +1,330 @@
+//! GeoJSON reading: a FeatureCollection streamed feature by feature (memory stays bounded
+//! whatever the file size). Points give positions; Polygons/MultiPolygons are plot outlines,
+//! stored with their centroid as the row position.
+
+use super::layout::{canonical_target, check_mapping, target_of};
+use super::sink::{Coords, Sink};
+use super::ColumnMapping;
+use crate::AppError;
+use mrv_core::{ImportProblem, MethodologyProfile};
+use mrv_geo::ToWgs84;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::fmt;
+use std::io::Read;
+
+#[derive(Deserialize)]
+pub(crate) struct RawFeature {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    properties: Option<Map<String, Value>>,
+    #[serde(default)]
+    geometry: Option<Value>,
+}
+
+/// Calls `on_feature(index, feature)` for each element of `features`; an `Err` from it stops
+/// the parse and is returned.
+pub(crate) fn stream_features<R: Read>(source: R, on_feature: &mut dyn FnMut(u64, RawFeature) -> Result<(), String>) -> Result<(), String> {
+    let mut de = serde_json::Deserializer::from_reader(source);
+    let mut stopped: Option<String> = None;
+    let result = de.deserialize_map(CollectionVisitor { on_feature, stopped: &mut stopped, saw_type: false, saw_features: false });
+    if let Some(reason) = stopped {
+        return Err(reason);
+    }
+    result.map_err(|e| format!("not a valid GeoJSON FeatureCollection: {e}"))?;
+    de.end().map_err(|e| format!("unexpected content after the FeatureCollection: {e}"))
+}
+
+const STOPPED: &str = "\u{0}stopped";
+
+struct CollectionVisitor<'f, 's> {
+    on_feature: &'f mut dyn FnMut(u64, RawFeature) -> Result<(), String>,
+    stopped: &'s mut Option<String>,
+    saw_type: bool,
+    saw_features: bool,
+}
+
+impl<'de> Visitor<'de> for CollectionVisitor<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a GeoJSON FeatureCollection object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "type" => {
+                    let t: String = map.next_value()?;
+                    if t != "FeatureCollection" {
+                        return Err(serde::de::Error::custom(format!("type is `{t}`, expected `FeatureCollection`")));
+                    }
+                    self.saw_type = true;
+                }
+                "features" => {
+                    map.next_value_seed(FeaturesSeed { on_feature: &mut *self.on_feature, stopped: &mut *self.stopped })?;
+                    self.saw_features = true;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if !self.saw_type || !self.saw_features {
+            return Err(serde::de::Error::custom("a FeatureCollection needs `type` and `features`"));
+        }
+        Ok(())
+    }
+}
+
+struct FeaturesSeed<'f, 's> {
+    on_feature: &'f mut dyn FnMut(u64, RawFeature) -> Result<(), String>,
+    stopped: &'s mut Option<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for FeaturesSeed<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FeaturesSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of Features")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0u64;
+        while let Some(feature) = seq.next_element::<RawFeature>()? {
+            index += 1;
+            if let Err(reason) = (self.on_feature)(index, feature) {
+                *self.stopped = Some(reason);
+                return Err(serde::de::Error::custom(STOPPED));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn property_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn number_pair(value: &Value) -> Option<(f64, f64)> {
+    let arr = value.as_array()?;
+    Some((arr.first()?.as_f64()?, arr.get(1)?.as_f64()?))
+}
+
+/// Area-weighted centroid of a ring (shoelace); the vertex mean for degenerate rings.
+fn ring_centroid(ring: &[(f64, f64)]) -> (f64, f64, f64) {
+    let (mut a, mut cx, mut cy) = (0.0, 0.0, 0.0);
+    for w in ring.windows(2) {
+        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+        let cross = x0 * y1 - x1 * y0;
+        a += cross;
+        cx += (x0 + x1) * cross;
+        cy += (y0 + y1) * cross;
+    }
+    if a.abs() < 1e-18 {
+        let n = ring.len().max(1) as f64;
+        return (ring.iter().map(|p| p.0).sum::<f64>() / n, ring.iter().map(|p| p.1).sum::<f64>() / n, 0.0);
+    }
+    (cx / (3.0 * a), cy / (3.0 * a), (a / 2.0).abs())
+}
+
+/// Transforms every vertex of a Polygon/MultiPolygon to WGS84 (if a transform is given) and
+/// returns the new geometry JSON and the centroid of its outer rings.
+fn polygon_to_wgs84(geometry: &Value, transform: Option<&ToWgs84>) -> Result<(String, f64, f64), String> {
+    let kind = geometry.get("type").and_then(Value::as_str).unwrap_or_default();
+    let polygons: Vec<&Value> = match kind {
+        "Polygon" => vec![geometry.get("coordinates").ok_or("Polygon without coordinates")?],
+        _ => geometry.get("coordinates").and_then(Value::as_array).ok_or("MultiPolygon without coordinates")?.iter().collect(),
+    };
+    let mut out_polys = Vec::new();
+    let (mut sx, mut sy, mut sa) = (0.0, 0.0, 0.0);
+    for polygon in polygons {
+        let rings = polygon.as_array().ok_or("polygon coordinates must be an array of rings")?;
+        let mut out_rings = Vec::new();
+        for (r, ring) in rings.iter().enumerate() {
+            let points: Vec<(f64, f64)> = ring
+                .as_array()
+                .ok_or("a ring must be an array of positions")?
+                .iter()
+                .map(number_pair)
+                .collect::<Option<_>>()
+                .ok_or("a position must be [x, y] numbers")?;
+            let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = points.iter().copied().unzip();
+            if let Some(t) = transform {
+                if t.transform(&mut xs, &mut ys).contains(&false) {
+                    return Err(format!("polygon vertices cannot be transformed from {} to WGS84", t.crs()));
+                }
+            }
+            let ring: Vec<(f64, f64)> = xs.into_iter().zip(ys).collect();
+            if r == 0 {
+                let (cx, cy, area) = ring_centroid(&ring);
+                let w = if area > 0.0 { area } else { 1e-12 };
+                sx += cx * w;
+                sy += cy * w;
+                sa += w;
+            }
+            out_rings.push(Value::Array(ring.into_iter().map(|(x, y)| serde_json::json!([x, y])).collect()));
+        }
+        out_polys.push(Value::Array(out_rings));
+    }
+    let geometry = if kind == "Polygon" {
+        serde_json::json!({"type": "Polygon", "coordinates": out_polys.into_iter().next().unwrap_or(Value::Null)})
+    } else {
+        serde_json::json!({"type": "MultiPolygon", "coordinates": out_polys})
+    };
+    let text = geometry.to_string();
+    mrv_geo::validate_polygon_geojson(&text).map_err(|e| e.to_string())?;
+    Ok((text, sx / sa, sy / sa))
+}
+
+/// Streams every feature into the sink. Returns the stored column names.
+pub(crate) fn read_features<R: Read>(
+    source: R,
+    file: &str,
+    profile: &MethodologyProfile,
+    mapping: &[ColumnMapping],
+    transform: Option<&ToWgs84>,
+    sink: &mut Sink<'_, '_>,
+    progress: &mut dyn FnMut(&Sink<'_, '_>) -> bool,
+) -> Result<Vec<String>, AppError> {
+    // The mapping can only be checked against property names once they are seen; a target that
+    // is not a field is wrong whatever the file holds.
+    let mut mapping_problems: Vec<String> = check_mapping(&mapping.iter().map(|m| m.source.clone()).collect::<Vec<_>>(), mapping, profile);
+    let mut extra_index: HashMap<String, usize> = HashMap::new();
+    let mut extra_names: Vec<String> = Vec::new();
+    let mut fatal: Option<AppError> = None;
+    let mut cancelled = false;
+    let mut on_feature = |index: u64, feature: RawFeature| -> Result<(), String> {
+        if feature.kind != "Feature" {
+            sink.problem(ImportProblem::at(file, index, None, Some(&feature.kind), "each element of `features` must have type `Feature`"));
+            return Ok(());
+        }
+        let properties = feature.properties.unwrap_or_default();
+        let mut by_field: HashMap<String, String> = HashMap::with_capacity(properties.len());
+        let mut extras: Vec<(usize, String)> = Vec::new();
+        for (name, value) in &properties {
+            let target = canonical_target(target_of(name, mapping), profile);
+            if profile.field(&target).is_some() {
+                by_field.insert(target, property_text(value));
+            } else {
+                let slot = *extra_index.entry(name.clone()).or_insert_with(|| {
+                    extra_names.push(name.clone());
+                    extra_names.len() - 1
+                });
+                extras.push((slot, property_text(value)));
+            }
+        }
+        let fields: Vec<Option<&str>> = profile.fields.iter().map(|f| by_field.get(&f.name).map(String::as_str)).collect();
+        let extra_refs: Vec<(usize, &str)> = extras.iter().map(|(i, v)| (*i, v.as_str())).collect();
+        let kind = feature.geometry.as_ref().and_then(|g| g.get("type")).and_then(Value::as_str).unwrap_or("");
+        let outcome = match (kind, &feature.geometry) {
+            ("Point", Some(g)) => match g.get("coordinates").and_then(number_pair) {
+                Some((x, y)) => sink.accept(index, &fields, &extra_refs, Coords::Numbers { x, y }, None),
+                None => {
+                    sink.problem(ImportProblem::at(file, index, Some("geometry"), None, "a Point needs coordinates [x, y]"));
+                    Ok(())
+                }
+            },
+            ("Polygon" | "MultiPolygon", Some(g)) => match polygon_to_wgs84(g, transform) {
+                Ok((geojson, lon, lat)) => sink.accept(index, &fields, &extra_refs, Coords::Wgs84 { lon, lat }, Some(geojson)),
+                Err(rule) => {
+                    sink.problem(ImportProblem::at(file, index, Some("geometry"), None, rule));
+                    Ok(())
+                }
+            },
+            (_, None) | ("", _) => {
+                sink.problem(ImportProblem::at(file, index, Some("geometry"), None, "the feature has no geometry"));
+                Ok(())
+            }
+            (other, _) => {
+                sink.problem(ImportProblem::at(file, index, Some("geometry"), Some(other), "a measurement must be a Point or a plot Polygon"));
+                Ok(())
+            }
+        };
+        if let Err(e) = outcome {
+            fatal = Some(e);
+            return Err("stopped".into());
+        }
+        if index % 16_384 == 0 && !progress(sink) {
+            cancelled = true;
+            return Err("cancelled".into());
+        }
+        Ok(())
+    };
+    let parsed = stream_features(source, &mut on_feature);
+    if let Some(e) = fatal {
+        return Err(e);
+    }
+    if cancelled {
+        return Err(AppError::Cancelled);
+    }
+    if let Err(reason) = parsed {
+        sink.problem(ImportProblem::file_level(file, reason));
+    }
+    for m in mapping {
+        if !extra_index.contains_key(&m.source) && !mapping_problems.iter().any(|p| p.contains(&m.source)) {
+            let seen_as_field = profile.field(&m.field).is_some();
+            if !seen_as_field {
+                mapping_problems.push(format!("--map {}={}: no feature has a property `{}`", m.source, m.field, m.source));
+            }
+        }
+    }
+    for p in mapping_problems {
+        sink.problem(ImportProblem::file_level(file, p));
+    }
+    Ok(profile.fields.iter().map(|f| f.name.clone()).chain(extra_names).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_are_streamed_in_order_and_other_members_ignored() {
+        let text = br#"{"type":"FeatureCollection","name":"x","features":[
+            {"type":"Feature","properties":{"a":1},"geometry":{"type":"Point","coordinates":[1,2]}},
+            {"type":"Feature","properties":{"a":"two"},"geometry":null}],"bbox":[0,0,1,1]}"#;
+        let mut seen = Vec::new();
+        stream_features(&text[..], &mut |i, f| {
+            seen.push((i, f.properties.unwrap()["a"].clone()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, vec![(1, serde_json::json!(1)), (2, serde_json::json!("two"))]);
+    }
+
+    #[test]
+    fn malformed_json_names_line_and_column() {
+        let err = stream_features(&b"{\"type\":\"FeatureCollection\",\n\"features\":[{\"type\":\"Feature\",]}"[..], &mut |_, _| Ok(())).unwrap_err();
+        assert!(err.contains("line 2"), "{err}");
+        let err = stream_features(&br#"{"type":"Feature","features":[]}"#[..], &mut |_, _| Ok(())).unwrap_err();
+        assert!(err.contains("expected `FeatureCollection`"), "{err}");
+    }
+
+    #[test]
+    fn square_centroid_is_its_centre() {
+        let (x, y, a) = ring_centroid(&[(0.0, 0.0), (2.0, 0.0), (2.0, 2.0), (0.0, 2.0), (0.0, 0.0)]);
+        assert_eq!((x, y, a), (1.0, 1.0, 4.0));
+    }
+}
+
+impl RawFeature {
+    pub(crate) fn properties(self) -> Option<Map<String, Value>> {
+        self.properties
+    }
+}

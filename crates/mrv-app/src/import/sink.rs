@@ -1,0 +1,245 @@
+//! Validation of one measurement row against the profile and the monitoring period, buffering
+//! for batch coordinate transformation, and writing to the open batch transaction.
+//!
+//! Every problem found is added to the report; rows with problems are not written, and the
+//! caller rolls the whole batch back if the report is not empty.
+
+use crate::AppError;
+use mrv_core::value::CheckedValue;
+use mrv_core::{check_latitude, check_longitude, validate_value, ImportProblem, ImportReport, MethodologyProfile, MonitoringPeriod};
+use mrv_geo::ToWgs84;
+use mrv_store::{BatchWriter, NewMeasurement, Pushed};
+
+/// Rows transformed and written together.
+const CHUNK: usize = 4096;
+
+/// Where a row's position comes from.
+pub(crate) enum Coords<'r> {
+    /// Text from the x/lon and y/lat columns, in the import CRS.
+    Text { x: &'r str, y: &'r str },
+    /// Numbers in the import CRS (GeoJSON point coordinates).
+    Numbers { x: f64, y: f64 },
+    /// Already WGS84 (a plot polygon's centroid, computed after transforming the polygon).
+    Wgs84 { lon: f64, lat: f64 },
+}
+
+struct Pending {
+    row: u64,
+    x: f64,
+    y: f64,
+    needs_transform: bool,
+    record_id: String,
+    date: String,
+    claimed: f64,
+    values_json: String,
+    geometry: Option<String>,
+}
+
+pub(crate) struct Sink<'a, 'c> {
+    file: &'a str,
+    profile: &'a MethodologyProfile,
+    period: MonitoringPeriod,
+    transform: Option<&'a ToWgs84>,
+    writer: BatchWriter<'c>,
+    pub(crate) report: ImportReport,
+    pending: Vec<Pending>,
+    rows_seen: u64,
+    id_pos: usize,
+    date_pos: usize,
+    claimed_pos: usize,
+    /// Per profile field, the column name in the source file (for messages).
+    source_names: Vec<String>,
+    coord_names: (String, String),
+}
+
+impl<'a, 'c> Sink<'a, 'c> {
+    pub(crate) fn new(
+        file: &'a str,
+        profile: &'a MethodologyProfile,
+        period: MonitoringPeriod,
+        transform: Option<&'a ToWgs84>,
+        writer: BatchWriter<'c>,
+    ) -> Sink<'a, 'c> {
+        let pos = |name: &str| profile.fields.iter().position(|f| f.name == name).expect("profile checked on load");
+        Sink {
+            file,
+            profile,
+            period,
+            transform,
+            writer,
+            report: ImportReport::default(),
+            pending: Vec::with_capacity(CHUNK),
+            rows_seen: 0,
+            id_pos: pos(&profile.id_field),
+            date_pos: pos(&profile.date_field),
+            claimed_pos: pos(&profile.claimed_tco2e_field),
+            source_names: profile.fields.iter().map(|f| f.name.clone()).collect(),
+            coord_names: ("lon".into(), "lat".into()),
+        }
+    }
+
+    /// Sets the source column names used in messages (after mapping).
+    pub(crate) fn set_names(&mut self, source_names: Vec<String>, coord_names: (String, String)) {
+        self.source_names = source_names;
+        self.coord_names = coord_names;
+    }
+
+    pub(crate) fn rows_seen(&self) -> u64 {
+        self.rows_seen
+    }
+
+    pub(crate) fn problem(&mut self, problem: ImportProblem) {
+        self.report.push(problem);
+    }
+
+    /// Checks one row. `fields[i]` is the raw value of profile field `i` (`None` when the
+    /// source has no such column/property); `extras` are the other values by extra-column index.
+    pub(crate) fn accept(&mut self, row: u64, fields: &[Option<&str>], extras: &[(usize, &str)], coords: Coords<'_>, geometry: Option<String>) -> Result<(), AppError> {
+        self.rows_seen += 1;
+        let problems_before = self.report.total;
+        let mut date = String::new();
+        let mut claimed = 0.0;
+        for (i, spec) in self.profile.fields.iter().enumerate() {
+            let raw = fields[i].unwrap_or("");
+            match validate_value(spec, raw) {
+                Ok(CheckedValue::Date(d)) if i == self.date_pos => {
+                    if !self.period.contains(d) {
+                        let rule = format!("date is outside the monitoring period {}", self.period);
+                        self.report.push(ImportProblem::at(self.file, row, Some(&self.source_names[i]), Some(raw), rule));
+                    }
+                    date = d.to_string();
+                }
+                Ok(CheckedValue::Number(n)) if i == self.claimed_pos => claimed = n,
+                Ok(_) => {}
+                Err(problem) => {
+                    let value = (!raw.is_empty()).then_some(raw);
+                    self.report.push(ImportProblem::at(self.file, row, Some(&self.source_names[i]), value, problem.to_string()));
+                }
+            }
+        }
+        let (x, y, needs_transform) = match coords {
+            Coords::Text { x, y } => {
+                let parse = |sink: &mut Self, text: &str, column: String| match mrv_core::parse_number(text) {
+                    Ok(v) => Some(v),
+                    Err(p) => {
+                        let value = (!text.trim().is_empty()).then_some(text);
+                        let rule = if text.trim().is_empty() { "a coordinate is required".to_owned() } else { p.to_string() };
+                        sink.report.push(ImportProblem::at(sink.file, row, Some(&column), value, rule));
+                        None
+                    }
+                };
+                let (xn, yn) = (self.coord_names.0.clone(), self.coord_names.1.clone());
+                let xv = parse(self, x, xn);
+                let yv = parse(self, y, yn);
+                (xv.unwrap_or(f64::NAN), yv.unwrap_or(f64::NAN), true)
+            }
+            Coords::Numbers { x, y } => (x, y, true),
+            Coords::Wgs84 { lon, lat } => (lon, lat, false),
+        };
+        if self.report.total > problems_before {
+            return Ok(());
+        }
+        let mut values_json = String::with_capacity(128);
+        values_json.push('[');
+        for (i, value) in fields.iter().enumerate() {
+            if i > 0 {
+                values_json.push(',');
+            }
+            push_json_string(&mut values_json, value.unwrap_or("").trim());
+        }
+        let width = extras.iter().map(|(i, _)| i + 1).max().unwrap_or(0);
+        for slot in 0..width {
+            values_json.push(',');
+            let value = extras.iter().find(|(i, _)| *i == slot).map_or("", |(_, v)| *v);
+            push_json_string(&mut values_json, value);
+        }
+        values_json.push(']');
+        self.pending.push(Pending {
+            row,
+            x,
+            y,
+            needs_transform,
+            record_id: fields[self.id_pos].unwrap_or("").trim().to_owned(),
+            date,
+            claimed,
+            values_json,
+            geometry,
+        });
+        if self.pending.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), AppError> {
+        let mut pending = std::mem::take(&mut self.pending);
+        let originals: Vec<(f64, f64)> = pending.iter().map(|p| (p.x, p.y)).collect();
+        if let Some(transform) = self.transform {
+            let idx: Vec<usize> = (0..pending.len()).filter(|&i| pending[i].needs_transform).collect();
+            let mut xs: Vec<f64> = idx.iter().map(|&i| pending[i].x).collect();
+            let mut ys: Vec<f64> = idx.iter().map(|&i| pending[i].y).collect();
+            let ok = transform.transform(&mut xs, &mut ys);
+            for (k, &i) in idx.iter().enumerate() {
+                if !ok[k] {
+                    let (x, y) = originals[i];
+                    let rule = format!("cannot transform ({x}, {y}) from {} to WGS84", transform.crs());
+                    self.report.push(ImportProblem::at(self.file, pending[i].row, Some(&self.coord_names.0), None, rule));
+                    pending[i].x = f64::NAN;
+                    continue;
+                }
+                pending[i].x = xs[k];
+                pending[i].y = ys[k];
+            }
+        }
+        for (i, p) in pending.iter().enumerate() {
+            if p.x.is_nan() && self.transform.is_some() {
+                continue; // already reported as a transformation failure
+            }
+            let (x0, y0) = originals[i];
+            if let Err(rule) = check_longitude(p.x) {
+                self.report.push(ImportProblem::at(self.file, p.row, Some(&self.coord_names.0), Some(&x0.to_string()), rule));
+                continue;
+            }
+            if let Err(rule) = check_latitude(p.y) {
+                self.report.push(ImportProblem::at(self.file, p.row, Some(&self.coord_names.1), Some(&y0.to_string()), rule));
+                continue;
+            }
+            let pushed = self.writer.push(&NewMeasurement {
+                record_id: &p.record_id,
+                lon: p.x,
+                lat: p.y,
+                obs_date: &p.date,
+                claimed_tco2e: p.claimed,
+                values_json: &p.values_json,
+                geometry_json: p.geometry.as_deref(),
+            })?;
+            if let Pushed::DuplicateOf(first) = pushed {
+                let rule = format!("duplicate {}: the same id is already used in row {first}", self.profile.id_field);
+                self.report.push(ImportProblem::at(self.file, p.row, Some(&self.source_names[self.id_pos]), Some(&p.record_id), rule));
+            }
+        }
+        pending.clear();
+        self.pending = pending;
+        Ok(())
+    }
+
+    /// Writes what is buffered and hands back the writer and the report.
+    pub(crate) fn finish(mut self) -> Result<(BatchWriter<'c>, ImportReport), AppError> {
+        self.flush()?;
+        if self.rows_seen == 0 {
+            self.report.push(ImportProblem::file_level(self.file, "the file has no measurement rows"));
+        }
+        Ok((self.writer, self.report))
+    }
+}
+
+/// Appends `value` as a JSON string literal.
+pub(crate) fn push_json_string(out: &mut String, value: &str) {
+    if value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(value);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(value).expect("a string always serialises"));
+    }
+}

@@ -1,0 +1,23 @@
+//! MRV Desk use cases: open or create a workspace (optionally the demo one), manage projects and
+//! methodology profiles, import measurement batches, and read batches back.
+//!
+//! This crate is the one surface every front end (the `mrv` CLI, the Tauri desktop app) calls.
+//! Architecture invariant: it never depends on tauri, clap or any transport; what it returns is
+//! plain `serde` data, and every error carries a machine-readable [`ErrorCode`].
+
+mod batches;
+mod clock;
+mod demo;
+mod error;
+mod import;
+mod methodologies;
+mod projects;
+mod workspace;
+
+pub use batches::{BatchView, RowView, RowsPage};
+pub use error::{AppError, ErrorCode};
+pub use import::{ColumnMapping, ImportPreview, ImportProgress, ImportRequest, Progress};
+pub use methodologies::{builtin_profiles, FieldView, MethodologyView};
+pub use mrv_core::{ImportProblem, ImportReport, MethodologyProfile, MonitoringPeriod};
+pub use projects::{NewProject, ProjectView};
+pub use workspace::{Mrv, WorkspaceInfo};

@@ -1,0 +1,139 @@
+//! Projects: name, country, baseline, methodology profile and WGS84 boundary.
+
+use crate::{clock, methodologies, AppError, Mrv};
+use mrv_core::{CalendarDate, MethodologyProfile};
+use mrv_store::ProjectRecord;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Input of [`Mrv::add_project`].
+#[derive(Debug, Clone)]
+pub struct NewProject {
+    pub name: String,
+    pub country: Option<String>,
+    /// A built-in profile id or a path to a profile TOML file.
+    pub methodology: String,
+    /// Any vector file OGR reads.
+    pub boundary: PathBuf,
+    /// `YYYY-MM-DD`.
+    pub baseline: Option<String>,
+}
+
+/// A project as front ends show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectView {
+    pub id: i64,
+    pub name: String,
+    pub country: Option<String>,
+    pub baseline_date: Option<String>,
+    pub methodology_id: String,
+    pub methodology_name: String,
+    /// Boundary as GeoJSON geometry in WGS84.
+    pub boundary_geojson: String,
+    pub boundary_sha256: String,
+    pub periods: Vec<String>,
+    pub batch_count: usize,
+    pub created_at: String,
+}
+
+impl Mrv {
+    pub fn add_project(&mut self, input: &NewProject) -> Result<ProjectView, AppError> {
+        let name = input.name.trim();
+        if name.is_empty() {
+            return Err(AppError::InvalidInput("a project needs a name".into()));
+        }
+        if let Some(baseline) = &input.baseline {
+            CalendarDate::parse(baseline)
+                .ok_or_else(|| AppError::InvalidInput(format!("baseline `{baseline}` is not a YYYY-MM-DD date")))?;
+        }
+        let (profile, profile_text) = methodologies::resolve(&input.methodology)?;
+        if !input.boundary.is_file() {
+            return Err(AppError::InvalidInput(format!("boundary file {} does not exist", input.boundary.display())));
+        }
+        let boundary = mrv_geo::read_boundary(&input.boundary)?;
+        if mrv_store::project_name_taken(self.ws.conn(), name)? {
+            return Err(AppError::Conflict(format!("a project named `{name}` already exists")));
+        }
+        let (sha256, size) = self.store_file(&input.boundary)?;
+        let now = clock::now().to_string();
+        let original_name = file_name(&input.boundary);
+        let tx = self.ws.conn_mut().transaction().map_err(|e| AppError::Internal(e.to_string()))?;
+        mrv_store::record_stored_file(&tx, &sha256, &original_name, size, &now)?;
+        let id = mrv_store::insert_project(
+            &tx,
+            &ProjectRecord {
+                id: 0,
+                name: name.to_owned(),
+                country: input.country.clone().filter(|c| !c.trim().is_empty()),
+                baseline_date: input.baseline.clone(),
+                methodology_id: profile.id.clone(),
+                methodology_toml: profile_text,
+                boundary_geojson: boundary.geojson,
+                boundary_file_sha256: sha256,
+                created_at: now,
+            },
+        )?;
+        tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
+        self.project(id)
+    }
+
+    pub fn list_projects(&self) -> Result<Vec<ProjectView>, AppError> {
+        mrv_store::list_projects(self.ws.conn())?.into_iter().map(|p| self.project_view(p)).collect()
+    }
+
+    pub fn project(&self, id: i64) -> Result<ProjectView, AppError> {
+        let record = self.project_record(id)?;
+        self.project_view(record)
+    }
+
+    pub(crate) fn project_record(&self, id: i64) -> Result<ProjectRecord, AppError> {
+        mrv_store::get_project(self.ws.conn(), id)?.ok_or(AppError::NotFound { what: "project", id: id.to_string() })
+    }
+
+    /// The methodology profile in force for a project (the snapshot stored with it).
+    pub fn project_profile(&self, id: i64) -> Result<MethodologyProfile, AppError> {
+        let record = self.project_record(id)?;
+        MethodologyProfile::from_toml(&record.methodology_toml)
+            .map_err(|e| AppError::Internal(format!("project {id}: stored profile unreadable: {e}")))
+    }
+
+    fn project_view(&self, p: ProjectRecord) -> Result<ProjectView, AppError> {
+        let profile = MethodologyProfile::from_toml(&p.methodology_toml)
+            .map_err(|e| AppError::Internal(format!("project {}: stored profile unreadable: {e}", p.id)))?;
+        let periods = mrv_store::list_periods(self.ws.conn(), p.id)?.into_iter().map(|(s, e)| format!("{s}..{e}")).collect();
+        let batch_count = mrv_store::list_batches(self.ws.conn(), Some(p.id))?.len();
+        Ok(ProjectView {
+            id: p.id,
+            name: p.name,
+            country: p.country,
+            baseline_date: p.baseline_date,
+            methodology_id: p.methodology_id,
+            methodology_name: profile.name,
+            boundary_geojson: p.boundary_geojson,
+            boundary_sha256: p.boundary_file_sha256,
+            periods,
+            batch_count,
+            created_at: p.created_at,
+        })
+    }
+
+    /// Copies a file into the content-addressed store; returns (sha256, size).
+    pub(crate) fn store_file(&self, path: &std::path::Path) -> Result<(String, u64), AppError> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path).map_err(|e| AppError::Io(format!("{}: {e}", path.display())))?;
+        let mut blob = self.ws.blob_writer()?;
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = file.read(&mut buf).map_err(|e| AppError::Io(format!("{}: {e}", path.display())))?;
+            if n == 0 {
+                break;
+            }
+            blob.write_all(&buf[..n])?;
+        }
+        Ok(blob.finish()?)
+    }
+}
+
+pub(crate) fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}

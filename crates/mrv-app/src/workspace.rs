@@ -1,0 +1,68 @@
+//! Opening and creating workspaces; the [`Mrv`] handle every use case hangs off.
+
+use crate::{clock, demo, AppError};
+use mrv_store::Workspace;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// An open workspace. Cheap to open; front ends may open one per request.
+pub struct Mrv {
+    pub(crate) ws: Workspace,
+}
+
+/// What the workspace is, for status lines.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkspaceInfo {
+    pub path: PathBuf,
+    pub schema_version: i64,
+    pub projects: i64,
+    pub batches: i64,
+    pub measurements: i64,
+    pub gdal_version: String,
+}
+
+impl Mrv {
+    /// Opens an existing workspace.
+    pub fn open(dir: &Path) -> Result<Mrv, AppError> {
+        Ok(Mrv { ws: Workspace::open(dir, &clock::now().to_string())? })
+    }
+
+    /// Creates (or re-opens) a workspace; with `demo`, seeds the demo project and batch if the
+    /// workspace has no projects yet.
+    pub fn init(dir: &Path, demo: bool) -> Result<Mrv, AppError> {
+        let mrv = Mrv { ws: Workspace::create(dir, &clock::now().to_string())? };
+        if demo && mrv.list_projects()?.is_empty() {
+            demo::seed(&mrv)?;
+        }
+        Ok(mrv)
+    }
+
+    pub fn root(&self) -> &Path {
+        self.ws.root()
+    }
+
+    pub fn info(&self) -> Result<WorkspaceInfo, AppError> {
+        let conn = self.ws.conn();
+        let count = |table: &str| -> Result<i64, AppError> {
+            let sql = match table {
+                "project" => "SELECT COUNT(*) FROM project",
+                "batch" => "SELECT COUNT(*) FROM batch",
+                _ => "SELECT COUNT(*) FROM measurement",
+            };
+            conn.query_row(sql, [], |r| r.get(0)).map_err(|e| AppError::Internal(e.to_string()))
+        };
+        Ok(WorkspaceInfo {
+            path: self.ws.root().to_owned(),
+            schema_version: self.ws.migrations()?.last().map_or(0, |m| m.version),
+            projects: count("project")?,
+            batches: count("batch")?,
+            measurements: count("measurement")?,
+            gdal_version: mrv_geo::gdal_version(),
+        })
+    }
+
+    /// Runs SQLite's integrity and foreign-key checks.
+    pub fn check_integrity(&self) -> Result<(), AppError> {
+        Ok(self.ws.check_integrity()?)
+    }
+}

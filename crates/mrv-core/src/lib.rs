@@ -1,0 +1,21 @@
+//! MRV Desk domain types and rules: methodology profiles, value validation, monitoring periods,
+//! batch states and import problem reports.
+//!
+//! Architecture invariant: this crate does no I/O and reads no clock. Time is passed in by callers
+//! (see [`time::Timestamp`]); files are read by `mrv-app` and handed over as text or values.
+
+pub mod batch;
+pub mod date;
+pub mod ids;
+pub mod methodology;
+pub mod problem;
+pub mod time;
+pub mod value;
+
+pub use batch::BatchState;
+pub use date::{CalendarDate, MonitoringPeriod};
+pub use ids::{BatchId, ProjectId};
+pub use methodology::{FieldKind, FieldSpec, MethodologyProfile, ProfileError};
+pub use problem::{ImportProblem, ImportReport};
+pub use time::Timestamp;
+pub use value::{check_latitude, check_longitude, parse_number, validate_value, CheckedValue, ValueProblem};

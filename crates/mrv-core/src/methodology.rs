@@ -1,0 +1,213 @@
+//! Methodology profiles: the data file a methodology owner maintains that says which fields a
+//! measurement batch must carry, their types, units and plausible ranges, where the claimed tCO2e
+//! comes from, the buffer, allowed land-cover classes and which checks run.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// The type of a measurement field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    /// Free text (ids, species names).
+    Text,
+    /// A finite decimal number.
+    Number,
+    /// A whole number.
+    Integer,
+    /// An ISO 8601 calendar date.
+    Date,
+}
+
+impl FieldKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldKind::Text => "text",
+            FieldKind::Number => "number",
+            FieldKind::Integer => "integer",
+            FieldKind::Date => "date",
+        }
+    }
+}
+
+/// One field of a measurement row as the profile defines it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: FieldKind,
+    #[serde(default = "yes")]
+    pub required: bool,
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Smallest plausible value (inclusive).
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// Largest plausible value (inclusive).
+    #[serde(default)]
+    pub max: Option<f64>,
+    #[serde(default)]
+    pub description: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A methodology profile, parsed from TOML.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MethodologyProfile {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    #[serde(default)]
+    pub description: String,
+    /// The field that identifies a measurement (plot or sample id); unique within a batch.
+    pub id_field: String,
+    /// The field holding the measurement date; must fall inside the monitoring period.
+    pub date_field: String,
+    /// The numeric field carrying the claimed tCO2e of a row.
+    pub claimed_tco2e_field: String,
+    /// Share of claimed units withheld in the buffer pool, in percent.
+    pub buffer_percent: f64,
+    /// Land-cover classes (e.g. ESA WorldCover codes) consistent with the claimed activity.
+    #[serde(default)]
+    pub allowed_land_cover: Vec<i64>,
+    /// Checks to run on enrichment (DESIGN.md §4).
+    #[serde(default)]
+    pub checks: Vec<String>,
+    pub fields: Vec<FieldSpec>,
+}
+
+/// Why a profile file is not usable.
+#[derive(Debug, Error, PartialEq)]
+pub enum ProfileError {
+    #[error("not a valid methodology profile: {0}")]
+    Syntax(String),
+    #[error("methodology profile `{profile}`: {problem}")]
+    Invalid { profile: String, problem: String },
+}
+
+/// Checks a profile may list. Unknown names are refused so a typo cannot silently disable a check.
+pub const KNOWN_CHECKS: [&str; 7] = [
+    "outside_boundary",
+    "nodata",
+    "land_cover_mismatch",
+    "loss_after_baseline",
+    "implausible_value",
+    "robust_outlier",
+    "duplicate_plot",
+];
+
+impl MethodologyProfile {
+    /// Parses and checks a profile.
+    pub fn from_toml(text: &str) -> Result<MethodologyProfile, ProfileError> {
+        let profile: MethodologyProfile =
+            toml::from_str(text).map_err(|e| ProfileError::Syntax(e.to_string()))?;
+        profile.check()?;
+        Ok(profile)
+    }
+
+    pub fn field(&self, name: &str) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    fn check(&self) -> Result<(), ProfileError> {
+        let invalid = |problem: String| ProfileError::Invalid { profile: self.id.clone(), problem };
+        if self.id.is_empty() || !self.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(invalid(format!("id `{}` must be non-empty ASCII letters, digits, `-` or `_`", self.id)));
+        }
+        for (i, field) in self.fields.iter().enumerate() {
+            if self.fields[..i].iter().any(|f| f.name == field.name) {
+                return Err(invalid(format!("field `{}` is defined twice", field.name)));
+            }
+            if matches!(field.name.as_str(), "lon" | "lat" | "x" | "y" | "geometry") {
+                return Err(invalid(format!("field name `{}` is reserved for coordinates", field.name)));
+            }
+            if let (Some(min), Some(max)) = (field.min, field.max) {
+                if !(min <= max) {
+                    return Err(invalid(format!("field `{}` has min {min} above max {max}", field.name)));
+                }
+            }
+            if (field.min.is_some() || field.max.is_some())
+                && !matches!(field.kind, FieldKind::Number | FieldKind::Integer)
+            {
+                return Err(invalid(format!("field `{}` has a range but is not numeric", field.name)));
+            }
+        }
+        let expect = |name: &str, role: &str, kinds: &[FieldKind]| -> Result<(), ProfileError> {
+            match self.field(name) {
+                None => Err(invalid(format!("{role} `{name}` is not among the fields"))),
+                Some(f) if !kinds.contains(&f.kind) => Err(invalid(format!(
+                    "{role} `{name}` must be of type {}",
+                    kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" or ")
+                ))),
+                Some(f) if !f.required => Err(invalid(format!("{role} `{name}` must be required"))),
+                Some(_) => Ok(()),
+            }
+        };
+        expect(&self.id_field, "id_field", &[FieldKind::Text, FieldKind::Integer])?;
+        expect(&self.date_field, "date_field", &[FieldKind::Date])?;
+        expect(&self.claimed_tco2e_field, "claimed_tco2e_field", &[FieldKind::Number])?;
+        if !(0.0..100.0).contains(&self.buffer_percent) {
+            return Err(invalid(format!("buffer_percent {} must be in [0, 100)", self.buffer_percent)));
+        }
+        if let Some(unknown) = self.checks.iter().find(|c| !KNOWN_CHECKS.contains(&c.as_str())) {
+            return Err(invalid(format!(
+                "unknown check `{unknown}`; known checks: {}",
+                KNOWN_CHECKS.join(", ")
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+id = "t"
+name = "Test"
+version = "1"
+id_field = "plot_id"
+date_field = "date"
+claimed_tco2e_field = "claimed_tco2e"
+buffer_percent = 10
+[[fields]]
+name = "plot_id"
+type = "text"
+[[fields]]
+name = "date"
+type = "date"
+[[fields]]
+name = "claimed_tco2e"
+type = "number"
+min = 0
+"#;
+
+    fn check_invalid(edit: impl Fn(&str) -> String, expected: &str) {
+        let err = MethodologyProfile::from_toml(&edit(MINIMAL)).unwrap_err();
+        assert!(err.to_string().contains(expected), "{err} should mention {expected}");
+    }
+
+    #[test]
+    fn minimal_profile_parses() {
+        let p = MethodologyProfile::from_toml(MINIMAL).unwrap();
+        assert_eq!(p.fields.len(), 3);
+        assert!(p.field("date").unwrap().required);
+    }
+
+    #[test]
+    fn inconsistent_profiles_are_refused_with_the_reason() {
+        check_invalid(|t| t.replace("id_field = \"plot_id\"", "id_field = \"plot\""), "id_field `plot` is not among");
+        check_invalid(|t| t.replace("buffer_percent = 10", "buffer_percent = 100"), "buffer_percent 100");
+        check_invalid(|t| t.replace("min = 0", "min = 5\nmax = 1"), "min 5 above max 1");
+        check_invalid(|t| format!("{t}checks = [\"boundry\"]"), "unknown check `boundry`");
+        check_invalid(|t| t.replace("type = \"date\"", "type = \"number\""), "date_field `date` must be of type date");
+        check_invalid(|t| t.replace("name = \"Test\"", "name = \"Test\"\ncolour = 1"), "unknown field `colour`");
+        check_invalid(|t| format!("{t}[[fields]]\nname = \"lat\"\ntype = \"number\"\n"), "reserved");
+    }
+}

@@ -1,0 +1,128 @@
+//! What is wrong with an input file, precisely enough to fix it: file, row, column, value, rule.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How many problems a report keeps in full; the rest are only counted.
+pub const REPORT_CAP: usize = 200;
+
+/// One thing wrong with an input file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportProblem {
+    /// The file as the user named it.
+    pub file: String,
+    /// 1-based data row (the header is not counted); `None` for whole-file problems.
+    pub row: Option<u64>,
+    /// The column (source header) the problem is in, if any.
+    pub column: Option<String>,
+    /// The offending value, shortened to at most 80 characters.
+    pub value: Option<String>,
+    /// The rule that was broken, in plain words.
+    pub rule: String,
+}
+
+impl ImportProblem {
+    pub fn file_level(file: &str, rule: impl Into<String>) -> ImportProblem {
+        ImportProblem { file: file.to_owned(), row: None, column: None, value: None, rule: rule.into() }
+    }
+
+    pub fn at(file: &str, row: u64, column: Option<&str>, value: Option<&str>, rule: impl Into<String>) -> ImportProblem {
+        ImportProblem {
+            file: file.to_owned(),
+            row: Some(row),
+            column: column.map(str::to_owned),
+            value: value.map(shorten),
+            rule: rule.into(),
+        }
+    }
+}
+
+fn shorten(value: &str) -> String {
+    if value.chars().count() <= 80 {
+        value.to_owned()
+    } else {
+        let mut short: String = value.chars().take(77).collect();
+        short.push_str("...");
+        short
+    }
+}
+
+impl fmt::Display for ImportProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(row) = self.row {
+            write!(f, ", row {row}")?;
+        }
+        if let Some(column) = &self.column {
+            write!(f, ", column `{column}`")?;
+        }
+        if let Some(value) = &self.value {
+            write!(f, ", value `{value}`")?;
+        }
+        write!(f, ": {}", self.rule)
+    }
+}
+
+/// Every problem found in one file: the first [`REPORT_CAP`] in full plus the total count.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub problems: Vec<ImportProblem>,
+    pub total: u64,
+}
+
+impl ImportReport {
+    pub fn push(&mut self, problem: ImportProblem) {
+        self.total += 1;
+        if self.problems.len() < REPORT_CAP {
+            self.problems.push(problem);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    pub fn single(problem: ImportProblem) -> ImportReport {
+        let mut report = ImportReport::default();
+        report.push(problem);
+        report
+    }
+}
+
+impl fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for problem in &self.problems {
+            writeln!(f, "  {problem}")?;
+        }
+        let hidden = self.total - self.problems.len() as u64;
+        if hidden > 0 {
+            writeln!(f, "  … and {hidden} more problems")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_keeps_a_capped_list_and_the_true_total() {
+        let mut report = ImportReport::default();
+        for row in 0..(REPORT_CAP as u64 + 5) {
+            report.push(ImportProblem::at("f.csv", row + 1, Some("dbh_cm"), Some("x"), "not a number"));
+        }
+        assert_eq!(report.problems.len(), REPORT_CAP);
+        assert_eq!(report.total, REPORT_CAP as u64 + 5);
+        assert!(report.to_string().ends_with("… and 5 more problems\n"));
+    }
+
+    #[test]
+    fn problem_names_file_row_column_value_and_rule() {
+        let p = ImportProblem::at("plots.csv", 7, Some("dbh_cm"), Some("abc"), "must be a number");
+        assert_eq!(p.to_string(), "plots.csv, row 7, column `dbh_cm`, value `abc`: must be a number");
+        let long = "x".repeat(200);
+        let p = ImportProblem::at("plots.csv", 1, None, Some(&long), "too long");
+        assert_eq!(p.value.unwrap().chars().count(), 80);
+    }
+}

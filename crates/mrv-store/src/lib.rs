@@ -1,0 +1,16 @@
+//! MRV Desk workspace persistence: the SQLite database (WAL, foreign keys on), its append-only
+//! migrations, and imported files stored content-addressed by SHA-256.
+//!
+//! Architecture invariant: SQL lives only in this crate, and every statement is parameterised.
+
+mod blobs;
+mod error;
+mod migrations;
+mod queries;
+mod workspace;
+
+pub use blobs::{sha256_file, BlobWriter, Sha256Hex};
+pub use error::StoreError;
+pub use migrations::{MigrationRecord, MIGRATIONS};
+pub use queries::*;
+pub use workspace::{Workspace, DATABASE_FILE};

@@ -1,0 +1,87 @@
+//! Append-only schema migrations (the start of SOP-004): each is applied in one transaction and
+//! recorded with its time and the row count of every table before and after.
+//!
+//! Never edit or reorder an entry of [`MIGRATIONS`]; add a new one.
+
+use crate::StoreError;
+use rusqlite::{params, Connection};
+use serde_json::json;
+
+/// (version, name, SQL). Versions are consecutive from 1.
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial", include_str!("migrations/0001_initial.sql"))];
+
+/// One applied migration as recorded in `schema_migration`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MigrationRecord {
+    pub version: i64,
+    pub name: String,
+    pub applied_at: String,
+    pub row_counts_before: serde_json::Value,
+    pub row_counts_after: serde_json::Value,
+}
+
+const LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migration (
+    version            INTEGER PRIMARY KEY,
+    name               TEXT NOT NULL,
+    applied_at         TEXT NOT NULL,
+    row_counts_before  TEXT NOT NULL,
+    row_counts_after   TEXT NOT NULL
+)";
+
+pub(crate) fn current_version(conn: &Connection) -> Result<i64, StoreError> {
+    conn.execute_batch(LEDGER)?;
+    Ok(conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migration", [], |r| r.get(0))?)
+}
+
+/// Applies every migration newer than the database, each in its own transaction.
+pub(crate) fn migrate(conn: &mut Connection, now: &str) -> Result<(), StoreError> {
+    let known = MIGRATIONS.last().map_or(0, |m| m.0);
+    let found = current_version(conn)?;
+    if found > known {
+        return Err(StoreError::TooNew { found, known });
+    }
+    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > found) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let before = row_counts(&tx)?;
+        tx.execute_batch(sql)?;
+        let after = row_counts(&tx)?;
+        tx.execute(
+            "INSERT INTO schema_migration (version, name, applied_at, row_counts_before, row_counts_after)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![version, name, now, before.to_string(), after.to_string()],
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn row_counts(conn: &Connection) -> Result<serde_json::Value, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )?;
+    let tables: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let mut counts = serde_json::Map::new();
+    for table in tables {
+        // Table names come from sqlite_schema, not from input; quoting guards odd names anyway.
+        let quoted = format!("\"{}\"", table.replace('"', "\"\""));
+        let n: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM {quoted}"), [], |r| r.get(0))?;
+        counts.insert(table, json!(n));
+    }
+    Ok(serde_json::Value::Object(counts))
+}
+
+pub(crate) fn applied(conn: &Connection) -> Result<Vec<MigrationRecord>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT version, name, applied_at, row_counts_before, row_counts_after FROM schema_migration ORDER BY version",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (version, name, applied_at, before, after) = row?;
+        let parse = |t: &str| serde_json::from_str(t).map_err(|e| StoreError::Corrupt(format!("schema_migration {version}: {e}")));
+        out.push(MigrationRecord { version, name, applied_at, row_counts_before: parse(&before)?, row_counts_after: parse(&after)? });
+    }
+    Ok(out)
+}

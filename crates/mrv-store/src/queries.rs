@@ -1,0 +1,329 @@
+//! Typed reads and writes of projects, stored files, batches and measurements.
+
+use crate::StoreError;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+/// A project as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectRecord {
+    pub id: i64,
+    pub name: String,
+    pub country: Option<String>,
+    pub baseline_date: Option<String>,
+    pub methodology_id: String,
+    pub methodology_toml: String,
+    pub boundary_geojson: String,
+    pub boundary_file_sha256: String,
+    pub created_at: String,
+}
+
+const PROJECT_COLUMNS: &str = "id, name, country, baseline_date, methodology_id, methodology_toml, boundary_geojson, boundary_file_sha256, created_at";
+
+fn project_from_row(r: &Row<'_>) -> rusqlite::Result<ProjectRecord> {
+    Ok(ProjectRecord {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        country: r.get(2)?,
+        baseline_date: r.get(3)?,
+        methodology_id: r.get(4)?,
+        methodology_toml: r.get(5)?,
+        boundary_geojson: r.get(6)?,
+        boundary_file_sha256: r.get(7)?,
+        created_at: r.get(8)?,
+    })
+}
+
+/// Inserts a project (its `id` is ignored) and returns the new id.
+pub fn insert_project(conn: &Connection, p: &ProjectRecord) -> Result<i64, StoreError> {
+    conn.execute(
+        "INSERT INTO project (name, country, baseline_date, methodology_id, methodology_toml, boundary_geojson, boundary_file_sha256, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![p.name, p.country, p.baseline_date, p.methodology_id, p.methodology_toml, p.boundary_geojson, p.boundary_file_sha256, p.created_at],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn project_name_taken(conn: &Connection, name: &str) -> Result<bool, StoreError> {
+    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM project WHERE name = ?1)", [name], |r| r.get(0))?)
+}
+
+pub fn list_projects(conn: &Connection) -> Result<Vec<ProjectRecord>, StoreError> {
+    let mut stmt = conn.prepare(&format!("SELECT {PROJECT_COLUMNS} FROM project ORDER BY id"))?;
+    let rows = stmt.query_map([], project_from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn get_project(conn: &Connection, id: i64) -> Result<Option<ProjectRecord>, StoreError> {
+    Ok(conn
+        .query_row(&format!("SELECT {PROJECT_COLUMNS} FROM project WHERE id = ?1"), [id], project_from_row)
+        .optional()?)
+}
+
+/// Monitoring periods of a project as (start, end), oldest first.
+pub fn list_periods(conn: &Connection, project_id: i64) -> Result<Vec<(String, String)>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT start_date, end_date FROM monitoring_period WHERE project_id = ?1 ORDER BY start_date, end_date",
+    )?;
+    let rows = stmt.query_map([project_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn add_period(conn: &Connection, project_id: i64, start: &str, end: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT OR IGNORE INTO monitoring_period (project_id, start_date, end_date) VALUES (?1, ?2, ?3)",
+        params![project_id, start, end],
+    )?;
+    Ok(())
+}
+
+/// Records a stored blob; recording the same hash twice keeps the first record.
+pub fn record_stored_file(conn: &Connection, sha256: &str, original_name: &str, size: u64, now: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT OR IGNORE INTO stored_file (sha256, original_name, size_bytes, stored_at) VALUES (?1, ?2, ?3, ?4)",
+        params![sha256, original_name, size as i64, now],
+    )?;
+    Ok(())
+}
+
+/// A measurement batch as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchRecord {
+    pub id: i64,
+    pub project_id: i64,
+    pub version: i64,
+    pub supersedes_batch_id: Option<i64>,
+    pub period_start: String,
+    pub period_end: String,
+    pub source_sha256: String,
+    pub source_name: String,
+    pub source_format: String,
+    pub source_crs: String,
+    pub column_map_json: String,
+    pub columns_json: String,
+    pub state: String,
+    pub row_count: i64,
+    pub first_row_id: i64,
+    pub claimed_tco2e_total: f64,
+    pub imported_at: String,
+}
+
+const BATCH_COLUMNS: &str = "id, project_id, version, supersedes_batch_id, period_start, period_end, source_sha256, source_name, source_format, source_crs, column_map_json, columns_json, state, row_count, first_row_id, claimed_tco2e_total, imported_at";
+
+fn batch_from_row(r: &Row<'_>) -> rusqlite::Result<BatchRecord> {
+    Ok(BatchRecord {
+        id: r.get(0)?,
+        project_id: r.get(1)?,
+        version: r.get(2)?,
+        supersedes_batch_id: r.get(3)?,
+        period_start: r.get(4)?,
+        period_end: r.get(5)?,
+        source_sha256: r.get(6)?,
+        source_name: r.get(7)?,
+        source_format: r.get(8)?,
+        source_crs: r.get(9)?,
+        column_map_json: r.get(10)?,
+        columns_json: r.get(11)?,
+        state: r.get(12)?,
+        row_count: r.get(13)?,
+        first_row_id: r.get(14)?,
+        claimed_tco2e_total: r.get(15)?,
+        imported_at: r.get(16)?,
+    })
+}
+
+pub fn list_batches(conn: &Connection, project_id: Option<i64>) -> Result<Vec<BatchRecord>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {BATCH_COLUMNS} FROM batch WHERE ?1 IS NULL OR project_id = ?1 ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([project_id], batch_from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn get_batch(conn: &Connection, id: i64) -> Result<Option<BatchRecord>, StoreError> {
+    Ok(conn.query_row(&format!("SELECT {BATCH_COLUMNS} FROM batch WHERE id = ?1"), [id], batch_from_row).optional()?)
+}
+
+/// The batch, if any, already imported from the same file for the same project and period.
+pub fn find_batch_by_source(conn: &Connection, project_id: i64, start: &str, end: &str, sha256: &str) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM batch WHERE project_id = ?1 AND period_start = ?2 AND period_end = ?3 AND source_sha256 = ?4",
+            params![project_id, start, end, sha256],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// One stored measurement row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasurementRecord {
+    /// 1-based position in the batch.
+    pub index: i64,
+    pub record_id: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub obs_date: String,
+    pub claimed_tco2e: f64,
+    pub values_json: String,
+    pub geometry_json: Option<String>,
+}
+
+/// Rows `offset .. offset + limit` (0-based offset) of a batch, in file order.
+pub fn measurement_page(conn: &Connection, batch: &BatchRecord, offset: i64, limit: i64) -> Result<Vec<MeasurementRecord>, StoreError> {
+    let start = batch.first_row_id + offset.max(0);
+    let end = (batch.first_row_id + batch.row_count).min(start + limit.max(0));
+    let mut stmt = conn.prepare_cached(
+        "SELECT row_id, record_id, lon, lat, obs_date, claimed_tco2e, values_json, geometry_json
+         FROM measurement WHERE row_id >= ?1 AND row_id < ?2 ORDER BY row_id",
+    )?;
+    let first = batch.first_row_id;
+    let rows = stmt
+        .query_map(params![start, end], |r| {
+            Ok(MeasurementRecord {
+                index: r.get::<_, i64>(0)? - first + 1,
+                record_id: r.get(1)?,
+                lon: r.get(2)?,
+                lat: r.get(3)?,
+                obs_date: r.get(4)?,
+                claimed_tco2e: r.get(5)?,
+                values_json: r.get(6)?,
+                geometry_json: r.get(7)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Header of a batch being written; `row_count`, `first_row_id` and the total are filled in by
+/// [`BatchWriter::commit`].
+#[derive(Debug, Clone)]
+pub struct NewBatch {
+    pub project_id: i64,
+    pub version: i64,
+    pub supersedes_batch_id: Option<i64>,
+    pub period_start: String,
+    pub period_end: String,
+    pub source_name: String,
+    pub source_format: String,
+    pub source_crs: String,
+    pub column_map_json: String,
+    pub state: String,
+    pub imported_at: String,
+}
+
+/// One row to write.
+#[derive(Debug, Clone, Copy)]
+pub struct NewMeasurement<'a> {
+    pub record_id: &'a str,
+    pub lon: f64,
+    pub lat: f64,
+    pub obs_date: &'a str,
+    pub claimed_tco2e: f64,
+    pub values_json: &'a str,
+    pub geometry_json: Option<&'a str>,
+}
+
+/// Outcome of [`BatchWriter::push`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pushed {
+    Stored,
+    /// The record id is already in this batch, first at this 1-based row.
+    DuplicateOf(i64),
+}
+
+/// A blob about to be referenced by a batch.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredFile<'a> {
+    pub sha256: &'a str,
+    pub original_name: &'a str,
+    pub size: u64,
+}
+
+/// Writes one batch and its rows inside a single `BEGIN IMMEDIATE` transaction. Dropping the
+/// writer without [`BatchWriter::commit`] rolls everything back; a killed process leaves nothing
+/// because SQLite discards the uncommitted transaction on the next open.
+pub struct BatchWriter<'c> {
+    conn: &'c Connection,
+    batch_id: i64,
+    first_row_id: i64,
+    next_row_id: i64,
+    claimed_total: f64,
+    open: bool,
+}
+
+impl<'c> BatchWriter<'c> {
+    /// Begins the transaction, records the source file and inserts the batch header.
+    pub fn begin(conn: &'c Connection, header: &NewBatch, source: &StoredFile<'_>) -> Result<BatchWriter<'c>, StoreError> {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let source_sha256 = source.sha256;
+        let mut writer = BatchWriter { conn, batch_id: 0, first_row_id: 0, next_row_id: 0, claimed_total: 0.0, open: true };
+        record_stored_file(conn, source.sha256, source.original_name, source.size, &header.imported_at)?;
+        let first_row_id: i64 = conn.query_row("SELECT COALESCE(MAX(row_id), 0) + 1 FROM measurement", [], |r| r.get(0))?;
+        conn.execute(
+            "INSERT INTO batch (project_id, version, supersedes_batch_id, period_start, period_end, source_sha256, source_name, source_format, source_crs, column_map_json, columns_json, state, row_count, first_row_id, claimed_tco2e_total, imported_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, ?13, 0, ?14)",
+            params![header.project_id, header.version, header.supersedes_batch_id, header.period_start, header.period_end, source_sha256, header.source_name, header.source_format, header.source_crs, header.column_map_json, "[]", header.state, first_row_id, header.imported_at],
+        )?;
+        writer.batch_id = conn.last_insert_rowid();
+        writer.first_row_id = first_row_id;
+        writer.next_row_id = first_row_id;
+        Ok(writer)
+    }
+
+    pub fn batch_id(&self) -> i64 {
+        self.batch_id
+    }
+
+    pub fn push(&mut self, m: &NewMeasurement<'_>) -> Result<Pushed, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO measurement (row_id, batch_id, record_id, lon, lat, obs_date, claimed_tco2e, values_json, geometry_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        let result = stmt.execute(params![self.next_row_id, self.batch_id, m.record_id, m.lon, m.lat, m.obs_date, m.claimed_tco2e, m.values_json, m.geometry_json]);
+        match result {
+            Ok(_) => {
+                self.next_row_id += 1;
+                self.claimed_total += m.claimed_tco2e;
+                Ok(Pushed::Stored)
+            }
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
+                let first: i64 = self.conn.query_row(
+                    "SELECT row_id FROM measurement WHERE batch_id = ?1 AND record_id = ?2",
+                    params![self.batch_id, m.record_id],
+                    |r| r.get(0),
+                )?;
+                Ok(Pushed::DuplicateOf(first - self.first_row_id + 1))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Rows stored so far.
+    pub fn rows(&self) -> i64 {
+        self.next_row_id - self.first_row_id
+    }
+
+    /// The connection, for checks inside the open transaction.
+    pub fn conn(&self) -> &Connection {
+        self.conn
+    }
+
+    /// Fills in the counts and final column list and commits; returns the batch id.
+    pub fn commit(mut self, columns_json: &str) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "UPDATE batch SET row_count = ?1, claimed_tco2e_total = ?2, columns_json = ?3 WHERE id = ?4",
+            params![self.rows(), self.claimed_total, columns_json, self.batch_id],
+        )?;
+        self.conn.execute_batch("COMMIT")?;
+        self.open = false;
+        Ok(self.batch_id)
+    }
+}
+
+impl Drop for BatchWriter<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}

@@ -1,0 +1,1 @@
+fn main() { mrv_desk::run() }
