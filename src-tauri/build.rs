@@ -1,8 +1,19 @@
+const COMMANDS: &[&str] = &[
+    "workspace_info",
+    "list_methodologies",
+    "list_projects",
+    "list_batches",
+    "batch_rows",
+    "preview_import",
+    "import_batch",
+    "cancel_import",
+];
+
 fn main() {
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .capabilities_path_pattern("./src-tauri/capabilities/**/*")
-            .app_manifest(tauri_build::AppManifest::new().commands(&[])),
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
     )
     .expect("failed to run tauri-build");
 }

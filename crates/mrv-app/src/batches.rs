@@ -56,7 +56,10 @@ impl Mrv {
         if let Some(id) = project_id {
             self.project_record(id)?;
         }
-        mrv_store::list_batches(self.ws.conn(), project_id)?.into_iter().map(|b| self.batch_view(b)).collect()
+        mrv_store::list_batches(self.ws.conn(), project_id)?
+            .into_iter()
+            .map(|b| self.batch_view(b))
+            .collect()
     }
 
     pub fn batch(&self, id: i64) -> Result<BatchView, AppError> {
@@ -65,25 +68,49 @@ impl Mrv {
     }
 
     fn batch_record(&self, id: i64) -> Result<BatchRecord, AppError> {
-        mrv_store::get_batch(self.ws.conn(), id)?.ok_or(AppError::NotFound { what: "batch", id: id.to_string() })
+        mrv_store::get_batch(self.ws.conn(), id)?.ok_or(AppError::NotFound {
+            what: "batch",
+            id: id.to_string(),
+        })
     }
 
     /// Rows `offset .. offset + limit` (0-based) of a batch; `limit` is capped at [`MAX_PAGE`].
     pub fn batch_rows(&self, id: i64, offset: i64, limit: i64) -> Result<RowsPage, AppError> {
         if offset < 0 || limit < 0 {
-            return Err(AppError::InvalidInput("offset and limit must not be negative".into()));
+            return Err(AppError::InvalidInput(
+                "offset and limit must not be negative".into(),
+            ));
         }
         let batch = self.batch_record(id)?;
         let columns = parse_columns(&batch)?;
-        let rows = mrv_store::measurement_page(self.ws.conn(), &batch, offset, limit.min(MAX_PAGE))?
-            .into_iter()
-            .map(|m| {
-                let values: Vec<String> = serde_json::from_str(&m.values_json)
-                    .map_err(|e| AppError::Internal(format!("batch {id} row {}: stored values unreadable: {e}", m.index)))?;
-                Ok(RowView { index: m.index, record_id: m.record_id, lon: m.lon, lat: m.lat, values, has_geometry: m.geometry_json.is_some() })
-            })
-            .collect::<Result<_, AppError>>()?;
-        Ok(RowsPage { batch_id: id, offset, total: batch.row_count, columns, rows })
+        let rows =
+            mrv_store::measurement_page(self.ws.conn(), &batch, offset, limit.min(MAX_PAGE))?
+                .into_iter()
+                .map(|m| {
+                    let values: Vec<String> =
+                        serde_json::from_str(&m.values_json).map_err(|e| {
+                            AppError::Internal(format!(
+                                "batch {id} row {}: stored values unreadable: {e}",
+                                m.index
+                            ))
+                        })?;
+                    Ok(RowView {
+                        index: m.index,
+                        record_id: m.record_id,
+                        lon: m.lon,
+                        lat: m.lat,
+                        values,
+                        has_geometry: m.geometry_json.is_some(),
+                    })
+                })
+                .collect::<Result<_, AppError>>()?;
+        Ok(RowsPage {
+            batch_id: id,
+            offset,
+            total: batch.row_count,
+            columns,
+            rows,
+        })
     }
 
     fn batch_view(&self, b: BatchRecord) -> Result<BatchView, AppError> {
@@ -110,5 +137,6 @@ impl Mrv {
 }
 
 fn parse_columns(b: &BatchRecord) -> Result<Vec<String>, AppError> {
-    serde_json::from_str(&b.columns_json).map_err(|e| AppError::Internal(format!("batch {}: stored columns unreadable: {e}", b.id)))
+    serde_json::from_str(&b.columns_json)
+        .map_err(|e| AppError::Internal(format!("batch {}: stored columns unreadable: {e}", b.id)))
 }

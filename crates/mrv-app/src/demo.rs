@@ -25,7 +25,13 @@ pub(crate) fn seed(mrv: &Mrv) -> Result<(), AppError> {
         boundary,
         baseline: Some("2020-12-31".into()),
     })?;
-    let request = ImportRequest { file: batch, project_id: project.id, period: DEMO_PERIOD.into(), crs: None, mapping: Vec::new() };
+    let request = ImportRequest {
+        file: batch,
+        project_id: project.id,
+        period: DEMO_PERIOD.into(),
+        crs: None,
+        mapping: Vec::new(),
+    };
     mrv.import(&request, &mut |_| Progress::Continue)?;
     Ok(())
 }

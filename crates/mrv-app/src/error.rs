@@ -91,7 +91,10 @@ impl AppError {
     }
 
     pub(crate) fn rejected(file: &str, report: ImportReport) -> AppError {
-        AppError::ImportRejected { file: file.to_owned(), report }
+        AppError::ImportRejected {
+            file: file.to_owned(),
+            report,
+        }
     }
 }
 

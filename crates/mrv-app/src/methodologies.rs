@@ -6,15 +6,24 @@ use serde::Serialize;
 use std::path::Path;
 
 const BUILTIN: [(&str, &str); 2] = [
-    ("arr-tree-plots", include_str!("../../../assets/methodologies/arr-tree-plots.toml")),
-    ("soil-organic-carbon", include_str!("../../../assets/methodologies/soil-organic-carbon.toml")),
+    (
+        "arr-tree-plots",
+        include_str!("../../../assets/methodologies/arr-tree-plots.toml"),
+    ),
+    (
+        "soil-organic-carbon",
+        include_str!("../../../assets/methodologies/soil-organic-carbon.toml"),
+    ),
 ];
 
 /// Every built-in profile, parsed.
 pub fn builtin_profiles() -> Vec<MethodologyProfile> {
     BUILTIN
         .iter()
-        .map(|(id, text)| MethodologyProfile::from_toml(text).unwrap_or_else(|e| panic!("built-in profile {id} is invalid: {e}")))
+        .map(|(id, text)| {
+            MethodologyProfile::from_toml(text)
+                .unwrap_or_else(|e| panic!("built-in profile {id} is invalid: {e}"))
+        })
         .collect()
 }
 
@@ -22,7 +31,10 @@ pub fn builtin_profiles() -> Vec<MethodologyProfile> {
 /// and its exact text (stored with the project as the profile in force).
 pub(crate) fn resolve(name_or_path: &str) -> Result<(MethodologyProfile, String), AppError> {
     if let Some((_, text)) = BUILTIN.iter().find(|(id, _)| *id == name_or_path) {
-        return Ok((MethodologyProfile::from_toml(text).map_err(|e| AppError::Internal(e.to_string()))?, (*text).to_owned()));
+        return Ok((
+            MethodologyProfile::from_toml(text).map_err(|e| AppError::Internal(e.to_string()))?,
+            (*text).to_owned(),
+        ));
     }
     let path = Path::new(name_or_path);
     if !path.is_file() {
@@ -32,8 +44,10 @@ pub(crate) fn resolve(name_or_path: &str) -> Result<(MethodologyProfile, String)
             ids.join(", ")
         )));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| AppError::InvalidInput(format!("{name_or_path}: {e}")))?;
-    let profile = MethodologyProfile::from_toml(&text).map_err(|e| AppError::InvalidInput(format!("{name_or_path}: {e}")))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| AppError::InvalidInput(format!("{name_or_path}: {e}")))?;
+    let profile = MethodologyProfile::from_toml(&text)
+        .map_err(|e| AppError::InvalidInput(format!("{name_or_path}: {e}")))?;
     Ok((profile, text))
 }
 
@@ -102,11 +116,28 @@ mod tests {
     fn builtin_profiles_parse_and_carry_the_issue_fields() {
         let profiles = builtin_profiles();
         let arr = profiles.iter().find(|p| p.id == "arr-tree-plots").unwrap();
-        for f in ["plot_id", "date", "species", "dbh_cm", "height_m", "claimed_tco2e"] {
+        for f in [
+            "plot_id",
+            "date",
+            "species",
+            "dbh_cm",
+            "height_m",
+            "claimed_tco2e",
+        ] {
             assert!(arr.field(f).is_some(), "{f}");
         }
-        let soc = profiles.iter().find(|p| p.id == "soil-organic-carbon").unwrap();
-        for f in ["sample_id", "date", "depth_cm", "soc_percent", "bulk_density_g_cm3", "claimed_tco2e"] {
+        let soc = profiles
+            .iter()
+            .find(|p| p.id == "soil-organic-carbon")
+            .unwrap();
+        for f in [
+            "sample_id",
+            "date",
+            "depth_cm",
+            "soc_percent",
+            "bulk_density_g_cm3",
+            "claimed_tco2e",
+        ] {
             assert!(soc.field(f).is_some(), "{f}");
         }
     }
@@ -114,6 +145,10 @@ mod tests {
     #[test]
     fn unknown_methodology_names_the_builtins() {
         let err = resolve("arr-tree-plot").unwrap_err();
-        assert!(err.to_string().contains("arr-tree-plots, soil-organic-carbon"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("arr-tree-plots, soil-organic-carbon"),
+            "{err}"
+        );
     }
 }

@@ -43,21 +43,31 @@ impl Mrv {
             return Err(AppError::InvalidInput("a project needs a name".into()));
         }
         if let Some(baseline) = &input.baseline {
-            CalendarDate::parse(baseline)
-                .ok_or_else(|| AppError::InvalidInput(format!("baseline `{baseline}` is not a YYYY-MM-DD date")))?;
+            CalendarDate::parse(baseline).ok_or_else(|| {
+                AppError::InvalidInput(format!("baseline `{baseline}` is not a YYYY-MM-DD date"))
+            })?;
         }
         let (profile, profile_text) = methodologies::resolve(&input.methodology)?;
         if !input.boundary.is_file() {
-            return Err(AppError::InvalidInput(format!("boundary file {} does not exist", input.boundary.display())));
+            return Err(AppError::InvalidInput(format!(
+                "boundary file {} does not exist",
+                input.boundary.display()
+            )));
         }
         let boundary = mrv_geo::read_boundary(&input.boundary)?;
         if mrv_store::project_name_taken(self.ws.conn(), name)? {
-            return Err(AppError::Conflict(format!("a project named `{name}` already exists")));
+            return Err(AppError::Conflict(format!(
+                "a project named `{name}` already exists"
+            )));
         }
         let (sha256, size) = self.store_file(&input.boundary)?;
         let now = clock::now().to_string();
         let original_name = file_name(&input.boundary);
-        let tx = self.ws.conn_mut().transaction().map_err(|e| AppError::Internal(e.to_string()))?;
+        let tx = self
+            .ws
+            .conn_mut()
+            .transaction()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         mrv_store::record_stored_file(&tx, &sha256, &original_name, size, &now)?;
         let id = mrv_store::insert_project(
             &tx,
@@ -78,7 +88,10 @@ impl Mrv {
     }
 
     pub fn list_projects(&self) -> Result<Vec<ProjectView>, AppError> {
-        mrv_store::list_projects(self.ws.conn())?.into_iter().map(|p| self.project_view(p)).collect()
+        mrv_store::list_projects(self.ws.conn())?
+            .into_iter()
+            .map(|p| self.project_view(p))
+            .collect()
     }
 
     pub fn project(&self, id: i64) -> Result<ProjectView, AppError> {
@@ -87,20 +100,28 @@ impl Mrv {
     }
 
     pub(crate) fn project_record(&self, id: i64) -> Result<ProjectRecord, AppError> {
-        mrv_store::get_project(self.ws.conn(), id)?.ok_or(AppError::NotFound { what: "project", id: id.to_string() })
+        mrv_store::get_project(self.ws.conn(), id)?.ok_or(AppError::NotFound {
+            what: "project",
+            id: id.to_string(),
+        })
     }
 
     /// The methodology profile in force for a project (the snapshot stored with it).
     pub fn project_profile(&self, id: i64) -> Result<MethodologyProfile, AppError> {
         let record = self.project_record(id)?;
-        MethodologyProfile::from_toml(&record.methodology_toml)
-            .map_err(|e| AppError::Internal(format!("project {id}: stored profile unreadable: {e}")))
+        MethodologyProfile::from_toml(&record.methodology_toml).map_err(|e| {
+            AppError::Internal(format!("project {id}: stored profile unreadable: {e}"))
+        })
     }
 
     fn project_view(&self, p: ProjectRecord) -> Result<ProjectView, AppError> {
-        let profile = MethodologyProfile::from_toml(&p.methodology_toml)
-            .map_err(|e| AppError::Internal(format!("project {}: stored profile unreadable: {e}", p.id)))?;
-        let periods = mrv_store::list_periods(self.ws.conn(), p.id)?.into_iter().map(|(s, e)| format!("{s}..{e}")).collect();
+        let profile = MethodologyProfile::from_toml(&p.methodology_toml).map_err(|e| {
+            AppError::Internal(format!("project {}: stored profile unreadable: {e}", p.id))
+        })?;
+        let periods = mrv_store::list_periods(self.ws.conn(), p.id)?
+            .into_iter()
+            .map(|(s, e)| format!("{s}..{e}"))
+            .collect();
         let batch_count = mrv_store::list_batches(self.ws.conn(), Some(p.id))?.len();
         Ok(ProjectView {
             id: p.id,
@@ -120,11 +141,14 @@ impl Mrv {
     /// Copies a file into the content-addressed store; returns (sha256, size).
     pub(crate) fn store_file(&self, path: &std::path::Path) -> Result<(String, u64), AppError> {
         use std::io::Read;
-        let mut file = std::fs::File::open(path).map_err(|e| AppError::Io(format!("{}: {e}", path.display())))?;
+        let mut file = std::fs::File::open(path)
+            .map_err(|e| AppError::Io(format!("{}: {e}", path.display())))?;
         let mut blob = self.ws.blob_writer()?;
         let mut buf = vec![0u8; 1 << 16];
         loop {
-            let n = file.read(&mut buf).map_err(|e| AppError::Io(format!("{}: {e}", path.display())))?;
+            let n = file
+                .read(&mut buf)
+                .map_err(|e| AppError::Io(format!("{}: {e}", path.display())))?;
             if n == 0 {
                 break;
             }
@@ -135,5 +159,8 @@ impl Mrv {
 }
 
 pub(crate) fn file_name(path: &std::path::Path) -> String {
-    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }

@@ -24,13 +24,17 @@ pub struct WorkspaceInfo {
 impl Mrv {
     /// Opens an existing workspace.
     pub fn open(dir: &Path) -> Result<Mrv, AppError> {
-        Ok(Mrv { ws: Workspace::open(dir, &clock::now().to_string())? })
+        Ok(Mrv {
+            ws: Workspace::open(dir, &clock::now().to_string())?,
+        })
     }
 
     /// Creates (or re-opens) a workspace; with `demo`, seeds the demo project and batch if the
     /// workspace has no projects yet.
     pub fn init(dir: &Path, demo: bool) -> Result<Mrv, AppError> {
-        let mrv = Mrv { ws: Workspace::create(dir, &clock::now().to_string())? };
+        let mrv = Mrv {
+            ws: Workspace::create(dir, &clock::now().to_string())?,
+        };
         if demo && mrv.list_projects()?.is_empty() {
             demo::seed(&mrv)?;
         }
@@ -49,7 +53,8 @@ impl Mrv {
                 "batch" => "SELECT COUNT(*) FROM batch",
                 _ => "SELECT COUNT(*) FROM measurement",
             };
-            conn.query_row(sql, [], |r| r.get(0)).map_err(|e| AppError::Internal(e.to_string()))
+            conn.query_row(sql, [], |r| r.get(0))
+                .map_err(|e| AppError::Internal(e.to_string()))
         };
         Ok(WorkspaceInfo {
             path: self.ws.root().to_owned(),

@@ -1,1 +1,407 @@
-fn main() {}
+//! `mrv`: the MRV Desk command line. Parsing and output formatting only; every use case is a call
+//! into `mrv-app`.
+//!
+//! Exit codes: 0 success, 2 usage or invalid input, 3 import rejected (bad file), 4 not found,
+//! 5 conflict (duplicate import, name taken), 6 workspace problem, 1 anything else.
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use mrv_app::{AppError, ColumnMapping, ErrorCode, ImportRequest, Mrv, NewProject, Progress};
+use serde::Serialize;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "mrv",
+    version,
+    about = "MRV Desk: carbon-credit measurement batches, from the shell"
+)]
+struct Cli {
+    /// Workspace folder (database, stored files).
+    #[arg(
+        long,
+        short = 'w',
+        global = true,
+        env = "MRV_WORKSPACE",
+        default_value = "."
+    )]
+    workspace: PathBuf,
+    /// Print machine-readable JSON on stdout (errors as JSON on stderr).
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create (or open) a workspace; with --demo, seed the demo project and batch.
+    Init {
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Workspace summary.
+    Status,
+    /// Projects.
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// Methodology profiles.
+    #[command(subcommand)]
+    Methodology(MethodologyCommand),
+    /// Import a measurement batch (CSV or GeoJSON), all or nothing.
+    Import(ImportArgs),
+    /// Measurement batches.
+    #[command(subcommand)]
+    Batch(BatchCommand),
+}
+
+#[derive(Subcommand)]
+enum ProjectCommand {
+    /// Add a project.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Built-in profile id (arr-tree-plots, soil-organic-carbon) or a profile TOML file.
+        #[arg(long)]
+        methodology: String,
+        /// Boundary polygon(s) in any vector format GDAL/OGR reads.
+        #[arg(long)]
+        boundary: PathBuf,
+        /// Baseline date (YYYY-MM-DD).
+        #[arg(long)]
+        baseline: Option<String>,
+        /// Country (CADT country name).
+        #[arg(long)]
+        country: Option<String>,
+    },
+    /// List projects.
+    List,
+    /// Show one project.
+    Show { id: i64 },
+}
+
+#[derive(Subcommand)]
+enum MethodologyCommand {
+    /// List the built-in profiles.
+    List,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// The measurement file (.csv/.tsv/.txt or .geojson/.json).
+    file: PathBuf,
+    #[arg(long)]
+    project: i64,
+    /// Monitoring period START..END (YYYY-MM-DD..YYYY-MM-DD).
+    #[arg(long)]
+    period: String,
+    /// CRS of the coordinates, e.g. EPSG:32723 (for x/y columns); default WGS84 lon/lat.
+    #[arg(long)]
+    crs: Option<String>,
+    /// SOURCE=FIELD: take the file's column SOURCE as the profile field FIELD (repeatable).
+    #[arg(long = "map", value_name = "SOURCE=FIELD")]
+    map: Vec<String>,
+    /// Print progress lines on stderr.
+    #[arg(long)]
+    progress: bool,
+}
+
+#[derive(Subcommand)]
+enum BatchCommand {
+    /// List batches.
+    List {
+        #[arg(long)]
+        project: Option<i64>,
+    },
+    /// Show a batch; with --rows, its measurement rows.
+    Show {
+        id: i64,
+        #[arg(long)]
+        rows: bool,
+        /// First row to show (0-based) with --rows.
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+        /// How many rows to show with --rows.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let json = cli.json;
+    if let Err(error) = run(cli) {
+        std::process::exit(report_error(&error, json));
+    }
+}
+
+fn report_error(error: &anyhow::Error, json: bool) -> i32 {
+    let app = error.downcast_ref::<AppError>();
+    let code = app.map(AppError::code);
+    if json {
+        let value = serde_json::json!({
+            "error": {
+                "code": code.map_or("internal", ErrorCode::as_str),
+                "message": error.to_string(),
+                "report": app.and_then(AppError::report),
+            }
+        });
+        eprintln!("{value}");
+    } else {
+        eprintln!("error: {error}");
+        if let Some(report) = app.and_then(AppError::report) {
+            eprint!("{report}");
+        }
+    }
+    match code {
+        Some(ErrorCode::InvalidInput) => 2,
+        Some(ErrorCode::ImportRejected) => 3,
+        Some(ErrorCode::NotFound) => 4,
+        Some(ErrorCode::DuplicateImport | ErrorCode::Conflict) => 5,
+        Some(ErrorCode::Workspace) => 6,
+        _ => 1,
+    }
+}
+
+fn print<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, value)?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", human(value))?;
+    }
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let ws = cli.workspace;
+    let json = cli.json;
+    match cli.command {
+        Command::Init { demo } => {
+            let mrv = Mrv::init(&ws, demo)?;
+            print(json, &mrv.info()?, |i| {
+                format!(
+                    "workspace {} ready: {} project(s), {} batch(es)\n",
+                    i.path.display(),
+                    i.projects,
+                    i.batches
+                )
+            })
+        }
+        Command::Status => {
+            let info = Mrv::open(&ws)?.info()?;
+            print(json, &info, |i| {
+                format!(
+                    "workspace    {}\nschema       v{}\nprojects     {}\nbatches      {}\nmeasurements {}\nGDAL         {}\n",
+                    i.path.display(),
+                    i.schema_version,
+                    i.projects,
+                    i.batches,
+                    i.measurements,
+                    i.gdal_version
+                )
+            })
+        }
+        Command::Project(cmd) => project(&ws, json, cmd),
+        Command::Methodology(MethodologyCommand::List) => {
+            let views: Vec<mrv_app::MethodologyView> =
+                mrv_app::builtin_profiles().iter().map(Into::into).collect();
+            print(json, &views, |vs| {
+                vs.iter()
+                    .map(|m| {
+                        let fields: Vec<String> = m.fields.iter().map(|f| f.name.clone()).collect();
+                        format!(
+                            "{}  {} (v{}, buffer {}%)\n    fields: {}\n",
+                            m.id,
+                            m.name,
+                            m.version,
+                            m.buffer_percent,
+                            fields.join(", ")
+                        )
+                    })
+                    .collect()
+            })
+        }
+        Command::Import(args) => import(&ws, json, args),
+        Command::Batch(cmd) => batch(&ws, json, cmd),
+    }
+}
+
+fn project(ws: &std::path::Path, json: bool, cmd: ProjectCommand) -> Result<()> {
+    match cmd {
+        ProjectCommand::Add {
+            name,
+            methodology,
+            boundary,
+            baseline,
+            country,
+        } => {
+            let mut mrv = Mrv::open(ws)?;
+            let project = mrv.add_project(&NewProject {
+                name,
+                country,
+                methodology,
+                boundary,
+                baseline,
+            })?;
+            print(json, &project, |p| {
+                format!(
+                    "project {} added: {} ({})\n",
+                    p.id, p.name, p.methodology_id
+                )
+            })
+        }
+        ProjectCommand::List => {
+            let projects = Mrv::open(ws)?.list_projects()?;
+            print(json, &projects, |ps| {
+                if ps.is_empty() {
+                    return "no projects\n".into();
+                }
+                let mut s = format!(
+                    "{:>4}  {:<36} {:<22} {:<10} {:>7}\n",
+                    "ID", "NAME", "METHODOLOGY", "BASELINE", "BATCHES"
+                );
+                for p in ps {
+                    s += &format!(
+                        "{:>4}  {:<36} {:<22} {:<10} {:>7}\n",
+                        p.id,
+                        p.name,
+                        p.methodology_id,
+                        p.baseline_date.as_deref().unwrap_or("-"),
+                        p.batch_count
+                    );
+                }
+                s
+            })
+        }
+        ProjectCommand::Show { id } => {
+            let project = Mrv::open(ws)?.project(id)?;
+            print(json, &project, |p| {
+                format!(
+                    "project {}: {}\ncountry      {}\nmethodology  {} ({})\nbaseline     {}\nperiods      {}\nbatches      {}\nboundary     sha256 {}\n",
+                    p.id,
+                    p.name,
+                    p.country.as_deref().unwrap_or("-"),
+                    p.methodology_name,
+                    p.methodology_id,
+                    p.baseline_date.as_deref().unwrap_or("-"),
+                    if p.periods.is_empty() { "-".into() } else { p.periods.join(", ") },
+                    p.batch_count,
+                    p.boundary_sha256
+                )
+            })
+        }
+    }
+}
+
+fn import(ws: &std::path::Path, json: bool, args: ImportArgs) -> Result<()> {
+    let mapping = args
+        .map
+        .iter()
+        .map(|m| ColumnMapping::parse(m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut mrv = Mrv::open(ws)?;
+    let request = ImportRequest {
+        file: args.file,
+        project_id: args.project,
+        period: args.period,
+        crs: args.crs,
+        mapping,
+    };
+    let show_progress = args.progress || (!json && std::io::stderr().is_terminal());
+    let batch = mrv.import(&request, &mut |p| {
+        if show_progress {
+            if args.progress {
+                eprintln!(
+                    "progress rows={} bytes={}/{}",
+                    p.rows, p.bytes_read, p.bytes_total
+                );
+            } else {
+                eprint!(
+                    "\r{} rows, {:.0}%",
+                    p.rows,
+                    100.0 * p.bytes_read as f64 / p.bytes_total.max(1) as f64
+                );
+            }
+        }
+        Progress::Continue
+    })?;
+    if show_progress && !args.progress {
+        eprintln!();
+    }
+    print(json, &batch, |b| {
+        format!(
+            "imported batch {}: {} rows from {} ({}), claimed {:.3} tCO2e\n",
+            b.id, b.row_count, b.source_name, b.period, b.claimed_tco2e_total
+        )
+    })
+}
+
+fn batch(ws: &std::path::Path, json: bool, cmd: BatchCommand) -> Result<()> {
+    let mrv = Mrv::open(ws)?;
+    match cmd {
+        BatchCommand::List { project } => {
+            let batches = mrv.list_batches(project)?;
+            print(json, &batches, |bs| {
+                if bs.is_empty() {
+                    return "no batches\n".into();
+                }
+                let mut s = format!(
+                    "{:>4}  {:>7}  {:<22} {:<10} {:>9}  {}\n",
+                    "ID", "PROJECT", "PERIOD", "STATE", "ROWS", "SOURCE"
+                );
+                for b in bs {
+                    s += &format!(
+                        "{:>4}  {:>7}  {:<22} {:<10} {:>9}  {}\n",
+                        b.id, b.project_id, b.period, b.state, b.row_count, b.source_name
+                    );
+                }
+                s
+            })
+        }
+        BatchCommand::Show {
+            id,
+            rows,
+            offset,
+            limit,
+        } => {
+            let batch = mrv.batch(id)?;
+            if !rows {
+                return print(json, &batch, |b| {
+                    format!(
+                        "batch {} (v{}) of project {} — {}\nperiod   {}\nstate    {}\nsource   {} ({}, {}) sha256 {}\nrows     {}\nclaimed  {:.3} tCO2e\ncolumns  {}\nimported {}\n",
+                        b.id, b.version, b.project_id, b.project_name, b.period, b.state, b.source_name, b.source_format, b.source_crs, b.source_sha256, b.row_count, b.claimed_tco2e_total, b.columns.join(", "), b.imported_at
+                    )
+                });
+            }
+            let page = mrv.batch_rows(id, offset, limit)?;
+            #[derive(Serialize)]
+            struct Shown<'a> {
+                batch: &'a mrv_app::BatchView,
+                rows: &'a mrv_app::RowsPage,
+            }
+            print(
+                json,
+                &Shown {
+                    batch: &batch,
+                    rows: &page,
+                },
+                |s| {
+                    let mut out = format!("#\t{}\tlon\tlat\n", s.rows.columns.join("\t"));
+                    for r in &s.rows.rows {
+                        out += &format!(
+                            "{}\t{}\t{:.6}\t{:.6}\n",
+                            r.index,
+                            r.values.join("\t"),
+                            r.lon,
+                            r.lat
+                        );
+                    }
+                    out
+                },
+            )
+        }
+    }
+}

@@ -93,16 +93,18 @@ pub struct MonitoringPeriod {
 impl MonitoringPeriod {
     pub fn new(start: CalendarDate, end: CalendarDate) -> Result<MonitoringPeriod, String> {
         if end < start {
-            return Err(format!("the period ends ({end}) before it starts ({start})"));
+            return Err(format!(
+                "the period ends ({end}) before it starts ({start})"
+            ));
         }
         Ok(MonitoringPeriod { start, end })
     }
 
     /// Parses `YYYY-MM-DD..YYYY-MM-DD`.
     pub fn parse(text: &str) -> Result<MonitoringPeriod, String> {
-        let (start, end) = text
-            .split_once("..")
-            .ok_or_else(|| format!("`{text}` is not a period; write START..END, e.g. 2025-01-01..2025-12-31"))?;
+        let (start, end) = text.split_once("..").ok_or_else(|| {
+            format!("`{text}` is not a period; write START..END, e.g. 2025-01-01..2025-12-31")
+        })?;
         let start = CalendarDate::parse(start.trim())
             .ok_or_else(|| format!("period start `{start}` is not a YYYY-MM-DD date"))?;
         let end = CalendarDate::parse(end.trim())
@@ -127,7 +129,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn check_date(text: &str, expected: Option<&str>) {
-        assert_eq!(CalendarDate::parse(text).map(|d| d.to_string()).as_deref(), expected, "{text}");
+        assert_eq!(
+            CalendarDate::parse(text).map(|d| d.to_string()).as_deref(),
+            expected,
+            "{text}"
+        );
     }
 
     #[test]
@@ -153,8 +159,12 @@ mod tests {
         assert!(p.contains(CalendarDate::parse("2025-01-01").unwrap()));
         assert!(p.contains(CalendarDate::parse("2025-12-31").unwrap()));
         assert!(!p.contains(CalendarDate::parse("2026-01-01").unwrap()));
-        assert!(MonitoringPeriod::parse("2025-12-31..2025-01-01").unwrap_err().contains("before it starts"));
-        assert!(MonitoringPeriod::parse("2025").unwrap_err().contains("START..END"));
+        assert!(MonitoringPeriod::parse("2025-12-31..2025-01-01")
+            .unwrap_err()
+            .contains("before it starts"));
+        assert!(MonitoringPeriod::parse("2025")
+            .unwrap_err()
+            .contains("START..END"));
     }
 
     proptest! {

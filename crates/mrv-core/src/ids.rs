@@ -6,7 +6,9 @@ use std::fmt;
 macro_rules! id_type {
     ($name:ident, $what:literal) => {
         #[doc = concat!("Database id of a ", $what, ".")]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+        )]
         #[serde(transparent)]
         pub struct $name(pub i64);
 

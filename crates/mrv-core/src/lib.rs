@@ -18,4 +18,6 @@ pub use ids::{BatchId, ProjectId};
 pub use methodology::{FieldKind, FieldSpec, MethodologyProfile, ProfileError};
 pub use problem::{ImportProblem, ImportReport};
 pub use time::Timestamp;
-pub use value::{check_latitude, check_longitude, parse_number, validate_value, CheckedValue, ValueProblem};
+pub use value::{
+    check_latitude, check_longitude, parse_number, validate_value, CheckedValue, ValueProblem,
+};

@@ -115,26 +115,46 @@ impl MethodologyProfile {
     }
 
     fn check(&self) -> Result<(), ProfileError> {
-        let invalid = |problem: String| ProfileError::Invalid { profile: self.id.clone(), problem };
-        if self.id.is_empty() || !self.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return Err(invalid(format!("id `{}` must be non-empty ASCII letters, digits, `-` or `_`", self.id)));
+        let invalid = |problem: String| ProfileError::Invalid {
+            profile: self.id.clone(),
+            problem,
+        };
+        if self.id.is_empty()
+            || !self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(invalid(format!(
+                "id `{}` must be non-empty ASCII letters, digits, `-` or `_`",
+                self.id
+            )));
         }
         for (i, field) in self.fields.iter().enumerate() {
             if self.fields[..i].iter().any(|f| f.name == field.name) {
                 return Err(invalid(format!("field `{}` is defined twice", field.name)));
             }
             if matches!(field.name.as_str(), "lon" | "lat" | "x" | "y" | "geometry") {
-                return Err(invalid(format!("field name `{}` is reserved for coordinates", field.name)));
+                return Err(invalid(format!(
+                    "field name `{}` is reserved for coordinates",
+                    field.name
+                )));
             }
             if let (Some(min), Some(max)) = (field.min, field.max) {
                 if !(min <= max) {
-                    return Err(invalid(format!("field `{}` has min {min} above max {max}", field.name)));
+                    return Err(invalid(format!(
+                        "field `{}` has min {min} above max {max}",
+                        field.name
+                    )));
                 }
             }
             if (field.min.is_some() || field.max.is_some())
                 && !matches!(field.kind, FieldKind::Number | FieldKind::Integer)
             {
-                return Err(invalid(format!("field `{}` has a range but is not numeric", field.name)));
+                return Err(invalid(format!(
+                    "field `{}` has a range but is not numeric",
+                    field.name
+                )));
             }
         }
         let expect = |name: &str, role: &str, kinds: &[FieldKind]| -> Result<(), ProfileError> {
@@ -142,19 +162,38 @@ impl MethodologyProfile {
                 None => Err(invalid(format!("{role} `{name}` is not among the fields"))),
                 Some(f) if !kinds.contains(&f.kind) => Err(invalid(format!(
                     "{role} `{name}` must be of type {}",
-                    kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" or ")
+                    kinds
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" or ")
                 ))),
                 Some(f) if !f.required => Err(invalid(format!("{role} `{name}` must be required"))),
                 Some(_) => Ok(()),
             }
         };
-        expect(&self.id_field, "id_field", &[FieldKind::Text, FieldKind::Integer])?;
+        expect(
+            &self.id_field,
+            "id_field",
+            &[FieldKind::Text, FieldKind::Integer],
+        )?;
         expect(&self.date_field, "date_field", &[FieldKind::Date])?;
-        expect(&self.claimed_tco2e_field, "claimed_tco2e_field", &[FieldKind::Number])?;
+        expect(
+            &self.claimed_tco2e_field,
+            "claimed_tco2e_field",
+            &[FieldKind::Number],
+        )?;
         if !(0.0..100.0).contains(&self.buffer_percent) {
-            return Err(invalid(format!("buffer_percent {} must be in [0, 100)", self.buffer_percent)));
+            return Err(invalid(format!(
+                "buffer_percent {} must be in [0, 100)",
+                self.buffer_percent
+            )));
         }
-        if let Some(unknown) = self.checks.iter().find(|c| !KNOWN_CHECKS.contains(&c.as_str())) {
+        if let Some(unknown) = self
+            .checks
+            .iter()
+            .find(|c| !KNOWN_CHECKS.contains(&c.as_str()))
+        {
             return Err(invalid(format!(
                 "unknown check `{unknown}`; known checks: {}",
                 KNOWN_CHECKS.join(", ")
@@ -190,7 +229,10 @@ min = 0
 
     fn check_invalid(edit: impl Fn(&str) -> String, expected: &str) {
         let err = MethodologyProfile::from_toml(&edit(MINIMAL)).unwrap_err();
-        assert!(err.to_string().contains(expected), "{err} should mention {expected}");
+        assert!(
+            err.to_string().contains(expected),
+            "{err} should mention {expected}"
+        );
     }
 
     #[test]
@@ -202,12 +244,38 @@ min = 0
 
     #[test]
     fn inconsistent_profiles_are_refused_with_the_reason() {
-        check_invalid(|t| t.replace("id_field = \"plot_id\"", "id_field = \"plot\""), "id_field `plot` is not among");
-        check_invalid(|t| t.replace("buffer_percent = 10", "buffer_percent = 100"), "buffer_percent 100");
-        check_invalid(|t| t.replace("min = 0", "min = 5\nmax = 1"), "min 5 above max 1");
-        check_invalid(|t| format!("{t}checks = [\"boundry\"]"), "unknown check `boundry`");
-        check_invalid(|t| t.replace("type = \"date\"", "type = \"number\""), "date_field `date` must be of type date");
-        check_invalid(|t| t.replace("name = \"Test\"", "name = \"Test\"\ncolour = 1"), "unknown field `colour`");
-        check_invalid(|t| format!("{t}[[fields]]\nname = \"lat\"\ntype = \"number\"\n"), "reserved");
+        check_invalid(
+            |t| t.replace("id_field = \"plot_id\"", "id_field = \"plot\""),
+            "id_field `plot` is not among",
+        );
+        check_invalid(
+            |t| t.replace("buffer_percent = 10", "buffer_percent = 100"),
+            "buffer_percent 100",
+        );
+        check_invalid(
+            |t| t.replace("min = 0", "min = 5\nmax = 1"),
+            "min 5 above max 1",
+        );
+        check_invalid(
+            |t| {
+                t.replace(
+                    "buffer_percent = 10",
+                    "buffer_percent = 10\nchecks = [\"boundry\"]",
+                )
+            },
+            "unknown check `boundry`",
+        );
+        check_invalid(
+            |t| t.replace("type = \"date\"", "type = \"number\""),
+            "date_field `date` must be of type date",
+        );
+        check_invalid(
+            |t| t.replace("name = \"Test\"", "name = \"Test\"\ncolour = 1"),
+            "unknown field `colour`",
+        );
+        check_invalid(
+            |t| format!("{t}[[fields]]\nname = \"lat\"\ntype = \"number\"\n"),
+            "reserved",
+        );
     }
 }

@@ -23,10 +23,22 @@ pub struct ImportProblem {
 
 impl ImportProblem {
     pub fn file_level(file: &str, rule: impl Into<String>) -> ImportProblem {
-        ImportProblem { file: file.to_owned(), row: None, column: None, value: None, rule: rule.into() }
+        ImportProblem {
+            file: file.to_owned(),
+            row: None,
+            column: None,
+            value: None,
+            rule: rule.into(),
+        }
     }
 
-    pub fn at(file: &str, row: u64, column: Option<&str>, value: Option<&str>, rule: impl Into<String>) -> ImportProblem {
+    pub fn at(
+        file: &str,
+        row: u64,
+        column: Option<&str>,
+        value: Option<&str>,
+        rule: impl Into<String>,
+    ) -> ImportProblem {
         ImportProblem {
             file: file.to_owned(),
             row: Some(row),
@@ -110,7 +122,13 @@ mod tests {
     fn report_keeps_a_capped_list_and_the_true_total() {
         let mut report = ImportReport::default();
         for row in 0..(REPORT_CAP as u64 + 5) {
-            report.push(ImportProblem::at("f.csv", row + 1, Some("dbh_cm"), Some("x"), "not a number"));
+            report.push(ImportProblem::at(
+                "f.csv",
+                row + 1,
+                Some("dbh_cm"),
+                Some("x"),
+                "not a number",
+            ));
         }
         assert_eq!(report.problems.len(), REPORT_CAP);
         assert_eq!(report.total, REPORT_CAP as u64 + 5);
@@ -119,8 +137,17 @@ mod tests {
 
     #[test]
     fn problem_names_file_row_column_value_and_rule() {
-        let p = ImportProblem::at("plots.csv", 7, Some("dbh_cm"), Some("abc"), "must be a number");
-        assert_eq!(p.to_string(), "plots.csv, row 7, column `dbh_cm`, value `abc`: must be a number");
+        let p = ImportProblem::at(
+            "plots.csv",
+            7,
+            Some("dbh_cm"),
+            Some("abc"),
+            "must be a number",
+        );
+        assert_eq!(
+            p.to_string(),
+            "plots.csv, row 7, column `dbh_cm`, value `abc`: must be a number"
+        );
         let long = "x".repeat(200);
         let p = ImportProblem::at("plots.csv", 1, None, Some(&long), "too long");
         assert_eq!(p.value.unwrap().chars().count(), 80);

@@ -21,12 +21,21 @@ impl fmt::Display for ValueProblem {
         let unit = |u: &Option<String>| u.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
         match self {
             ValueProblem::Missing => write!(f, "a value is required"),
-            ValueProblem::NotANumber => write!(f, "must be a number (use `.` as decimal separator)"),
-            ValueProblem::NotFinite => write!(f, "must be a finite number (NaN and infinity are not measurements)"),
+            ValueProblem::NotANumber => {
+                write!(f, "must be a number (use `.` as decimal separator)")
+            }
+            ValueProblem::NotFinite => write!(
+                f,
+                "must be a finite number (NaN and infinity are not measurements)"
+            ),
             ValueProblem::NotAnInteger => write!(f, "must be a whole number"),
             ValueProblem::NotADate => write!(f, "must be a date written YYYY-MM-DD"),
-            ValueProblem::BelowMin { min, unit: u } => write!(f, "below the plausible minimum of {min}{}", unit(u)),
-            ValueProblem::AboveMax { max, unit: u } => write!(f, "above the plausible maximum of {max}{}", unit(u)),
+            ValueProblem::BelowMin { min, unit: u } => {
+                write!(f, "below the plausible minimum of {min}{}", unit(u))
+            }
+            ValueProblem::AboveMax { max, unit: u } => {
+                write!(f, "above the plausible maximum of {max}{}", unit(u))
+            }
         }
     }
 }
@@ -55,12 +64,18 @@ pub fn parse_number(raw: &str) -> Result<f64, ValueProblem> {
 pub fn validate_value(spec: &FieldSpec, raw: &str) -> Result<CheckedValue, ValueProblem> {
     let raw = raw.trim();
     if raw.is_empty() {
-        return if spec.required { Err(ValueProblem::Missing) } else { Ok(CheckedValue::Empty) };
+        return if spec.required {
+            Err(ValueProblem::Missing)
+        } else {
+            Ok(CheckedValue::Empty)
+        };
     }
     let number = match spec.kind {
         FieldKind::Text => return Ok(CheckedValue::Text),
         FieldKind::Date => {
-            return CalendarDate::parse(raw).map(CheckedValue::Date).ok_or(ValueProblem::NotADate)
+            return CalendarDate::parse(raw)
+                .map(CheckedValue::Date)
+                .ok_or(ValueProblem::NotADate)
         }
         FieldKind::Number => parse_number(raw)?,
         FieldKind::Integer => {
@@ -73,12 +88,18 @@ pub fn validate_value(spec: &FieldSpec, raw: &str) -> Result<CheckedValue, Value
     };
     if let Some(min) = spec.min {
         if number < min {
-            return Err(ValueProblem::BelowMin { min, unit: spec.unit.clone() });
+            return Err(ValueProblem::BelowMin {
+                min,
+                unit: spec.unit.clone(),
+            });
         }
     }
     if let Some(max) = spec.max {
         if number > max {
-            return Err(ValueProblem::AboveMax { max, unit: spec.unit.clone() });
+            return Err(ValueProblem::AboveMax {
+                max,
+                unit: spec.unit.clone(),
+            });
         }
     }
     Ok(CheckedValue::Number(number))
@@ -111,11 +132,21 @@ mod tests {
     use super::*;
 
     fn spec(kind: FieldKind, required: bool, min: Option<f64>, max: Option<f64>) -> FieldSpec {
-        FieldSpec { name: "f".into(), kind, required, unit: Some("cm".into()), min, max, description: String::new() }
+        FieldSpec {
+            name: "f".into(),
+            kind,
+            required,
+            unit: Some("cm".into()),
+            min,
+            max,
+            description: String::new(),
+        }
     }
 
     fn check(spec: &FieldSpec, raw: &str, expected: Result<&str, &str>) {
-        let got = validate_value(spec, raw).map(|v| format!("{v:?}")).map_err(|p| p.to_string());
+        let got = validate_value(spec, raw)
+            .map(|v| format!("{v:?}"))
+            .map_err(|p| p.to_string());
         match expected {
             Ok(ok) => assert_eq!(got.as_deref(), Ok(ok), "{raw:?}"),
             Err(rule) => assert_eq!(got.unwrap_err(), rule, "{raw:?}"),
@@ -128,9 +159,21 @@ mod tests {
         check(&dbh, "12.5", Ok("Number(12.5)"));
         check(&dbh, " 12.5 ", Ok("Number(12.5)"));
         check(&dbh, "", Err("a value is required"));
-        check(&dbh, "NaN", Err("must be a finite number (NaN and infinity are not measurements)"));
-        check(&dbh, "inf", Err("must be a finite number (NaN and infinity are not measurements)"));
-        check(&dbh, "12,5", Err("must be a number (use `.` as decimal separator)"));
+        check(
+            &dbh,
+            "NaN",
+            Err("must be a finite number (NaN and infinity are not measurements)"),
+        );
+        check(
+            &dbh,
+            "inf",
+            Err("must be a finite number (NaN and infinity are not measurements)"),
+        );
+        check(
+            &dbh,
+            "12,5",
+            Err("must be a number (use `.` as decimal separator)"),
+        );
         check(&dbh, "0.5", Err("below the plausible minimum of 1 cm"));
         check(&dbh, "301", Err("above the plausible maximum of 300 cm"));
         let optional = spec(FieldKind::Number, false, None, None);
@@ -139,8 +182,16 @@ mod tests {
         check(&count, "3", Ok("Number(3.0)"));
         check(&count, "3.5", Err("must be a whole number"));
         let date = spec(FieldKind::Date, true, None, None);
-        check(&date, "2025-06-30", Ok("Date(CalendarDate { year: 2025, month: 6, day: 30 })"));
-        check(&date, "30/06/2025", Err("must be a date written YYYY-MM-DD"));
+        check(
+            &date,
+            "2025-06-30",
+            Ok("Date(CalendarDate { year: 2025, month: 6, day: 30 })"),
+        );
+        check(
+            &date,
+            "30/06/2025",
+            Err("must be a date written YYYY-MM-DD"),
+        );
     }
 
     #[test]

@@ -21,17 +21,25 @@ pub struct Boundary {
 /// Reads every polygon feature of the first layer of `path`, reprojects to WGS84 and unions them.
 pub fn read_boundary(path: &Path) -> Result<Boundary, GeoError> {
     let file = path.display().to_string();
-    let invalid = |problem: String| GeoError::InvalidBoundary { file: file.clone(), problem };
-    let options = DatasetOptions { open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY, ..Default::default() };
-    let dataset = Dataset::open_ex(path, options)
-        .map_err(|e| GeoError::Unreadable { file: file.clone(), reason: e.to_string() })?;
+    let invalid = |problem: String| GeoError::InvalidBoundary {
+        file: file.clone(),
+        problem,
+    };
+    let options = DatasetOptions {
+        open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
+        ..Default::default()
+    };
+    let dataset = Dataset::open_ex(path, options).map_err(|e| GeoError::Unreadable {
+        file: file.clone(),
+        reason: e.to_string(),
+    })?;
     if dataset.layer_count() == 0 {
         return Err(invalid("has no vector layer".into()));
     }
     let mut layer = dataset.layer(0).map_err(|e| invalid(e.to_string()))?;
-    let source_srs = layer
-        .spatial_ref()
-        .ok_or_else(|| invalid("has no coordinate reference system (a shapefile needs its .prj)".into()))?;
+    let source_srs = layer.spatial_ref().ok_or_else(|| {
+        invalid("has no coordinate reference system (a shapefile needs its .prj)".into())
+    })?;
     let mut target = wgs84();
     target.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
     let mut source = source_srs;
@@ -42,40 +50,63 @@ pub fn read_boundary(path: &Path) -> Result<Boundary, GeoError> {
     let mut union: Option<Geometry> = None;
     let mut feature_count = 0;
     for (i, feature) in layer.features().enumerate() {
-        let Some(geometry) = feature.geometry() else { continue };
+        let Some(geometry) = feature.geometry() else {
+            continue;
+        };
         let name = geometry.geometry_name();
         if name != "POLYGON" && name != "MULTIPOLYGON" {
-            return Err(invalid(format!("feature {} is a {name}; a boundary must be polygons", i + 1)));
+            return Err(invalid(format!(
+                "feature {} is a {name}; a boundary must be polygons",
+                i + 1
+            )));
         }
         if !geometry.is_valid() {
-            return Err(invalid(format!("feature {} is not a valid polygon (self-intersection or bad ring)", i + 1)));
+            return Err(invalid(format!(
+                "feature {} is not a valid polygon (self-intersection or bad ring)",
+                i + 1
+            )));
         }
-        let geometry = geometry.transform(&transform).map_err(|e| invalid(format!("feature {}: {e}", i + 1)))?;
+        let geometry = geometry
+            .transform(&transform)
+            .map_err(|e| invalid(format!("feature {}: {e}", i + 1)))?;
         feature_count += 1;
         union = Some(match union {
             None => geometry,
-            Some(u) => u.union(&geometry).ok_or_else(|| invalid(format!("feature {} cannot be merged", i + 1)))?,
+            Some(u) => u
+                .union(&geometry)
+                .ok_or_else(|| invalid(format!("feature {} cannot be merged", i + 1)))?,
         });
     }
     let geometry = union.ok_or_else(|| invalid("has no polygon features".into()))?;
     let envelope = geometry.envelope();
     let bbox = [envelope.MinX, envelope.MinY, envelope.MaxX, envelope.MaxY];
     if bbox[0] < -180.0 || bbox[2] > 180.0 || bbox[1] < -90.0 || bbox[3] > 90.0 {
-        return Err(invalid("lies outside -180..180 / -90..90 after reprojection; is its CRS right?".into()));
+        return Err(invalid(
+            "lies outside -180..180 / -90..90 after reprojection; is its CRS right?".into(),
+        ));
     }
     let geojson = geometry.json().map_err(|e| invalid(e.to_string()))?;
-    Ok(Boundary { geojson, bbox, feature_count })
+    Ok(Boundary {
+        geojson,
+        bbox,
+        feature_count,
+    })
 }
 
 /// Checks that a GeoJSON geometry text is a valid Polygon or MultiPolygon.
 pub fn validate_polygon_geojson(geojson: &str) -> Result<(), GeoError> {
-    let geometry = Geometry::from_geojson(geojson).map_err(|e| GeoError::InvalidGeometry(e.to_string()))?;
+    let geometry =
+        Geometry::from_geojson(geojson).map_err(|e| GeoError::InvalidGeometry(e.to_string()))?;
     let name = geometry.geometry_name();
     if name != "POLYGON" && name != "MULTIPOLYGON" {
-        return Err(GeoError::InvalidGeometry(format!("a {name} is not a plot polygon")));
+        return Err(GeoError::InvalidGeometry(format!(
+            "a {name} is not a plot polygon"
+        )));
     }
     if !geometry.is_valid() {
-        return Err(GeoError::InvalidGeometry("polygon is not valid (self-intersection or bad ring)".into()));
+        return Err(GeoError::InvalidGeometry(
+            "polygon is not valid (self-intersection or bad ring)".into(),
+        ));
     }
     Ok(())
 }
@@ -93,9 +124,13 @@ mod tests {
     #[test]
     fn geojson_boundary_is_read_and_dissolved() {
         let dir = tempfile::tempdir().unwrap();
-        let path = write(dir.path(), "b.geojson", r#"{"type":"FeatureCollection","features":[
+        let path = write(
+            dir.path(),
+            "b.geojson",
+            r#"{"type":"FeatureCollection","features":[
             {"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[-47,-23],[-46,-23],[-46,-22],[-47,-22],[-47,-23]]]}},
-            {"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[-46,-23],[-45,-23],[-45,-22],[-46,-22],[-46,-23]]]}}]}"#);
+            {"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[-46,-23],[-45,-23],[-45,-22],[-46,-22],[-46,-23]]]}}]}"#,
+        );
         let b = read_boundary(&path).unwrap();
         assert_eq!(b.feature_count, 2);
         assert_eq!(b.bbox, [-47.0, -23.0, -45.0, -22.0]);
@@ -105,20 +140,45 @@ mod tests {
     #[test]
     fn projected_boundary_is_reprojected_to_wgs84() {
         let dir = tempfile::tempdir().unwrap();
-        let path = write(dir.path(), "utm.geojson", r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::32723"}},"features":[
-            {"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[490000,7390000],[510000,7390000],[510000,7410000],[490000,7410000],[490000,7390000]]]}}]}"#);
+        let path = write(
+            dir.path(),
+            "utm.geojson",
+            r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::32723"}},"features":[
+            {"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[490000,7390000],[510000,7390000],[510000,7410000],[490000,7410000],[490000,7390000]]]}}]}"#,
+        );
         let b = read_boundary(&path).unwrap();
-        assert!((b.bbox[0] - -45.1).abs() < 0.05 && (b.bbox[3] - -23.4).abs() < 0.05, "{:?}", b.bbox);
+        assert!(
+            (b.bbox[0] - -45.1).abs() < 0.05 && (b.bbox[3] - -23.4).abs() < 0.05,
+            "{:?}",
+            b.bbox
+        );
     }
 
     #[test]
     fn bad_boundaries_are_refused_with_the_reason() {
         let dir = tempfile::tempdir().unwrap();
-        let points = write(dir.path(), "p.geojson", r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1,2]}}]}"#);
-        assert!(read_boundary(&points).unwrap_err().to_string().contains("feature 1 is a POINT"));
-        let bowtie = write(dir.path(), "bow.geojson", r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}}]}"#);
-        assert!(read_boundary(&bowtie).unwrap_err().to_string().contains("not a valid polygon"));
+        let points = write(
+            dir.path(),
+            "p.geojson",
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1,2]}}]}"#,
+        );
+        assert!(read_boundary(&points)
+            .unwrap_err()
+            .to_string()
+            .contains("feature 1 is a POINT"));
+        let bowtie = write(
+            dir.path(),
+            "bow.geojson",
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}}]}"#,
+        );
+        assert!(read_boundary(&bowtie)
+            .unwrap_err()
+            .to_string()
+            .contains("not a valid polygon"));
         let garbage = write(dir.path(), "g.geojson", "this is not json");
-        assert!(matches!(read_boundary(&garbage).unwrap_err(), GeoError::Unreadable { .. }));
+        assert!(matches!(
+            read_boundary(&garbage).unwrap_err(),
+            GeoError::Unreadable { .. }
+        ));
     }
 }

@@ -42,13 +42,21 @@ impl BlobWriter {
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tmp_path = tmp_dir.join(format!("blob-{}-{n}.part", std::process::id()));
         let file = File::create(&tmp_path).map_err(|e| StoreError::io(&tmp_path, e))?;
-        Ok(BlobWriter { tmp_path, files_dir: files_dir.to_owned(), out: BufWriter::with_capacity(1 << 16, file), hasher: Sha256::new(), size: 0 })
+        Ok(BlobWriter {
+            tmp_path,
+            files_dir: files_dir.to_owned(),
+            out: BufWriter::with_capacity(1 << 16, file),
+            hasher: Sha256::new(),
+            size: 0,
+        })
     }
 
     pub fn write_all(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
         self.hasher.update(bytes);
         self.size += bytes.len() as u64;
-        self.out.write_all(bytes).map_err(|e| StoreError::io(&self.tmp_path, e))
+        self.out
+            .write_all(bytes)
+            .map_err(|e| StoreError::io(&self.tmp_path, e))
     }
 
     /// Bytes written so far.
@@ -59,9 +67,12 @@ impl BlobWriter {
     /// Durably stores the blob under its hash and returns (hash, size). Storing the same content
     /// twice is harmless: the second copy is discarded.
     pub fn finish(mut self) -> Result<(Sha256Hex, u64), StoreError> {
-        self.out.flush().map_err(|e| StoreError::io(&self.tmp_path, e))?;
+        self.out
+            .flush()
+            .map_err(|e| StoreError::io(&self.tmp_path, e))?;
         let file = self.out.get_ref();
-        file.sync_all().map_err(|e| StoreError::io(&self.tmp_path, e))?;
+        file.sync_all()
+            .map_err(|e| StoreError::io(&self.tmp_path, e))?;
         let hash = hex::encode(std::mem::take(&mut self.hasher).finalize());
         let final_path = blob_path(&self.files_dir, &hash);
         let dir = final_path.parent().expect("blob path has a parent");
@@ -69,8 +80,11 @@ impl BlobWriter {
         if final_path.exists() {
             std::fs::remove_file(&self.tmp_path).map_err(|e| StoreError::io(&self.tmp_path, e))?;
         } else {
-            std::fs::rename(&self.tmp_path, &final_path).map_err(|e| StoreError::io(&final_path, e))?;
-            File::open(dir).and_then(|d| d.sync_all()).map_err(|e| StoreError::io(dir, e))?;
+            std::fs::rename(&self.tmp_path, &final_path)
+                .map_err(|e| StoreError::io(&final_path, e))?;
+            File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| StoreError::io(dir, e))?;
         }
         self.tmp_path = PathBuf::new();
         Ok((hash, self.size))

@@ -7,7 +7,10 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("`{0}` is not an MRV Desk workspace (no {db} in it)", db = crate::DATABASE_FILE)]
     NotAWorkspace(String),
     #[error("the workspace was written by a newer MRV Desk (schema version {found}, this build knows {known})")]
@@ -18,6 +21,9 @@ pub enum StoreError {
 
 impl StoreError {
     pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> StoreError {
-        StoreError::Io { path: path.display().to_string(), source }
+        StoreError::Io {
+            path: path.display().to_string(),
+            source,
+        }
     }
 }

@@ -8,7 +8,8 @@ use rusqlite::{params, Connection};
 use serde_json::json;
 
 /// (version, name, SQL). Versions are consecutive from 1.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial", include_str!("migrations/0001_initial.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "initial", include_str!("migrations/0001_initial.sql"))];
 
 /// One applied migration as recorded in `schema_migration`.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +31,11 @@ const LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migration (
 
 pub(crate) fn current_version(conn: &Connection) -> Result<i64, StoreError> {
     conn.execute_batch(LEDGER)?;
-    Ok(conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migration", [], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migration",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// Applies every migration newer than the database, each in its own transaction.
@@ -59,7 +64,9 @@ fn row_counts(conn: &Connection) -> Result<serde_json::Value, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
     )?;
-    let tables: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let tables: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     let mut counts = serde_json::Map::new();
     for table in tables {
         // Table names come from sqlite_schema, not from input; quoting guards odd names anyway.
@@ -75,13 +82,28 @@ pub(crate) fn applied(conn: &Connection) -> Result<Vec<MigrationRecord>, StoreEr
         "SELECT version, name, applied_at, row_counts_before, row_counts_after FROM schema_migration ORDER BY version",
     )?;
     let rows = stmt.query_map([], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+        ))
     })?;
     let mut out = Vec::new();
     for row in rows {
         let (version, name, applied_at, before, after) = row?;
-        let parse = |t: &str| serde_json::from_str(t).map_err(|e| StoreError::Corrupt(format!("schema_migration {version}: {e}")));
-        out.push(MigrationRecord { version, name, applied_at, row_counts_before: parse(&before)?, row_counts_after: parse(&after)? });
+        let parse = |t: &str| {
+            serde_json::from_str(t)
+                .map_err(|e| StoreError::Corrupt(format!("schema_migration {version}: {e}")))
+        };
+        out.push(MigrationRecord {
+            version,
+            name,
+            applied_at,
+            row_counts_before: parse(&before)?,
+            row_counts_after: parse(&after)?,
+        });
     }
     Ok(out)
 }

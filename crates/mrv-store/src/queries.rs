@@ -44,31 +44,53 @@ pub fn insert_project(conn: &Connection, p: &ProjectRecord) -> Result<i64, Store
 }
 
 pub fn project_name_taken(conn: &Connection, name: &str) -> Result<bool, StoreError> {
-    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM project WHERE name = ?1)", [name], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM project WHERE name = ?1)",
+        [name],
+        |r| r.get(0),
+    )?)
 }
 
 pub fn list_projects(conn: &Connection) -> Result<Vec<ProjectRecord>, StoreError> {
-    let mut stmt = conn.prepare(&format!("SELECT {PROJECT_COLUMNS} FROM project ORDER BY id"))?;
-    let rows = stmt.query_map([], project_from_row)?.collect::<Result<_, _>>()?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {PROJECT_COLUMNS} FROM project ORDER BY id"
+    ))?;
+    let rows = stmt
+        .query_map([], project_from_row)?
+        .collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
 pub fn get_project(conn: &Connection, id: i64) -> Result<Option<ProjectRecord>, StoreError> {
     Ok(conn
-        .query_row(&format!("SELECT {PROJECT_COLUMNS} FROM project WHERE id = ?1"), [id], project_from_row)
+        .query_row(
+            &format!("SELECT {PROJECT_COLUMNS} FROM project WHERE id = ?1"),
+            [id],
+            project_from_row,
+        )
         .optional()?)
 }
 
 /// Monitoring periods of a project as (start, end), oldest first.
-pub fn list_periods(conn: &Connection, project_id: i64) -> Result<Vec<(String, String)>, StoreError> {
+pub fn list_periods(
+    conn: &Connection,
+    project_id: i64,
+) -> Result<Vec<(String, String)>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT start_date, end_date FROM monitoring_period WHERE project_id = ?1 ORDER BY start_date, end_date",
     )?;
-    let rows = stmt.query_map([project_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    let rows = stmt
+        .query_map([project_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
-pub fn add_period(conn: &Connection, project_id: i64, start: &str, end: &str) -> Result<(), StoreError> {
+pub fn add_period(
+    conn: &Connection,
+    project_id: i64,
+    start: &str,
+    end: &str,
+) -> Result<(), StoreError> {
     conn.execute(
         "INSERT OR IGNORE INTO monitoring_period (project_id, start_date, end_date) VALUES (?1, ?2, ?3)",
         params![project_id, start, end],
@@ -77,7 +99,13 @@ pub fn add_period(conn: &Connection, project_id: i64, start: &str, end: &str) ->
 }
 
 /// Records a stored blob; recording the same hash twice keeps the first record.
-pub fn record_stored_file(conn: &Connection, sha256: &str, original_name: &str, size: u64, now: &str) -> Result<(), StoreError> {
+pub fn record_stored_file(
+    conn: &Connection,
+    sha256: &str,
+    original_name: &str,
+    size: u64,
+    now: &str,
+) -> Result<(), StoreError> {
     conn.execute(
         "INSERT OR IGNORE INTO stored_file (sha256, original_name, size_bytes, stored_at) VALUES (?1, ?2, ?3, ?4)",
         params![sha256, original_name, size as i64, now],
@@ -131,20 +159,37 @@ fn batch_from_row(r: &Row<'_>) -> rusqlite::Result<BatchRecord> {
     })
 }
 
-pub fn list_batches(conn: &Connection, project_id: Option<i64>) -> Result<Vec<BatchRecord>, StoreError> {
+pub fn list_batches(
+    conn: &Connection,
+    project_id: Option<i64>,
+) -> Result<Vec<BatchRecord>, StoreError> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {BATCH_COLUMNS} FROM batch WHERE ?1 IS NULL OR project_id = ?1 ORDER BY id"
     ))?;
-    let rows = stmt.query_map([project_id], batch_from_row)?.collect::<Result<_, _>>()?;
+    let rows = stmt
+        .query_map([project_id], batch_from_row)?
+        .collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
 pub fn get_batch(conn: &Connection, id: i64) -> Result<Option<BatchRecord>, StoreError> {
-    Ok(conn.query_row(&format!("SELECT {BATCH_COLUMNS} FROM batch WHERE id = ?1"), [id], batch_from_row).optional()?)
+    Ok(conn
+        .query_row(
+            &format!("SELECT {BATCH_COLUMNS} FROM batch WHERE id = ?1"),
+            [id],
+            batch_from_row,
+        )
+        .optional()?)
 }
 
 /// The batch, if any, already imported from the same file for the same project and period.
-pub fn find_batch_by_source(conn: &Connection, project_id: i64, start: &str, end: &str, sha256: &str) -> Result<Option<i64>, StoreError> {
+pub fn find_batch_by_source(
+    conn: &Connection,
+    project_id: i64,
+    start: &str,
+    end: &str,
+    sha256: &str,
+) -> Result<Option<i64>, StoreError> {
     Ok(conn
         .query_row(
             "SELECT id FROM batch WHERE project_id = ?1 AND period_start = ?2 AND period_end = ?3 AND source_sha256 = ?4",
@@ -169,7 +214,12 @@ pub struct MeasurementRecord {
 }
 
 /// Rows `offset .. offset + limit` (0-based offset) of a batch, in file order.
-pub fn measurement_page(conn: &Connection, batch: &BatchRecord, offset: i64, limit: i64) -> Result<Vec<MeasurementRecord>, StoreError> {
+pub fn measurement_page(
+    conn: &Connection,
+    batch: &BatchRecord,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<MeasurementRecord>, StoreError> {
     let start = batch.first_row_id + offset.max(0);
     let end = (batch.first_row_id + batch.row_count).min(start + limit.max(0));
     let mut stmt = conn.prepare_cached(
@@ -253,12 +303,33 @@ pub struct BatchWriter<'c> {
 
 impl<'c> BatchWriter<'c> {
     /// Begins the transaction, records the source file and inserts the batch header.
-    pub fn begin(conn: &'c Connection, header: &NewBatch, source: &StoredFile<'_>) -> Result<BatchWriter<'c>, StoreError> {
+    pub fn begin(
+        conn: &'c Connection,
+        header: &NewBatch,
+        source: &StoredFile<'_>,
+    ) -> Result<BatchWriter<'c>, StoreError> {
         conn.execute_batch("BEGIN IMMEDIATE")?;
         let source_sha256 = source.sha256;
-        let mut writer = BatchWriter { conn, batch_id: 0, first_row_id: 0, next_row_id: 0, claimed_total: 0.0, open: true };
-        record_stored_file(conn, source.sha256, source.original_name, source.size, &header.imported_at)?;
-        let first_row_id: i64 = conn.query_row("SELECT COALESCE(MAX(row_id), 0) + 1 FROM measurement", [], |r| r.get(0))?;
+        let mut writer = BatchWriter {
+            conn,
+            batch_id: 0,
+            first_row_id: 0,
+            next_row_id: 0,
+            claimed_total: 0.0,
+            open: true,
+        };
+        record_stored_file(
+            conn,
+            source.sha256,
+            source.original_name,
+            source.size,
+            &header.imported_at,
+        )?;
+        let first_row_id: i64 = conn.query_row(
+            "SELECT COALESCE(MAX(row_id), 0) + 1 FROM measurement",
+            [],
+            |r| r.get(0),
+        )?;
         conn.execute(
             "INSERT INTO batch (project_id, version, supersedes_batch_id, period_start, period_end, source_sha256, source_name, source_format, source_crs, column_map_json, columns_json, state, row_count, first_row_id, claimed_tco2e_total, imported_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, ?13, 0, ?14)",
@@ -279,14 +350,26 @@ impl<'c> BatchWriter<'c> {
             "INSERT INTO measurement (row_id, batch_id, record_id, lon, lat, obs_date, claimed_tco2e, values_json, geometry_json)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
-        let result = stmt.execute(params![self.next_row_id, self.batch_id, m.record_id, m.lon, m.lat, m.obs_date, m.claimed_tco2e, m.values_json, m.geometry_json]);
+        let result = stmt.execute(params![
+            self.next_row_id,
+            self.batch_id,
+            m.record_id,
+            m.lon,
+            m.lat,
+            m.obs_date,
+            m.claimed_tco2e,
+            m.values_json,
+            m.geometry_json
+        ]);
         match result {
             Ok(_) => {
                 self.next_row_id += 1;
                 self.claimed_total += m.claimed_tco2e;
                 Ok(Pushed::Stored)
             }
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+            {
                 let first: i64 = self.conn.query_row(
                     "SELECT row_id FROM measurement WHERE batch_id = ?1 AND record_id = ?2",
                     params![self.batch_id, m.record_id],

@@ -47,7 +47,10 @@ impl Workspace {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.set_prepared_statement_cache_capacity(64);
         migrations::migrate(&mut conn, now)?;
-        Ok(Workspace { root: root.to_owned(), conn })
+        Ok(Workspace {
+            root: root.to_owned(),
+            conn,
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -78,7 +81,9 @@ impl Workspace {
 
     /// `PRAGMA integrity_check` and `foreign_key_check`; `Ok(())` when both are clean.
     pub fn check_integrity(&self) -> Result<(), StoreError> {
-        let result: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        let result: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if result != "ok" {
             return Err(StoreError::Corrupt(result));
         }
@@ -117,10 +122,19 @@ mod tests {
         assert!(applied[0].row_counts_before.get("measurement").is_none());
         drop(ws);
         let ws = Workspace::open(dir.path(), "2026-02-01T00:00:00Z").unwrap();
-        assert_eq!(ws.migrations().unwrap()[0].applied_at, "2026-01-01T00:00:00Z");
-        let mode: String = ws.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(
+            ws.migrations().unwrap()[0].applied_at,
+            "2026-01-01T00:00:00Z"
+        );
+        let mode: String = ws
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
-        let fk: i64 = ws.conn().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        let fk: i64 = ws
+            .conn()
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(fk, 1);
         ws.check_integrity().unwrap();
     }
@@ -128,8 +142,13 @@ mod tests {
     #[test]
     fn a_folder_without_database_is_not_a_workspace() {
         let dir = tempfile::tempdir().unwrap();
-        let err = Workspace::open(dir.path(), "2026-01-01T00:00:00Z").err().unwrap();
-        assert!(err.to_string().contains("is not an MRV Desk workspace"), "{err}");
+        let err = Workspace::open(dir.path(), "2026-01-01T00:00:00Z")
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string().contains("is not an MRV Desk workspace"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -137,10 +156,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         drop(Workspace::create(dir.path(), "t").unwrap());
         let conn = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
-        conn.execute("INSERT INTO schema_migration VALUES (999, 'future', 't', '{}', '{}')", []).unwrap();
+        conn.execute(
+            "INSERT INTO schema_migration VALUES (999, 'future', 't', '{}', '{}')",
+            [],
+        )
+        .unwrap();
         drop(conn);
         let err = Workspace::open(dir.path(), "t").err().unwrap();
-        assert!(matches!(err, StoreError::TooNew { found: 999, .. }), "{err}");
+        assert!(
+            matches!(err, StoreError::TooNew { found: 999, .. }),
+            "{err}"
+        );
     }
 
     #[test]
@@ -150,12 +176,18 @@ mod tests {
         let mut w = ws.blob_writer().unwrap();
         w.write_all(b"abc").unwrap();
         let (hash, size) = w.finish().unwrap();
-        assert_eq!(hash, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            hash,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_eq!(size, 3);
         assert_eq!(std::fs::read(ws.blob_path(&hash)).unwrap(), b"abc");
         let mut abandoned = ws.blob_writer().unwrap();
         abandoned.write_all(b"partial").unwrap();
         drop(abandoned);
-        assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0
+        );
     }
 }

@@ -11,7 +11,10 @@ const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
 /// Picks the candidate delimiter that occurs most often, outside quotes, in the first line.
 pub(crate) fn detect_delimiter(prefix: &[u8]) -> u8 {
-    let line_end = prefix.iter().position(|&b| b == b'\n').unwrap_or(prefix.len());
+    let line_end = prefix
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(prefix.len());
     let mut counts = [0usize; 4];
     let mut quoted = false;
     for &b in &prefix[..line_end] {
@@ -23,7 +26,9 @@ pub(crate) fn detect_delimiter(prefix: &[u8]) -> u8 {
             }
         }
     }
-    let best = (0..4).max_by_key(|&i| (counts[i], std::cmp::Reverse(i))).unwrap_or(0);
+    let best = (0..4)
+        .max_by_key(|&i| (counts[i], std::cmp::Reverse(i)))
+        .unwrap_or(0);
     if counts[best] == 0 {
         b','
     } else {
@@ -49,26 +54,47 @@ pub(crate) struct CsvFile<R: Read> {
 
 pub(crate) fn open<R: Read>(source: R, file: &str) -> Result<CsvFile<R>, ImportProblem> {
     let mut buffered = BufReader::with_capacity(1 << 18, source);
-    let prefix = buffered.fill_buf().map_err(|e| ImportProblem::file_level(file, format!("cannot read: {e}")))?;
+    let prefix = buffered
+        .fill_buf()
+        .map_err(|e| ImportProblem::file_level(file, format!("cannot read: {e}")))?;
     let bom = prefix.starts_with(&[0xEF, 0xBB, 0xBF]);
     let delimiter = detect_delimiter(if bom { &prefix[3..] } else { prefix });
     if bom {
         buffered.consume(3);
     }
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(buffered);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(buffered);
     let mut header = csv::ByteRecord::new();
-    let has_header = reader.read_byte_record(&mut header).map_err(|e| ImportProblem::file_level(file, format!("cannot read the header: {e}")))?;
+    let has_header = reader
+        .read_byte_record(&mut header)
+        .map_err(|e| ImportProblem::file_level(file, format!("cannot read the header: {e}")))?;
     if !has_header {
-        return Err(ImportProblem::file_level(file, "the file is empty (no header row)"));
+        return Err(ImportProblem::file_level(
+            file,
+            "the file is empty (no header row)",
+        ));
     }
     let mut headers = Vec::with_capacity(header.len());
     for (i, h) in header.iter().enumerate() {
         let text = std::str::from_utf8(h).map_err(|_| {
-            ImportProblem::file_level(file, format!("header column {} is not valid UTF-8 text; save the file as UTF-8", i + 1))
+            ImportProblem::file_level(
+                file,
+                format!(
+                    "header column {} is not valid UTF-8 text; save the file as UTF-8",
+                    i + 1
+                ),
+            )
         })?;
         headers.push(text.trim().to_owned());
     }
-    Ok(CsvFile { reader, delimiter, headers })
+    Ok(CsvFile {
+        reader,
+        delimiter,
+        headers,
+    })
 }
 
 /// Streams every data row into the sink. Returns the stored column names (profile fields, then
@@ -83,7 +109,11 @@ pub(crate) fn read_rows<R: Read>(
     progress: &mut dyn FnMut(&Sink<'_, '_>) -> bool,
 ) -> Result<Vec<String>, AppError> {
     let headers = csv_file.headers.clone();
-    let Layout { field_cols, coord_cols, extras } = match layout::resolve(&headers, mapping, profile, crs_given) {
+    let Layout {
+        field_cols,
+        coord_cols,
+        extras,
+    } = match layout::resolve(&headers, mapping, profile, crs_given) {
         Ok(layout) => layout,
         Err(problems) => {
             for p in problems {
@@ -94,7 +124,11 @@ pub(crate) fn read_rows<R: Read>(
     };
     let (x_col, y_col) = coord_cols.expect("resolve returns coordinates when it succeeds");
     sink.set_names(
-        field_cols.iter().zip(&profile.fields).map(|(c, f)| c.map_or_else(|| f.name.clone(), |c| headers[c].clone())).collect(),
+        field_cols
+            .iter()
+            .zip(&profile.fields)
+            .map(|(c, f)| c.map_or_else(|| f.name.clone(), |c| headers[c].clone()))
+            .collect(),
         (headers[x_col].clone(), headers[y_col].clone()),
     );
     let mut record = csv::ByteRecord::new();
@@ -104,7 +138,13 @@ pub(crate) fn read_rows<R: Read>(
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                sink.problem(ImportProblem::at(file, row + 1, None, None, format!("unreadable CSV: {e}")));
+                sink.problem(ImportProblem::at(
+                    file,
+                    row + 1,
+                    None,
+                    None,
+                    format!("unreadable CSV: {e}"),
+                ));
                 break;
             }
         }
@@ -125,8 +165,17 @@ pub(crate) fn read_rows<R: Read>(
             match std::str::from_utf8(bytes) {
                 Ok(t) => texts.push(t),
                 Err(e) => {
-                    let rule = format!("not valid UTF-8 text (bad byte at offset {}); save the file as UTF-8", e.valid_up_to());
-                    sink.problem(ImportProblem::at(file, row, Some(&headers[i]), Some(&String::from_utf8_lossy(bytes)), rule));
+                    let rule = format!(
+                        "not valid UTF-8 text (bad byte at offset {}); save the file as UTF-8",
+                        e.valid_up_to()
+                    );
+                    sink.problem(ImportProblem::at(
+                        file,
+                        row,
+                        Some(&headers[i]),
+                        Some(&String::from_utf8_lossy(bytes)),
+                        rule,
+                    ));
                     utf8_ok = false;
                     texts.push("");
                 }
@@ -136,13 +185,31 @@ pub(crate) fn read_rows<R: Read>(
             continue;
         }
         let fields: Vec<Option<&str>> = field_cols.iter().map(|c| c.map(|c| texts[c])).collect();
-        let extra_values: Vec<(usize, &str)> = extras.iter().enumerate().map(|(slot, (c, _))| (slot, texts[*c].trim())).collect();
-        sink.accept(row, &fields, &extra_values, Coords::Text { x: texts[x_col], y: texts[y_col] }, None)?;
+        let extra_values: Vec<(usize, &str)> = extras
+            .iter()
+            .enumerate()
+            .map(|(slot, (c, _))| (slot, texts[*c].trim()))
+            .collect();
+        sink.accept(
+            row,
+            &fields,
+            &extra_values,
+            Coords::Text {
+                x: texts[x_col],
+                y: texts[y_col],
+            },
+            None,
+        )?;
         if row % 16_384 == 0 && !progress(sink) {
             return Err(AppError::Cancelled);
         }
     }
-    Ok(profile.fields.iter().map(|f| f.name.clone()).chain(extras.into_iter().map(|(_, n)| n)).collect())
+    Ok(profile
+        .fields
+        .iter()
+        .map(|f| f.name.clone())
+        .chain(extras.into_iter().map(|(_, n)| n))
+        .collect())
 }
 
 #[cfg(test)]

@@ -27,15 +27,24 @@ pub(crate) struct RawFeature {
 
 /// Calls `on_feature(index, feature)` for each element of `features`; an `Err` from it stops
 /// the parse and is returned.
-pub(crate) fn stream_features<R: Read>(source: R, on_feature: &mut dyn FnMut(u64, RawFeature) -> Result<(), String>) -> Result<(), String> {
+pub(crate) fn stream_features<R: Read>(
+    source: R,
+    on_feature: &mut dyn FnMut(u64, RawFeature) -> Result<(), String>,
+) -> Result<(), String> {
     let mut de = serde_json::Deserializer::from_reader(source);
     let mut stopped: Option<String> = None;
-    let result = de.deserialize_map(CollectionVisitor { on_feature, stopped: &mut stopped, saw_type: false, saw_features: false });
+    let result = de.deserialize_map(CollectionVisitor {
+        on_feature,
+        stopped: &mut stopped,
+        saw_type: false,
+        saw_features: false,
+    });
     if let Some(reason) = stopped {
         return Err(reason);
     }
     result.map_err(|e| format!("not a valid GeoJSON FeatureCollection: {e}"))?;
-    de.end().map_err(|e| format!("unexpected content after the FeatureCollection: {e}"))
+    de.end()
+        .map_err(|e| format!("unexpected content after the FeatureCollection: {e}"))
 }
 
 const STOPPED: &str = "\u{0}stopped";
@@ -60,12 +69,17 @@ impl<'de> Visitor<'de> for CollectionVisitor<'_, '_> {
                 "type" => {
                     let t: String = map.next_value()?;
                     if t != "FeatureCollection" {
-                        return Err(serde::de::Error::custom(format!("type is `{t}`, expected `FeatureCollection`")));
+                        return Err(serde::de::Error::custom(format!(
+                            "type is `{t}`, expected `FeatureCollection`"
+                        )));
                     }
                     self.saw_type = true;
                 }
                 "features" => {
-                    map.next_value_seed(FeaturesSeed { on_feature: &mut *self.on_feature, stopped: &mut *self.stopped })?;
+                    map.next_value_seed(FeaturesSeed {
+                        on_feature: &mut *self.on_feature,
+                        stopped: &mut *self.stopped,
+                    })?;
                     self.saw_features = true;
                 }
                 _ => {
@@ -74,7 +88,9 @@ impl<'de> Visitor<'de> for CollectionVisitor<'_, '_> {
             }
         }
         if !self.saw_type || !self.saw_features {
-            return Err(serde::de::Error::custom("a FeatureCollection needs `type` and `features`"));
+            return Err(serde::de::Error::custom(
+                "a FeatureCollection needs `type` and `features`",
+            ));
         }
         Ok(())
     }
@@ -138,23 +154,42 @@ fn ring_centroid(ring: &[(f64, f64)]) -> (f64, f64, f64) {
     }
     if a.abs() < 1e-18 {
         let n = ring.len().max(1) as f64;
-        return (ring.iter().map(|p| p.0).sum::<f64>() / n, ring.iter().map(|p| p.1).sum::<f64>() / n, 0.0);
+        return (
+            ring.iter().map(|p| p.0).sum::<f64>() / n,
+            ring.iter().map(|p| p.1).sum::<f64>() / n,
+            0.0,
+        );
     }
     (cx / (3.0 * a), cy / (3.0 * a), (a / 2.0).abs())
 }
 
 /// Transforms every vertex of a Polygon/MultiPolygon to WGS84 (if a transform is given) and
 /// returns the new geometry JSON and the centroid of its outer rings.
-fn polygon_to_wgs84(geometry: &Value, transform: Option<&ToWgs84>) -> Result<(String, f64, f64), String> {
-    let kind = geometry.get("type").and_then(Value::as_str).unwrap_or_default();
+fn polygon_to_wgs84(
+    geometry: &Value,
+    transform: Option<&ToWgs84>,
+) -> Result<(String, f64, f64), String> {
+    let kind = geometry
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let polygons: Vec<&Value> = match kind {
-        "Polygon" => vec![geometry.get("coordinates").ok_or("Polygon without coordinates")?],
-        _ => geometry.get("coordinates").and_then(Value::as_array).ok_or("MultiPolygon without coordinates")?.iter().collect(),
+        "Polygon" => vec![geometry
+            .get("coordinates")
+            .ok_or("Polygon without coordinates")?],
+        _ => geometry
+            .get("coordinates")
+            .and_then(Value::as_array)
+            .ok_or("MultiPolygon without coordinates")?
+            .iter()
+            .collect(),
     };
     let mut out_polys = Vec::new();
     let (mut sx, mut sy, mut sa) = (0.0, 0.0, 0.0);
     for polygon in polygons {
-        let rings = polygon.as_array().ok_or("polygon coordinates must be an array of rings")?;
+        let rings = polygon
+            .as_array()
+            .ok_or("polygon coordinates must be an array of rings")?;
         let mut out_rings = Vec::new();
         for (r, ring) in rings.iter().enumerate() {
             let points: Vec<(f64, f64)> = ring
@@ -167,7 +202,10 @@ fn polygon_to_wgs84(geometry: &Value, transform: Option<&ToWgs84>) -> Result<(St
             let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = points.iter().copied().unzip();
             if let Some(t) = transform {
                 if t.transform(&mut xs, &mut ys).contains(&false) {
-                    return Err(format!("polygon vertices cannot be transformed from {} to WGS84", t.crs()));
+                    return Err(format!(
+                        "polygon vertices cannot be transformed from {} to WGS84",
+                        t.crs()
+                    ));
                 }
             }
             let ring: Vec<(f64, f64)> = xs.into_iter().zip(ys).collect();
@@ -178,7 +216,11 @@ fn polygon_to_wgs84(geometry: &Value, transform: Option<&ToWgs84>) -> Result<(St
                 sy += cy * w;
                 sa += w;
             }
-            out_rings.push(Value::Array(ring.into_iter().map(|(x, y)| serde_json::json!([x, y])).collect()));
+            out_rings.push(Value::Array(
+                ring.into_iter()
+                    .map(|(x, y)| serde_json::json!([x, y]))
+                    .collect(),
+            ));
         }
         out_polys.push(Value::Array(out_rings));
     }
@@ -204,14 +246,24 @@ pub(crate) fn read_features<R: Read>(
 ) -> Result<Vec<String>, AppError> {
     // The mapping can only be checked against property names once they are seen; a target that
     // is not a field is wrong whatever the file holds.
-    let mut mapping_problems: Vec<String> = check_mapping(&mapping.iter().map(|m| m.source.clone()).collect::<Vec<_>>(), mapping, profile);
+    let mut mapping_problems: Vec<String> = check_mapping(
+        &mapping.iter().map(|m| m.source.clone()).collect::<Vec<_>>(),
+        mapping,
+        profile,
+    );
     let mut extra_index: HashMap<String, usize> = HashMap::new();
     let mut extra_names: Vec<String> = Vec::new();
     let mut fatal: Option<AppError> = None;
     let mut cancelled = false;
     let mut on_feature = |index: u64, feature: RawFeature| -> Result<(), String> {
         if feature.kind != "Feature" {
-            sink.problem(ImportProblem::at(file, index, None, Some(&feature.kind), "each element of `features` must have type `Feature`"));
+            sink.problem(ImportProblem::at(
+                file,
+                index,
+                None,
+                Some(&feature.kind),
+                "each element of `features` must have type `Feature`",
+            ));
             return Ok(());
         }
         let properties = feature.properties.unwrap_or_default();
@@ -229,30 +281,65 @@ pub(crate) fn read_features<R: Read>(
                 extras.push((slot, property_text(value)));
             }
         }
-        let fields: Vec<Option<&str>> = profile.fields.iter().map(|f| by_field.get(&f.name).map(String::as_str)).collect();
+        let fields: Vec<Option<&str>> = profile
+            .fields
+            .iter()
+            .map(|f| by_field.get(&f.name).map(String::as_str))
+            .collect();
         let extra_refs: Vec<(usize, &str)> = extras.iter().map(|(i, v)| (*i, v.as_str())).collect();
-        let kind = feature.geometry.as_ref().and_then(|g| g.get("type")).and_then(Value::as_str).unwrap_or("");
+        let kind = feature
+            .geometry
+            .as_ref()
+            .and_then(|g| g.get("type"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let outcome = match (kind, &feature.geometry) {
             ("Point", Some(g)) => match g.get("coordinates").and_then(number_pair) {
-                Some((x, y)) => sink.accept(index, &fields, &extra_refs, Coords::Numbers { x, y }, None),
+                Some((x, y)) => {
+                    sink.accept(index, &fields, &extra_refs, Coords::Numbers { x, y }, None)
+                }
                 None => {
-                    sink.problem(ImportProblem::at(file, index, Some("geometry"), None, "a Point needs coordinates [x, y]"));
+                    sink.problem(ImportProblem::at(
+                        file,
+                        index,
+                        Some("geometry"),
+                        None,
+                        "a Point needs coordinates [x, y]",
+                    ));
                     Ok(())
                 }
             },
             ("Polygon" | "MultiPolygon", Some(g)) => match polygon_to_wgs84(g, transform) {
-                Ok((geojson, lon, lat)) => sink.accept(index, &fields, &extra_refs, Coords::Wgs84 { lon, lat }, Some(geojson)),
+                Ok((geojson, lon, lat)) => sink.accept(
+                    index,
+                    &fields,
+                    &extra_refs,
+                    Coords::Wgs84 { lon, lat },
+                    Some(geojson),
+                ),
                 Err(rule) => {
                     sink.problem(ImportProblem::at(file, index, Some("geometry"), None, rule));
                     Ok(())
                 }
             },
             (_, None) | ("", _) => {
-                sink.problem(ImportProblem::at(file, index, Some("geometry"), None, "the feature has no geometry"));
+                sink.problem(ImportProblem::at(
+                    file,
+                    index,
+                    Some("geometry"),
+                    None,
+                    "the feature has no geometry",
+                ));
                 Ok(())
             }
             (other, _) => {
-                sink.problem(ImportProblem::at(file, index, Some("geometry"), Some(other), "a measurement must be a Point or a plot Polygon"));
+                sink.problem(ImportProblem::at(
+                    file,
+                    index,
+                    Some("geometry"),
+                    Some(other),
+                    "a measurement must be a Point or a plot Polygon",
+                ));
                 Ok(())
             }
         };
@@ -277,17 +364,27 @@ pub(crate) fn read_features<R: Read>(
         sink.problem(ImportProblem::file_level(file, reason));
     }
     for m in mapping {
-        if !extra_index.contains_key(&m.source) && !mapping_problems.iter().any(|p| p.contains(&m.source)) {
+        if !extra_index.contains_key(&m.source)
+            && !mapping_problems.iter().any(|p| p.contains(&m.source))
+        {
             let seen_as_field = profile.field(&m.field).is_some();
             if !seen_as_field {
-                mapping_problems.push(format!("--map {}={}: no feature has a property `{}`", m.source, m.field, m.source));
+                mapping_problems.push(format!(
+                    "--map {}={}: no feature has a property `{}`",
+                    m.source, m.field, m.source
+                ));
             }
         }
     }
     for p in mapping_problems {
         sink.problem(ImportProblem::file_level(file, p));
     }
-    Ok(profile.fields.iter().map(|f| f.name.clone()).chain(extra_names).collect())
+    Ok(profile
+        .fields
+        .iter()
+        .map(|f| f.name.clone())
+        .chain(extra_names)
+        .collect())
 }
 
 #[cfg(test)]
@@ -305,20 +402,31 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(seen, vec![(1, serde_json::json!(1)), (2, serde_json::json!("two"))]);
+        assert_eq!(
+            seen,
+            vec![(1, serde_json::json!(1)), (2, serde_json::json!("two"))]
+        );
     }
 
     #[test]
     fn malformed_json_names_line_and_column() {
-        let err = stream_features(&b"{\"type\":\"FeatureCollection\",\n\"features\":[{\"type\":\"Feature\",]}"[..], &mut |_, _| Ok(())).unwrap_err();
+        let err = stream_features(
+            &b"{\"type\":\"FeatureCollection\",\n\"features\":[{\"type\":\"Feature\",]}"[..],
+            &mut |_, _| Ok(()),
+        )
+        .unwrap_err();
         assert!(err.contains("line 2"), "{err}");
-        let err = stream_features(&br#"{"type":"Feature","features":[]}"#[..], &mut |_, _| Ok(())).unwrap_err();
+        let err = stream_features(&br#"{"type":"Feature","features":[]}"#[..], &mut |_, _| {
+            Ok(())
+        })
+        .unwrap_err();
         assert!(err.contains("expected `FeatureCollection`"), "{err}");
     }
 
     #[test]
     fn square_centroid_is_its_centre() {
-        let (x, y, a) = ring_centroid(&[(0.0, 0.0), (2.0, 0.0), (2.0, 2.0), (0.0, 2.0), (0.0, 0.0)]);
+        let (x, y, a) =
+            ring_centroid(&[(0.0, 0.0), (2.0, 0.0), (2.0, 2.0), (0.0, 2.0), (0.0, 0.0)]);
         assert_eq!((x, y, a), (1.0, 1.0, 4.0));
     }
 }

@@ -17,17 +17,27 @@ pub(crate) struct Layout {
 
 /// Which profile field (or coordinate) a source column name stands for once mapped.
 pub(crate) fn target_of<'m>(header: &'m str, mapping: &'m [ColumnMapping]) -> &'m str {
-    mapping.iter().find(|m| m.source == header).map_or(header.trim(), |m| m.field.as_str())
+    mapping
+        .iter()
+        .find(|m| m.source == header)
+        .map_or(header.trim(), |m| m.field.as_str())
 }
 
 const COORDINATES: [&str; 4] = ["lon", "lat", "x", "y"];
 
 /// Checks the mapping against the profile and headers; returns problems as plain rules.
-pub(crate) fn check_mapping(headers: &[String], mapping: &[ColumnMapping], profile: &MethodologyProfile) -> Vec<String> {
+pub(crate) fn check_mapping(
+    headers: &[String],
+    mapping: &[ColumnMapping],
+    profile: &MethodologyProfile,
+) -> Vec<String> {
     let mut problems = Vec::new();
     for m in mapping {
         if !headers.iter().any(|h| h == &m.source) {
-            problems.push(format!("--map {}={}: the file has no column `{}`", m.source, m.field, m.source));
+            problems.push(format!(
+                "--map {}={}: the file has no column `{}`",
+                m.source, m.field, m.source
+            ));
         }
         if profile.field(&m.field).is_none() && !COORDINATES.contains(&m.field.as_str()) {
             problems.push(format!(
@@ -44,12 +54,23 @@ pub(crate) fn check_mapping(headers: &[String], mapping: &[ColumnMapping], profi
 }
 
 /// Resolves columns. Names match a field exactly, or else ignoring case and surrounding spaces.
-pub(crate) fn resolve(headers: &[String], mapping: &[ColumnMapping], profile: &MethodologyProfile, crs_given: bool) -> Result<Layout, Vec<String>> {
+pub(crate) fn resolve(
+    headers: &[String],
+    mapping: &[ColumnMapping],
+    profile: &MethodologyProfile,
+    crs_given: bool,
+) -> Result<Layout, Vec<String>> {
     let mut problems = check_mapping(headers, mapping, profile);
-    let targets: Vec<String> = headers.iter().map(|h| canonical_target(target_of(h, mapping), profile)).collect();
+    let targets: Vec<String> = headers
+        .iter()
+        .map(|h| canonical_target(target_of(h, mapping), profile))
+        .collect();
     for (i, t) in targets.iter().enumerate() {
         if let Some(j) = targets[..i].iter().position(|u| u == t) {
-            problems.push(format!("columns `{}` and `{}` both stand for `{t}`", headers[j], headers[i]));
+            problems.push(format!(
+                "columns `{}` and `{}` both stand for `{t}`",
+                headers[j], headers[i]
+            ));
         }
     }
     let find = |name: &str| targets.iter().position(|t| t == name);
@@ -68,7 +89,9 @@ pub(crate) fn resolve(headers: &[String], mapping: &[ColumnMapping], profile: &M
         (Some(lon), Some(lat), _, _) => Some((lon, lat)),
         (_, _, Some(x), Some(y)) if crs_given => Some((x, y)),
         (_, _, Some(_), Some(_)) => {
-            problems.push("columns x/y hold projected coordinates: give their CRS (--crs EPSG:NNNN)".into());
+            problems.push(
+                "columns x/y hold projected coordinates: give their CRS (--crs EPSG:NNNN)".into(),
+            );
             None
         }
         _ => {
@@ -76,10 +99,22 @@ pub(crate) fn resolve(headers: &[String], mapping: &[ColumnMapping], profile: &M
             None
         }
     };
-    let used: Vec<usize> = field_cols.iter().flatten().copied().chain(coord_cols.into_iter().flat_map(|(a, b)| [a, b])).collect();
-    let extras = (0..headers.len()).filter(|i| !used.contains(i)).map(|i| (i, headers[i].trim().to_owned())).collect();
+    let used: Vec<usize> = field_cols
+        .iter()
+        .flatten()
+        .copied()
+        .chain(coord_cols.into_iter().flat_map(|(a, b)| [a, b]))
+        .collect();
+    let extras = (0..headers.len())
+        .filter(|i| !used.contains(i))
+        .map(|i| (i, headers[i].trim().to_owned()))
+        .collect();
     if problems.is_empty() {
-        Ok(Layout { field_cols, coord_cols, extras })
+        Ok(Layout {
+            field_cols,
+            coord_cols,
+            extras,
+        })
     } else {
         Err(problems)
     }

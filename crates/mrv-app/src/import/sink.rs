@@ -6,7 +6,10 @@
 
 use crate::AppError;
 use mrv_core::value::CheckedValue;
-use mrv_core::{check_latitude, check_longitude, validate_value, ImportProblem, ImportReport, MethodologyProfile, MonitoringPeriod};
+use mrv_core::{
+    check_latitude, check_longitude, validate_value, ImportProblem, ImportReport,
+    MethodologyProfile, MonitoringPeriod,
+};
 use mrv_geo::ToWgs84;
 use mrv_store::{BatchWriter, NewMeasurement, Pushed};
 
@@ -60,7 +63,13 @@ impl<'a, 'c> Sink<'a, 'c> {
         transform: Option<&'a ToWgs84>,
         writer: BatchWriter<'c>,
     ) -> Sink<'a, 'c> {
-        let pos = |name: &str| profile.fields.iter().position(|f| f.name == name).expect("profile checked on load");
+        let pos = |name: &str| {
+            profile
+                .fields
+                .iter()
+                .position(|f| f.name == name)
+                .expect("profile checked on load")
+        };
         Sink {
             file,
             profile,
@@ -94,7 +103,14 @@ impl<'a, 'c> Sink<'a, 'c> {
 
     /// Checks one row. `fields[i]` is the raw value of profile field `i` (`None` when the
     /// source has no such column/property); `extras` are the other values by extra-column index.
-    pub(crate) fn accept(&mut self, row: u64, fields: &[Option<&str>], extras: &[(usize, &str)], coords: Coords<'_>, geometry: Option<String>) -> Result<(), AppError> {
+    pub(crate) fn accept(
+        &mut self,
+        row: u64,
+        fields: &[Option<&str>],
+        extras: &[(usize, &str)],
+        coords: Coords<'_>,
+        geometry: Option<String>,
+    ) -> Result<(), AppError> {
         self.rows_seen += 1;
         let problems_before = self.report.total;
         let mut date = String::new();
@@ -105,7 +121,13 @@ impl<'a, 'c> Sink<'a, 'c> {
                 Ok(CheckedValue::Date(d)) if i == self.date_pos => {
                     if !self.period.contains(d) {
                         let rule = format!("date is outside the monitoring period {}", self.period);
-                        self.report.push(ImportProblem::at(self.file, row, Some(&self.source_names[i]), Some(raw), rule));
+                        self.report.push(ImportProblem::at(
+                            self.file,
+                            row,
+                            Some(&self.source_names[i]),
+                            Some(raw),
+                            rule,
+                        ));
                     }
                     date = d.to_string();
                 }
@@ -113,19 +135,37 @@ impl<'a, 'c> Sink<'a, 'c> {
                 Ok(_) => {}
                 Err(problem) => {
                     let value = (!raw.is_empty()).then_some(raw);
-                    self.report.push(ImportProblem::at(self.file, row, Some(&self.source_names[i]), value, problem.to_string()));
+                    self.report.push(ImportProblem::at(
+                        self.file,
+                        row,
+                        Some(&self.source_names[i]),
+                        value,
+                        problem.to_string(),
+                    ));
                 }
             }
         }
         let (x, y, needs_transform) = match coords {
             Coords::Text { x, y } => {
-                let parse = |sink: &mut Self, text: &str, column: String| match mrv_core::parse_number(text) {
-                    Ok(v) => Some(v),
-                    Err(p) => {
-                        let value = (!text.trim().is_empty()).then_some(text);
-                        let rule = if text.trim().is_empty() { "a coordinate is required".to_owned() } else { p.to_string() };
-                        sink.report.push(ImportProblem::at(sink.file, row, Some(&column), value, rule));
-                        None
+                let parse = |sink: &mut Self, text: &str, column: String| {
+                    match mrv_core::parse_number(text) {
+                        Ok(v) => Some(v),
+                        Err(p) => {
+                            let value = (!text.trim().is_empty()).then_some(text);
+                            let rule = if text.trim().is_empty() {
+                                "a coordinate is required".to_owned()
+                            } else {
+                                p.to_string()
+                            };
+                            sink.report.push(ImportProblem::at(
+                                sink.file,
+                                row,
+                                Some(&column),
+                                value,
+                                rule,
+                            ));
+                            None
+                        }
                     }
                 };
                 let (xn, yn) = (self.coord_names.0.clone(), self.coord_names.1.clone());
@@ -136,6 +176,31 @@ impl<'a, 'c> Sink<'a, 'c> {
             Coords::Numbers { x, y } => (x, y, true),
             Coords::Wgs84 { lon, lat } => (lon, lat, false),
         };
+        if needs_transform && self.transform.is_none() {
+            // Plain WGS84 input: range problems can be reported now, alongside the others.
+            if !x.is_nan() {
+                if let Err(rule) = check_longitude(x) {
+                    self.report.push(ImportProblem::at(
+                        self.file,
+                        row,
+                        Some(&self.coord_names.0),
+                        Some(&x.to_string()),
+                        rule,
+                    ));
+                }
+            }
+            if !y.is_nan() {
+                if let Err(rule) = check_latitude(y) {
+                    self.report.push(ImportProblem::at(
+                        self.file,
+                        row,
+                        Some(&self.coord_names.1),
+                        Some(&y.to_string()),
+                        rule,
+                    ));
+                }
+            }
+        }
         if self.report.total > problems_before {
             return Ok(());
         }
@@ -150,7 +215,10 @@ impl<'a, 'c> Sink<'a, 'c> {
         let width = extras.iter().map(|(i, _)| i + 1).max().unwrap_or(0);
         for slot in 0..width {
             values_json.push(',');
-            let value = extras.iter().find(|(i, _)| *i == slot).map_or("", |(_, v)| *v);
+            let value = extras
+                .iter()
+                .find(|(i, _)| *i == slot)
+                .map_or("", |(_, v)| *v);
             push_json_string(&mut values_json, value);
         }
         values_json.push(']');
@@ -175,15 +243,26 @@ impl<'a, 'c> Sink<'a, 'c> {
         let mut pending = std::mem::take(&mut self.pending);
         let originals: Vec<(f64, f64)> = pending.iter().map(|p| (p.x, p.y)).collect();
         if let Some(transform) = self.transform {
-            let idx: Vec<usize> = (0..pending.len()).filter(|&i| pending[i].needs_transform).collect();
+            let idx: Vec<usize> = (0..pending.len())
+                .filter(|&i| pending[i].needs_transform)
+                .collect();
             let mut xs: Vec<f64> = idx.iter().map(|&i| pending[i].x).collect();
             let mut ys: Vec<f64> = idx.iter().map(|&i| pending[i].y).collect();
             let ok = transform.transform(&mut xs, &mut ys);
             for (k, &i) in idx.iter().enumerate() {
                 if !ok[k] {
                     let (x, y) = originals[i];
-                    let rule = format!("cannot transform ({x}, {y}) from {} to WGS84", transform.crs());
-                    self.report.push(ImportProblem::at(self.file, pending[i].row, Some(&self.coord_names.0), None, rule));
+                    let rule = format!(
+                        "cannot transform ({x}, {y}) from {} to WGS84",
+                        transform.crs()
+                    );
+                    self.report.push(ImportProblem::at(
+                        self.file,
+                        pending[i].row,
+                        Some(&self.coord_names.0),
+                        None,
+                        rule,
+                    ));
                     pending[i].x = f64::NAN;
                     continue;
                 }
@@ -197,11 +276,23 @@ impl<'a, 'c> Sink<'a, 'c> {
             }
             let (x0, y0) = originals[i];
             if let Err(rule) = check_longitude(p.x) {
-                self.report.push(ImportProblem::at(self.file, p.row, Some(&self.coord_names.0), Some(&x0.to_string()), rule));
+                self.report.push(ImportProblem::at(
+                    self.file,
+                    p.row,
+                    Some(&self.coord_names.0),
+                    Some(&x0.to_string()),
+                    rule,
+                ));
                 continue;
             }
             if let Err(rule) = check_latitude(p.y) {
-                self.report.push(ImportProblem::at(self.file, p.row, Some(&self.coord_names.1), Some(&y0.to_string()), rule));
+                self.report.push(ImportProblem::at(
+                    self.file,
+                    p.row,
+                    Some(&self.coord_names.1),
+                    Some(&y0.to_string()),
+                    rule,
+                ));
                 continue;
             }
             let pushed = self.writer.push(&NewMeasurement {
@@ -214,8 +305,17 @@ impl<'a, 'c> Sink<'a, 'c> {
                 geometry_json: p.geometry.as_deref(),
             })?;
             if let Pushed::DuplicateOf(first) = pushed {
-                let rule = format!("duplicate {}: the same id is already used in row {first}", self.profile.id_field);
-                self.report.push(ImportProblem::at(self.file, p.row, Some(&self.source_names[self.id_pos]), Some(&p.record_id), rule));
+                let rule = format!(
+                    "duplicate {}: the same id is already used in row {first}",
+                    self.profile.id_field
+                );
+                self.report.push(ImportProblem::at(
+                    self.file,
+                    p.row,
+                    Some(&self.source_names[self.id_pos]),
+                    Some(&p.record_id),
+                    rule,
+                ));
             }
         }
         pending.clear();
@@ -226,8 +326,11 @@ impl<'a, 'c> Sink<'a, 'c> {
     /// Writes what is buffered and hands back the writer and the report.
     pub(crate) fn finish(mut self) -> Result<(BatchWriter<'c>, ImportReport), AppError> {
         self.flush()?;
-        if self.rows_seen == 0 {
-            self.report.push(ImportProblem::file_level(self.file, "the file has no measurement rows"));
+        if self.rows_seen == 0 && self.report.is_empty() {
+            self.report.push(ImportProblem::file_level(
+                self.file,
+                "the file has no measurement rows",
+            ));
         }
         Ok((self.writer, self.report))
     }

@@ -1,0 +1,197 @@
+//! The `mrv` binary as a user runs it: JSON output, exit codes, and a process killed with
+//! SIGKILL in the middle of an import leaving nothing half-written.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn mrv(ws: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_mrv"))
+        .arg("--workspace")
+        .arg(ws)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn write_plots(path: &Path, rows: usize) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(
+        f,
+        "plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat"
+    )
+    .unwrap();
+    for i in 0..rows {
+        writeln!(
+            f,
+            "P{i:07},2025-0{}-1{},Inga edulis,{}.5,8.0,0.75,-47.{:06},-24.2",
+            1 + i % 9,
+            i % 10,
+            5 + i % 50,
+            i % 999_999
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn demo_workspace_lists_its_batch_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let out = mrv(&ws, &["--json", "init", "--demo"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let batches = json(&mrv(&ws, &["--json", "batch", "list"]));
+    assert_eq!(batches[0]["id"], 1);
+    assert_eq!(batches[0]["row_count"], 240);
+    let shown = json(&mrv(
+        &ws,
+        &["--json", "batch", "show", "1", "--rows", "--limit", "2"],
+    ));
+    assert_eq!(shown["rows"]["rows"][0]["values"][0], "SDM-0001");
+    assert_eq!(shown["rows"]["rows"].as_array().unwrap().len(), 2);
+    let projects = json(&mrv(&ws, &["--json", "project", "list"]));
+    assert_eq!(projects[0]["methodology_id"], "arr-tree-plots");
+}
+
+#[test]
+fn errors_go_to_stderr_with_a_code_and_exit_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(mrv(&ws, &["init", "--demo"]).status.success());
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat\nP1,2025-01-01,x,NaN,1,1,-47.8,-24.2\n").unwrap();
+    let out = mrv(
+        &ws,
+        &[
+            "--json",
+            "import",
+            bad.to_str().unwrap(),
+            "--project",
+            "1",
+            "--period",
+            "2025-01-01..2025-12-31",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["code"], "import_rejected");
+    assert_eq!(err["error"]["report"]["problems"][0]["column"], "dbh_cm");
+    assert_eq!(err["error"]["report"]["problems"][0]["row"], 1);
+    let out = mrv(&ws, &["batch", "show", "99"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: batch 99 does not exist\n"
+    );
+    let demo = ws.join("demo/tree-plots-2025.csv");
+    let out = mrv(
+        &ws,
+        &[
+            "import",
+            demo.to_str().unwrap(),
+            "--project",
+            "1",
+            "--period",
+            "2025-01-01..2025-12-31",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("as batch 1"));
+    let out = mrv(
+        &ws,
+        &[
+            "import",
+            demo.to_str().unwrap(),
+            "--project",
+            "1",
+            "--period",
+            "2025",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = mrv(&dir.path().join("nowhere"), &["batch", "list"]);
+    assert_eq!(out.status.code(), Some(6));
+}
+
+#[test]
+fn killed_import_leaves_nothing_half_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(mrv(&ws, &["init", "--demo"]).status.success());
+    let big = dir.path().join("big.csv");
+    write_plots(&big, 300_000);
+    for round in 0..3 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mrv"))
+            .arg("--workspace")
+            .arg(&ws)
+            .args([
+                "import",
+                big.to_str().unwrap(),
+                "--project",
+                "1",
+                "--period",
+                "2025-01-01..2025-12-31",
+                "--progress",
+            ])
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait until rows are being written (progress lines appear), then SIGKILL at a
+        // different depth each round.
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        for _ in 0..(1 + round * 4) {
+            let line = lines.next().expect("progress line").unwrap();
+            assert!(line.starts_with("progress rows="), "{line}");
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let status = json(&mrv(&ws, &["--json", "status"]));
+        assert_eq!(
+            status["batches"], 1,
+            "round {round}: a half-written batch is visible"
+        );
+        assert_eq!(status["measurements"], 240, "round {round}: stray rows");
+    }
+    // The workspace is intact and the same file imports cleanly afterwards.
+    let out = mrv(
+        &ws,
+        &[
+            "--json",
+            "import",
+            big.to_str().unwrap(),
+            "--project",
+            "1",
+            "--period",
+            "2025-01-01..2025-12-31",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["row_count"], 300_000);
+    let db = rusqlite_free_integrity(&ws);
+    assert_eq!(db, "ok");
+}
+
+/// `PRAGMA integrity_check` through the sqlite3 shell, independent of our code.
+fn rusqlite_free_integrity(ws: &Path) -> String {
+    let out = Command::new("sqlite3")
+        .arg(ws.join("workspace.sqlite"))
+        .arg("PRAGMA integrity_check;")
+        .output()
+        .expect("sqlite3 installed");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}

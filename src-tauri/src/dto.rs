@@ -1,0 +1,315 @@
+//! Transport types of the IPC boundary, converted from `mrv-app`'s types. TypeScript bindings
+//! are generated from these (`ui/src/lib/bindings.ts`).
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct WorkspaceDto {
+    pub path: String,
+    pub schema_version: i64,
+    pub projects: i64,
+    pub batches: i64,
+    pub measurements: i64,
+    pub gdal_version: String,
+}
+
+impl From<mrv_app::WorkspaceInfo> for WorkspaceDto {
+    fn from(w: mrv_app::WorkspaceInfo) -> Self {
+        WorkspaceDto {
+            path: w.path.display().to_string(),
+            schema_version: w.schema_version,
+            projects: w.projects,
+            batches: w.batches,
+            measurements: w.measurements,
+            gdal_version: w.gdal_version,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct FieldDto {
+    pub name: String,
+    pub kind: String,
+    pub required: bool,
+    pub unit: Option<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct MethodologyDto {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    pub id_field: String,
+    pub buffer_percent: f64,
+    pub fields: Vec<FieldDto>,
+}
+
+impl From<mrv_app::MethodologyView> for MethodologyDto {
+    fn from(m: mrv_app::MethodologyView) -> Self {
+        MethodologyDto {
+            id: m.id,
+            name: m.name,
+            version: m.version,
+            description: m.description,
+            id_field: m.id_field,
+            buffer_percent: m.buffer_percent,
+            fields: m
+                .fields
+                .into_iter()
+                .map(|f| FieldDto {
+                    name: f.name,
+                    kind: f.kind,
+                    required: f.required,
+                    unit: f.unit,
+                    min: f.min,
+                    max: f.max,
+                    description: f.description,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ProjectDto {
+    pub id: i64,
+    pub name: String,
+    pub country: Option<String>,
+    pub baseline_date: Option<String>,
+    pub methodology_id: String,
+    pub methodology_name: String,
+    pub periods: Vec<String>,
+    pub batch_count: u32,
+    pub created_at: String,
+}
+
+impl From<mrv_app::ProjectView> for ProjectDto {
+    fn from(p: mrv_app::ProjectView) -> Self {
+        ProjectDto {
+            id: p.id,
+            name: p.name,
+            country: p.country,
+            baseline_date: p.baseline_date,
+            methodology_id: p.methodology_id,
+            methodology_name: p.methodology_name,
+            periods: p.periods,
+            batch_count: p.batch_count as u32,
+            created_at: p.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct BatchDto {
+    pub id: i64,
+    pub project_id: i64,
+    pub project_name: String,
+    pub version: i64,
+    pub period: String,
+    pub state: String,
+    pub source_name: String,
+    pub source_sha256: String,
+    pub source_format: String,
+    pub source_crs: String,
+    pub row_count: i64,
+    pub claimed_tco2e_total: f64,
+    pub columns: Vec<String>,
+    pub imported_at: String,
+}
+
+impl From<mrv_app::BatchView> for BatchDto {
+    fn from(b: mrv_app::BatchView) -> Self {
+        BatchDto {
+            id: b.id,
+            project_id: b.project_id,
+            project_name: b.project_name,
+            version: b.version,
+            period: b.period,
+            state: b.state,
+            source_name: b.source_name,
+            source_sha256: b.source_sha256,
+            source_format: b.source_format,
+            source_crs: b.source_crs,
+            row_count: b.row_count,
+            claimed_tco2e_total: b.claimed_tco2e_total,
+            columns: b.columns,
+            imported_at: b.imported_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct RowDto {
+    pub index: i64,
+    pub record_id: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct RowsPageDto {
+    pub batch_id: i64,
+    pub offset: i64,
+    pub total: i64,
+    pub columns: Vec<String>,
+    pub rows: Vec<RowDto>,
+}
+
+impl From<mrv_app::RowsPage> for RowsPageDto {
+    fn from(p: mrv_app::RowsPage) -> Self {
+        RowsPageDto {
+            batch_id: p.batch_id,
+            offset: p.offset,
+            total: p.total,
+            columns: p.columns,
+            rows: p
+                .rows
+                .into_iter()
+                .map(|r| RowDto {
+                    index: r.index,
+                    record_id: r.record_id,
+                    lon: r.lon,
+                    lat: r.lat,
+                    values: r.values,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Type)]
+pub struct MappingDto {
+    pub source: String,
+    pub field: String,
+}
+
+impl From<MappingDto> for mrv_app::ColumnMapping {
+    fn from(m: MappingDto) -> Self {
+        mrv_app::ColumnMapping {
+            source: m.source,
+            field: m.field,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct PreviewDto {
+    pub file: String,
+    pub format: String,
+    pub columns: Vec<String>,
+    pub matched: Vec<Option<String>>,
+    pub missing_required: Vec<String>,
+    pub sample_rows: Vec<Vec<String>>,
+    pub size_bytes: f64,
+}
+
+impl From<mrv_app::ImportPreview> for PreviewDto {
+    fn from(p: mrv_app::ImportPreview) -> Self {
+        PreviewDto {
+            file: p.file,
+            format: p.format,
+            columns: p.columns,
+            matched: p.matched,
+            missing_required: p.missing_required,
+            sample_rows: p.sample_rows,
+            size_bytes: p.size_bytes as f64,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Type)]
+pub struct ImportRequestDto {
+    pub path: String,
+    pub project_id: i64,
+    pub period_start: String,
+    pub period_end: String,
+    pub crs: Option<String>,
+    pub mapping: Vec<MappingDto>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ProgressDto {
+    pub rows: f64,
+    pub bytes_read: f64,
+    pub bytes_total: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ProblemDto {
+    pub file: String,
+    pub row: Option<f64>,
+    pub column: Option<String>,
+    pub value: Option<String>,
+    pub rule: String,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ReportDto {
+    pub problems: Vec<ProblemDto>,
+    pub total: f64,
+}
+
+/// Machine-readable error codes; the UI switches on these, never on message text.
+#[derive(Debug, Clone, Copy, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCodeDto {
+    Workspace,
+    NotFound,
+    InvalidInput,
+    ImportRejected,
+    DuplicateImport,
+    Conflict,
+    Cancelled,
+    Io,
+    Internal,
+}
+
+/// What every command returns on failure.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct CommandError {
+    pub code: ErrorCodeDto,
+    pub message: String,
+    pub report: Option<ReportDto>,
+}
+
+impl From<mrv_app::AppError> for CommandError {
+    fn from(e: mrv_app::AppError) -> Self {
+        use mrv_app::ErrorCode as C;
+        let code = match e.code() {
+            C::Workspace => ErrorCodeDto::Workspace,
+            C::NotFound => ErrorCodeDto::NotFound,
+            C::InvalidInput => ErrorCodeDto::InvalidInput,
+            C::ImportRejected => ErrorCodeDto::ImportRejected,
+            C::DuplicateImport => ErrorCodeDto::DuplicateImport,
+            C::Conflict => ErrorCodeDto::Conflict,
+            C::Cancelled => ErrorCodeDto::Cancelled,
+            C::Io => ErrorCodeDto::Io,
+            C::Internal => ErrorCodeDto::Internal,
+        };
+        let report = e.report().map(|r| ReportDto {
+            problems: r
+                .problems
+                .iter()
+                .map(|p| ProblemDto {
+                    file: p.file.clone(),
+                    row: p.row.map(|r| r as f64),
+                    column: p.column.clone(),
+                    value: p.value.clone(),
+                    rule: p.rule.clone(),
+                })
+                .collect(),
+            total: r.total as f64,
+        });
+        CommandError {
+            code,
+            message: e.to_string(),
+            report,
+        }
+    }
+}

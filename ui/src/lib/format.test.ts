@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { batchLabel, formatCoord, formatCount, formatTonnes, plainCount, progressFraction, rowsStatus, shortHash, stateLabel, stateTone } from "./format";
+
+describe("format", () => {
+  it("formats counts, tonnes and coordinates", () => {
+    expect(formatCount(1_000_000)).toBe("1,000,000");
+    expect(plainCount(240)).toBe("240");
+    expect(plainCount(1_000_000)).toBe("1000000");
+    expect(formatTonnes(1234.5)).toBe("1,234.50");
+    expect(formatTonnes(null)).toBe("—");
+    expect(formatCoord(-47.123456789)).toBe("-47.123457");
+    expect(formatCoord(null)).toBe("—");
+  });
+
+  it("shortens hashes and labels batches", () => {
+    const sha = "0123456789abcdef".repeat(4);
+    expect(shortHash(sha)).toBe("01234567…cdef");
+    expect(shortHash("abc")).toBe("abc");
+    expect(batchLabel({ version: 1, source_name: "tree-plots-2025.csv" })).toBe("Batch v1 · tree-plots-2025.csv");
+  });
+
+  it("describes the visible rows", () => {
+    expect(rowsStatus(0, 20, 240)).toBe("Rows 1–20 of 240");
+    expect(rowsStatus(999_980, 1_000_000, 1_000_000)).toBe("Rows 999,981–1,000,000 of 1,000,000");
+    expect(rowsStatus(0, 0, 0)).toBe("No rows");
+  });
+
+  it("computes progress and state badges", () => {
+    expect(progressFraction(50, 200)).toBe(0.25);
+    expect(progressFraction(null, 200)).toBeNull();
+    expect(progressFraction(10, 0)).toBeNull();
+    expect(stateTone("approved")).toBe("ok");
+    expect(stateTone("in_review")).toBe("warn");
+    expect(stateTone("rejected")).toBe("bad");
+    expect(stateLabel("in_review")).toBe("In review");
+  });
+});

@@ -1,0 +1,21 @@
+import { toShownError, type ShownError } from "./errors";
+
+type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
+
+/** Unwraps a command result; throws the command error (to be turned into a ShownError). */
+export async function unwrap<T, E>(call: Promise<Result<T, E>>): Promise<T> {
+  const r = await call;
+  if (r.status === "ok") return r.data;
+  throw r.error;
+}
+
+/** Runs a command, returning data or a ShownError; also catches anything thrown. */
+export async function attempt<T, E>(call: () => Promise<Result<T, E>>): Promise<{ ok: true; data: T } | { ok: false; error: ShownError }> {
+  try {
+    const r = await call();
+    if (r.status === "ok") return { ok: true, data: r.data };
+    return { ok: false, error: toShownError(r.error) };
+  } catch (e) {
+    return { ok: false, error: toShownError(e) };
+  }
+}
