@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Import benchmark (issue 2): our validated import of a 1,000,000-row tree-plot CSV against, in
+# the same run, sqlite3's `.import` of the same file into an equivalent table. Reports wall time
+# and peak RSS of each (GNU time). Usage: bash bench/import.sh [ROWS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROWS="${1:-1000000}"
+OUT=bench/out; rm -rf "$OUT"; mkdir -p "$OUT"
+command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
+cargo build --release --bin mrv -q
+python3 bench/gen_plots.py "$ROWS" "$OUT/plots.csv"
+ls -l "$OUT/plots.csv" | awk '{printf "input: %s rows, %.1f MB\n", '"$ROWS"', $5/1e6}'
+
+./target/release/mrv -w "$OUT/ws" init --demo >/dev/null
+sync
+/usr/bin/time -f "%e %M" -o "$OUT/ours.time" ./target/release/mrv -w "$OUT/ws" import "$OUT/plots.csv" \
+  --project 1 --period 2025-01-01..2025-12-31 >/dev/null
+# The peer: same columns, same file, one transaction, WAL like ours.
+cat > "$OUT/peer.sql" <<SQL
+PRAGMA journal_mode=WAL;
+PRAGMA synchronous=FULL;
+CREATE TABLE plots (plot_id TEXT, date TEXT, species TEXT, dbh_cm TEXT, height_m TEXT, claimed_tco2e TEXT, lon TEXT, lat TEXT);
+.import --csv --skip 1 $OUT/plots.csv plots
+SELECT count(*) FROM plots;
+SQL
+sync
+/usr/bin/time -f "%e %M" -o "$OUT/peer.time" sqlite3 "$OUT/peer.sqlite" < "$OUT/peer.sql" >/dev/null
+read -r ours_s ours_kb < "$OUT/ours.time"
+read -r peer_s peer_kb < "$OUT/peer.time"
+python3 - "$ours_s" "$ours_kb" "$peer_s" "$peer_kb" <<'PY'
+import sys
+o, om, p, pm = float(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+print(f"mrv import (validated)  {o:6.2f} s   peak RSS {om/1024:6.1f} MB")
+print(f"sqlite3 .import         {p:6.2f} s   peak RSS {pm/1024:6.1f} MB")
+print(f"ratio                   {o/p:6.2f}x  (target <= 1.5x, peak RSS < 200 MB)")
+PY

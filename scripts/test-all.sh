@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Sets up everything and runs every check and test: formatting, clippy, crate layering, UI type
+# check and unit tests, all Rust tests (SQLite, GDAL, CLI processes), and the desktop end-to-end
+# test under Xvfb over WebDriver.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export CARGO_TERM_COLOR=never
+
+echo "== ui: type check, unit tests, build"
+(cd ui && npm run check && npm run test && npm run build)
+
+echo "== rust: format, layering, clippy"
+cargo fmt --all --check
+python3 scripts/check-layers.py
+cargo clippy --workspace --all-targets -- -D warnings
+
+echo "== rust: tests (the desktop binary is built first for the end-to-end test)"
+cargo build --bin mrv-desk
+xvfb-run -a --server-args="-screen 0 1400x900x24" cargo test --workspace -- --test-threads=2
+echo "== all checks passed"

@@ -1,0 +1,150 @@
+//! End-to-end: the real `mrv-desk` binary in a real WebKitGTK webview under Xvfb, driven over
+//! WebDriver through `tauri-driver` + `WebKitWebDriver`. Imports a CSV through the UI by typed
+//! path (the native GTK file chooser cannot be driven over WebDriver) and reads the row count.
+//!
+//! Needs a display: run under `xvfb-run -a` (the README's test command does). Without one the
+//! test fails; it never skips.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use thirtyfour::prelude::*;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn app_binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let binary = target.join("debug/mrv-desk");
+    assert!(binary.is_file(), "{} is missing: build it first (cargo build --bin mrv-desk, after npm run build in ui/)", binary.display());
+    binary
+}
+
+/// tauri-driver, stopped with SIGTERM so its WebKitWebDriver child goes with it.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_for(driver: &WebDriver, css: &str, timeout: Duration) -> WebElement {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(el) = driver.find(By::Css(css)).await {
+            if el.is_displayed().await.unwrap_or(false) {
+                return el;
+            }
+        }
+        assert!(Instant::now() < deadline, "`{css}` did not appear within {timeout:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn wait_for_text(driver: &WebDriver, css: &str, expected: &str, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(el) = driver.find(By::Css(css)).await {
+            last = el.text().await.unwrap_or_default();
+            if last.trim() == expected {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("`{css}` shows `{last}`, expected `{expected}`");
+}
+
+fn write_batch(path: &Path, rows: usize) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(f, "plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat").unwrap();
+    for i in 0..rows {
+        writeln!(f, "E2E-{i:05},2025-05-{:02},Inga edulis,{}.0,9.5,1.25,-47.{:04},-24.2", 1 + i % 28, 10 + i % 40, 8000 + i % 1000).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_through_the_ui_shows_the_row_count() -> anyhow::Result<()> {
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "no DISPLAY: the end-to-end test needs an X server; run it under `xvfb-run -a` (scripts/test-all.sh does)"
+    );
+    let app = app_binary();
+    let dir = tempfile::tempdir()?;
+    let workspace = dir.path().join("workspace");
+    let csv = dir.path().join("e2e-plots.csv");
+    write_batch(&csv, 1234);
+
+    let (port, native_port) = (free_port(), free_port());
+    let driver_process = Command::new("tauri-driver")
+        .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+        .env("MRV_WORKSPACE", &workspace)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tauri-driver is installed (scripts/setup.sh installs it)");
+    let _driver_guard = Driver(driver_process);
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let mut caps = Capabilities::new();
+    caps.set("browserName", "wry")?;
+    caps.set("tauri:options", serde_json::json!({ "application": app }))?;
+    let driver = WebDriver::new(&url, caps).await?;
+    let result = drive(&driver, &csv).await;
+    if result.is_err() {
+        if let Ok(png) = driver.screenshot_as_png().await {
+            let _ = std::fs::write(std::env::temp_dir().join("mrv-e2e-failure.png"), png);
+        }
+    }
+    driver.quit().await?;
+    result
+}
+
+async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
+    let long = Duration::from_secs(60);
+    // First start: the demo workspace is created and its project listed.
+    wait_for(driver, "[data-testid=open-import]", long).await.click().await?;
+    wait_for(driver, "[data-testid=import-panel]", long).await;
+    let path = wait_for(driver, "[data-testid=import-path]", long).await;
+    path.clear().await?;
+    path.send_keys(csv.display().to_string()).await?;
+    wait_for(driver, "[data-testid=import-submit]", long).await.click().await?;
+    wait_for_text(driver, "[data-testid=row-count]", "1234", long).await;
+    let rows = driver.find_all(By::Css("[data-testid=row]")).await?;
+    assert!(!rows.is_empty(), "the table shows no rows");
+    let first = rows[0].text().await?;
+    assert!(first.contains("E2E-00000"), "first row reads `{first}`");
+
+    // A bad file is refused with its problems listed, and nothing is imported.
+    let bad = csv.with_file_name("bad.csv");
+    std::fs::write(&bad, "plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat\nB1,2025-05-01,Inga edulis,NaN,9,1,-47.8,-24.2\n")?;
+    wait_for(driver, "[data-testid=open-import]", long).await.click().await?;
+    let path = wait_for(driver, "[data-testid=import-path]", long).await;
+    path.clear().await?;
+    path.send_keys(bad.display().to_string()).await?;
+    wait_for(driver, "[data-testid=import-submit]", long).await.click().await?;
+    let error = wait_for(driver, "[data-testid=import-error]", long).await.text().await?;
+    assert!(error.contains("dbh_cm") && error.contains("NaN"), "error box reads `{error}`");
+    Ok(())
+}
