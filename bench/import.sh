@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 ROWS="${1:-1000000}"
 OUT=bench/out; rm -rf "$OUT"; mkdir -p "$OUT"
 command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
-cargo build --release --bin mrv -q
+cargo build --release -p mrv-cli -q
 python3 bench/gen_plots.py "$ROWS" "$OUT/plots.csv"
 ls -l "$OUT/plots.csv" | awk '{printf "input: %s rows, %.1f MB\n", '"$ROWS"', $5/1e6}'
 

@@ -9,6 +9,6 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   exit 2
 fi
 (cd ui && npm run build --silent)
-cargo build --release --bin mrv-desk --bin mrv
+cargo build --release --bin mrv-desk && cargo build --release -p mrv-cli
 WORKSPACE="${MRV_WORKSPACE:-$HOME/.local/share/mrv-desk/demo-workspace}"
 exec ./target/release/mrv-desk --workspace "$WORKSPACE"

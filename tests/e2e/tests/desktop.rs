@@ -13,7 +13,11 @@ use std::time::{Duration, Instant};
 use thirtyfour::prelude::*;
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn app_binary() -> PathBuf {
@@ -21,7 +25,11 @@ fn app_binary() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
     let binary = target.join("debug/mrv-desk");
-    assert!(binary.is_file(), "{} is missing: build it first (cargo build --bin mrv-desk, after npm run build in ui/)", binary.display());
+    assert!(
+        binary.is_file(),
+        "{} is missing: build it first (cargo build --bin mrv-desk, after npm run build in ui/)",
+        binary.display()
+    );
     binary
 }
 
@@ -30,7 +38,10 @@ struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.0.try_wait() {
@@ -51,7 +62,10 @@ async fn wait_for(driver: &WebDriver, css: &str, timeout: Duration) -> WebElemen
                 return el;
             }
         }
-        assert!(Instant::now() < deadline, "`{css}` did not appear within {timeout:?}");
+        assert!(
+            Instant::now() < deadline,
+            "`{css}` did not appear within {timeout:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -73,9 +87,20 @@ async fn wait_for_text(driver: &WebDriver, css: &str, expected: &str, timeout: D
 
 fn write_batch(path: &Path, rows: usize) {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    writeln!(f, "plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat").unwrap();
+    writeln!(
+        f,
+        "plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat"
+    )
+    .unwrap();
     for i in 0..rows {
-        writeln!(f, "E2E-{i:05},2025-05-{:02},Inga edulis,{}.0,9.5,1.25,-47.{:04},-24.2", 1 + i % 28, 10 + i % 40, 8000 + i % 1000).unwrap();
+        writeln!(
+            f,
+            "E2E-{i:05},2025-05-{:02},Inga edulis,{}.0,9.5,1.25,-47.{:04},-24.2",
+            1 + i % 28,
+            10 + i % 40,
+            8000 + i % 1000
+        )
+        .unwrap();
     }
 }
 
@@ -93,7 +118,12 @@ async fn import_through_the_ui_shows_the_row_count() -> anyhow::Result<()> {
 
     let (port, native_port) = (free_port(), free_port());
     let driver_process = Command::new("tauri-driver")
-        .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
         .env("MRV_WORKSPACE", &workspace)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -103,7 +133,10 @@ async fn import_through_the_ui_shows_the_row_count() -> anyhow::Result<()> {
     let url = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
+        assert!(
+            Instant::now() < deadline,
+            "tauri-driver did not listen on {port}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 
@@ -124,27 +157,60 @@ async fn import_through_the_ui_shows_the_row_count() -> anyhow::Result<()> {
 async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     let long = Duration::from_secs(60);
     // First start: the demo workspace is created and its project listed.
-    wait_for(driver, "[data-testid=open-import]", long).await.click().await?;
+    wait_for(driver, "[data-testid=open-import]", long)
+        .await
+        .click()
+        .await?;
     wait_for(driver, "[data-testid=import-panel]", long).await;
     let path = wait_for(driver, "[data-testid=import-path]", long).await;
     path.clear().await?;
     path.send_keys(csv.display().to_string()).await?;
-    wait_for(driver, "[data-testid=import-submit]", long).await.click().await?;
+    wait_for(driver, "[data-testid=import-submit]", long)
+        .await
+        .click()
+        .await?;
     wait_for_text(driver, "[data-testid=row-count]", "1234", long).await;
-    let rows = driver.find_all(By::Css("[data-testid=row]")).await?;
-    assert!(!rows.is_empty(), "the table shows no rows");
-    let first = rows[0].text().await?;
+    // Rows arrive page by page; wait for the first one to carry its data.
+    let deadline = Instant::now() + long;
+    let first = loop {
+        let text = driver
+            .execute("const r = document.querySelector('[data-testid=row]'); return r ? r.textContent : '';", Vec::new())
+            .await?
+            .json()
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if text.contains("E2E-00000") || Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
     assert!(first.contains("E2E-00000"), "first row reads `{first}`");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let shot = std::env::temp_dir().join("mrv-e2e-batch.png");
+    std::fs::write(&shot, driver.screenshot_as_png().await?)?;
 
     // A bad file is refused with its problems listed, and nothing is imported.
     let bad = csv.with_file_name("bad.csv");
     std::fs::write(&bad, "plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat\nB1,2025-05-01,Inga edulis,NaN,9,1,-47.8,-24.2\n")?;
-    wait_for(driver, "[data-testid=open-import]", long).await.click().await?;
+    wait_for(driver, "[data-testid=open-import]", long)
+        .await
+        .click()
+        .await?;
     let path = wait_for(driver, "[data-testid=import-path]", long).await;
     path.clear().await?;
     path.send_keys(bad.display().to_string()).await?;
-    wait_for(driver, "[data-testid=import-submit]", long).await.click().await?;
-    let error = wait_for(driver, "[data-testid=import-error]", long).await.text().await?;
-    assert!(error.contains("dbh_cm") && error.contains("NaN"), "error box reads `{error}`");
+    wait_for(driver, "[data-testid=import-submit]", long)
+        .await
+        .click()
+        .await?;
+    let error = wait_for(driver, "[data-testid=import-error]", long)
+        .await
+        .text()
+        .await?;
+    assert!(
+        error.contains("dbh_cm") && error.contains("NaN"),
+        "error box reads `{error}`"
+    );
     Ok(())
 }
