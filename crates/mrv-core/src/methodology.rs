@@ -141,7 +141,7 @@ impl MethodologyProfile {
                 )));
             }
             if let (Some(min), Some(max)) = (field.min, field.max) {
-                if !(min <= max) {
+                if min > max || min.is_nan() || max.is_nan() {
                     return Err(invalid(format!(
                         "field `{}` has min {min} above max {max}",
                         field.name

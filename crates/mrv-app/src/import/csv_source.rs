@@ -200,7 +200,7 @@ pub(crate) fn read_rows<R: Read>(
             },
             None,
         )?;
-        if row % 16_384 == 0 && !progress(sink) {
+        if row.is_multiple_of(16_384) && !progress(sink) {
             return Err(AppError::Cancelled);
         }
     }

@@ -25,6 +25,12 @@ pub(crate) struct RawFeature {
     geometry: Option<Value>,
 }
 
+impl RawFeature {
+    pub(crate) fn properties(self) -> Option<Map<String, Value>> {
+        self.properties
+    }
+}
+
 /// Calls `on_feature(index, feature)` for each element of `features`; an `Err` from it stops
 /// the parse and is returned.
 pub(crate) fn stream_features<R: Read>(
@@ -347,7 +353,7 @@ pub(crate) fn read_features<R: Read>(
             fatal = Some(e);
             return Err("stopped".into());
         }
-        if index % 16_384 == 0 && !progress(sink) {
+        if index.is_multiple_of(16_384) && !progress(sink) {
             cancelled = true;
             return Err("cancelled".into());
         }
@@ -428,11 +434,5 @@ mod tests {
         let (x, y, a) =
             ring_centroid(&[(0.0, 0.0), (2.0, 0.0), (2.0, 2.0), (0.0, 2.0), (0.0, 0.0)]);
         assert_eq!((x, y, a), (1.0, 1.0, 4.0));
-    }
-}
-
-impl RawFeature {
-    pub(crate) fn properties(self) -> Option<Map<String, Value>> {
-        self.properties
     }
 }
