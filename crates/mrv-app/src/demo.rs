@@ -7,7 +7,7 @@ pub(crate) const DEMO_BOUNDARY: &str = include_str!("../../../assets/demo/bounda
 pub(crate) const DEMO_BATCH: &str = include_str!("../../../assets/demo/tree-plots-2025.csv");
 pub(crate) const DEMO_PERIOD: &str = "2025-01-01..2025-12-31";
 
-pub(crate) fn seed(mrv: &Mrv) -> Result<(), AppError> {
+pub(crate) fn seed(mrv: &mut Mrv) -> Result<(), AppError> {
     // The demo files are written into the workspace's own `demo/` folder so the stored source
     // file is a real file a user can open, and imported through the normal path.
     let dir = mrv.root().join("demo");
@@ -17,7 +17,6 @@ pub(crate) fn seed(mrv: &Mrv) -> Result<(), AppError> {
     for (path, text) in [(&boundary, DEMO_BOUNDARY), (&batch, DEMO_BATCH)] {
         std::fs::write(path, text).map_err(|e| AppError::Io(format!("{}: {e}", path.display())))?;
     }
-    let mut mrv = Mrv::open(mrv.root())?;
     let project = mrv.add_project(&NewProject {
         name: "Serra do Mar ARR restoration".into(),
         country: Some("Brazil".into()),

@@ -32,11 +32,11 @@ impl Mrv {
     /// Creates (or re-opens) a workspace; with `demo`, seeds the demo project and batch if the
     /// workspace has no projects yet.
     pub fn init(dir: &Path, demo: bool) -> Result<Mrv, AppError> {
-        let mrv = Mrv {
+        let mut mrv = Mrv {
             ws: Workspace::create(dir, &clock::now().to_string())?,
         };
         if demo && mrv.list_projects()?.is_empty() {
-            demo::seed(&mrv)?;
+            demo::seed(&mut mrv)?;
         }
         Ok(mrv)
     }
@@ -46,22 +46,13 @@ impl Mrv {
     }
 
     pub fn info(&self) -> Result<WorkspaceInfo, AppError> {
-        let conn = self.ws.conn();
-        let count = |table: &str| -> Result<i64, AppError> {
-            let sql = match table {
-                "project" => "SELECT COUNT(*) FROM project",
-                "batch" => "SELECT COUNT(*) FROM batch",
-                _ => "SELECT COUNT(*) FROM measurement",
-            };
-            conn.query_row(sql, [], |r| r.get(0))
-                .map_err(|e| AppError::Internal(e.to_string()))
-        };
+        let counts = mrv_store::workspace_counts(self.ws.conn())?;
         Ok(WorkspaceInfo {
             path: self.ws.root().to_owned(),
             schema_version: self.ws.migrations()?.last().map_or(0, |m| m.version),
-            projects: count("project")?,
-            batches: count("batch")?,
-            measurements: count("measurement")?,
+            projects: counts.projects,
+            batches: counts.batches,
+            measurements: counts.measurements,
             gdal_version: mrv_geo::gdal_version(),
         })
     }

@@ -60,8 +60,12 @@ impl Fixture {
         self.mrv.import(&request, &mut |_| Progress::Continue)
     }
 
+    /// Rows in the measurement table, counted directly in the database file (not through the
+    /// batch headers the app reports), so stray rows of a failed import would show.
     fn stored_rows(&self) -> i64 {
-        self.mrv.info().unwrap().measurements
+        let db = rusqlite::Connection::open(self.mrv.root().join("workspace.sqlite")).unwrap();
+        db.query_row("SELECT COUNT(*) FROM measurement", [], |r| r.get(0))
+            .unwrap()
     }
 }
 

@@ -5,6 +5,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+const PERIOD: &str = "2025-01-01..2025-12-31";
+
 fn mrv(ws: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_mrv"))
         .arg("--workspace")
@@ -69,18 +71,7 @@ fn errors_go_to_stderr_with_a_code_and_exit_status() {
     assert!(mrv(&ws, &["init", "--demo"]).status.success());
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat\nP1,2025-01-01,x,NaN,1,1,-47.8,-24.2\n").unwrap();
-    let out = mrv(
-        &ws,
-        &[
-            "--json",
-            "import",
-            bad.to_str().unwrap(),
-            "--project",
-            "1",
-            "--period",
-            "2025-01-01..2025-12-31",
-        ],
-    );
+    let out = import(&ws, &bad, PERIOD, &["--json"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(out.stdout.is_empty());
     let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
@@ -94,30 +85,10 @@ fn errors_go_to_stderr_with_a_code_and_exit_status() {
         "error: batch 99 does not exist\n"
     );
     let demo = ws.join("demo/tree-plots-2025.csv");
-    let out = mrv(
-        &ws,
-        &[
-            "import",
-            demo.to_str().unwrap(),
-            "--project",
-            "1",
-            "--period",
-            "2025-01-01..2025-12-31",
-        ],
-    );
+    let out = import(&ws, &demo, PERIOD, &[]);
     assert_eq!(out.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&out.stderr).contains("as batch 1"));
-    let out = mrv(
-        &ws,
-        &[
-            "import",
-            demo.to_str().unwrap(),
-            "--project",
-            "1",
-            "--period",
-            "2025",
-        ],
-    );
+    let out = import(&ws, &demo, "2025", &[]);
     assert_eq!(out.status.code(), Some(2));
     let out = mrv(&dir.path().join("nowhere"), &["batch", "list"]);
     assert_eq!(out.status.code(), Some(6));
@@ -140,7 +111,7 @@ fn killed_import_leaves_nothing_half_written() {
                 "--project",
                 "1",
                 "--period",
-                "2025-01-01..2025-12-31",
+                PERIOD,
                 "--progress",
             ])
             .stderr(Stdio::piped())
@@ -162,36 +133,43 @@ fn killed_import_leaves_nothing_half_written() {
             "round {round}: a half-written batch is visible"
         );
         assert_eq!(status["measurements"], 240, "round {round}: stray rows");
+        assert_eq!(
+            sqlite3(&ws, "SELECT COUNT(*) FROM measurement;"),
+            "240",
+            "round {round}: stray rows in the table"
+        );
     }
     // The workspace is intact and the same file imports cleanly afterwards.
-    let out = mrv(
-        &ws,
-        &[
-            "--json",
-            "import",
-            big.to_str().unwrap(),
-            "--project",
-            "1",
-            "--period",
-            "2025-01-01..2025-12-31",
-        ],
-    );
+    let out = import(&ws, &big, PERIOD, &["--json"]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(json(&out)["row_count"], 300_000);
-    let db = rusqlite_free_integrity(&ws);
-    assert_eq!(db, "ok");
+    assert_eq!(sqlite3(&ws, "PRAGMA integrity_check;"), "ok");
 }
 
-/// `PRAGMA integrity_check` through the sqlite3 shell, independent of our code.
-fn rusqlite_free_integrity(ws: &Path) -> String {
+/// Runs one SQL statement through the sqlite3 shell, independent of our code.
+fn sqlite3(ws: &Path, sql: &str) -> String {
     let out = Command::new("sqlite3")
         .arg(ws.join("workspace.sqlite"))
-        .arg("PRAGMA integrity_check;")
+        .arg(sql)
         .output()
         .expect("sqlite3 installed");
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// `mrv import FILE --project 1 --period PERIOD` plus `extra` arguments.
+fn import(ws: &Path, file: &Path, period: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "import",
+        file.to_str().unwrap(),
+        "--project",
+        "1",
+        "--period",
+        period,
+    ];
+    args.extend_from_slice(extra);
+    mrv(ws, &args)
 }

@@ -40,8 +40,7 @@ pub fn read_boundary(path: &Path) -> Result<Boundary, GeoError> {
     let source_srs = layer.spatial_ref().ok_or_else(|| {
         invalid("has no coordinate reference system (a shapefile needs its .prj)".into())
     })?;
-    let mut target = wgs84();
-    target.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
+    let target = wgs84();
     let mut source = source_srs;
     source.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
     let transform = gdal::spatial_ref::CoordTransform::new(&source, &target)

@@ -3,6 +3,24 @@
 use crate::StoreError;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+/// How much a workspace holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkspaceCounts {
+    pub projects: i64,
+    pub batches: i64,
+    pub measurements: i64,
+}
+
+/// Counts projects, batches and measurement rows. Rows are summed from the batch headers, so
+/// this stays cheap however many millions of rows there are.
+pub fn workspace_counts(conn: &Connection) -> Result<WorkspaceCounts, StoreError> {
+    Ok(conn.query_row(
+        "SELECT (SELECT COUNT(*) FROM project), (SELECT COUNT(*) FROM batch), (SELECT COALESCE(SUM(row_count), 0) FROM batch)",
+        [],
+        |r| Ok(WorkspaceCounts { projects: r.get(0)?, batches: r.get(1)?, measurements: r.get(2)? }),
+    )?)
+}
+
 /// A project as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProjectRecord {

@@ -20,15 +20,9 @@ pub(crate) struct RawFeature {
     #[serde(rename = "type")]
     kind: String,
     #[serde(default)]
-    properties: Option<Map<String, Value>>,
+    pub(crate) properties: Option<Map<String, Value>>,
     #[serde(default)]
     geometry: Option<Value>,
-}
-
-impl RawFeature {
-    pub(crate) fn properties(self) -> Option<Map<String, Value>> {
-        self.properties
-    }
 }
 
 /// Calls `on_feature(index, feature)` for each element of `features`; an `Err` from it stops

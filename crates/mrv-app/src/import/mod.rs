@@ -159,7 +159,7 @@ impl Mrv {
                 let _ = geojson_source::stream_features(
                     std::io::BufReader::new(handle),
                     &mut |i, feature| {
-                        let p = feature_properties(feature);
+                        let p = feature.properties.unwrap_or_default();
                         for k in p.keys() {
                             if !columns.contains(k) {
                                 columns.push(k.clone());
@@ -355,10 +355,4 @@ impl Mrv {
         let batch_id = writer.commit(&columns_json)?;
         self.batch(batch_id)
     }
-}
-
-fn feature_properties(
-    feature: geojson_source::RawFeature,
-) -> serde_json::Map<String, serde_json::Value> {
-    feature.properties().unwrap_or_default()
 }
