@@ -15,8 +15,10 @@ ls -l "$OUT/plots.csv" | awk '{printf "input: %s rows, %.1f MB\n", '"$ROWS"', $5
 sync
 /usr/bin/time -f "%e %M" -o "$OUT/ours.time" ./target/release/mrv -w "$OUT/ws" import "$OUT/plots.csv" \
   --project 1 --period 2025-01-01..2025-12-31 >/dev/null
-# The peer: same columns, same file, one transaction, WAL like ours.
+# The peer: same columns, same file, one transaction, and the same storage settings as a
+# workspace (16 KiB pages, WAL, synchronous=FULL).
 cat > "$OUT/peer.sql" <<SQL
+PRAGMA page_size=16384;
 PRAGMA journal_mode=WAL;
 PRAGMA synchronous=FULL;
 CREATE TABLE plots (plot_id TEXT, date TEXT, species TEXT, dbh_cm TEXT, height_m TEXT, claimed_tco2e TEXT, lon TEXT, lat TEXT);

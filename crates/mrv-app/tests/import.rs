@@ -393,3 +393,27 @@ fn cancelling_writes_nothing() {
     assert_eq!(fx.stored_rows(), 0);
     assert!(fx.mrv.list_batches(None).unwrap().is_empty());
 }
+
+#[test]
+fn problems_found_while_reading_and_while_writing_are_reported_in_row_order() {
+    // Rows travel in chunks of 4096 from the reader thread to the writer: a duplicate found by
+    // the writer in one chunk and a bad value found by the reader in a later one still come out
+    // in row order, with both counted.
+    let rows: Vec<String> = (0..9000)
+        .map(|i| match i {
+            4499 => "P0,2025-03-01,Inga edulis,12.5,8.0,1.25,-47.5,-24.5".to_owned(),
+            8999 => "P8999,2025-03-01,Inga edulis,NaN,8.0,1.25,-47.5,-24.5".to_owned(),
+            _ => format!("P{i},2025-03-01,Inga edulis,12.5,8.0,1.25,-47.5,-24.5"),
+        })
+        .collect();
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    check_rejected(
+        "late.csv",
+        &csv(&rows),
+        None,
+        &[
+            "late.csv, row 4500, column `plot_id`, value `P0`: duplicate plot_id: the same id is already used in row 1",
+            "late.csv, row 9000, column `dbh_cm`, value `NaN`: must be a finite number (NaN and infinity are not measurements)",
+        ],
+    );
+}

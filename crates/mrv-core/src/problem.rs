@@ -94,6 +94,19 @@ impl ImportReport {
         self.total == 0
     }
 
+    /// Combines two reports of the same file into one: problems ordered by row (whole-file
+    /// problems first, the order within a row kept), capped, with both totals added.
+    pub fn merge(self, other: ImportReport) -> ImportReport {
+        let mut problems = self.problems;
+        problems.extend(other.problems);
+        problems.sort_by_key(|p| p.row);
+        problems.truncate(REPORT_CAP);
+        ImportReport {
+            problems,
+            total: self.total + other.total,
+        }
+    }
+
     pub fn single(problem: ImportProblem) -> ImportReport {
         let mut report = ImportReport::default();
         report.push(problem);
@@ -133,6 +146,22 @@ mod tests {
         assert_eq!(report.problems.len(), REPORT_CAP);
         assert_eq!(report.total, REPORT_CAP as u64 + 5);
         assert!(report.to_string().ends_with("… and 5 more problems\n"));
+    }
+
+    #[test]
+    fn merged_reports_are_in_row_order_with_both_totals() {
+        let at = |row: u64, rule: &str| ImportProblem::at("f.csv", row, None, None, rule);
+        let mut validation = ImportReport::default();
+        validation.push(at(2, "a"));
+        validation.push(at(2, "b"));
+        validation.push(at(9, "c"));
+        let mut storage = ImportReport::default();
+        storage.push(at(5, "dup"));
+        storage.push(ImportProblem::file_level("f.csv", "whole"));
+        let merged = validation.merge(storage);
+        let rules: Vec<&str> = merged.problems.iter().map(|p| p.rule.as_str()).collect();
+        assert_eq!(rules, ["whole", "a", "b", "dup", "c"]);
+        assert_eq!(merged.total, 5);
     }
 
     #[test]

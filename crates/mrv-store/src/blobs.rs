@@ -6,26 +6,11 @@
 use crate::StoreError;
 use sha2::{Digest, Sha256};
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Lower-case hex SHA-256.
 pub type Sha256Hex = String;
-
-/// Hashes a file without storing it.
-pub fn sha256_file(path: &Path) -> Result<Sha256Hex, StoreError> {
-    let mut file = File::open(path).map_err(|e| StoreError::io(path, e))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf).map_err(|e| StoreError::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex::encode(hasher.finalize()))
-}
 
 /// Writes a blob while hashing it; [`BlobWriter::finish`] moves it to its content address.
 pub struct BlobWriter {
@@ -59,20 +44,21 @@ impl BlobWriter {
             .map_err(|e| StoreError::io(&self.tmp_path, e))
     }
 
-    /// Bytes written so far.
-    pub fn size(&self) -> u64 {
-        self.size
+    /// Flushes and fsyncs what was written so far, so a later [`BlobWriter::finish`] is cheap.
+    pub fn sync(&mut self) -> Result<(), StoreError> {
+        self.out
+            .flush()
+            .map_err(|e| StoreError::io(&self.tmp_path, e))?;
+        self.out
+            .get_ref()
+            .sync_all()
+            .map_err(|e| StoreError::io(&self.tmp_path, e))
     }
 
     /// Durably stores the blob under its hash and returns (hash, size). Storing the same content
     /// twice is harmless: the second copy is discarded.
     pub fn finish(mut self) -> Result<(Sha256Hex, u64), StoreError> {
-        self.out
-            .flush()
-            .map_err(|e| StoreError::io(&self.tmp_path, e))?;
-        let file = self.out.get_ref();
-        file.sync_all()
-            .map_err(|e| StoreError::io(&self.tmp_path, e))?;
+        self.sync()?;
         let hash = hex::encode(std::mem::take(&mut self.hasher).finalize());
         let final_path = blob_path(&self.files_dir, &hash);
         let dir = final_path.parent().expect("blob path has a parent");

@@ -9,7 +9,7 @@ mod migrations;
 mod queries;
 mod workspace;
 
-pub use blobs::{sha256_file, BlobWriter, Sha256Hex};
+pub use blobs::{BlobWriter, Sha256Hex};
 pub use error::StoreError;
 pub use migrations::{MigrationRecord, MIGRATIONS};
 pub use queries::*;

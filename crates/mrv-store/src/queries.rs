@@ -299,7 +299,7 @@ pub enum Pushed {
     DuplicateOf(i64),
 }
 
-/// A blob about to be referenced by a batch.
+/// The stored source file of a batch.
 #[derive(Debug, Clone, Copy)]
 pub struct StoredFile<'a> {
     pub sha256: &'a str,
@@ -310,8 +310,12 @@ pub struct StoredFile<'a> {
 /// Writes one batch and its rows inside a single `BEGIN IMMEDIATE` transaction. Dropping the
 /// writer without [`BatchWriter::commit`] rolls everything back; a killed process leaves nothing
 /// because SQLite discards the uncommitted transaction on the next open.
+///
+/// The source file's hash is only known once it has been streamed, so the batch header is
+/// inserted with a placeholder source (the foreign key is deferred) and completed at commit.
 pub struct BatchWriter<'c> {
     conn: &'c Connection,
+    insert: rusqlite::Statement<'c>,
     batch_id: i64,
     first_row_id: i64,
     next_row_id: i64,
@@ -320,29 +324,11 @@ pub struct BatchWriter<'c> {
 }
 
 impl<'c> BatchWriter<'c> {
-    /// Begins the transaction, records the source file and inserts the batch header.
-    pub fn begin(
-        conn: &'c Connection,
-        header: &NewBatch,
-        source: &StoredFile<'_>,
-    ) -> Result<BatchWriter<'c>, StoreError> {
+    /// Begins the transaction and inserts the batch header.
+    pub fn begin(conn: &'c Connection, header: &NewBatch) -> Result<BatchWriter<'c>, StoreError> {
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        let source_sha256 = source.sha256;
-        let mut writer = BatchWriter {
-            conn,
-            batch_id: 0,
-            first_row_id: 0,
-            next_row_id: 0,
-            claimed_total: 0.0,
-            open: true,
-        };
-        record_stored_file(
-            conn,
-            source.sha256,
-            source.original_name,
-            source.size,
-            &header.imported_at,
-        )?;
+        // From here on, an error return drops `rollback` and so rolls back.
+        let rollback = RollbackGuard(conn);
         let first_row_id: i64 = conn.query_row(
             "SELECT COALESCE(MAX(row_id), 0) + 1 FROM measurement",
             [],
@@ -350,13 +336,24 @@ impl<'c> BatchWriter<'c> {
         )?;
         conn.execute(
             "INSERT INTO batch (project_id, version, supersedes_batch_id, period_start, period_end, source_sha256, source_name, source_format, source_crs, column_map_json, columns_json, state, row_count, first_row_id, claimed_tco2e_total, imported_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, ?13, 0, ?14)",
-            params![header.project_id, header.version, header.supersedes_batch_id, header.period_start, header.period_end, source_sha256, header.source_name, header.source_format, header.source_crs, header.column_map_json, "[]", header.state, first_row_id, header.imported_at],
+             VALUES (?1, ?2, ?3, ?4, ?5, '', ?6, ?7, ?8, ?9, '[]', ?10, 0, ?11, 0, ?12)",
+            params![header.project_id, header.version, header.supersedes_batch_id, header.period_start, header.period_end, header.source_name, header.source_format, header.source_crs, header.column_map_json, header.state, first_row_id, header.imported_at],
         )?;
-        writer.batch_id = conn.last_insert_rowid();
-        writer.first_row_id = first_row_id;
-        writer.next_row_id = first_row_id;
-        Ok(writer)
+        let batch_id = conn.last_insert_rowid();
+        let insert = conn.prepare(
+            "INSERT INTO measurement (row_id, batch_id, record_id, lon, lat, obs_date, claimed_tco2e, values_json, geometry_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        std::mem::forget(rollback);
+        Ok(BatchWriter {
+            conn,
+            insert,
+            batch_id,
+            first_row_id,
+            next_row_id: first_row_id,
+            claimed_total: 0.0,
+            open: true,
+        })
     }
 
     pub fn batch_id(&self) -> i64 {
@@ -364,11 +361,7 @@ impl<'c> BatchWriter<'c> {
     }
 
     pub fn push(&mut self, m: &NewMeasurement<'_>) -> Result<Pushed, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "INSERT INTO measurement (row_id, batch_id, record_id, lon, lat, obs_date, claimed_tco2e, values_json, geometry_json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        let result = stmt.execute(params![
+        let result = self.insert.execute(params![
             self.next_row_id,
             self.batch_id,
             m.record_id,
@@ -409,15 +402,37 @@ impl<'c> BatchWriter<'c> {
         self.conn
     }
 
-    /// Fills in the counts and final column list and commits; returns the batch id.
-    pub fn commit(mut self, columns_json: &str) -> Result<i64, StoreError> {
+    /// Records the source file, fills in the counts, source and final column list, and commits;
+    /// returns the batch id.
+    pub fn commit(
+        mut self,
+        source: &StoredFile<'_>,
+        columns_json: &str,
+        now: &str,
+    ) -> Result<i64, StoreError> {
+        record_stored_file(
+            self.conn,
+            source.sha256,
+            source.original_name,
+            source.size,
+            now,
+        )?;
         self.conn.execute(
-            "UPDATE batch SET row_count = ?1, claimed_tco2e_total = ?2, columns_json = ?3 WHERE id = ?4",
-            params![self.rows(), self.claimed_total, columns_json, self.batch_id],
+            "UPDATE batch SET row_count = ?1, claimed_tco2e_total = ?2, columns_json = ?3, source_sha256 = ?4 WHERE id = ?5",
+            params![self.rows(), self.claimed_total, columns_json, source.sha256, self.batch_id],
         )?;
         self.conn.execute_batch("COMMIT")?;
         self.open = false;
         Ok(self.batch_id)
+    }
+}
+
+/// Rolls back an open transaction when dropped (used until a [`BatchWriter`] owns it).
+struct RollbackGuard<'c>(&'c Connection);
+
+impl Drop for RollbackGuard<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.execute_batch("ROLLBACK");
     }
 }
 

@@ -42,6 +42,7 @@ impl Workspace {
         let mut conn = Connection::open(root.join(DATABASE_FILE))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         // WAL for concurrent readers during imports; FULL so a commit survives power loss.
+        conn.pragma_update(None, "page_size", 16384)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

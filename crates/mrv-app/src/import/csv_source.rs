@@ -105,8 +105,8 @@ pub(crate) fn read_rows<R: Read>(
     profile: &MethodologyProfile,
     mapping: &[ColumnMapping],
     crs_given: bool,
-    sink: &mut Sink<'_, '_>,
-    progress: &mut dyn FnMut(&Sink<'_, '_>) -> bool,
+    sink: &mut Sink<'_>,
+    progress: &mut dyn FnMut(&Sink<'_>) -> bool,
 ) -> Result<Vec<String>, AppError> {
     let headers = csv_file.headers.clone();
     let Layout {

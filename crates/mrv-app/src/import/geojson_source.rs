@@ -241,8 +241,8 @@ pub(crate) fn read_features<R: Read>(
     profile: &MethodologyProfile,
     mapping: &[ColumnMapping],
     transform: Option<&ToWgs84>,
-    sink: &mut Sink<'_, '_>,
-    progress: &mut dyn FnMut(&Sink<'_, '_>) -> bool,
+    sink: &mut Sink<'_>,
+    progress: &mut dyn FnMut(&Sink<'_>) -> bool,
 ) -> Result<Vec<String>, AppError> {
     // The mapping can only be checked against property names once they are seen; a target that
     // is not a field is wrong whatever the file holds.

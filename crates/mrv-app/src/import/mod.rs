@@ -1,9 +1,10 @@
 //! Importing a measurement batch: all or nothing, streaming, with a full problem report.
 //!
-//! The file is hashed first (an identical file already imported for the project and period is
-//! refused), then streamed once: each row is validated and written inside one `BEGIN IMMEDIATE`
-//! transaction while the bytes are copied into the content-addressed store. Any problem rolls
-//! the transaction back, so a bad file — or a killed process — leaves no batch behind.
+//! The file is streamed once by a reader thread, which copies the bytes into the
+//! content-addressed store (hashing them), validates each row and sends valid rows in chunks to
+//! the calling thread, which writes them inside one `BEGIN IMMEDIATE` transaction. Any problem —
+//! including an identical file already imported for the project and period, known once the hash
+//! is — rolls the transaction back, so a bad file, or a killed process, leaves no batch behind.
 
 mod csv_source;
 mod geojson_source;
@@ -13,15 +14,16 @@ mod sink;
 use crate::batches::BatchView;
 use crate::projects::file_name;
 use crate::{clock, AppError, Mrv};
-use mrv_core::{ImportReport, MonitoringPeriod};
+use mrv_core::{ImportReport, MethodologyProfile, MonitoringPeriod};
 use mrv_geo::ToWgs84;
 use mrv_store::{BatchWriter, BlobWriter, NewBatch, StoredFile};
 use serde::{Deserialize, Serialize};
-use sink::Sink;
-use std::cell::Cell;
+use sink::{store_chunk, Chunk, ReadyRow, Sink};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
 
 /// `--map SOURCE=FIELD`: the source column `source` holds the profile field `field`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,7 +116,7 @@ fn format_of(path: &Path) -> Result<Format, AppError> {
 struct SourceReader<'a> {
     file: File,
     blob: &'a mut BlobWriter,
-    read: &'a Cell<u64>,
+    read: &'a AtomicU64,
 }
 
 impl Read for SourceReader<'_> {
@@ -123,9 +125,64 @@ impl Read for SourceReader<'_> {
         self.blob
             .write_all(&buf[..n])
             .map_err(std::io::Error::other)?;
-        self.read.set(self.read.get() + n as u64);
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
+}
+
+/// Progress is reported about this often (rows).
+const PROGRESS_EVERY: u64 = 16_384;
+
+/// The reader thread's work: parse, validate and transform the whole source, sending valid rows
+/// on through `send`. Returns the stored column names and the validation report.
+#[allow(clippy::too_many_arguments)]
+fn read_source(
+    source: SourceReader<'_>,
+    format: Format,
+    shown: &str,
+    profile: &MethodologyProfile,
+    period: MonitoringPeriod,
+    req: &ImportRequest,
+    send: &mut dyn FnMut(Chunk, &mut Vec<ReadyRow>) -> bool,
+    tick: &mut dyn FnMut(&Sink<'_>) -> bool,
+) -> Result<(Vec<String>, ImportReport), AppError> {
+    // GDAL transformations are not Send: each thread makes its own.
+    let transform = req.crs.as_deref().map(ToWgs84::new).transpose()?;
+    let mut sink = Sink::new(shown, profile, period, transform.as_ref(), send);
+    let columns = match format {
+        Format::Csv => match csv_source::open(source, shown) {
+            Ok(csv_file) => csv_source::read_rows(
+                csv_file,
+                shown,
+                profile,
+                &req.mapping,
+                req.crs.is_some(),
+                &mut sink,
+                tick,
+            )?,
+            Err(problem) => {
+                sink.problem(problem);
+                Vec::new()
+            }
+        },
+        Format::GeoJson => {
+            let mut buffered = std::io::BufReader::with_capacity(1 << 18, source);
+            let columns = geojson_source::read_features(
+                &mut buffered,
+                shown,
+                profile,
+                &req.mapping,
+                transform.as_ref(),
+                &mut sink,
+                tick,
+            )?;
+            // Copy whatever follows the JSON value so the stored blob is the whole file.
+            std::io::copy(&mut buffered, &mut std::io::sink())
+                .map_err(|e| AppError::Io(format!("{shown}: {e}")))?;
+            columns
+        }
+    };
+    Ok((columns, sink.finish()?))
 }
 
 impl Mrv {
@@ -233,23 +290,17 @@ impl Mrv {
         let profile = self.project_profile(req.project_id)?;
         let format = format_of(&req.file)?;
         let shown = req.file.display().to_string();
-        let transform = req.crs.as_deref().map(ToWgs84::new).transpose()?;
+        // Refuse an unknown CRS before anything is read (the reader thread makes its own).
+        if let Some(crs) = &req.crs {
+            ToWgs84::new(crs)?;
+        }
         let file =
             File::open(&req.file).map_err(|e| AppError::InvalidInput(format!("{shown}: {e}")))?;
         let bytes_total = file
             .metadata()
             .map_err(|e| AppError::Io(format!("{shown}: {e}")))?
             .len();
-        let sha256 = mrv_store::sha256_file(&req.file)?;
         let (start, end) = (period.start.to_string(), period.end.to_string());
-        if let Some(existing) =
-            mrv_store::find_batch_by_source(self.ws.conn(), project.id, &start, &end, &sha256)?
-        {
-            return Err(AppError::DuplicateImport {
-                file: shown,
-                existing_batch: existing,
-            });
-        }
         let now = clock::now().to_string();
         let header = NewBatch {
             project_id: project.id,
@@ -268,91 +319,109 @@ impl Mrv {
             column_map_json: serde_json::to_string(&req.mapping)
                 .map_err(|e| AppError::Internal(e.to_string()))?,
             state: mrv_core::BatchState::Imported.as_str().into(),
-            imported_at: now,
+            imported_at: now.clone(),
         };
         let mut blob = self.ws.blob_writer()?;
-        let read = Cell::new(0u64);
         // A bigger page cache keeps the record-id index in memory while the batch is written.
         self.ws
             .conn()
             .pragma_update(None, "cache_size", -65_536)
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        let conn = self.ws.conn();
-        let source_name = header.source_name.clone();
-        let writer = BatchWriter::begin(
-            conn,
-            &header,
-            &StoredFile {
-                sha256: &sha256,
-                original_name: &source_name,
-                size: bytes_total,
-            },
-        )?;
-        let mut sink = Sink::new(&shown, &profile, period, transform.as_ref(), writer);
-        let mut tick = |s: &Sink<'_, '_>| {
-            on_progress(&ImportProgress {
-                rows: s.rows_seen(),
-                bytes_read: read.get(),
-                bytes_total,
-            }) == Progress::Continue
-        };
-        let source = SourceReader {
-            file,
-            blob: &mut blob,
-            read: &read,
-        };
-        let columns = match format {
-            Format::Csv => match csv_source::open(source, &shown) {
-                Ok(csv_file) => csv_source::read_rows(
-                    csv_file,
-                    &shown,
-                    &profile,
-                    &req.mapping,
-                    req.crs.is_some(),
-                    &mut sink,
-                    &mut tick,
-                )?,
-                Err(problem) => {
-                    sink.problem(problem);
-                    Vec::new()
-                }
-            },
-            Format::GeoJson => {
-                let mut buffered = std::io::BufReader::with_capacity(1 << 18, source);
-                let columns = geojson_source::read_features(
-                    &mut buffered,
-                    &shown,
-                    &profile,
-                    &req.mapping,
-                    transform.as_ref(),
-                    &mut sink,
-                    &mut tick,
+        let mut writer = BatchWriter::begin(self.ws.conn(), &header)?;
+
+        // Two threads: this one owns the transaction and writes chunks of valid rows; a reader
+        // thread parses, validates and transforms. They overlap, so the import costs about the
+        // slower of the two rather than their sum. Each side keeps its own problem report.
+        let bytes_read = AtomicU64::new(0);
+        let rows_read = AtomicU64::new(0);
+        let cancelled = AtomicBool::new(false);
+        let (chunks_out, chunks_in) = mpsc::sync_channel::<Chunk>(4);
+        let (rows_back, rows_returned) = mpsc::channel::<Vec<ReadyRow>>();
+        let mut store_report = ImportReport::default();
+        let (columns, read_report) = std::thread::scope(|scope| -> Result<_, AppError> {
+            let reader = scope.spawn(|| {
+                let (chunks_out, rows_returned) = (chunks_out, rows_returned);
+                let source = SourceReader {
+                    file,
+                    blob: &mut blob,
+                    read: &bytes_read,
+                };
+                let mut send = |chunk: Chunk, spare: &mut Vec<ReadyRow>| {
+                    spare.extend(rows_returned.try_iter().flatten());
+                    chunks_out.send(chunk).is_ok()
+                };
+                let mut tick = |s: &Sink<'_>| {
+                    rows_read.store(s.rows_seen(), Ordering::Relaxed);
+                    !cancelled.load(Ordering::Relaxed)
+                };
+                let read = read_source(
+                    source, format, &shown, &profile, period, req, &mut send, &mut tick,
                 )?;
-                // Copy whatever follows the JSON value so the stored blob is the whole file.
-                std::io::copy(&mut buffered, &mut std::io::sink())
-                    .map_err(|e| AppError::Io(format!("{shown}: {e}")))?;
-                columns
+                // The copy's fsync overlaps with the last inserts instead of following them.
+                if read.1.is_empty() {
+                    blob.sync()?;
+                }
+                Ok(read)
+            });
+            let mut reported = 0u64;
+            for chunk in chunks_in.iter() {
+                store_chunk(
+                    &mut writer,
+                    &chunk,
+                    &shown,
+                    &profile.id_field,
+                    &mut store_report,
+                )?;
+                // Hand the rows back to be refilled (and freed by the thread that made them).
+                let _ = rows_back.send(chunk.rows);
+                let rows = (writer.rows() as u64).max(rows_read.load(Ordering::Relaxed));
+                if rows >= reported + PROGRESS_EVERY {
+                    reported = rows;
+                    let progress = ImportProgress {
+                        rows,
+                        bytes_read: bytes_read.load(Ordering::Relaxed),
+                        bytes_total,
+                    };
+                    if on_progress(&progress) == Progress::Cancel {
+                        cancelled.store(true, Ordering::Relaxed);
+                        return Err(AppError::Cancelled);
+                    }
+                }
             }
-        };
-        let (writer, report) = sink.finish()?;
+            reader
+                .join()
+                .map_err(|_| AppError::Internal("the import reader thread panicked".into()))?
+        })?;
+        let report = read_report.merge(store_report);
         if !report.is_empty() {
             return Err(AppError::rejected(&shown, report));
         }
         on_progress(&ImportProgress {
             rows: writer.rows() as u64,
-            bytes_read: read.get(),
+            bytes_read: bytes_read.load(Ordering::Relaxed),
             bytes_total,
         });
-        let (stored_sha, _) = blob.finish()?;
-        if stored_sha != sha256 {
-            return Err(AppError::Io(format!(
-                "{shown} changed while it was being imported; import it again"
-            )));
+        // The hash is of exactly the bytes that were validated and stored. An identical file
+        // already imported for this project and period is refused (inside the transaction, so
+        // two concurrent imports cannot both pass).
+        let (sha256, size) = blob.finish()?;
+        if let Some(existing) =
+            mrv_store::find_batch_by_source(writer.conn(), project.id, &start, &end, &sha256)?
+        {
+            return Err(AppError::DuplicateImport {
+                file: shown,
+                existing_batch: existing,
+            });
         }
         mrv_store::add_period(writer.conn(), project.id, &start, &end)?;
         let columns_json =
             serde_json::to_string(&columns).map_err(|e| AppError::Internal(e.to_string()))?;
-        let batch_id = writer.commit(&columns_json)?;
+        let source = StoredFile {
+            sha256: &sha256,
+            original_name: &header.source_name,
+            size,
+        };
+        let batch_id = writer.commit(&source, &columns_json, &now)?;
         self.batch(batch_id)
     }
 }

@@ -1,8 +1,10 @@
-//! Validation of one measurement row against the profile and the monitoring period, buffering
-//! for batch coordinate transformation, and writing to the open batch transaction.
+//! Validation of one measurement row against the profile and the monitoring period, and
+//! buffering for batch coordinate transformation. Valid rows leave in chunks through a consumer
+//! (in `import`, a channel to the thread that owns the database transaction), where
+//! [`store_chunk`] writes them and catches duplicate ids.
 //!
-//! Every problem found is added to the report; rows with problems are not written, and the
-//! caller rolls the whole batch back if the report is not empty.
+//! Every problem found is added to a report; rows with problems are not written, and the
+//! caller rolls the whole batch back if any report is not empty.
 
 use crate::AppError;
 use mrv_core::value::CheckedValue;
@@ -12,6 +14,12 @@ use mrv_core::{
 };
 use mrv_geo::ToWgs84;
 use mrv_store::{BatchWriter, NewMeasurement, Pushed};
+
+/// Valid, transformed rows ready to be written, with the id column's name for messages.
+pub(crate) struct Chunk {
+    pub(crate) rows: Vec<ReadyRow>,
+    pub(crate) id_column: String,
+}
 
 /// Rows transformed and written together.
 const CHUNK: usize = 4096;
@@ -26,7 +34,10 @@ pub(crate) enum Coords<'r> {
     Wgs84 { lon: f64, lat: f64 },
 }
 
-struct Pending {
+/// A checked row; `x`/`y` become WGS84 lon/lat once the chunk is flushed. Rows travel back
+/// to the reader once written and are refilled, so their strings are allocated once.
+#[derive(Default)]
+pub(crate) struct ReadyRow {
     row: u64,
     x: f64,
     y: f64,
@@ -38,14 +49,50 @@ struct Pending {
     geometry: Option<String>,
 }
 
-pub(crate) struct Sink<'a, 'c> {
+/// Writes a chunk into the open batch; a duplicate id becomes a problem in `report`.
+pub(crate) fn store_chunk(
+    writer: &mut BatchWriter<'_>,
+    chunk: &Chunk,
+    file: &str,
+    id_field: &str,
+    report: &mut ImportReport,
+) -> Result<(), AppError> {
+    for p in &chunk.rows {
+        let pushed = writer.push(&NewMeasurement {
+            record_id: &p.record_id,
+            lon: p.x,
+            lat: p.y,
+            obs_date: &p.date,
+            claimed_tco2e: p.claimed,
+            values_json: &p.values_json,
+            geometry_json: p.geometry.as_deref(),
+        })?;
+        if let Pushed::DuplicateOf(first) = pushed {
+            let rule = format!("duplicate {id_field}: the same id is already used in row {first}");
+            report.push(ImportProblem::at(
+                file,
+                p.row,
+                Some(&chunk.id_column),
+                Some(&p.record_id),
+                rule,
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) struct Sink<'a> {
     file: &'a str,
     profile: &'a MethodologyProfile,
     period: MonitoringPeriod,
     transform: Option<&'a ToWgs84>,
-    writer: BatchWriter<'c>,
-    pub(crate) report: ImportReport,
-    pending: Vec<Pending>,
+    /// Takes each chunk and adds written rows that came back for reuse to its second argument;
+    /// answers `false` when nobody consumes any more (cancelled or failed).
+    out: &'a mut dyn FnMut(Chunk, &mut Vec<ReadyRow>) -> bool,
+    /// Rows to refill.
+    spare: Vec<ReadyRow>,
+    report: ImportReport,
+    pending: Vec<ReadyRow>,
     rows_seen: u64,
     id_pos: usize,
     date_pos: usize,
@@ -55,14 +102,14 @@ pub(crate) struct Sink<'a, 'c> {
     coord_names: (String, String),
 }
 
-impl<'a, 'c> Sink<'a, 'c> {
+impl<'a> Sink<'a> {
     pub(crate) fn new(
         file: &'a str,
         profile: &'a MethodologyProfile,
         period: MonitoringPeriod,
         transform: Option<&'a ToWgs84>,
-        writer: BatchWriter<'c>,
-    ) -> Sink<'a, 'c> {
+        out: &'a mut dyn FnMut(Chunk, &mut Vec<ReadyRow>) -> bool,
+    ) -> Sink<'a> {
         let pos = |name: &str| {
             profile
                 .fields
@@ -75,7 +122,8 @@ impl<'a, 'c> Sink<'a, 'c> {
             profile,
             period,
             transform,
-            writer,
+            out,
+            spare: Vec::new(),
             report: ImportReport::default(),
             pending: Vec::with_capacity(CHUNK),
             rows_seen: 0,
@@ -113,7 +161,8 @@ impl<'a, 'c> Sink<'a, 'c> {
     ) -> Result<(), AppError> {
         self.rows_seen += 1;
         let problems_before = self.report.total;
-        let mut date = String::new();
+        let mut r = self.spare.pop().unwrap_or_default();
+        r.date.clear();
         let mut claimed = 0.0;
         for (i, spec) in self.profile.fields.iter().enumerate() {
             let raw = fields[i].unwrap_or("");
@@ -129,7 +178,8 @@ impl<'a, 'c> Sink<'a, 'c> {
                             rule,
                         ));
                     }
-                    date = d.to_string();
+                    // Strict parsing accepts only `YYYY-MM-DD`: the raw text is canonical.
+                    r.date.push_str(raw.trim());
                 }
                 Ok(CheckedValue::Number(n)) if i == self.claimed_pos => claimed = n,
                 Ok(_) => {}
@@ -202,15 +252,17 @@ impl<'a, 'c> Sink<'a, 'c> {
             }
         }
         if self.report.total > problems_before {
+            self.spare.push(r);
             return Ok(());
         }
-        let mut values_json = String::with_capacity(128);
+        let values_json = &mut r.values_json;
+        values_json.clear();
         values_json.push('[');
         for (i, value) in fields.iter().enumerate() {
             if i > 0 {
                 values_json.push(',');
             }
-            push_json_string(&mut values_json, value.unwrap_or("").trim());
+            push_json_string(values_json, value.unwrap_or("").trim());
         }
         let width = extras.iter().map(|(i, _)| i + 1).max().unwrap_or(0);
         for slot in 0..width {
@@ -219,20 +271,15 @@ impl<'a, 'c> Sink<'a, 'c> {
                 .iter()
                 .find(|(i, _)| *i == slot)
                 .map_or("", |(_, v)| *v);
-            push_json_string(&mut values_json, value);
+            push_json_string(values_json, value);
         }
         values_json.push(']');
-        self.pending.push(Pending {
-            row,
-            x,
-            y,
-            needs_transform,
-            record_id: fields[self.id_pos].unwrap_or("").trim().to_owned(),
-            date,
-            claimed,
-            values_json,
-            geometry,
-        });
+        r.record_id.clear();
+        r.record_id
+            .push_str(fields[self.id_pos].unwrap_or("").trim());
+        (r.row, r.x, r.y, r.needs_transform, r.claimed, r.geometry) =
+            (row, x, y, needs_transform, claimed, geometry);
+        self.pending.push(r);
         if self.pending.len() >= CHUNK {
             self.flush()?;
         }
@@ -241,6 +288,9 @@ impl<'a, 'c> Sink<'a, 'c> {
 
     fn flush(&mut self) -> Result<(), AppError> {
         let mut pending = std::mem::take(&mut self.pending);
+        if pending.is_empty() {
+            return Ok(());
+        }
         let originals: Vec<(f64, f64)> = pending.iter().map(|p| (p.x, p.y)).collect();
         if let Some(transform) = self.transform {
             let idx: Vec<usize> = (0..pending.len())
@@ -270,61 +320,54 @@ impl<'a, 'c> Sink<'a, 'c> {
                 pending[i].y = ys[k];
             }
         }
-        for (i, p) in pending.iter().enumerate() {
+        let mut ready = Vec::with_capacity(pending.len());
+        for (i, p) in pending.into_iter().enumerate() {
             if p.x.is_nan() && self.transform.is_some() {
+                self.spare.push(p);
                 continue; // already reported as a transformation failure
             }
             let (x0, y0) = originals[i];
             if let Err(rule) = check_longitude(p.x) {
+                let value = x0.to_string();
                 self.report.push(ImportProblem::at(
                     self.file,
                     p.row,
                     Some(&self.coord_names.0),
-                    Some(&x0.to_string()),
+                    Some(&value),
                     rule,
                 ));
                 continue;
             }
             if let Err(rule) = check_latitude(p.y) {
+                let value = y0.to_string();
                 self.report.push(ImportProblem::at(
                     self.file,
                     p.row,
                     Some(&self.coord_names.1),
-                    Some(&y0.to_string()),
+                    Some(&value),
                     rule,
                 ));
                 continue;
             }
-            let pushed = self.writer.push(&NewMeasurement {
-                record_id: &p.record_id,
-                lon: p.x,
-                lat: p.y,
-                obs_date: &p.date,
-                claimed_tco2e: p.claimed,
-                values_json: &p.values_json,
-                geometry_json: p.geometry.as_deref(),
-            })?;
-            if let Pushed::DuplicateOf(first) = pushed {
-                let rule = format!(
-                    "duplicate {}: the same id is already used in row {first}",
-                    self.profile.id_field
-                );
-                self.report.push(ImportProblem::at(
-                    self.file,
-                    p.row,
-                    Some(&self.source_names[self.id_pos]),
-                    Some(&p.record_id),
-                    rule,
-                ));
-            }
+            ready.push(p);
         }
-        pending.clear();
-        self.pending = pending;
-        Ok(())
+        self.pending = Vec::with_capacity(CHUNK);
+        if ready.is_empty() {
+            return Ok(());
+        }
+        let chunk = Chunk {
+            rows: ready,
+            id_column: self.source_names[self.id_pos].clone(),
+        };
+        if (self.out)(chunk, &mut self.spare) {
+            Ok(())
+        } else {
+            Err(AppError::Cancelled)
+        }
     }
 
-    /// Writes what is buffered and hands back the writer and the report.
-    pub(crate) fn finish(mut self) -> Result<(BatchWriter<'c>, ImportReport), AppError> {
+    /// Sends what is buffered and hands back the report of validation problems.
+    pub(crate) fn finish(mut self) -> Result<ImportReport, AppError> {
         self.flush()?;
         if self.rows_seen == 0 && self.report.is_empty() {
             self.report.push(ImportProblem::file_level(
@@ -332,7 +375,7 @@ impl<'a, 'c> Sink<'a, 'c> {
                 "the file has no measurement rows",
             ));
         }
-        Ok((self.writer, self.report))
+        Ok(self.report)
     }
 }
 

@@ -32,7 +32,8 @@ CREATE TABLE batch (
     supersedes_batch_id  INTEGER REFERENCES batch(id),
     period_start         TEXT NOT NULL,
     period_end           TEXT NOT NULL,
-    source_sha256        TEXT NOT NULL REFERENCES stored_file(sha256),
+    -- Deferred: an import learns its file's hash while streaming it and fills this in at commit.
+    source_sha256        TEXT NOT NULL REFERENCES stored_file(sha256) DEFERRABLE INITIALLY DEFERRED,
     source_name          TEXT NOT NULL,
     source_format        TEXT NOT NULL CHECK (source_format IN ('csv', 'geojson')),
     source_crs           TEXT NOT NULL,
