@@ -10,6 +10,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
 
 fn free_port() -> u16 {
@@ -85,6 +86,24 @@ async fn wait_for_text(driver: &WebDriver, css: &str, expected: &str, timeout: D
     panic!("`{css}` shows `{last}`, expected `{expected}`");
 }
 
+fn write_batch_ids(path: &Path, rows: usize, prefix: &str) -> std::io::Result<()> {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(
+        f,
+        "plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat"
+    )?;
+    for i in 0..rows {
+        writeln!(
+            f,
+            "{prefix}-{i:07},2025-05-{:02},Inga edulis,{}.0,9.5,1.25,-47.{:04},-24.2",
+            1 + i % 28,
+            10 + i % 40,
+            8000 + i % 1000
+        )?;
+    }
+    f.flush()
+}
+
 fn write_batch(path: &Path, rows: usize) {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     writeln!(
@@ -154,56 +173,86 @@ async fn import_through_the_ui_shows_the_row_count() -> anyhow::Result<()> {
     result
 }
 
-async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
-    let long = Duration::from_secs(60);
-    // First start: the demo workspace is created and its project listed.
-    wait_for(driver, "[data-testid=open-import]", long)
-        .await
-        .click()
-        .await?;
-    wait_for(driver, "[data-testid=import-panel]", long).await;
-    let path = wait_for(driver, "[data-testid=import-path]", long).await;
-    path.clear().await?;
-    path.send_keys(csv.display().to_string()).await?;
-    wait_for(driver, "[data-testid=import-submit]", long)
-        .await
-        .click()
-        .await?;
-    wait_for_text(driver, "[data-testid=row-count]", "1234", long).await;
-    // Rows arrive page by page; wait for the first one to carry its data.
-    let deadline = Instant::now() + long;
-    let first = loop {
-        let text = driver
-            .execute("const r = document.querySelector('[data-testid=row]'); return r ? r.textContent : '';", Vec::new())
+/// Waits until `probe` answers true, or fails with `what`.
+async fn wait_until(
+    driver: &WebDriver,
+    what: &str,
+    timeout: Duration,
+    probe: &str,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let ok = driver
+            .execute(probe, Vec::new())
             .await?
             .json()
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        if text.contains("E2E-00000") || Instant::now() > deadline {
-            break text;
+            .as_bool()
+            .unwrap_or(false);
+        if ok {
+            return Ok(());
         }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "{what} did not happen within {timeout:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    assert!(first.contains("E2E-00000"), "first row reads `{first}`");
+    }
+}
+
+async fn screenshot(driver: &WebDriver, name: &str) -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let shot = std::env::temp_dir().join("mrv-e2e-batch.png");
-    std::fs::write(&shot, driver.screenshot_as_png().await?)?;
+    std::fs::write(
+        std::env::temp_dir().join(name),
+        driver.screenshot_as_png().await?,
+    )?;
+    Ok(())
+}
+
+/// Opens the import panel (if it is not open) and types `file` into the path field.
+async fn start_import(driver: &WebDriver, file: &Path) -> anyhow::Result<()> {
+    let long = Duration::from_secs(60);
+    if driver
+        .find(By::Css("[data-testid=import-panel]"))
+        .await
+        .is_err()
+    {
+        wait_for(driver, "[data-testid=open-import]", long)
+            .await
+            .click()
+            .await?;
+    }
+    let path = wait_for(driver, "[data-testid=import-path]", long).await;
+    path.clear().await?;
+    path.send_keys(file.display().to_string()).await?;
+    Ok(())
+}
+
+async fn submit_import(driver: &WebDriver) -> anyhow::Result<()> {
+    wait_for(
+        driver,
+        "[data-testid=import-submit]",
+        Duration::from_secs(60),
+    )
+    .await
+    .click()
+    .await?;
+    Ok(())
+}
+
+async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
+    let long = Duration::from_secs(60);
+    // First start: the demo workspace is created and its project listed. Import by typed path.
+    start_import(driver, csv).await?;
+    submit_import(driver).await?;
+    wait_for_text(driver, "[data-testid=row-count]", "1234", long).await;
+    wait_until(driver, "the first row's data", long, "const r = document.querySelector('[data-testid=row]'); return !!r && r.textContent.includes('E2E-00000');").await?;
+    screenshot(driver, "mrv-e2e-batch.png").await?;
 
     // A bad file is refused with its problems listed, and nothing is imported.
     let bad = csv.with_file_name("bad.csv");
     std::fs::write(&bad, "plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat\nB1,2025-05-01,Inga edulis,NaN,9,1,-47.8,-24.2\n")?;
-    wait_for(driver, "[data-testid=open-import]", long)
-        .await
-        .click()
-        .await?;
-    let path = wait_for(driver, "[data-testid=import-path]", long).await;
-    path.clear().await?;
-    path.send_keys(bad.display().to_string()).await?;
-    wait_for(driver, "[data-testid=import-submit]", long)
-        .await
-        .click()
-        .await?;
+    start_import(driver, &bad).await?;
+    submit_import(driver).await?;
     let error = wait_for(driver, "[data-testid=import-error]", long)
         .await
         .text()
@@ -212,5 +261,62 @@ async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
         error.contains("dbh_cm") && error.contains("NaN"),
         "error box reads `{error}`"
     );
+    screenshot(driver, "mrv-e2e-error.png").await?;
+
+    // Headers that differ from the methodology's fields: check the file, map two columns by
+    // hand, then import.
+    let field_file = csv.with_file_name("field-sheet.csv");
+    let mut text = String::from("Plot,date,species,DBH,height_m,claimed_tco2e,lon,lat,notes\n");
+    for i in 0..50 {
+        text += &format!(
+            "F-{i:03},2025-06-01,Inga edulis,{}.5,7,0.8,-47.9,-24.2,ok\n",
+            10 + i
+        );
+    }
+    std::fs::write(&field_file, text)?;
+    start_import(driver, &field_file).await?;
+    wait_for(driver, "[data-testid=check-file]", long)
+        .await
+        .click()
+        .await?;
+    for (column, field) in [("Plot", "plot_id"), ("DBH", "dbh_cm")] {
+        let select = wait_for(driver, &format!("[data-testid=map-{column}]"), long).await;
+        SelectElement::new(&select)
+            .await?
+            .select_by_value(field)
+            .await?;
+    }
+    screenshot(driver, "mrv-e2e-mapping.png").await?;
+    submit_import(driver).await?;
+    wait_for_text(driver, "[data-testid=row-count]", "50", long).await;
+    wait_until(driver, "the mapped row's data", long, "const r = document.querySelector('[data-testid=row]'); return !!r && r.textContent.includes('F-000') && r.textContent.includes('10.5');").await?;
+
+    // A million rows: the table scrolls to the last one.
+    let big = csv.with_file_name("million.csv");
+    write_batch_ids(&big, 1_000_000, "M")?;
+    start_import(driver, &big).await?;
+    submit_import(driver).await?;
+    wait_for_text(
+        driver,
+        "[data-testid=row-count]",
+        "1000000",
+        Duration::from_secs(240),
+    )
+    .await;
+    driver.execute("const s = document.querySelector('[data-testid=rows-table]').parentElement; s.scrollTop = s.scrollHeight; s.dispatchEvent(new Event('scroll'));", Vec::new()).await?;
+    wait_until(driver, "the last of 1,000,000 rows", long, "return [...document.querySelectorAll('[data-testid=row]')].some(r => r.textContent.includes('M-0999999'));").await?;
+    let last_index = driver
+        .execute("const r = [...document.querySelectorAll('[data-testid=row]')].find(r => r.textContent.includes('M-0999999')); return r.firstElementChild.textContent;", Vec::new())
+        .await?
+        .json()
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        last_index.trim(),
+        "1000000",
+        "the last row is numbered `{last_index}`"
+    );
+    screenshot(driver, "mrv-e2e-million.png").await?;
     Ok(())
 }

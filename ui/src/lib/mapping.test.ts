@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fieldOptions, initialChoices, KEEP_EXTRA, mappingDiff, unmappableChoices } from "./mapping";
+import { fieldOptions, initialChoices, KEEP_EXTRA, mappingDiff, missingRequired, unmappableChoices } from "./mapping";
 
 const columns = ["plot", "DBH_cm", "height", "lon", "lat", "notes"];
 const matched = ["plot_id", null, "height_m", "lon", "lat", null];
@@ -35,5 +35,13 @@ describe("mappingDiff", () => {
 describe("fieldOptions", () => {
   it("lists profile fields then coordinates without duplicates", () => {
     expect(fieldOptions(["plot_id", "lon", "dbh_cm"])).toEqual(["plot_id", "lon", "dbh_cm", "lat", "x", "y"]);
+  });
+});
+
+describe("missingRequired", () => {
+  it("lists required fields until a column is chosen for each", () => {
+    const required = ["plot_id", "date", "dbh_cm"];
+    expect(missingRequired(required, ["", "date", ""])).toEqual(["plot_id", "dbh_cm"]);
+    expect(missingRequired(required, ["plot_id", "date", "dbh_cm"])).toEqual([]);
   });
 });

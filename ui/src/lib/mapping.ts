@@ -43,3 +43,9 @@ export function fieldOptions(profileFields: readonly string[]): string[] {
 export function unmappableChoices(columns: readonly string[], matched: readonly (string | null)[], chosen: readonly string[]): string[] {
   return columns.filter((_, i) => (matched[i] ?? KEEP_EXTRA) !== KEEP_EXTRA && chosen[i] === KEEP_EXTRA);
 }
+
+/** Required fields that no column is currently chosen for (updates as the user maps columns). */
+export function missingRequired(required: readonly string[], chosen: readonly string[]): string[] {
+  const covered = new Set(chosen);
+  return required.filter((f) => !covered.has(f));
+}
