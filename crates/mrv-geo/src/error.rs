@@ -12,6 +12,8 @@ pub enum GeoError {
     UnknownCrs { crs: String, reason: String },
     #[error("cannot transform from {crs} to WGS84: {reason}")]
     Transform { crs: String, reason: String },
+    #[error("{file}: {problem}")]
+    InvalidRaster { file: String, problem: String },
     #[error("invalid geometry: {0}")]
     InvalidGeometry(String),
 }

@@ -45,31 +45,37 @@ impl ToWgs84 {
     /// Transforms in place. Returns, per point, whether it transformed; a failed point is left
     /// as NaN so it cannot be mistaken for a position.
     pub fn transform(&self, xs: &mut [f64], ys: &mut [f64]) -> Vec<bool> {
-        let (orig_x, orig_y) = (xs.to_vec(), ys.to_vec());
-        if self.transform.transform_coords(xs, ys, &mut []).is_ok()
-            && xs.iter().chain(ys.iter()).all(|v| v.is_finite())
-        {
-            return vec![true; xs.len()];
-        }
-        // Some point failed: redo one by one to know which.
-        (0..xs.len())
-            .map(|i| {
-                let (mut x, mut y) = ([orig_x[i]], [orig_y[i]]);
-                let ok = self
-                    .transform
-                    .transform_coords(&mut x, &mut y, &mut [])
-                    .is_ok()
-                    && x[0].is_finite()
-                    && y[0].is_finite();
-                (xs[i], ys[i]) = if ok {
-                    (x[0], y[0])
-                } else {
-                    (f64::NAN, f64::NAN)
-                };
-                ok
-            })
-            .collect()
+        transform_points(&self.transform, xs, ys)
     }
+}
+
+/// Transforms in place with one GDAL call, falling back to one call per point only when some
+/// point fails, to tell which. A failed point is left as NaN.
+pub(crate) fn transform_points(
+    transform: &CoordTransform,
+    xs: &mut [f64],
+    ys: &mut [f64],
+) -> Vec<bool> {
+    let (orig_x, orig_y) = (xs.to_vec(), ys.to_vec());
+    if transform.transform_coords(xs, ys, &mut []).is_ok()
+        && xs.iter().chain(ys.iter()).all(|v| v.is_finite())
+    {
+        return vec![true; xs.len()];
+    }
+    (0..xs.len())
+        .map(|i| {
+            let (mut x, mut y) = ([orig_x[i]], [orig_y[i]]);
+            let ok = transform.transform_coords(&mut x, &mut y, &mut []).is_ok()
+                && x[0].is_finite()
+                && y[0].is_finite();
+            (xs[i], ys[i]) = if ok {
+                (x[0], y[0])
+            } else {
+                (f64::NAN, f64::NAN)
+            };
+            ok
+        })
+        .collect()
 }
 
 #[cfg(test)]

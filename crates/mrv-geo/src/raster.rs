@@ -1,0 +1,462 @@
+//! Raster layers: what a GeoTIFF/COG is (size, band, data type, nodata, CRS, georeferencing),
+//! and exact pixel sampling at WGS84 points.
+//!
+//! Sampling matches `gdallocationinfo -valonly -wgs84`: each point is transformed to the
+//! raster's CRS, the pixel is `floor` of the inverse geotransform, and its value is returned as
+//! stored (no resampling). Points are grouped by raster block and each needed block is read
+//! once, so cost follows the number of blocks touched, not the number of points, and rasters
+//! larger than memory are fine.
+
+use crate::transform::{transform_points, wgs84};
+use crate::GeoError;
+use gdal::raster::GdalDataType;
+use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform};
+use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
+use std::path::Path;
+
+/// What a raster file is, as far as MRV Desk cares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RasterInfo {
+    pub width: usize,
+    pub height: usize,
+    pub band_count: usize,
+    /// The band described (1-based).
+    pub band: usize,
+    pub data_type: String,
+    pub nodata: Option<f64>,
+    /// The CRS as WKT.
+    pub crs_wkt: String,
+    /// The CRS's name, e.g. `WGS 84 / UTM zone 23S`.
+    pub crs_name: String,
+    pub geo_transform: [f64; 6],
+    pub block_size: (usize, usize),
+}
+
+/// The value found at one point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Sample {
+    Value(f64),
+    /// The pixel holds the band's nodata value.
+    NoData,
+    /// The point falls outside the raster (or cannot be transformed to its CRS).
+    Outside,
+}
+
+impl Sample {
+    pub fn value(self) -> Option<f64> {
+        match self {
+            Sample::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+fn open(path: &Path) -> Result<Dataset, GeoError> {
+    let options = DatasetOptions {
+        open_flags: GdalOpenFlags::GDAL_OF_RASTER | GdalOpenFlags::GDAL_OF_READONLY,
+        ..Default::default()
+    };
+    Dataset::open_ex(path, options).map_err(|e| GeoError::Unreadable {
+        file: path.display().to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Reads a raster's description and refuses what cannot be sampled reliably: no
+/// georeferencing, no or unknown CRS, a rotated grid, complex or unknown data types, a band
+/// that does not exist.
+pub fn inspect_raster(path: &Path, band: usize) -> Result<RasterInfo, GeoError> {
+    let file = path.display().to_string();
+    let invalid = |problem: String| GeoError::InvalidRaster {
+        file: file.clone(),
+        problem,
+    };
+    let dataset = open(path)?;
+    let band_count = dataset.raster_count();
+    if band_count == 0 {
+        return Err(invalid("has no raster bands".into()));
+    }
+    if band == 0 || band > band_count {
+        return Err(invalid(format!("has no band {band} (it has {band_count})")));
+    }
+    let geo_transform = dataset
+        .geo_transform()
+        .map_err(|_| invalid("has no georeferencing (no geotransform)".into()))?;
+    if geo_transform == [0.0, 1.0, 0.0, 0.0, 0.0, 1.0] {
+        return Err(invalid(
+            "has no georeferencing (identity geotransform)".into(),
+        ));
+    }
+    if geo_transform[2] != 0.0 || geo_transform[4] != 0.0 {
+        return Err(invalid(
+            "is a rotated grid; warp it to a north-up grid first".into(),
+        ));
+    }
+    let srs = dataset
+        .spatial_ref()
+        .map_err(|_| invalid("has no coordinate reference system".into()))?;
+    let crs_wkt = srs
+        .to_wkt()
+        .map_err(|e| invalid(format!("has an unreadable CRS: {e}")))?;
+    if crs_wkt.trim().is_empty() {
+        return Err(invalid("has no coordinate reference system".into()));
+    }
+    let mut source = srs.clone();
+    source.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    CoordTransform::new(&wgs84(), &source)
+        .map_err(|e| invalid(format!("has a CRS GDAL cannot transform WGS84 to: {e}")))?;
+    let raster_band = dataset
+        .rasterband(band)
+        .map_err(|e| invalid(e.to_string()))?;
+    let data_type = raster_band.band_type();
+    // The gdal crate knows the real-valued types only; complex ones come back as Unknown.
+    if matches!(data_type, GdalDataType::Unknown) {
+        return Err(invalid(
+            "has a data type MRV Desk cannot sample (complex or unknown); convert it to a real type first, e.g. `gdal_translate -ot Float32`".into(),
+        ));
+    }
+    let type_name = data_type.name();
+    let (width, height) = dataset.raster_size();
+    Ok(RasterInfo {
+        width,
+        height,
+        band_count,
+        band,
+        data_type: type_name,
+        nodata: raster_band.no_data_value(),
+        crs_name: srs.name().unwrap_or_else(|| "unnamed CRS".into()),
+        crs_wkt,
+        geo_transform,
+        block_size: raster_band.block_size(),
+    })
+}
+
+/// Samples `band` at every WGS84 (lon, lat) point; the result is in the order of `points`.
+pub fn sample_points(
+    path: &Path,
+    band: usize,
+    points: &[(f64, f64)],
+) -> Result<Vec<Sample>, GeoError> {
+    let info = inspect_raster(path, band)?;
+    let dataset = open(path)?;
+    let raster_band = dataset
+        .rasterband(band)
+        .map_err(|e| GeoError::InvalidRaster {
+            file: path.display().to_string(),
+            problem: e.to_string(),
+        })?;
+    let mut target = dataset.spatial_ref().expect("checked by inspect_raster");
+    target.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let transform = CoordTransform::new(&wgs84(), &target).expect("checked by inspect_raster");
+
+    // Pixel of each point, or None when outside.
+    let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = points.iter().copied().unzip();
+    let ok = transform_points(&transform, &mut xs, &mut ys);
+    let gt = info.geo_transform;
+    let inv = [
+        -gt[0] / gt[1],
+        1.0 / gt[1],
+        0.0,
+        -gt[3] / gt[5],
+        0.0,
+        1.0 / gt[5],
+    ];
+    let pixel = |i: usize| -> Option<(usize, usize)> {
+        if !ok[i] {
+            return None;
+        }
+        // Exactly gdallocationinfo's arithmetic: GDALInvGeoTransform's no-rotation case, then
+        // floor, so points on pixel edges land in the same pixel as with GDAL.
+        let col = (inv[0] + inv[1] * xs[i]).floor();
+        let row = (inv[3] + inv[5] * ys[i]).floor();
+        if col < 0.0 || row < 0.0 || col >= info.width as f64 || row >= info.height as f64 {
+            return None;
+        }
+        Some((col as usize, row as usize))
+    };
+    let (bw, bh) = info.block_size;
+    let mut located: Vec<(usize, usize, usize, usize)> = Vec::with_capacity(points.len());
+    let mut samples = vec![Sample::Outside; points.len()];
+    for i in 0..points.len() {
+        if let Some((col, row)) = pixel(i) {
+            located.push((row / bh, col / bw, i, row * info.width + col));
+        }
+    }
+    // Block by block (row-major block order), each block read once.
+    located.sort_unstable();
+    let mut start = 0;
+    while start < located.len() {
+        let (brow, bcol) = (located[start].0, located[start].1);
+        let end = start
+            + located[start..]
+                .iter()
+                .take_while(|l| l.0 == brow && l.1 == bcol)
+                .count();
+        let x0 = bcol * bw;
+        let y0 = brow * bh;
+        let w = bw.min(info.width - x0);
+        let h = bh.min(info.height - y0);
+        let block = raster_band
+            .read_as::<f64>((x0 as isize, y0 as isize), (w, h), (w, h), None)
+            .map_err(|e| GeoError::InvalidRaster {
+                file: path.display().to_string(),
+                problem: format!("cannot read block at pixel ({x0}, {y0}): {e}"),
+            })?;
+        let data = block.data();
+        for &(_, _, i, flat) in &located[start..end] {
+            let (col, row) = (flat % info.width - x0, flat / info.width - y0);
+            let value = data[row * w + col];
+            samples[i] = match info.nodata {
+                Some(nd) if value == nd || (nd.is_nan() && value.is_nan()) => Sample::NoData,
+                _ => Sample::Value(value),
+            };
+        }
+        start = end;
+    }
+    Ok(samples)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gdal::raster::{Buffer, RasterCreationOptions};
+    use gdal::spatial_ref::SpatialRef;
+    use gdal::DriverManager;
+    use std::path::PathBuf;
+    use std::process::{Command, Stdio};
+
+    const NODATA: f32 = -9999.0;
+
+    /// Writes a tiled (16×16 blocks) Float32 GeoTIFF whose pixel (col, row) holds
+    /// `row * width + col + 0.25`, with a few nodata pixels.
+    fn make_raster(
+        dir: &Path,
+        name: &str,
+        epsg: u32,
+        gt: [f64; 6],
+        size: (usize, usize),
+    ) -> PathBuf {
+        let path = dir.join(name);
+        let driver = DriverManager::get_driver_by_name("GTiff").unwrap();
+        let options =
+            RasterCreationOptions::from_iter(["TILED=YES", "BLOCKXSIZE=16", "BLOCKYSIZE=16"]);
+        let mut ds = driver
+            .create_with_band_type_with_options::<f32, _>(&path, size.0, size.1, 1, &options)
+            .unwrap();
+        ds.set_geo_transform(&gt).unwrap();
+        ds.set_spatial_ref(&SpatialRef::from_epsg(epsg).unwrap())
+            .unwrap();
+        let mut band = ds.rasterband(1).unwrap();
+        band.set_no_data_value(Some(NODATA as f64)).unwrap();
+        let mut data: Vec<f32> = (0..size.0 * size.1).map(|i| i as f32 + 0.25).collect();
+        for i in (0..data.len()).step_by(97) {
+            data[i] = NODATA;
+        }
+        let mut buffer = Buffer::new(size, data);
+        band.write((0, 0), size, &mut buffer).unwrap();
+        path
+    }
+
+    /// `gdallocationinfo -valonly -wgs84` over the same points, one answer per point
+    /// (`None` where it prints nothing: off the raster).
+    fn gdallocationinfo(path: &Path, points: &[(f64, f64)]) -> Vec<Option<f64>> {
+        let input: String = points
+            .iter()
+            .map(|(x, y)| format!("{x:.12} {y:.12}\n"))
+            .collect();
+        let mut child = Command::new("gdallocationinfo")
+            .args(["-valonly", "-wgs84"])
+            .arg(path)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("gdallocationinfo (gdal-bin) is installed");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), points.len(), "gdallocationinfo printed {text}");
+        lines.iter().map(|l| l.trim().parse().ok()).collect()
+    }
+
+    /// A grid of points over the raster's extent and a margin around it, plus every pixel
+    /// corner along the first row and column (the edges where rounding matters).
+    fn probe_points(path: &Path) -> Vec<(f64, f64)> {
+        let info = inspect_raster(path, 1).unwrap();
+        let ds = Dataset::open(path).unwrap();
+        let mut srs = ds.spatial_ref().unwrap();
+        srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        let to_wgs84 = CoordTransform::new(&srs, &wgs84()).unwrap();
+        let gt = info.geo_transform;
+        let mut native: Vec<(f64, f64)> = Vec::new();
+        let (w, h) = (info.width as f64, info.height as f64);
+        for i in 0..=40 {
+            for j in 0..=40 {
+                let col = -0.1 * w + 1.2 * w * i as f64 / 40.0;
+                let row = -0.1 * h + 1.2 * h * j as f64 / 40.0;
+                native.push((gt[0] + col * gt[1], gt[3] + row * gt[5]));
+            }
+        }
+        for k in 0..=info.width {
+            native.push((gt[0] + k as f64 * gt[1], gt[3]));
+        }
+        for k in 0..=info.height {
+            native.push((gt[0], gt[3] + k as f64 * gt[5]));
+        }
+        let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = native.into_iter().unzip();
+        to_wgs84
+            .transform_coords(&mut xs, &mut ys, &mut [])
+            .unwrap();
+        xs.into_iter().zip(ys).collect()
+    }
+
+    fn check_against_gdal(path: &Path) {
+        let points = probe_points(path);
+        // Round-trip through the text both tools read, so both see the same numbers.
+        let points: Vec<(f64, f64)> = points
+            .iter()
+            .map(|(x, y)| {
+                (
+                    format!("{x:.12}").parse().unwrap(),
+                    format!("{y:.12}").parse().unwrap(),
+                )
+            })
+            .collect();
+        let ours = sample_points(path, 1, &points).unwrap();
+        let theirs = gdallocationinfo(path, &points);
+        let (mut inside, mut nodata, mut outside) = (0, 0, 0);
+        for (i, (ours, theirs)) in ours.iter().zip(&theirs).enumerate() {
+            let ours_as_gdal = match ours {
+                Sample::Value(v) => {
+                    inside += 1;
+                    Some(*v)
+                }
+                Sample::NoData => {
+                    nodata += 1;
+                    Some(NODATA as f64)
+                }
+                Sample::Outside => {
+                    outside += 1;
+                    None
+                }
+            };
+            assert_eq!(
+                ours_as_gdal,
+                *theirs,
+                "{}: point {i} {:?}",
+                path.display(),
+                points[i]
+            );
+        }
+        assert!(
+            inside > 100 && nodata > 0 && outside > 100,
+            "{inside} inside, {nodata} nodata, {outside} outside"
+        );
+    }
+
+    #[test]
+    fn samples_equal_gdallocationinfo_in_geographic_utm_and_web_mercator_rasters() {
+        let dir = tempfile::tempdir().unwrap();
+        check_against_gdal(&make_raster(
+            dir.path(),
+            "wgs84.tif",
+            4326,
+            [-48.0, 0.001, 0.0, -24.0, 0.0, -0.001],
+            (100, 70),
+        ));
+        check_against_gdal(&make_raster(
+            dir.path(),
+            "utm23s.tif",
+            32723,
+            [500_000.0, 30.0, 0.0, 7_400_000.0, 0.0, -30.0],
+            (90, 75),
+        ));
+        check_against_gdal(&make_raster(
+            dir.path(),
+            "mercator.tif",
+            3857,
+            [-5_340_000.0, 25.0, 0.0, -2_750_000.0, 0.0, -25.0],
+            (64, 50),
+        ));
+    }
+
+    #[test]
+    fn inspect_describes_the_raster() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = make_raster(
+            dir.path(),
+            "utm.tif",
+            32723,
+            [500_000.0, 30.0, 0.0, 7_400_000.0, 0.0, -30.0],
+            (90, 75),
+        );
+        let info = inspect_raster(&path, 1).unwrap();
+        assert_eq!((info.width, info.height, info.band_count), (90, 75, 1));
+        assert_eq!(info.data_type, "Float32");
+        assert_eq!(info.nodata, Some(-9999.0));
+        assert_eq!(info.block_size, (16, 16));
+        assert_eq!(info.crs_name, "WGS 84 / UTM zone 23S");
+    }
+
+    #[test]
+    fn bad_rasters_are_refused_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let corrupt = dir.path().join("corrupt.tif");
+        std::fs::write(&corrupt, b"II*\0garbage that is not a TIFF").unwrap();
+        assert!(matches!(
+            inspect_raster(&corrupt, 1),
+            Err(GeoError::Unreadable { .. })
+        ));
+
+        let driver = DriverManager::get_driver_by_name("GTiff").unwrap();
+        let bare = dir.path().join("bare.tif");
+        drop(
+            driver
+                .create_with_band_type::<u8, _>(&bare, 4, 4, 1)
+                .unwrap(),
+        );
+        let err = inspect_raster(&bare, 1).unwrap_err().to_string();
+        assert!(err.contains("has no georeferencing"), "{err}");
+
+        let no_crs = dir.path().join("nocrs.tif");
+        let mut ds = driver
+            .create_with_band_type::<u8, _>(&no_crs, 4, 4, 1)
+            .unwrap();
+        ds.set_geo_transform(&[0.0, 1.0, 0.0, 10.0, 0.0, -1.0])
+            .unwrap();
+        drop(ds);
+        let err = inspect_raster(&no_crs, 1).unwrap_err().to_string();
+        assert!(err.contains("has no coordinate reference system"), "{err}");
+
+        let ok = make_raster(
+            dir.path(),
+            "ok.tif",
+            4326,
+            [-48.0, 0.001, 0.0, -24.0, 0.0, -0.001],
+            (20, 20),
+        );
+        let complex = dir.path().join("complex.tif");
+        let status = Command::new("gdal_translate")
+            .args(["-q", "-ot", "CFloat32"])
+            .arg(&ok)
+            .arg(&complex)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let err = inspect_raster(&complex, 1).unwrap_err().to_string();
+        assert!(
+            err.contains("has a data type MRV Desk cannot sample (complex or unknown)"),
+            "{err}"
+        );
+
+        let err = inspect_raster(&ok, 2).unwrap_err().to_string();
+        assert!(err.contains("has no band 2 (it has 1)"), "{err}");
+    }
+}
