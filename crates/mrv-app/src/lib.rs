@@ -1,5 +1,6 @@
 //! MRV Desk use cases: open or create a workspace (optionally the demo one), manage projects and
-//! methodology profiles, import measurement batches, and read batches back.
+//! methodology profiles, import measurement batches, read batches back, register raster layers
+//! and enrich batches with them.
 //!
 //! This crate is the one surface every front end (the `mrv` CLI, the Tauri desktop app) calls.
 //! Architecture invariant: it never depends on tauri, clap or any transport; what it returns is
@@ -10,6 +11,7 @@ mod clock;
 mod demo;
 mod error;
 mod import;
+mod layers;
 mod methodologies;
 mod projects;
 mod workspace;
@@ -17,6 +19,7 @@ mod workspace;
 pub use batches::{BatchView, RowView, RowsPage};
 pub use error::{AppError, ErrorCode};
 pub use import::{ColumnMapping, ImportPreview, ImportProgress, ImportRequest, Progress};
+pub use layers::{LayerView, NewLayer, RowSamples};
 pub use methodologies::{builtin_profiles, FieldView, MethodologyView};
 pub use mrv_core::{ImportProblem, ImportReport, MethodologyProfile, MonitoringPeriod};
 pub use projects::{NewProject, ProjectView};

@@ -6,7 +6,9 @@
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
-use mrv_app::{AppError, ColumnMapping, ErrorCode, ImportRequest, Mrv, NewProject, Progress};
+use mrv_app::{
+    AppError, ColumnMapping, ErrorCode, ImportRequest, Mrv, NewLayer, NewProject, Progress,
+};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -54,6 +56,44 @@ enum Command {
     /// Measurement batches.
     #[command(subcommand)]
     Batch(BatchCommand),
+    /// Raster layers (satellite evidence) of a project.
+    #[command(subcommand)]
+    Layer(LayerCommand),
+    /// Sample every layer of the batch's project at every row (again).
+    Enrich { batch: i64 },
+    /// The value each layer gave at each row of a batch.
+    Samples {
+        batch: i64,
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+        #[arg(long, default_value_t = i64::MAX)]
+        limit: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum LayerCommand {
+    /// Register a raster (GeoTIFF/COG, any CRS) for a project; its batches are enriched with it.
+    Add {
+        file: PathBuf,
+        #[arg(long)]
+        project: i64,
+        /// ndvi, land_cover, forest_loss_year, canopy_height, elevation or other.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value_t = 1)]
+        band: usize,
+        /// Acquisition date (YYYY-MM-DD).
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// List layers.
+    List {
+        #[arg(long)]
+        project: Option<i64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -226,6 +266,38 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Import(args) => import(&ws, json, args),
         Command::Batch(cmd) => batch(&ws, json, cmd),
+        Command::Layer(cmd) => layer(&ws, json, cmd),
+        Command::Enrich { batch } => {
+            let batch = Mrv::open(&ws)?.enrich(batch, &mut |_| Progress::Continue)?;
+            print(json, &batch, |b| {
+                format!("batch {} enriched ({} rows)\n", b.id, b.row_count)
+            })
+        }
+        Command::Samples {
+            batch,
+            offset,
+            limit,
+        } => {
+            let rows = Mrv::open(&ws)?.samples(batch, offset, limit)?;
+            print(json, &rows, |rows| {
+                let mut out = String::new();
+                for r in rows {
+                    let values: Vec<String> = r
+                        .samples
+                        .iter()
+                        .map(|(layer, v)| match v {
+                            Some(v) => format!("{layer}={v}"),
+                            None => format!(
+                                "{layer}={}",
+                                r.missing.get(layer).map_or("-", String::as_str)
+                            ),
+                        })
+                        .collect();
+                    out += &format!("{}\t{}\t{}\n", r.row, r.id, values.join("\t"));
+                }
+                out
+            })
+        }
     }
 }
 
@@ -337,6 +409,60 @@ fn import(ws: &std::path::Path, json: bool, args: ImportArgs) -> Result<()> {
             b.id, b.row_count, b.source_name, b.period, b.claimed_tco2e_total
         )
     })
+}
+
+fn layer(ws: &std::path::Path, json: bool, cmd: LayerCommand) -> Result<()> {
+    match cmd {
+        LayerCommand::Add {
+            file,
+            project,
+            kind,
+            name,
+            band,
+            date,
+        } => {
+            let mut mrv = Mrv::open(ws)?;
+            let layer = mrv.add_layer(&NewLayer {
+                project_id: project,
+                file,
+                kind,
+                name,
+                band,
+                acquired_on: date,
+            })?;
+            print(json, &layer, |l| {
+                format!(
+                    "layer {} added: {} ({}, band {}, {}×{} {}, {})\n",
+                    l.id, l.name, l.kind, l.band, l.width, l.height, l.data_type, l.crs_name
+                )
+            })
+        }
+        LayerCommand::List { project } => {
+            let layers = Mrv::open(ws)?.list_layers(project)?;
+            print(json, &layers, |ls| {
+                if ls.is_empty() {
+                    return "no layers\n".into();
+                }
+                let mut s = format!(
+                    "{:>4}  {:>7}  {:<20} {:<16} {:>4}  {:<10}  {}\n",
+                    "ID", "PROJECT", "NAME", "KIND", "BAND", "ACQUIRED", "CRS"
+                );
+                for l in ls {
+                    s += &format!(
+                        "{:>4}  {:>7}  {:<20} {:<16} {:>4}  {:<10}  {}\n",
+                        l.id,
+                        l.project_id,
+                        l.name,
+                        l.kind,
+                        l.band,
+                        l.acquired_on.as_deref().unwrap_or("-"),
+                        l.crs_name
+                    );
+                }
+                s
+            })
+        }
+    }
 }
 
 fn batch(ws: &std::path::Path, json: bool, cmd: BatchCommand) -> Result<()> {

@@ -173,3 +173,77 @@ fn import(ws: &Path, file: &Path, period: &str, extra: &[&str]) -> std::process:
     args.extend_from_slice(extra);
     mrv(ws, &args)
 }
+
+#[test]
+fn layers_are_registered_and_samples_listed_by_layer_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(mrv(&ws, &["init", "--demo"]).status.success());
+    let raster = dir.path().join("canopy.tif");
+    let status = Command::new("gdal_create")
+        .args([
+            "-q",
+            "-of",
+            "GTiff",
+            "-outsize",
+            "200",
+            "200",
+            "-bands",
+            "1",
+            "-ot",
+            "Float32",
+            "-a_srs",
+            "EPSG:32723",
+        ])
+        .args([
+            "-a_ullr", "170000", "7330000", "230000", "7310000", "-burn", "14.5",
+        ])
+        .arg(&raster)
+        .status()
+        .expect("gdal_create (gdal-bin) is installed");
+    assert!(status.success());
+    let out = mrv(
+        &ws,
+        &[
+            "--json",
+            "layer",
+            "add",
+            raster.to_str().unwrap(),
+            "--project",
+            "1",
+            "--kind",
+            "canopy_height",
+            "--name",
+            "canopy",
+            "--date",
+            "2024-07-01",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["crs_name"], "WGS 84 / UTM zone 23S");
+    let samples = json(&mrv(&ws, &["--json", "samples", "1", "--limit", "2"]));
+    assert_eq!(samples[0]["id"], "SDM-0001");
+    assert_eq!(samples[0]["samples"]["canopy"], 14.5);
+    assert_eq!(samples.as_array().unwrap().len(), 2);
+    let out = mrv(
+        &ws,
+        &[
+            "layer",
+            "add",
+            raster.to_str().unwrap(),
+            "--project",
+            "1",
+            "--kind",
+            "lidar",
+            "--name",
+            "x",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let listed = json(&mrv(&ws, &["--json", "layer", "list"]));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+}

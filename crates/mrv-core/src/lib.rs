@@ -7,6 +7,7 @@
 pub mod batch;
 pub mod date;
 pub mod ids;
+pub mod layer;
 pub mod methodology;
 pub mod problem;
 pub mod time;
@@ -15,6 +16,7 @@ pub mod value;
 pub use batch::BatchState;
 pub use date::{CalendarDate, MonitoringPeriod};
 pub use ids::{BatchId, ProjectId};
+pub use layer::LayerKind;
 pub use methodology::{FieldKind, FieldSpec, MethodologyProfile, ProfileError};
 pub use problem::{ImportProblem, ImportReport};
 pub use time::Timestamp;

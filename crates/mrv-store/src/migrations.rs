@@ -8,8 +8,10 @@ use rusqlite::{params, Connection};
 use serde_json::json;
 
 /// (version, name, SQL). Versions are consecutive from 1.
-pub const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "initial", include_str!("migrations/0001_initial.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial", include_str!("migrations/0001_initial.sql")),
+    (2, "layers", include_str!("migrations/0002_layers.sql")),
+];
 
 /// One applied migration as recorded in `schema_migration`.
 #[derive(Debug, Clone, PartialEq)]

@@ -443,3 +443,180 @@ impl Drop for BatchWriter<'_> {
         }
     }
 }
+
+/// A registered raster layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerRecord {
+    pub id: i64,
+    pub project_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub band: i64,
+    pub acquired_on: Option<String>,
+    pub file_sha256: String,
+    pub source_name: String,
+    pub width: i64,
+    pub height: i64,
+    pub data_type: String,
+    pub nodata: Option<f64>,
+    pub crs_name: String,
+    pub registered_at: String,
+}
+
+const LAYER_COLUMNS: &str = "id, project_id, name, kind, band, acquired_on, file_sha256, source_name, width, height, data_type, nodata, crs_name, registered_at";
+
+fn layer_from_row(r: &Row<'_>) -> rusqlite::Result<LayerRecord> {
+    Ok(LayerRecord {
+        id: r.get(0)?,
+        project_id: r.get(1)?,
+        name: r.get(2)?,
+        kind: r.get(3)?,
+        band: r.get(4)?,
+        acquired_on: r.get(5)?,
+        file_sha256: r.get(6)?,
+        source_name: r.get(7)?,
+        width: r.get(8)?,
+        height: r.get(9)?,
+        data_type: r.get(10)?,
+        nodata: r.get(11)?,
+        crs_name: r.get(12)?,
+        registered_at: r.get(13)?,
+    })
+}
+
+/// Inserts a layer (its `id` is ignored); its file must be recorded in the same transaction.
+pub fn insert_layer(conn: &Connection, l: &LayerRecord) -> Result<i64, StoreError> {
+    conn.execute(
+        "INSERT INTO layer (project_id, name, kind, band, acquired_on, file_sha256, source_name, width, height, data_type, nodata, crs_name, registered_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![l.project_id, l.name, l.kind, l.band, l.acquired_on, l.file_sha256, l.source_name, l.width, l.height, l.data_type, l.nodata, l.crs_name, l.registered_at],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn layer_name_taken(
+    conn: &Connection,
+    project_id: i64,
+    name: &str,
+) -> Result<bool, StoreError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM layer WHERE project_id = ?1 AND name = ?2)",
+        params![project_id, name],
+        |r| r.get(0),
+    )?)
+}
+
+/// Layers of one project, or of all projects, in registration order.
+pub fn list_layers(
+    conn: &Connection,
+    project_id: Option<i64>,
+) -> Result<Vec<LayerRecord>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {LAYER_COLUMNS} FROM layer WHERE ?1 IS NULL OR project_id = ?1 ORDER BY id"
+    ))?;
+    let rows = stmt
+        .query_map([project_id], layer_from_row)?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Positions of a batch's rows `offset .. offset + limit` (0-based) as (row_id, lon, lat).
+pub fn row_positions(
+    conn: &Connection,
+    batch: &BatchRecord,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<(i64, f64, f64)>, StoreError> {
+    let start = batch.first_row_id + offset.max(0);
+    let end = (batch.first_row_id + batch.row_count).min(start + limit.max(0));
+    let mut stmt = conn.prepare_cached("SELECT row_id, lon, lat FROM measurement WHERE row_id >= ?1 AND row_id < ?2 ORDER BY row_id")?;
+    let rows = stmt
+        .query_map(params![start, end], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// What a layer gave at one row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SampleValue {
+    Value(f64),
+    NoData,
+    Outside,
+}
+
+/// Removes the samples of `layer_id` for a batch's rows (before re-enriching it).
+pub fn delete_samples(
+    conn: &Connection,
+    batch: &BatchRecord,
+    layer_id: i64,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM sample WHERE layer_id = ?1 AND row_id >= ?2 AND row_id < ?3",
+        params![
+            layer_id,
+            batch.first_row_id,
+            batch.first_row_id + batch.row_count
+        ],
+    )?;
+    Ok(())
+}
+
+/// Stores samples of `layer_id` as (row_id, sample).
+pub fn insert_samples(
+    conn: &Connection,
+    layer_id: i64,
+    samples: &[(i64, SampleValue)],
+) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO sample (layer_id, row_id, status, value) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (row_id, sample) in samples {
+        let (status, value) = match sample {
+            SampleValue::Value(v) => ("value", Some(*v)),
+            SampleValue::NoData => ("nodata", None),
+            SampleValue::Outside => ("outside", None),
+        };
+        stmt.execute(params![layer_id, row_id, status, value])?;
+    }
+    Ok(())
+}
+
+pub fn set_batch_state(conn: &Connection, batch_id: i64, state: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE batch SET state = ?1 WHERE id = ?2",
+        params![state, batch_id],
+    )?;
+    Ok(())
+}
+
+/// Samples of a batch's rows `offset .. offset + limit` for one layer, as (row_id, sample).
+pub fn samples_page(
+    conn: &Connection,
+    batch: &BatchRecord,
+    layer_id: i64,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<(i64, SampleValue)>, StoreError> {
+    let start = batch.first_row_id + offset.max(0);
+    let end = (batch.first_row_id + batch.row_count).min(start + limit.max(0));
+    let mut stmt = conn.prepare_cached(
+        "SELECT row_id, status, value FROM sample WHERE layer_id = ?1 AND row_id >= ?2 AND row_id < ?3 ORDER BY row_id",
+    )?;
+    let rows = stmt
+        .query_map(params![layer_id, start, end], |r| {
+            let status: String = r.get(1)?;
+            let value: Option<f64> = r.get(2)?;
+            Ok((
+                r.get(0)?,
+                match (status.as_str(), value) {
+                    ("value", Some(v)) => SampleValue::Value(v),
+                    ("nodata", _) => SampleValue::NoData,
+                    _ => SampleValue::Outside,
+                },
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}

@@ -1,0 +1,286 @@
+//! Raster layers of a project and enrichment: every layer sampled at every measurement of a
+//! batch, stored in one transaction (a killed enrichment leaves the batch un-enriched, never
+//! half-enriched).
+
+use crate::projects::file_name;
+use crate::{clock, AppError, Mrv, Progress};
+use mrv_core::{BatchState, CalendarDate, LayerKind};
+use mrv_geo::Sample;
+use mrv_store::{LayerRecord, SampleValue};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Input of [`Mrv::add_layer`].
+#[derive(Debug, Clone)]
+pub struct NewLayer {
+    pub project_id: i64,
+    /// Any GeoTIFF/COG (or other raster) GDAL reads.
+    pub file: PathBuf,
+    pub kind: String,
+    pub name: String,
+    /// 1-based band.
+    pub band: usize,
+    /// Acquisition date, `YYYY-MM-DD`.
+    pub acquired_on: Option<String>,
+}
+
+/// A layer as front ends show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerView {
+    pub id: i64,
+    pub project_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub band: i64,
+    pub acquired_on: Option<String>,
+    pub file_sha256: String,
+    pub source_name: String,
+    pub width: i64,
+    pub height: i64,
+    pub data_type: String,
+    pub nodata: Option<f64>,
+    pub crs_name: String,
+    pub registered_at: String,
+}
+
+impl From<LayerRecord> for LayerView {
+    fn from(l: LayerRecord) -> LayerView {
+        LayerView {
+            id: l.id,
+            project_id: l.project_id,
+            name: l.name,
+            kind: l.kind,
+            band: l.band,
+            acquired_on: l.acquired_on,
+            file_sha256: l.file_sha256,
+            source_name: l.source_name,
+            width: l.width,
+            height: l.height,
+            data_type: l.data_type,
+            nodata: l.nodata,
+            crs_name: l.crs_name,
+            registered_at: l.registered_at,
+        }
+    }
+}
+
+/// One row's samples, by layer name.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowSamples {
+    /// 1-based row of the batch.
+    pub row: i64,
+    /// The row's id (the profile's id field).
+    pub id: String,
+    /// The pixel value per layer; `null` where the pixel is nodata or the point is outside.
+    pub samples: BTreeMap<String, Option<f64>>,
+    /// Why a layer has no value: `nodata` or `outside`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub missing: BTreeMap<String, String>,
+}
+
+/// Rows enriched per step: bounds memory and gives progress.
+const ENRICH_CHUNK: i64 = 100_000;
+
+impl Mrv {
+    /// Registers a raster layer for a project (stored content-addressed with its SHA-256) and
+    /// enriches the project's batches with it. A raster GDAL cannot read, or that is not
+    /// georeferenced, has no CRS or no such band, registers nothing.
+    pub fn add_layer(&mut self, input: &NewLayer) -> Result<LayerView, AppError> {
+        let kind = LayerKind::parse(&input.kind).map_err(AppError::InvalidInput)?;
+        let name = input.name.trim();
+        if name.is_empty() {
+            return Err(AppError::InvalidInput("a layer needs a name".into()));
+        }
+        if let Some(date) = &input.acquired_on {
+            CalendarDate::parse(date).ok_or_else(|| {
+                AppError::InvalidInput(format!(
+                    "acquisition date `{date}` is not a YYYY-MM-DD date"
+                ))
+            })?;
+        }
+        self.project_record(input.project_id)?;
+        if !input.file.is_file() {
+            return Err(AppError::InvalidInput(format!(
+                "raster file {} does not exist",
+                input.file.display()
+            )));
+        }
+        let info = mrv_geo::inspect_raster(&input.file, input.band)?;
+        if mrv_store::layer_name_taken(self.ws.conn(), input.project_id, name)? {
+            return Err(AppError::Conflict(format!(
+                "project {} already has a layer named `{name}`",
+                input.project_id
+            )));
+        }
+        let (sha256, size) = self.store_file(&input.file)?;
+        let now = clock::now().to_string();
+        let source_name = file_name(&input.file);
+        let tx = self
+            .ws
+            .conn_mut()
+            .transaction()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        mrv_store::record_stored_file(&tx, &sha256, &source_name, size, &now)?;
+        let id = mrv_store::insert_layer(
+            &tx,
+            &LayerRecord {
+                id: 0,
+                project_id: input.project_id,
+                name: name.to_owned(),
+                kind: kind.as_str().to_owned(),
+                band: input.band as i64,
+                acquired_on: input.acquired_on.clone(),
+                file_sha256: sha256,
+                source_name,
+                width: info.width as i64,
+                height: info.height as i64,
+                data_type: info.data_type,
+                nodata: info.nodata,
+                crs_name: info.crs_name,
+                registered_at: now,
+            },
+        )?;
+        tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
+        for batch in mrv_store::list_batches(self.ws.conn(), Some(input.project_id))? {
+            self.enrich(batch.id, &mut |_| Progress::Continue)?;
+        }
+        self.layer(id)
+    }
+
+    pub fn list_layers(&self, project_id: Option<i64>) -> Result<Vec<LayerView>, AppError> {
+        if let Some(id) = project_id {
+            self.project_record(id)?;
+        }
+        Ok(mrv_store::list_layers(self.ws.conn(), project_id)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    fn layer(&self, id: i64) -> Result<LayerView, AppError> {
+        mrv_store::list_layers(self.ws.conn(), None)?
+            .into_iter()
+            .find(|l| l.id == id)
+            .map(Into::into)
+            .ok_or(AppError::NotFound {
+                what: "layer",
+                id: id.to_string(),
+            })
+    }
+
+    /// Samples every layer of the batch's project at every row, replacing earlier samples, and
+    /// marks the batch enriched — all in one transaction. `on_progress` gets rows done per layer
+    /// (`rows` counts across layers); answering cancel writes nothing.
+    pub fn enrich(
+        &mut self,
+        batch_id: i64,
+        on_progress: &mut dyn FnMut(&crate::ImportProgress) -> Progress,
+    ) -> Result<crate::BatchView, AppError> {
+        let batch = mrv_store::get_batch(self.ws.conn(), batch_id)?.ok_or(AppError::NotFound {
+            what: "batch",
+            id: batch_id.to_string(),
+        })?;
+        if !matches!(batch.state.as_str(), "imported" | "enriched") {
+            return Err(AppError::Conflict(format!(
+                "batch {batch_id} is {} and can no longer be enriched",
+                batch.state
+            )));
+        }
+        let layers = mrv_store::list_layers(self.ws.conn(), Some(batch.project_id))?;
+        let total = batch.row_count as u64 * layers.len() as u64;
+        let paths: Vec<PathBuf> = layers
+            .iter()
+            .map(|l| self.ws.blob_path(&l.file_sha256))
+            .collect();
+        let tx = self
+            .ws
+            .conn_mut()
+            .transaction()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut done = 0u64;
+        for (layer, path) in layers.iter().zip(&paths) {
+            mrv_store::delete_samples(&tx, &batch, layer.id)?;
+            let mut offset = 0;
+            while offset < batch.row_count {
+                let rows = mrv_store::row_positions(&tx, &batch, offset, ENRICH_CHUNK)?;
+                let points: Vec<(f64, f64)> =
+                    rows.iter().map(|&(_, lon, lat)| (lon, lat)).collect();
+                let values = mrv_geo::sample_points(path, layer.band as usize, &points)
+                    .map_err(|e| AppError::Internal(format!("layer `{}`: {e}", layer.name)))?;
+                let samples: Vec<(i64, SampleValue)> = rows
+                    .iter()
+                    .zip(values)
+                    .map(|(&(row_id, _, _), s)| {
+                        let value = match s {
+                            Sample::Value(v) => SampleValue::Value(v),
+                            Sample::NoData => SampleValue::NoData,
+                            Sample::Outside => SampleValue::Outside,
+                        };
+                        (row_id, value)
+                    })
+                    .collect();
+                mrv_store::insert_samples(&tx, layer.id, &samples)?;
+                offset += ENRICH_CHUNK;
+                done += rows.len() as u64;
+                let progress = crate::ImportProgress {
+                    rows: done,
+                    bytes_read: done,
+                    bytes_total: total,
+                };
+                if on_progress(&progress) == Progress::Cancel {
+                    return Err(AppError::Cancelled);
+                }
+            }
+        }
+        if !layers.is_empty() {
+            mrv_store::set_batch_state(&tx, batch_id, BatchState::Enriched.as_str())?;
+        }
+        tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
+        self.batch(batch_id)
+    }
+
+    /// Per row of a batch (`offset .. offset + limit`), the value each layer gave.
+    pub fn samples(
+        &self,
+        batch_id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<RowSamples>, AppError> {
+        let batch = mrv_store::get_batch(self.ws.conn(), batch_id)?.ok_or(AppError::NotFound {
+            what: "batch",
+            id: batch_id.to_string(),
+        })?;
+        let layers = mrv_store::list_layers(self.ws.conn(), Some(batch.project_id))?;
+        let rows = mrv_store::measurement_page(self.ws.conn(), &batch, offset, limit)?;
+        let mut out: Vec<RowSamples> = rows
+            .into_iter()
+            .map(|m| RowSamples {
+                row: m.index,
+                id: m.record_id,
+                samples: BTreeMap::new(),
+                missing: BTreeMap::new(),
+            })
+            .collect();
+        for layer in &layers {
+            let by_row: std::collections::HashMap<i64, SampleValue> =
+                mrv_store::samples_page(self.ws.conn(), &batch, layer.id, offset, limit)?
+                    .into_iter()
+                    .collect();
+            for r in &mut out {
+                let row_id = batch.first_row_id + r.row - 1;
+                let (value, missing) = match by_row.get(&row_id) {
+                    Some(SampleValue::Value(v)) => (Some(*v), None),
+                    Some(SampleValue::NoData) => (None, Some("nodata")),
+                    Some(SampleValue::Outside) => (None, Some("outside")),
+                    None => (None, Some("not_enriched")),
+                };
+                r.samples.insert(layer.name.clone(), value);
+                if let Some(why) = missing {
+                    r.missing.insert(layer.name.clone(), why.to_owned());
+                }
+            }
+        }
+        Ok(out)
+    }
+}

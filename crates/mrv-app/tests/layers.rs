@@ -1,0 +1,209 @@
+//! Raster layers and enrichment against real GeoTIFFs made with GDAL's own tools: values stored
+//! per row equal what `gdallocationinfo` reads, bad rasters register nothing, and batches are
+//! enriched when a layer is added and when they are imported.
+
+use mrv_app::{ErrorCode, ImportRequest, Mrv, NewLayer, NewProject, Progress};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const PERIOD: &str = "2025-01-01..2025-12-31";
+
+fn fixture(dir: &Path) -> (Mrv, i64) {
+    let boundary = dir.join("boundary.geojson");
+    std::fs::write(&boundary, r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[-48,-25],[-47,-25],[-47,-24],[-48,-24],[-48,-25]]]}}]}"#).unwrap();
+    let mut mrv = Mrv::init(&dir.join("ws"), false).unwrap();
+    let project = mrv
+        .add_project(&NewProject {
+            name: "P".into(),
+            country: None,
+            methodology: "arr-tree-plots".into(),
+            boundary,
+            baseline: None,
+        })
+        .unwrap()
+        .id;
+    (mrv, project)
+}
+
+/// `gdal_create` a one-band raster of constant `value` (UTM 23S, 100 m pixels).
+fn constant_raster(dir: &Path, name: &str, value: &str, nodata: Option<&str>) -> PathBuf {
+    let path = dir.join(name);
+    let mut cmd = Command::new("gdal_create");
+    cmd.args([
+        "-q", "-of", "GTiff", "-outsize", "200", "200", "-bands", "1", "-ot", "Float32",
+    ]);
+    cmd.args([
+        "-a_srs",
+        "EPSG:32723",
+        "-a_ullr",
+        "170000",
+        "7330000",
+        "230000",
+        "7310000",
+        "-burn",
+        value,
+    ]);
+    if let Some(nd) = nodata {
+        cmd.args(["-a_nodata", nd]);
+    }
+    assert!(cmd
+        .arg(&path)
+        .status()
+        .expect("gdal_create (gdal-bin) is installed")
+        .success());
+    path
+}
+
+fn import(mrv: &mut Mrv, dir: &Path, project: i64, name: &str, rows: &[(&str, f64, f64)]) -> i64 {
+    let mut text = String::from("plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat\n");
+    for (id, lon, lat) in rows {
+        text += &format!("{id},2025-03-01,Inga edulis,12.5,8.0,1.25,{lon},{lat}\n");
+    }
+    let file = dir.join(name);
+    std::fs::write(&file, text).unwrap();
+    let request = ImportRequest {
+        file,
+        project_id: project,
+        period: PERIOD.into(),
+        crs: None,
+        mapping: vec![],
+    };
+    mrv.import(&request, &mut |_| Progress::Continue)
+        .unwrap()
+        .id
+}
+
+fn layer(project: i64, file: PathBuf, name: &str) -> NewLayer {
+    NewLayer {
+        project_id: project,
+        file,
+        kind: "ndvi".into(),
+        name: name.into(),
+        band: 1,
+        acquired_on: Some("2025-06-01".into()),
+    }
+}
+
+// Two points on the raster (UTM 23S x 170–230 km, y 7310–7330 km) and one far off it.
+const POINTS: [(&str, f64, f64); 3] = [
+    ("A", -47.85, -24.18),
+    ("B", -47.9, -24.2),
+    ("C", -47.2, -24.9),
+];
+
+#[test]
+fn adding_a_layer_enriches_existing_batches_with_gdal_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut mrv, project) = fixture(dir.path());
+    let batch = import(&mut mrv, dir.path(), project, "plots.csv", &POINTS);
+    assert_eq!(mrv.batch(batch).unwrap().state, "imported");
+    let raster = constant_raster(dir.path(), "ndvi.tif", "0.625", None);
+    mrv.add_layer(&layer(project, raster.clone(), "ndvi-s2"))
+        .unwrap();
+    assert_eq!(mrv.batch(batch).unwrap().state, "enriched");
+    let rows = mrv.samples(batch, 0, 10).unwrap();
+    let got: Vec<Option<f64>> = rows.iter().map(|r| r.samples["ndvi-s2"]).collect();
+    // The independent reading of the same file at the same points.
+    let input: String = POINTS
+        .iter()
+        .map(|(_, x, y)| format!("{x} {y}\n"))
+        .collect();
+    let mut child = Command::new("gdallocationinfo")
+        .args(["-valonly", "-wgs84"])
+        .arg(&raster)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let gdal: Vec<Option<f64>> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().ok())
+        .collect();
+    assert_eq!(got, gdal);
+    assert_eq!(got, [Some(0.625), Some(0.625), None]);
+    assert_eq!(rows[2].missing["ndvi-s2"], "outside");
+}
+
+#[test]
+fn nodata_pixels_are_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut mrv, project) = fixture(dir.path());
+    mrv.add_layer(&layer(
+        project,
+        constant_raster(dir.path(), "nd.tif", "-9999", Some("-9999")),
+        "cloudy",
+    ))
+    .unwrap();
+    // Imported after the layer: enriched straight away.
+    let batch = import(&mut mrv, dir.path(), project, "plots.csv", &POINTS[..1]);
+    assert_eq!(mrv.batch(batch).unwrap().state, "enriched");
+    let rows = mrv.samples(batch, 0, 10).unwrap();
+    assert_eq!(rows[0].samples["cloudy"], None);
+    assert_eq!(rows[0].missing["cloudy"], "nodata");
+}
+
+#[test]
+fn bad_rasters_register_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut mrv, project) = fixture(dir.path());
+    let corrupt = dir.path().join("corrupt.tif");
+    std::fs::write(&corrupt, b"II*\0 not really a tiff").unwrap();
+    let plain = dir.path().join("plain.tif");
+    let status = Command::new("gdal_create")
+        .args(["-q", "-of", "GTiff", "-outsize", "10", "10", "-bands", "1"])
+        .arg(&plain)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let ok = constant_raster(dir.path(), "ok.tif", "1", None);
+    let cases: [(NewLayer, &str); 5] = [
+        (layer(project, corrupt.clone(), "x"), "GDAL cannot read it"),
+        (layer(project, plain.clone(), "x"), "has no georeferencing"),
+        (
+            NewLayer {
+                band: 2,
+                ..layer(project, ok.clone(), "x")
+            },
+            "has no band 2 (it has 1)",
+        ),
+        (
+            NewLayer {
+                kind: "landcover".into(),
+                ..layer(project, ok.clone(), "x")
+            },
+            "layer kind `landcover` is not one of",
+        ),
+        (
+            NewLayer {
+                acquired_on: Some("June".into()),
+                ..layer(project, ok.clone(), "x")
+            },
+            "acquisition date `June`",
+        ),
+    ];
+    for (input, expected) in cases {
+        let err = mrv.add_layer(&input).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+        assert!(
+            err.to_string().contains(expected),
+            "`{err}` should say `{expected}`"
+        );
+    }
+    assert!(mrv.list_layers(Some(project)).unwrap().is_empty());
+    let stored = std::fs::read_dir(mrv.root().join("files/sha256"))
+        .unwrap()
+        .count();
+    assert_eq!(stored, 1, "only the boundary file is stored");
+    mrv.add_layer(&layer(project, ok.clone(), "ok")).unwrap();
+    let err = mrv.add_layer(&layer(project, ok, "ok")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Conflict);
+}
