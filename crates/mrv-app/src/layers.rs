@@ -4,9 +4,9 @@
 
 use crate::projects::file_name;
 use crate::{clock, AppError, Mrv, Progress};
+use mrv_core::Sample;
 use mrv_core::{BatchState, CalendarDate, LayerKind};
-use mrv_geo::Sample;
-use mrv_store::{LayerRecord, SampleValue};
+use mrv_store::LayerRecord;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -208,17 +208,10 @@ impl Mrv {
                     rows.iter().map(|&(_, lon, lat)| (lon, lat)).collect();
                 let values = mrv_geo::sample_points(path, layer.band as usize, &points)
                     .map_err(|e| AppError::Internal(format!("layer `{}`: {e}", layer.name)))?;
-                let samples: Vec<(i64, SampleValue)> = rows
+                let samples: Vec<(i64, Sample)> = rows
                     .iter()
                     .zip(values)
-                    .map(|(&(row_id, _, _), s)| {
-                        let value = match s {
-                            Sample::Value(v) => SampleValue::Value(v),
-                            Sample::NoData => SampleValue::NoData,
-                            Sample::Outside => SampleValue::Outside,
-                        };
-                        (row_id, value)
-                    })
+                    .map(|(&(row_id, _, _), s)| (row_id, s))
                     .collect();
                 mrv_store::insert_samples(&tx, layer.id, &samples)?;
                 offset += ENRICH_CHUNK;
@@ -263,16 +256,16 @@ impl Mrv {
             })
             .collect();
         for layer in &layers {
-            let by_row: std::collections::HashMap<i64, SampleValue> =
+            let by_row: std::collections::HashMap<i64, Sample> =
                 mrv_store::samples_page(self.ws.conn(), &batch, layer.id, offset, limit)?
                     .into_iter()
                     .collect();
             for r in &mut out {
                 let row_id = batch.first_row_id + r.row - 1;
                 let (value, missing) = match by_row.get(&row_id) {
-                    Some(SampleValue::Value(v)) => (Some(*v), None),
-                    Some(SampleValue::NoData) => (None, Some("nodata")),
-                    Some(SampleValue::Outside) => (None, Some("outside")),
+                    Some(Sample::Value(v)) => (Some(*v), None),
+                    Some(Sample::NoData) => (None, Some("nodata")),
+                    Some(Sample::Outside) => (None, Some("outside")),
                     None => (None, Some("not_enriched")),
                 };
                 r.samples.insert(layer.name.clone(), value);

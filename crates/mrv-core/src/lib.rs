@@ -5,20 +5,24 @@
 //! (see [`time::Timestamp`]); files are read by `mrv-app` and handed over as text or values.
 
 pub mod batch;
+pub mod checks;
 pub mod date;
 pub mod ids;
 pub mod layer;
 pub mod methodology;
 pub mod problem;
+pub mod sample;
 pub mod time;
 pub mod value;
 
 pub use batch::BatchState;
+pub use checks::{Finding, Severity};
 pub use date::{CalendarDate, MonitoringPeriod};
 pub use ids::{BatchId, ProjectId};
 pub use layer::LayerKind;
 pub use methodology::{FieldKind, FieldSpec, MethodologyProfile, ProfileError};
 pub use problem::{ImportProblem, ImportReport};
+pub use sample::Sample;
 pub use time::Timestamp;
 pub use value::{
     check_latitude, check_longitude, parse_number, validate_value, CheckedValue, ValueProblem,

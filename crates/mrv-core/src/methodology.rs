@@ -78,6 +78,10 @@ pub struct MethodologyProfile {
     /// Checks to run on enrichment (DESIGN.md §4).
     #[serde(default)]
     pub checks: Vec<String>,
+    /// Plausible (min, max) of sampled layer values by layer kind (e.g. `ndvi = [0.2, 1.0]`),
+    /// for the `implausible_value` check.
+    #[serde(default)]
+    pub layer_ranges: std::collections::BTreeMap<String, (f64, f64)>,
     pub fields: Vec<FieldSpec>,
 }
 
@@ -188,6 +192,14 @@ impl MethodologyProfile {
                 "buffer_percent {} must be in [0, 100)",
                 self.buffer_percent
             )));
+        }
+        for (kind, (min, max)) in &self.layer_ranges {
+            crate::LayerKind::parse(kind).map_err(|e| invalid(format!("layer_ranges: {e}")))?;
+            if min > max || min.is_nan() || max.is_nan() {
+                return Err(invalid(format!(
+                    "layer_ranges.{kind} has min {min} above max {max}"
+                )));
+            }
         }
         if let Some(unknown) = self
             .checks

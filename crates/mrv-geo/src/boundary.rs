@@ -181,3 +181,107 @@ mod tests {
         ));
     }
 }
+
+/// A boundary prepared for many point-in-polygon tests (even-odd ray casting over every ring,
+/// so holes are outside), in WGS84.
+#[derive(Debug, Clone)]
+pub struct BoundaryIndex {
+    polygons: Vec<Vec<Vec<(f64, f64)>>>,
+    bbox: [f64; 4],
+}
+
+impl BoundaryIndex {
+    /// From a Polygon/MultiPolygon GeoJSON geometry (as stored with a project).
+    pub fn from_geojson(geojson: &str) -> Result<BoundaryIndex, GeoError> {
+        let geometry = Geometry::from_geojson(geojson)
+            .map_err(|e| GeoError::InvalidGeometry(e.to_string()))?;
+        let polygons: Vec<Geometry> = match geometry.geometry_name().as_str() {
+            "POLYGON" => vec![geometry.clone()],
+            "MULTIPOLYGON" => (0..geometry.geometry_count())
+                .map(|i| geometry.get_geometry(i).clone())
+                .collect(),
+            other => {
+                return Err(GeoError::InvalidGeometry(format!(
+                    "a {other} is not a boundary"
+                )))
+            }
+        };
+        let mut out = Vec::with_capacity(polygons.len());
+        for polygon in &polygons {
+            let rings = (0..polygon.geometry_count())
+                .map(|r| {
+                    let mut points = Vec::new();
+                    polygon.get_geometry(r).get_points(&mut points);
+                    points.into_iter().map(|(x, y, _)| (x, y)).collect()
+                })
+                .collect();
+            out.push(rings);
+        }
+        let e = geometry.envelope();
+        Ok(BoundaryIndex {
+            polygons: out,
+            bbox: [e.MinX, e.MinY, e.MaxX, e.MaxY],
+        })
+    }
+
+    /// Whether (lon, lat) lies inside (points exactly on an edge may go either way).
+    pub fn contains(&self, lon: f64, lat: f64) -> bool {
+        let [x0, y0, x1, y1] = self.bbox;
+        if !(x0..=x1).contains(&lon) || !(y0..=y1).contains(&lat) {
+            return false;
+        }
+        self.polygons.iter().any(|rings| {
+            let mut inside = false;
+            for ring in rings {
+                for w in ring.windows(2) {
+                    let ((xa, ya), (xb, yb)) = (w[0], w[1]);
+                    if (ya > lat) != (yb > lat) && lon < (xb - xa) * (lat - ya) / (yb - ya) + xa {
+                        inside = !inside;
+                    }
+                }
+            }
+            inside
+        })
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+
+    #[test]
+    fn points_in_a_polygon_with_a_hole_and_a_second_part() {
+        let index = BoundaryIndex::from_geojson(
+            r#"{"type":"MultiPolygon","coordinates":[
+                [[[0,0],[10,0],[10,10],[0,10],[0,0]],[[4,4],[6,4],[6,6],[4,6],[4,4]]],
+                [[[20,0],[22,0],[22,2],[20,2],[20,0]]]]}"#,
+        )
+        .unwrap();
+        let check = |x: f64, y: f64| index.contains(x, y);
+        assert!(check(1.0, 1.0));
+        assert!(!check(5.0, 5.0), "inside the hole");
+        assert!(check(21.0, 1.0), "second part");
+        assert!(!check(15.0, 1.0), "between the parts");
+        assert!(!check(-1.0, 5.0));
+        assert!(!check(5.0, 10.5));
+    }
+
+    #[test]
+    fn agrees_with_gdal_contains_on_the_demo_like_polygon() {
+        let json = r#"{"type":"Polygon","coordinates":[[[-48.02,-24.32],[-47.86,-24.35],[-47.74,-24.28],[-47.71,-24.17],[-47.80,-24.09],[-47.95,-24.10],[-48.05,-24.20],[-48.02,-24.32]]]}"#;
+        let index = BoundaryIndex::from_geojson(json).unwrap();
+        let polygon = Geometry::from_geojson(json).unwrap();
+        for i in 0..60 {
+            for j in 0..60 {
+                // The offsets keep grid points off the polygon's edges, where either answer is
+                // right.
+                let (x, y) = (
+                    -48.1 + 0.45 * i as f64 / 59.0 + 1.3e-6,
+                    -24.4 + 0.35 * j as f64 / 59.0 + 0.7e-6,
+                );
+                let point = Geometry::from_wkt(&format!("POINT ({x} {y})")).unwrap();
+                assert_eq!(index.contains(x, y), polygon.contains(&point), "({x}, {y})");
+            }
+        }
+    }
+}

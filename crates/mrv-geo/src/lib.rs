@@ -10,7 +10,7 @@ mod error;
 mod raster;
 mod transform;
 
-pub use boundary::{read_boundary, validate_polygon_geojson, Boundary};
+pub use boundary::{read_boundary, validate_polygon_geojson, Boundary, BoundaryIndex};
 pub use error::GeoError;
 pub use raster::{inspect_raster, sample_points, RasterInfo, Sample};
 pub use transform::ToWgs84;

@@ -12,6 +12,7 @@ use crate::GeoError;
 use gdal::raster::GdalDataType;
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
+pub use mrv_core::Sample;
 use std::path::Path;
 
 /// What a raster file is, as far as MRV Desk cares.
@@ -30,25 +31,6 @@ pub struct RasterInfo {
     pub crs_name: String,
     pub geo_transform: [f64; 6],
     pub block_size: (usize, usize),
-}
-
-/// The value found at one point.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Sample {
-    Value(f64),
-    /// The pixel holds the band's nodata value.
-    NoData,
-    /// The point falls outside the raster (or cannot be transformed to its CRS).
-    Outside,
-}
-
-impl Sample {
-    pub fn value(self) -> Option<f64> {
-        match self {
-            Sample::Value(v) => Some(v),
-            _ => None,
-        }
-    }
 }
 
 fn open(path: &Path) -> Result<Dataset, GeoError> {

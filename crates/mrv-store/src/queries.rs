@@ -1,6 +1,7 @@
 //! Typed reads and writes of projects, stored files, batches and measurements.
 
 use crate::StoreError;
+use mrv_core::Sample;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 /// How much a workspace holds.
@@ -538,14 +539,6 @@ pub fn row_positions(
     Ok(rows)
 }
 
-/// What a layer gave at one row.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum SampleValue {
-    Value(f64),
-    NoData,
-    Outside,
-}
-
 /// Removes the samples of `layer_id` for a batch's rows (before re-enriching it).
 pub fn delete_samples(
     conn: &Connection,
@@ -567,18 +560,13 @@ pub fn delete_samples(
 pub fn insert_samples(
     conn: &Connection,
     layer_id: i64,
-    samples: &[(i64, SampleValue)],
+    samples: &[(i64, Sample)],
 ) -> Result<(), StoreError> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO sample (layer_id, row_id, status, value) VALUES (?1, ?2, ?3, ?4)",
     )?;
     for (row_id, sample) in samples {
-        let (status, value) = match sample {
-            SampleValue::Value(v) => ("value", Some(*v)),
-            SampleValue::NoData => ("nodata", None),
-            SampleValue::Outside => ("outside", None),
-        };
-        stmt.execute(params![layer_id, row_id, status, value])?;
+        stmt.execute(params![layer_id, row_id, sample.status(), sample.value()])?;
     }
     Ok(())
 }
@@ -598,7 +586,7 @@ pub fn samples_page(
     layer_id: i64,
     offset: i64,
     limit: i64,
-) -> Result<Vec<(i64, SampleValue)>, StoreError> {
+) -> Result<Vec<(i64, Sample)>, StoreError> {
     let start = batch.first_row_id + offset.max(0);
     let end = (batch.first_row_id + batch.row_count).min(start + limit.max(0));
     let mut stmt = conn.prepare_cached(
@@ -611,9 +599,9 @@ pub fn samples_page(
             Ok((
                 r.get(0)?,
                 match (status.as_str(), value) {
-                    ("value", Some(v)) => SampleValue::Value(v),
-                    ("nodata", _) => SampleValue::NoData,
-                    _ => SampleValue::Outside,
+                    ("value", Some(v)) => Sample::Value(v),
+                    ("nodata", _) => Sample::NoData,
+                    _ => Sample::Outside,
                 },
             ))
         })?
