@@ -1,12 +1,11 @@
 //! Raster layers of a project and enrichment: every layer sampled at every measurement of a
-//! batch, stored in one transaction (a killed enrichment leaves the batch un-enriched, never
-//! half-enriched).
+//! batch and the profile's checks turned into flags, stored in one transaction (a killed
+//! enrichment leaves the batch un-enriched, never half-enriched).
 
 use crate::projects::file_name;
 use crate::{clock, AppError, Mrv, Progress};
-use mrv_core::Sample;
-use mrv_core::{BatchState, CalendarDate, LayerKind};
-use mrv_store::LayerRecord;
+use mrv_core::{checks, BatchState, CalendarDate, Finding, LayerKind, Sample};
+use mrv_store::{LayerRecord, NewFlag};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -77,6 +76,35 @@ pub struct RowSamples {
     /// Why a layer has no value: `nodata` or `outside`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub missing: BTreeMap<String, String>,
+}
+
+/// A flag raised on a row.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlagView {
+    /// 1-based row of the batch.
+    pub row: i64,
+    /// The row's id (the profile's id field).
+    pub id: String,
+    pub lon: f64,
+    pub lat: f64,
+    /// The check that raised it (`outside_boundary`, `nodata`, …).
+    pub check: String,
+    /// `high`, `medium` or `low`.
+    pub severity: String,
+    /// The layer whose reading raised it, if any.
+    pub layer: Option<String>,
+    /// What is wrong, in plain words.
+    pub explanation: String,
+}
+
+fn new_flag(row_id: i64, layer_id: Option<i64>, finding: Finding) -> NewFlag {
+    NewFlag {
+        row_id,
+        check: finding.check.to_owned(),
+        severity: finding.severity.as_str().to_owned(),
+        layer_id,
+        explanation: finding.explanation,
+    }
 }
 
 /// Rows enriched per step: bounds memory and gives progress.
@@ -169,9 +197,9 @@ impl Mrv {
             })
     }
 
-    /// Samples every layer of the batch's project at every row, replacing earlier samples, and
-    /// marks the batch enriched — all in one transaction. `on_progress` gets rows done per layer
-    /// (`rows` counts across layers); answering cancel writes nothing.
+    /// Enriches a batch: samples every layer of its project at every row and runs the profile's
+    /// checks, replacing earlier samples and flags, and marks the batch enriched — all in one
+    /// transaction. `on_progress` counts rows done over all passes; cancel writes nothing.
     pub fn enrich(
         &mut self,
         batch_id: i64,
@@ -187,19 +215,79 @@ impl Mrv {
                 batch.state
             )));
         }
+        let project = self.project_record(batch.project_id)?;
+        let profile = self.project_profile(batch.project_id)?;
+        let baseline = project
+            .baseline_date
+            .as_deref()
+            .and_then(CalendarDate::parse);
+        let boundary = mrv_geo::BoundaryIndex::from_geojson(&project.boundary_geojson)?;
         let layers = mrv_store::list_layers(self.ws.conn(), Some(batch.project_id))?;
-        let total = batch.row_count as u64 * layers.len() as u64;
+        let kinds: Vec<LayerKind> = layers
+            .iter()
+            .map(|l| LayerKind::parse(&l.kind).map_err(AppError::Internal))
+            .collect::<Result<_, _>>()?;
         let paths: Vec<PathBuf> = layers
             .iter()
             .map(|l| self.ws.blob_path(&l.file_sha256))
             .collect();
+        let total = batch.row_count as u64 * (1 + layers.len() as u64);
         let tx = self
             .ws
             .conn_mut()
             .transaction()
             .map_err(|e| AppError::Internal(e.to_string()))?;
+        mrv_store::delete_flags(&tx, batch_id)?;
         let mut done = 0u64;
-        for (layer, path) in layers.iter().zip(&paths) {
+        let mut tick = |rows: usize| {
+            done += rows as u64;
+            on_progress(&crate::ImportProgress {
+                rows: done,
+                bytes_read: done,
+                bytes_total: total,
+            })
+        };
+
+        // Pass 1: the boundary, and what the batch-level checks need (claimed values, positions).
+        let mut claimed: Vec<f64> = Vec::with_capacity(batch.row_count as usize);
+        let mut points: Vec<(f64, f64)> = Vec::with_capacity(batch.row_count as usize);
+        let mut offset = 0;
+        while offset < batch.row_count {
+            let rows = mrv_store::row_facts(&tx, &batch, offset, ENRICH_CHUNK)?;
+            let flags: Vec<NewFlag> = rows
+                .iter()
+                .filter_map(|r| {
+                    let finding =
+                        checks::outside_boundary(&profile, boundary.contains(r.lon, r.lat))?;
+                    Some(new_flag(r.row_id, None, finding))
+                })
+                .collect();
+            mrv_store::insert_flags(&tx, batch_id, &flags)?;
+            claimed.extend(rows.iter().map(|r| r.claimed_tco2e));
+            points.extend(rows.iter().map(|r| (r.lon, r.lat)));
+            offset += ENRICH_CHUNK;
+            if tick(rows.len()) == Progress::Cancel {
+                return Err(AppError::Cancelled);
+            }
+        }
+        let mut batch_flags = Vec::new();
+        for (i, z, median, mad) in checks::robust_outliers(&claimed) {
+            if let Some(f) = checks::outlier_finding(&profile, claimed[i], z, median, mad) {
+                batch_flags.push(new_flag(batch.first_row_id + i as i64, None, f));
+            }
+        }
+        for (i, first) in checks::duplicate_positions(&points) {
+            let first_row_id = batch.first_row_id + first as i64;
+            let first_id = mrv_store::record_id_of(&tx, first_row_id)?;
+            if let Some(f) = checks::duplicate_finding(&profile, first as i64 + 1, &first_id) {
+                batch_flags.push(new_flag(batch.first_row_id + i as i64, None, f));
+            }
+        }
+        mrv_store::insert_flags(&tx, batch_id, &batch_flags)?;
+        drop((claimed, points));
+
+        // Pass 2: every layer at every row, and the per-point checks on what it shows.
+        for ((layer, kind), path) in layers.iter().zip(&kinds).zip(&paths) {
             mrv_store::delete_samples(&tx, &batch, layer.id)?;
             let mut offset = 0;
             while offset < batch.row_count {
@@ -214,23 +302,45 @@ impl Mrv {
                     .map(|(&(row_id, _, _), s)| (row_id, s))
                     .collect();
                 mrv_store::insert_samples(&tx, layer.id, &samples)?;
+                let flags: Vec<NewFlag> = samples
+                    .iter()
+                    .filter_map(|&(row_id, sample)| {
+                        let finding =
+                            checks::check_sample(&profile, baseline, &layer.name, *kind, sample)?;
+                        Some(new_flag(row_id, Some(layer.id), finding))
+                    })
+                    .collect();
+                mrv_store::insert_flags(&tx, batch_id, &flags)?;
                 offset += ENRICH_CHUNK;
-                done += rows.len() as u64;
-                let progress = crate::ImportProgress {
-                    rows: done,
-                    bytes_read: done,
-                    bytes_total: total,
-                };
-                if on_progress(&progress) == Progress::Cancel {
+                if tick(rows.len()) == Progress::Cancel {
                     return Err(AppError::Cancelled);
                 }
             }
         }
-        if !layers.is_empty() {
-            mrv_store::set_batch_state(&tx, batch_id, BatchState::Enriched.as_str())?;
-        }
+        mrv_store::set_batch_state(&tx, batch_id, BatchState::Enriched.as_str())?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
         self.batch(batch_id)
+    }
+
+    /// The flags of a batch, in row order.
+    pub fn flags(&self, batch_id: i64) -> Result<Vec<FlagView>, AppError> {
+        let batch = mrv_store::get_batch(self.ws.conn(), batch_id)?.ok_or(AppError::NotFound {
+            what: "batch",
+            id: batch_id.to_string(),
+        })?;
+        Ok(mrv_store::list_flags(self.ws.conn(), &batch)?
+            .into_iter()
+            .map(|f| FlagView {
+                row: f.row,
+                id: f.record_id,
+                lon: f.lon,
+                lat: f.lat,
+                check: f.check,
+                severity: f.severity,
+                layer: f.layer,
+                explanation: f.explanation,
+            })
+            .collect())
     }
 
     /// Per row of a batch (`offset .. offset + limit`), the value each layer gave.

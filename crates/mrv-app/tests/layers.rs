@@ -19,7 +19,7 @@ fn fixture(dir: &Path) -> (Mrv, i64) {
             country: None,
             methodology: "arr-tree-plots".into(),
             boundary,
-            baseline: None,
+            baseline: Some("2020-12-31".into()),
         })
         .unwrap()
         .id;
@@ -97,7 +97,9 @@ fn adding_a_layer_enriches_existing_batches_with_gdal_values() {
     let dir = tempfile::tempdir().unwrap();
     let (mut mrv, project) = fixture(dir.path());
     let batch = import(&mut mrv, dir.path(), project, "plots.csv", &POINTS);
-    assert_eq!(mrv.batch(batch).unwrap().state, "imported");
+    // Imported batches are enriched at once (boundary and batch checks run without layers).
+    assert_eq!(mrv.batch(batch).unwrap().state, "enriched");
+    assert!(mrv.samples(batch, 0, 10).unwrap()[0].samples.is_empty());
     let raster = constant_raster(dir.path(), "ndvi.tif", "0.625", None);
     mrv.add_layer(&layer(project, raster.clone(), "ndvi-s2"))
         .unwrap();
@@ -206,4 +208,130 @@ fn bad_rasters_register_nothing() {
     mrv.add_layer(&layer(project, ok.clone(), "ok")).unwrap();
     let err = mrv.add_layer(&layer(project, ok, "ok")).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Conflict);
+}
+
+#[test]
+fn checks_become_flags_with_severity_and_explanation() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut mrv, project) = fixture(dir.path());
+    // Boundary is lon -48..-47, lat -25..-24; the rasters cover A and B but not C or D.
+    let mut text = String::from("plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat\n");
+    for (id, claimed, lon, lat) in [
+        ("A", "1.0", -47.85, -24.18),
+        ("B", "1.1", -47.9, -24.2),
+        ("C", "0.9", -47.2, -24.9),
+        ("D", "1.05", -46.5, -24.5), // outside the boundary
+        ("E", "1.0", -47.3, -24.7),
+        ("F", "40", -47.31, -24.71), // robust outlier
+        ("G", "1.2", -47.3, -24.7),  // same place as E
+    ] {
+        text += &format!("{id},2025-03-01,Inga edulis,12.5,8.0,{claimed},{lon},{lat}\n");
+    }
+    let file = dir.path().join("plots.csv");
+    std::fs::write(&file, text).unwrap();
+    let request = ImportRequest {
+        file,
+        project_id: project,
+        period: PERIOD.into(),
+        crs: None,
+        mapping: vec![],
+    };
+    let batch = mrv
+        .import(&request, &mut |_| Progress::Continue)
+        .unwrap()
+        .id;
+    let summary = |mrv: &Mrv| -> Vec<String> {
+        mrv.flags(batch)
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {} {}", f.id, f.severity, f.check))
+            .collect()
+    };
+    assert_eq!(
+        summary(&mrv),
+        [
+            "D high outside_boundary",
+            "F low robust_outlier",
+            "G high duplicate_plot"
+        ]
+    );
+    let dup = mrv
+        .flags(batch)
+        .unwrap()
+        .into_iter()
+        .find(|f| f.check == "duplicate_plot")
+        .unwrap();
+    assert!(
+        dup.explanation.contains("same position as row 5 (`E`)"),
+        "{}",
+        dup.explanation
+    );
+
+    // ESA WorldCover 40 (cropland) is not allowed for ARR; loss in 2022 is after the baseline.
+    let cropland = constant_raster(dir.path(), "lc.tif", "40", None);
+    mrv.add_layer(&NewLayer {
+        kind: "land_cover".into(),
+        ..layer(project, cropland, "worldcover")
+    })
+    .unwrap();
+    let loss = constant_raster(dir.path(), "loss.tif", "22", None);
+    mrv.add_layer(&NewLayer {
+        kind: "forest_loss_year".into(),
+        ..layer(project, loss, "hansen")
+    })
+    .unwrap();
+    let flags = summary(&mrv);
+    for expected in [
+        "A high land_cover_mismatch",
+        "A high loss_after_baseline",
+        "B high land_cover_mismatch",
+        "B high loss_after_baseline",
+    ] {
+        assert!(
+            flags.contains(&expected.to_owned()),
+            "{expected} missing from {flags:?}"
+        );
+    }
+    assert!(
+        !flags
+            .iter()
+            .any(|f| f.starts_with("C ") && !f.contains("robust")),
+        "C is off the rasters: {flags:?}"
+    );
+    let lc = mrv
+        .flags(batch)
+        .unwrap()
+        .into_iter()
+        .find(|f| f.check == "land_cover_mismatch")
+        .unwrap();
+    assert_eq!(lc.layer.as_deref(), Some("worldcover"));
+    assert_eq!(lc.explanation, "layer `worldcover` shows land-cover class 40, not one the methodology allows (10, 20, 30, 95)");
+
+    // Tree cover (10) and loss before the baseline raise nothing.
+    let dir2 = tempfile::tempdir().unwrap();
+    let (mut mrv2, project2) = fixture(dir2.path());
+    mrv2.add_layer(&NewLayer {
+        kind: "land_cover".into(),
+        ..layer(
+            project2,
+            constant_raster(dir2.path(), "lc.tif", "10", None),
+            "worldcover",
+        )
+    })
+    .unwrap();
+    mrv2.add_layer(&NewLayer {
+        kind: "forest_loss_year".into(),
+        ..layer(
+            project2,
+            constant_raster(dir2.path(), "loss.tif", "12", None),
+            "hansen",
+        )
+    })
+    .unwrap();
+    let clean = import(&mut mrv2, dir2.path(), project2, "plots.csv", &POINTS[..2]);
+    assert!(
+        mrv2.flags(clean).unwrap().is_empty(),
+        "{:?}",
+        mrv2.flags(clean).unwrap()
+    );
 }

@@ -61,6 +61,8 @@ enum Command {
     Layer(LayerCommand),
     /// Sample every layer of the batch's project at every row (again).
     Enrich { batch: i64 },
+    /// The flags the checks raised on a batch.
+    Flags { batch: i64 },
     /// The value each layer gave at each row of a batch.
     Samples {
         batch: i64,
@@ -271,6 +273,25 @@ fn run(cli: Cli) -> Result<()> {
             let batch = Mrv::open(&ws)?.enrich(batch, &mut |_| Progress::Continue)?;
             print(json, &batch, |b| {
                 format!("batch {} enriched ({} rows)\n", b.id, b.row_count)
+            })
+        }
+        Command::Flags { batch } => {
+            let flags = Mrv::open(&ws)?.flags(batch)?;
+            print(json, &flags, |flags| {
+                if flags.is_empty() {
+                    return "no flags\n".into();
+                }
+                let mut out = format!(
+                    "{:>7}  {:<14} {:<8} {:<20} {}\n",
+                    "ROW", "ID", "SEVERITY", "CHECK", "EXPLANATION"
+                );
+                for f in flags {
+                    out += &format!(
+                        "{:>7}  {:<14} {:<8} {:<20} {}\n",
+                        f.row, f.id, f.severity, f.check, f.explanation
+                    );
+                }
+                out
             })
         }
         Command::Samples {

@@ -43,6 +43,22 @@ impl MethodologyProfile {
     }
 }
 
+/// A number for people: at most three decimals, no trailing zeros (`1.5895` → `1.59`,
+/// `0.7200000286` → `0.72`, `40.0` → `40`).
+fn short(x: f64) -> String {
+    let text = format!("{x:.3}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    if text == "-0" {
+        "0".into()
+    } else {
+        text.to_owned()
+    }
+}
+
 /// A point outside the project boundary.
 pub fn outside_boundary(profile: &MethodologyProfile, inside: bool) -> Option<Finding> {
     (profile.runs("outside_boundary") && !inside).then(|| Finding {
@@ -105,7 +121,10 @@ pub fn check_sample(
                 check: "implausible_value",
                 severity: Severity::Medium,
                 explanation: format!(
-                    "layer `{layer_name}` reads {value}, outside the plausible range {min}..{max} for {}",
+                    "layer `{layer_name}` reads {}, outside the plausible range {}..{} for {}",
+                    short(value),
+                    short(min),
+                    short(max),
                     kind.as_str()
                 ),
             })
@@ -155,7 +174,10 @@ pub fn outlier_finding(
         check: "robust_outlier",
         severity: Severity::Low,
         explanation: format!(
-            "claimed {value} tCO2e is far from the batch (modified z-score {z:.1}; median {median}, MAD {mad})"
+            "claimed {} tCO2e is far from the rest of the batch (modified z-score {z:.1}; median {}, MAD {})",
+            short(value),
+            short(median),
+            short(mad)
         ),
     })
 }
@@ -256,6 +278,16 @@ mod tests {
         );
         assert!(outside_boundary(&p, false).is_none());
         assert!(duplicate_finding(&p, 1, "A").is_none());
+    }
+
+    #[test]
+    fn numbers_in_explanations_are_short() {
+        assert_eq!(short(1.5895000000000001), "1.59");
+        assert_eq!(short(0.7200000286102295), "0.72");
+        assert_eq!(short(40.0), "40");
+        assert_eq!(short(-0.0001), "0");
+        let f = outlier_finding(&profile(), 49.0, 31.1, 1.5895000000000001, 1.0275).unwrap();
+        assert_eq!(f.explanation, "claimed 49 tCO2e is far from the rest of the batch (modified z-score 31.1; median 1.59, MAD 1.028)");
     }
 
     #[test]

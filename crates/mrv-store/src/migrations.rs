@@ -11,6 +11,7 @@ use serde_json::json;
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("migrations/0001_initial.sql")),
     (2, "layers", include_str!("migrations/0002_layers.sql")),
+    (3, "flags", include_str!("migrations/0003_flags.sql")),
 ];
 
 /// One applied migration as recorded in `schema_migration`.

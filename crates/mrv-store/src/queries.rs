@@ -608,3 +608,119 @@ pub fn samples_page(
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }
+
+/// What the checks need to know of a row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowFacts {
+    pub row_id: i64,
+    pub lon: f64,
+    pub lat: f64,
+    pub claimed_tco2e: f64,
+}
+
+/// Facts of a batch's rows `offset .. offset + limit` (0-based), in row order.
+pub fn row_facts(
+    conn: &Connection,
+    batch: &BatchRecord,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<RowFacts>, StoreError> {
+    let start = batch.first_row_id + offset.max(0);
+    let end = (batch.first_row_id + batch.row_count).min(start + limit.max(0));
+    let mut stmt = conn.prepare_cached(
+        "SELECT row_id, lon, lat, claimed_tco2e FROM measurement WHERE row_id >= ?1 AND row_id < ?2 ORDER BY row_id",
+    )?;
+    let rows = stmt
+        .query_map(params![start, end], |r| {
+            Ok(RowFacts {
+                row_id: r.get(0)?,
+                lon: r.get(1)?,
+                lat: r.get(2)?,
+                claimed_tco2e: r.get(3)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// The record id of one row.
+pub fn record_id_of(conn: &Connection, row_id: i64) -> Result<String, StoreError> {
+    Ok(conn.query_row(
+        "SELECT record_id FROM measurement WHERE row_id = ?1",
+        [row_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// A flag to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewFlag {
+    pub row_id: i64,
+    pub check: String,
+    pub severity: String,
+    pub layer_id: Option<i64>,
+    pub explanation: String,
+}
+
+pub fn delete_flags(conn: &Connection, batch_id: i64) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM flag WHERE batch_id = ?1", [batch_id])?;
+    Ok(())
+}
+
+pub fn insert_flags(conn: &Connection, batch_id: i64, flags: &[NewFlag]) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO flag (batch_id, row_id, check_name, severity, layer_id, explanation) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for f in flags {
+        stmt.execute(params![
+            batch_id,
+            f.row_id,
+            f.check,
+            f.severity,
+            f.layer_id,
+            f.explanation
+        ])?;
+    }
+    Ok(())
+}
+
+/// A stored flag with its row's position and id and its layer's name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagRecord {
+    pub id: i64,
+    /// 1-based row of the batch.
+    pub row: i64,
+    pub record_id: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub check: String,
+    pub severity: String,
+    pub layer: Option<String>,
+    pub explanation: String,
+}
+
+/// Flags of a batch in row order.
+pub fn list_flags(conn: &Connection, batch: &BatchRecord) -> Result<Vec<FlagRecord>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT f.id, f.row_id, m.record_id, m.lon, m.lat, f.check_name, f.severity, l.name, f.explanation
+         FROM flag f JOIN measurement m ON m.row_id = f.row_id LEFT JOIN layer l ON l.id = f.layer_id
+         WHERE f.batch_id = ?1 ORDER BY f.row_id, f.id",
+    )?;
+    let first = batch.first_row_id;
+    let rows = stmt
+        .query_map([batch.id], |r| {
+            Ok(FlagRecord {
+                id: r.get(0)?,
+                row: r.get::<_, i64>(1)? - first + 1,
+                record_id: r.get(2)?,
+                lon: r.get(3)?,
+                lat: r.get(4)?,
+                check: r.get(5)?,
+                severity: r.get(6)?,
+                layer: r.get(7)?,
+                explanation: r.get(8)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}

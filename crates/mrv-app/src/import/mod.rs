@@ -422,10 +422,8 @@ impl Mrv {
             size,
         };
         let batch_id = writer.commit(&source, &columns_json, &now)?;
-        // Every imported batch is enriched with the project's layers straight away.
-        if !mrv_store::list_layers(self.ws.conn(), Some(project.id))?.is_empty() {
-            return self.enrich(batch_id, &mut |_| Progress::Continue);
-        }
-        self.batch(batch_id)
+        // Every imported batch is enriched straight away: the project's layers are sampled and
+        // the checks run (the boundary and batch-level checks need no layer).
+        self.enrich(batch_id, &mut |_| Progress::Continue)
     }
 }
