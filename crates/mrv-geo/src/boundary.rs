@@ -20,6 +20,7 @@ pub struct Boundary {
 
 /// Reads every polygon feature of the first layer of `path`, reprojects to WGS84 and unions them.
 pub fn read_boundary(path: &Path) -> Result<Boundary, GeoError> {
+    crate::quiet_gdal();
     let file = path.display().to_string();
     let invalid = |problem: String| GeoError::InvalidBoundary {
         file: file.clone(),
@@ -31,7 +32,8 @@ pub fn read_boundary(path: &Path) -> Result<Boundary, GeoError> {
     };
     let dataset = Dataset::open_ex(path, options).map_err(|e| GeoError::Unreadable {
         file: file.clone(),
-        reason: e.to_string(),
+        what: "vector data",
+        reason: crate::error::gdal_reason(&e),
     })?;
     if dataset.layer_count() == 0 {
         return Err(invalid("has no vector layer".into()));
@@ -94,6 +96,7 @@ pub fn read_boundary(path: &Path) -> Result<Boundary, GeoError> {
 
 /// Checks that a GeoJSON geometry text is a valid Polygon or MultiPolygon.
 pub fn validate_polygon_geojson(geojson: &str) -> Result<(), GeoError> {
+    crate::quiet_gdal();
     let geometry =
         Geometry::from_geojson(geojson).map_err(|e| GeoError::InvalidGeometry(e.to_string()))?;
     let name = geometry.geometry_name();
@@ -193,6 +196,7 @@ pub struct BoundaryIndex {
 impl BoundaryIndex {
     /// From a Polygon/MultiPolygon GeoJSON geometry (as stored with a project).
     pub fn from_geojson(geojson: &str) -> Result<BoundaryIndex, GeoError> {
+        crate::quiet_gdal();
         let geometry = Geometry::from_geojson(geojson)
             .map_err(|e| GeoError::InvalidGeometry(e.to_string()))?;
         let polygons: Vec<Geometry> = match geometry.geometry_name().as_str() {

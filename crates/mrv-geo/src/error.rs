@@ -4,11 +4,15 @@ use thiserror::Error;
 
 #[derive(Debug, Error, PartialEq)]
 pub enum GeoError {
-    #[error("{file}: GDAL cannot read it as vector data ({reason})")]
-    Unreadable { file: String, reason: String },
+    #[error("{file}: GDAL cannot read it as {what} ({reason})")]
+    Unreadable {
+        file: String,
+        what: &'static str,
+        reason: String,
+    },
     #[error("{file}: {problem}")]
     InvalidBoundary { file: String, problem: String },
-    #[error("`{crs}` is not a coordinate reference system GDAL knows ({reason})")]
+    #[error("`{crs}` is not a coordinate reference system GDAL knows; write it as EPSG:NNNN with a valid code")]
     UnknownCrs { crs: String, reason: String },
     #[error("cannot transform from {crs} to WGS84: {reason}")]
     Transform { crs: String, reason: String },
@@ -16,4 +20,19 @@ pub enum GeoError {
     InvalidRaster { file: String, problem: String },
     #[error("invalid geometry: {0}")]
     InvalidGeometry(String),
+}
+
+/// GDAL's own message out of the gdal crate's wrapper text ("GDAL method '…' returned a NULL
+/// pointer. Error msg: '…'"), for people.
+pub(crate) fn gdal_reason(error: &gdal::errors::GdalError) -> String {
+    let text = error.to_string();
+    let msg = match text.split_once("Error msg: '") {
+        Some((_, msg)) => msg.trim_end_matches('\'').trim().to_owned(),
+        None => text,
+    };
+    if msg.is_empty() {
+        "not a format GDAL recognises, or the file is damaged".into()
+    } else {
+        msg
+    }
 }

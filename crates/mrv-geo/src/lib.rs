@@ -15,6 +15,20 @@ pub use error::GeoError;
 pub use raster::{inspect_raster, sample_points, RasterInfo, Sample};
 pub use transform::ToWgs84;
 
+/// Stops GDAL printing its own `ERROR 1: …` lines on stderr: every failure reaches the caller
+/// as a [`GeoError`] that already carries GDAL's message, so a user sees each problem once,
+/// in our words. Fatal errors are still printed. Called by every entry point; runs once.
+pub(crate) fn quiet_gdal() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        gdal::config::set_error_handler(|class, number, message| {
+            if class == gdal::errors::CplErrType::Fatal {
+                eprintln!("GDAL fatal error {number}: {message}");
+            }
+        });
+    });
+}
+
 /// The GDAL library version, e.g. `3.6.2`.
 pub fn gdal_version() -> String {
     gdal::version::version_info("RELEASE_NAME")

@@ -40,7 +40,8 @@ fn open(path: &Path) -> Result<Dataset, GeoError> {
     };
     Dataset::open_ex(path, options).map_err(|e| GeoError::Unreadable {
         file: path.display().to_string(),
-        reason: e.to_string(),
+        what: "a raster",
+        reason: crate::error::gdal_reason(&e),
     })
 }
 
@@ -48,6 +49,7 @@ fn open(path: &Path) -> Result<Dataset, GeoError> {
 /// georeferencing, no or unknown CRS, a rotated grid, complex or unknown data types, a band
 /// that does not exist.
 pub fn inspect_raster(path: &Path, band: usize) -> Result<RasterInfo, GeoError> {
+    crate::quiet_gdal();
     let file = path.display().to_string();
     let invalid = |problem: String| GeoError::InvalidRaster {
         file: file.clone(),

@@ -19,6 +19,7 @@ pub(crate) fn wgs84() -> SpatialRef {
 impl ToWgs84 {
     /// `crs` is anything OSR's SetFromUserInput accepts, typically `EPSG:32723`.
     pub fn new(crs: &str) -> Result<ToWgs84, GeoError> {
+        crate::quiet_gdal();
         let mut source = SpatialRef::from_definition(crs).map_err(|e| GeoError::UnknownCrs {
             crs: crs.to_owned(),
             reason: e.to_string(),
