@@ -1,11 +1,38 @@
-//! The demo workspace: one ARR project with its boundary and one imported batch, so a new user
-//! sees the whole journey without set-up. The files are shipped in `assets/demo/`.
+//! The demo workspace: one ARR project with its boundary, one imported batch and three small
+//! satellite layers (NDVI, land cover, forest-loss year), so a new user sees the whole journey,
+//! flags included, without set-up. The files are shipped in `assets/demo/` (the rasters are
+//! synthetic, made by `assets/demo/make_rasters.py`).
 
-use crate::{AppError, ImportRequest, Mrv, NewProject, Progress};
+use crate::{AppError, ImportRequest, Mrv, NewLayer, NewProject, Progress};
 
 pub(crate) const DEMO_BOUNDARY: &str = include_str!("../../../assets/demo/boundary.geojson");
 pub(crate) const DEMO_BATCH: &str = include_str!("../../../assets/demo/tree-plots-2025.csv");
 pub(crate) const DEMO_PERIOD: &str = "2025-01-01..2025-12-31";
+
+/// (file name, bytes, layer name, kind, acquisition date).
+const DEMO_LAYERS: [(&str, &[u8], &str, &str, &str); 3] = [
+    (
+        "ndvi-2025-06.tif",
+        include_bytes!("../../../assets/demo/ndvi-2025-06.tif"),
+        "Sentinel-2 NDVI",
+        "ndvi",
+        "2025-06-15",
+    ),
+    (
+        "worldcover-2021.tif",
+        include_bytes!("../../../assets/demo/worldcover-2021.tif"),
+        "ESA WorldCover",
+        "land_cover",
+        "2021-12-31",
+    ),
+    (
+        "forest-loss-year.tif",
+        include_bytes!("../../../assets/demo/forest-loss-year.tif"),
+        "Hansen forest loss",
+        "forest_loss_year",
+        "2024-12-31",
+    ),
+];
 
 pub(crate) fn seed(mrv: &mut Mrv) -> Result<(), AppError> {
     // The demo files are written into the workspace's own `demo/` folder so the stored source
@@ -32,5 +59,18 @@ pub(crate) fn seed(mrv: &mut Mrv) -> Result<(), AppError> {
         mapping: Vec::new(),
     };
     mrv.import(&request, &mut |_| Progress::Continue)?;
+    for (file, bytes, name, kind, date) in DEMO_LAYERS {
+        let path = dir.join(file);
+        std::fs::write(&path, bytes)
+            .map_err(|e| AppError::Io(format!("{}: {e}", path.display())))?;
+        mrv.add_layer(&NewLayer {
+            project_id: project.id,
+            file: path,
+            kind: kind.into(),
+            name: name.into(),
+            band: 1,
+            acquired_on: Some(date.into()),
+        })?;
+    }
     Ok(())
 }
