@@ -244,6 +244,21 @@ fn layers_are_registered_and_samples_listed_by_layer_name() {
         ],
     );
     assert_eq!(out.status.code(), Some(2));
+    // The demo's three layers, then ours; the refused one is not there.
     let listed = json(&mrv(&ws, &["--json", "layer", "list"]));
-    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Sentinel-2 NDVI",
+            "ESA WorldCover",
+            "Hansen forest loss",
+            "canopy"
+        ]
+    );
 }
