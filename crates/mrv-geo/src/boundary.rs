@@ -228,6 +228,46 @@ impl BoundaryIndex {
         })
     }
 
+    /// The same rings in another CRS (every vertex transformed).
+    pub(crate) fn transformed(
+        &self,
+        transform: &gdal::spatial_ref::CoordTransform,
+    ) -> Result<BoundaryIndex, GeoError> {
+        let mut polygons = Vec::with_capacity(self.polygons.len());
+        let (mut x0, mut y0, mut x1, mut y1) = (
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        );
+        for rings in &self.polygons {
+            let mut out_rings = Vec::with_capacity(rings.len());
+            for ring in rings {
+                let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = ring.iter().copied().unzip();
+                if crate::transform::transform_points(transform, &mut xs, &mut ys).contains(&false)
+                {
+                    return Err(GeoError::InvalidGeometry(
+                        "a polygon vertex cannot be transformed to the raster's CRS".into(),
+                    ));
+                }
+                for (&x, &y) in xs.iter().zip(&ys) {
+                    (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+                }
+                out_rings.push(xs.into_iter().zip(ys).collect());
+            }
+            polygons.push(out_rings);
+        }
+        Ok(BoundaryIndex {
+            polygons,
+            bbox: [x0, y0, x1, y1],
+        })
+    }
+
+    /// (min x, min y, max x, max y).
+    pub(crate) fn bbox(&self) -> [f64; 4] {
+        self.bbox
+    }
+
     /// Whether (lon, lat) lies inside (points exactly on an edge may go either way).
     pub fn contains(&self, lon: f64, lat: f64) -> bool {
         let [x0, y0, x1, y1] = self.bbox;

@@ -12,7 +12,7 @@ mod transform;
 
 pub use boundary::{read_boundary, validate_polygon_geojson, Boundary, BoundaryIndex};
 pub use error::GeoError;
-pub use raster::{inspect_raster, sample_points, RasterInfo, Sample};
+pub use raster::{inspect_raster, sample_points, zonal_stats, RasterInfo, Sample, ZonalStats};
 pub use transform::ToWgs84;
 
 /// Stops GDAL printing its own `ERROR 1: …` lines on stderr: every failure reaches the caller

@@ -200,6 +200,91 @@ pub fn sample_points(
     Ok(samples)
 }
 
+/// Zonal statistics of one band over a polygon: pixels whose centre lies inside it (GDAL's
+/// rasterisation rule, as `gdalwarp -cutline` applies it), nodata excluded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ZonalStats {
+    pub count: u64,
+    pub mean: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// Zonal statistics of `band` over a WGS84 Polygon/MultiPolygon (GeoJSON geometry).
+pub fn zonal_stats(
+    path: &Path,
+    band: usize,
+    polygon_geojson: &str,
+) -> Result<ZonalStats, GeoError> {
+    let info = inspect_raster(path, band)?;
+    let dataset = open(path)?;
+    let raster_band = dataset
+        .rasterband(band)
+        .map_err(|e| GeoError::InvalidRaster {
+            file: path.display().to_string(),
+            problem: e.to_string(),
+        })?;
+    let mut target = dataset.spatial_ref().expect("checked by inspect_raster");
+    target.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let to_raster = CoordTransform::new(&wgs84(), &target).expect("checked by inspect_raster");
+    let polygon = crate::BoundaryIndex::from_geojson(polygon_geojson)?.transformed(&to_raster)?;
+    let gt = info.geo_transform;
+    let [x0, y0, x1, y1] = polygon.bbox();
+    // The pixel window covering the polygon's envelope, clipped to the raster.
+    let col_a = ((x0 - gt[0]) / gt[1]).floor().max(0.0) as usize;
+    let col_b = (((x1 - gt[0]) / gt[1]).ceil().max(0.0) as usize).min(info.width);
+    let (ra, rb) = ((y1 - gt[3]) / gt[5], (y0 - gt[3]) / gt[5]);
+    let row_a = ra.min(rb).floor().max(0.0) as usize;
+    let row_b = (ra.max(rb).ceil().max(0.0) as usize).min(info.height);
+    let empty = ZonalStats {
+        count: 0,
+        mean: None,
+        min: None,
+        max: None,
+    };
+    if col_a >= col_b || row_a >= row_b {
+        return Ok(empty);
+    }
+    let (w, h) = (col_b - col_a, row_b - row_a);
+    let window = raster_band
+        .read_as::<f64>((col_a as isize, row_a as isize), (w, h), (w, h), None)
+        .map_err(|e| GeoError::InvalidRaster {
+            file: path.display().to_string(),
+            problem: e.to_string(),
+        })?;
+    let data = window.data();
+    let (mut count, mut sum, mut min, mut max) = (0u64, 0.0, f64::INFINITY, f64::NEG_INFINITY);
+    for r in 0..h {
+        let y = gt[3] + (row_a + r) as f64 * gt[5] + 0.5 * gt[5];
+        for c in 0..w {
+            let x = gt[0] + (col_a + c) as f64 * gt[1] + 0.5 * gt[1];
+            if !polygon.contains(x, y) {
+                continue;
+            }
+            let v = data[r * w + c];
+            if info
+                .nodata
+                .is_some_and(|nd| v == nd || (nd.is_nan() && v.is_nan()))
+            {
+                continue;
+            }
+            count += 1;
+            sum += v;
+            min = min.min(v);
+            max = max.max(v);
+        }
+    }
+    if count == 0 {
+        return Ok(empty);
+    }
+    Ok(ZonalStats {
+        count,
+        mean: Some(sum / count as f64),
+        min: Some(min),
+        max: Some(max),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,5 +527,90 @@ mod tests {
 
         let err = inspect_raster(&ok, 2).unwrap_err().to_string();
         assert!(err.contains("has no band 2 (it has 1)"), "{err}");
+    }
+
+    /// `gdalwarp -cutline` + `gdalinfo -stats` over the same polygon: (count, mean, min, max).
+    fn gdal_zonal(dir: &Path, raster: &Path, polygon: &str) -> (u64, f64, f64, f64) {
+        let cutline = dir.join("cutline.geojson");
+        std::fs::write(&cutline, format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{}},"geometry":{polygon}}}]}}"#)).unwrap();
+        let masked = dir.join("masked.tif");
+        let _ = std::fs::remove_file(&masked);
+        let status = Command::new("gdalwarp")
+            .args(["-q", "-cutline"])
+            .arg(&cutline)
+            .args(["-dstnodata", "-9999"])
+            .arg(raster)
+            .arg(&masked)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let out = Command::new("gdalinfo")
+            .args(["-stats", "-json"])
+            .arg(&masked)
+            .output()
+            .unwrap();
+        let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let band = &info["bands"][0];
+        let percent: f64 = band["metadata"][""]["STATISTICS_VALID_PERCENT"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let size = info["size"].as_array().unwrap();
+        let total = size[0].as_f64().unwrap() * size[1].as_f64().unwrap();
+        let count = (percent / 100.0 * total).round() as u64;
+        (
+            count,
+            band["mean"].as_f64().unwrap(),
+            band["minimum"].as_f64().unwrap(),
+            band["maximum"].as_f64().unwrap(),
+        )
+    }
+
+    #[test]
+    fn zonal_stats_equal_gdalwarp_cutline_and_gdalinfo_stats() {
+        let dir = tempfile::tempdir().unwrap();
+        let gt = [500_000.0, 30.0, 0.0, 7_400_000.0, 0.0, -30.0];
+        let raster = make_raster(dir.path(), "utm.tif", 32723, gt, (90, 75));
+        // An irregular plot, given in UTM pixel terms and written in WGS84 as users would.
+        let mut srs = SpatialRef::from_epsg(32723).unwrap();
+        srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        let to_wgs84 = CoordTransform::new(&srs, &wgs84()).unwrap();
+        let pixels = [
+            (10.3, 8.7),
+            (61.2, 5.4),
+            (80.6, 40.1),
+            (45.5, 66.8),
+            (12.9, 50.2),
+            (10.3, 8.7),
+        ];
+        let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = pixels
+            .iter()
+            .map(|(c, r)| (gt[0] + c * gt[1], gt[3] + r * gt[5]))
+            .unzip();
+        to_wgs84
+            .transform_coords(&mut xs, &mut ys, &mut [])
+            .unwrap();
+        let ring: Vec<String> = xs
+            .iter()
+            .zip(&ys)
+            .map(|(x, y)| format!("[{x:.10},{y:.10}]"))
+            .collect();
+        let polygon = format!(
+            r#"{{"type":"Polygon","coordinates":[[{}]]}}"#,
+            ring.join(",")
+        );
+        let ours = zonal_stats(&raster, 1, &polygon).unwrap();
+        let (count, mean, min, max) = gdal_zonal(dir.path(), &raster, &polygon);
+        assert!(count > 1000, "{count}");
+        assert_eq!(ours.count, count);
+        assert_eq!(ours.min, Some(min));
+        assert_eq!(ours.max, Some(max));
+        let m = ours.mean.unwrap();
+        // gdalinfo prints the mean to three decimals.
+        assert!((m - mean).abs() <= 5e-4, "{m} vs {mean}");
+        // A polygon off the raster has no pixels.
+        let away = r#"{"type":"Polygon","coordinates":[[[10,10],[11,10],[11,11],[10,10]]]}"#;
+        assert_eq!(zonal_stats(&raster, 1, away).unwrap().count, 0);
     }
 }
