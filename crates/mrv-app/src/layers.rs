@@ -5,7 +5,7 @@
 use crate::projects::file_name;
 use crate::{clock, AppError, Mrv, Progress};
 use mrv_core::{checks, BatchState, CalendarDate, Finding, LayerKind, Sample};
-use mrv_store::{LayerRecord, NewFlag};
+use mrv_store::{LayerRecord, NewFlag, ZonalRecord};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -76,6 +76,18 @@ pub struct RowSamples {
     /// Why a layer has no value: `nodata` or `outside`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub missing: BTreeMap<String, String>,
+    /// For plot polygons: each layer's statistics over the plot.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub zonal: BTreeMap<String, ZonalView>,
+}
+
+/// A layer's statistics over one plot polygon (nodata pixels excluded).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ZonalView {
+    pub pixel_count: i64,
+    pub mean: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
 }
 
 /// A flag raised on a row.
@@ -316,6 +328,26 @@ impl Mrv {
                     return Err(AppError::Cancelled);
                 }
             }
+            // Plot polygons also get zonal statistics (pixels whose centre is inside).
+            let mut zonal = Vec::new();
+            let mut offset = 0;
+            while offset < batch.row_count {
+                for (row_id, geometry) in
+                    mrv_store::plot_geometries(&tx, &batch, offset, ENRICH_CHUNK)?
+                {
+                    let z = mrv_geo::zonal_stats(path, layer.band as usize, &geometry)
+                        .map_err(|e| AppError::Internal(format!("layer `{}`: {e}", layer.name)))?;
+                    zonal.push(ZonalRecord {
+                        row_id,
+                        pixel_count: z.count as i64,
+                        mean: z.mean,
+                        min: z.min,
+                        max: z.max,
+                    });
+                }
+                offset += ENRICH_CHUNK;
+            }
+            mrv_store::replace_zonal_stats(&tx, &batch, layer.id, &zonal)?;
         }
         mrv_store::set_batch_state(&tx, batch_id, BatchState::Enriched.as_str())?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
@@ -363,6 +395,7 @@ impl Mrv {
                 id: m.record_id,
                 samples: BTreeMap::new(),
                 missing: BTreeMap::new(),
+                zonal: BTreeMap::new(),
             })
             .collect();
         for layer in &layers {
@@ -381,6 +414,21 @@ impl Mrv {
                 r.samples.insert(layer.name.clone(), value);
                 if let Some(why) = missing {
                     r.missing.insert(layer.name.clone(), why.to_owned());
+                }
+            }
+            for z in mrv_store::zonal_page(self.ws.conn(), &batch, layer.id, offset, limit)? {
+                let index = (z.row_id - batch.first_row_id) as usize;
+                if let Some(r) = usize::try_from(offset)
+                    .ok()
+                    .and_then(|o| out.get_mut(index - o))
+                {
+                    let view = ZonalView {
+                        pixel_count: z.pixel_count,
+                        mean: z.mean,
+                        min: z.min,
+                        max: z.max,
+                    };
+                    r.zonal.insert(layer.name.clone(), view);
                 }
             }
         }

@@ -19,7 +19,7 @@ mod workspace;
 pub use batches::{BatchView, RowView, RowsPage};
 pub use error::{AppError, ErrorCode};
 pub use import::{ColumnMapping, ImportPreview, ImportProgress, ImportRequest, Progress};
-pub use layers::{FlagView, LayerView, NewLayer, RowSamples};
+pub use layers::{FlagView, LayerView, NewLayer, RowSamples, ZonalView};
 pub use methodologies::{builtin_profiles, FieldView, MethodologyView};
 pub use mrv_core::{ImportProblem, ImportReport, MethodologyProfile, MonitoringPeriod};
 pub use projects::{NewProject, ProjectView};

@@ -335,3 +335,42 @@ fn checks_become_flags_with_severity_and_explanation() {
         mrv2.flags(clean).unwrap()
     );
 }
+
+#[test]
+fn plot_polygons_get_zonal_statistics_per_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut mrv, project) = fixture(dir.path());
+    mrv.add_layer(&layer(
+        project,
+        constant_raster(dir.path(), "ndvi.tif", "0.625", None),
+        "ndvi-s2",
+    ))
+    .unwrap();
+    let plots = r#"{"type":"FeatureCollection","features":[
+      {"type":"Feature","properties":{"plot_id":"P1","date":"2025-03-01","species":"Inga edulis","dbh_cm":12.5,"height_m":8,"claimed_tco2e":1.5},
+       "geometry":{"type":"Polygon","coordinates":[[[-47.86,-24.19],[-47.84,-24.19],[-47.84,-24.17],[-47.86,-24.17],[-47.86,-24.19]]]}},
+      {"type":"Feature","properties":{"plot_id":"P2","date":"2025-03-01","species":"Inga edulis","dbh_cm":12.5,"height_m":8,"claimed_tco2e":1.5},
+       "geometry":{"type":"Point","coordinates":[-47.9,-24.2]}}]}"#;
+    let file = dir.path().join("plots.geojson");
+    std::fs::write(&file, plots).unwrap();
+    let request = ImportRequest {
+        file,
+        project_id: project,
+        period: PERIOD.into(),
+        crs: None,
+        mapping: vec![],
+    };
+    let batch = mrv
+        .import(&request, &mut |_| Progress::Continue)
+        .unwrap()
+        .id;
+    let rows = mrv.samples(batch, 0, 10).unwrap();
+    let z = rows[0].zonal["ndvi-s2"];
+    // ~2 km × 2.2 km over 300 m × 100 m pixels.
+    assert!(z.pixel_count > 100, "{z:?}");
+    assert_eq!(
+        (z.mean, z.min, z.max),
+        (Some(0.625), Some(0.625), Some(0.625))
+    );
+    assert!(rows[1].zonal.is_empty(), "a point has no zonal statistics");
+}

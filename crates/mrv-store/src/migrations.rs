@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("migrations/0001_initial.sql")),
     (2, "layers", include_str!("migrations/0002_layers.sql")),
     (3, "flags", include_str!("migrations/0003_flags.sql")),
+    (4, "zonal", include_str!("migrations/0004_zonal.sql")),
 ];
 
 /// One applied migration as recorded in `schema_migration`.

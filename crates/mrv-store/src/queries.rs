@@ -724,3 +724,87 @@ pub fn list_flags(conn: &Connection, batch: &BatchRecord) -> Result<Vec<FlagReco
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }
+
+/// Plot polygons among a batch's rows `offset .. offset + limit`: (row_id, GeoJSON geometry).
+pub fn plot_geometries(
+    conn: &Connection,
+    batch: &BatchRecord,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    let start = batch.first_row_id + offset.max(0);
+    let end = (batch.first_row_id + batch.row_count).min(start + limit.max(0));
+    let mut stmt = conn.prepare_cached(
+        "SELECT row_id, geometry_json FROM measurement WHERE row_id >= ?1 AND row_id < ?2 AND geometry_json IS NOT NULL ORDER BY row_id",
+    )?;
+    let rows = stmt
+        .query_map(params![start, end], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Zonal statistics of one layer over one plot.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ZonalRecord {
+    pub row_id: i64,
+    pub pixel_count: i64,
+    pub mean: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// Replaces the zonal statistics of `layer_id` for a batch's rows with `stats`.
+pub fn replace_zonal_stats(
+    conn: &Connection,
+    batch: &BatchRecord,
+    layer_id: i64,
+    stats: &[ZonalRecord],
+) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM zonal_stat WHERE layer_id = ?1 AND row_id >= ?2 AND row_id < ?3",
+        params![
+            layer_id,
+            batch.first_row_id,
+            batch.first_row_id + batch.row_count
+        ],
+    )?;
+    let mut stmt = conn.prepare_cached("INSERT INTO zonal_stat (layer_id, row_id, pixel_count, mean, min, max) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+    for z in stats {
+        stmt.execute(params![
+            layer_id,
+            z.row_id,
+            z.pixel_count,
+            z.mean,
+            z.min,
+            z.max
+        ])?;
+    }
+    Ok(())
+}
+
+/// Zonal statistics of one layer for a batch's rows `offset .. offset + limit`.
+pub fn zonal_page(
+    conn: &Connection,
+    batch: &BatchRecord,
+    layer_id: i64,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<ZonalRecord>, StoreError> {
+    let start = batch.first_row_id + offset.max(0);
+    let end = (batch.first_row_id + batch.row_count).min(start + limit.max(0));
+    let mut stmt = conn.prepare_cached(
+        "SELECT row_id, pixel_count, mean, min, max FROM zonal_stat WHERE layer_id = ?1 AND row_id >= ?2 AND row_id < ?3 ORDER BY row_id",
+    )?;
+    let rows = stmt
+        .query_map(params![layer_id, start, end], |r| {
+            Ok(ZonalRecord {
+                row_id: r.get(0)?,
+                pixel_count: r.get(1)?,
+                mean: r.get(2)?,
+                min: r.get(3)?,
+                max: r.get(4)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
