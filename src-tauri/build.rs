@@ -4,6 +4,8 @@ const COMMANDS: &[&str] = &[
     "list_projects",
     "list_batches",
     "batch_rows",
+    "list_layers",
+    "batch_flags",
     "preview_import",
     "import_batch",
     "cancel_import",

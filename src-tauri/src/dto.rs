@@ -313,3 +313,70 @@ impl From<mrv_app::AppError> for CommandError {
         }
     }
 }
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct LayerDto {
+    pub id: i64,
+    pub project_id: i64,
+    pub name: String,
+    /// `ndvi`, `land_cover`, `forest_loss_year`, `canopy_height`, `elevation` or `other`.
+    pub kind: String,
+    pub band: i64,
+    pub acquired_on: Option<String>,
+    pub source_name: String,
+    pub file_sha256: String,
+    pub width: i64,
+    pub height: i64,
+    pub data_type: String,
+    pub crs_name: String,
+}
+
+impl From<mrv_app::LayerView> for LayerDto {
+    fn from(l: mrv_app::LayerView) -> Self {
+        LayerDto {
+            id: l.id,
+            project_id: l.project_id,
+            name: l.name,
+            kind: l.kind,
+            band: l.band,
+            acquired_on: l.acquired_on,
+            source_name: l.source_name,
+            file_sha256: l.file_sha256,
+            width: l.width,
+            height: l.height,
+            data_type: l.data_type,
+            crs_name: l.crs_name,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct FlagDto {
+    /// 1-based row of the batch.
+    pub row: i64,
+    /// The row's id (the methodology's id field).
+    pub id: String,
+    pub lon: f64,
+    pub lat: f64,
+    /// The check that raised it, e.g. `outside_boundary`.
+    pub check: String,
+    /// `high`, `medium` or `low`.
+    pub severity: String,
+    pub layer: Option<String>,
+    pub explanation: String,
+}
+
+impl From<mrv_app::FlagView> for FlagDto {
+    fn from(f: mrv_app::FlagView) -> Self {
+        FlagDto {
+            row: f.row,
+            id: f.id,
+            lon: f.lon,
+            lat: f.lat,
+            check: f.check,
+            severity: f.severity,
+            layer: f.layer,
+            explanation: f.explanation,
+        }
+    }
+}

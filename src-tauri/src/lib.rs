@@ -79,6 +79,28 @@ fn batch_rows(
 
 #[tauri::command]
 #[specta::specta]
+fn list_layers(desk: State<'_, Desk>, project_id: i64) -> Result<Vec<LayerDto>, CommandError> {
+    Ok(desk
+        .open()?
+        .list_layers(Some(project_id))?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+#[tauri::command]
+#[specta::specta]
+fn batch_flags(desk: State<'_, Desk>, batch_id: i64) -> Result<Vec<FlagDto>, CommandError> {
+    Ok(desk
+        .open()?
+        .flags(batch_id)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+#[tauri::command]
+#[specta::specta]
 fn preview_import(
     desk: State<'_, Desk>,
     path: String,
@@ -147,6 +169,8 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             list_projects,
             list_batches,
             batch_rows,
+            list_layers,
+            batch_flags,
             preview_import,
             import_batch,
             cancel_import,

@@ -93,12 +93,16 @@ fn write_batch_ids(path: &Path, rows: usize, prefix: &str) -> std::io::Result<()
         "plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat"
     )?;
     for i in 0..rows {
+        // Every plot at its own place on a 1000 × 1000 grid of ~10 m inside the demo boundary.
+        let (lon, lat) = (
+            -47.95 + (i % 1000) as f64 * 1e-4,
+            -24.25 + (i / 1000) as f64 * 1e-4,
+        );
         writeln!(
             f,
-            "{prefix}-{i:07},2025-05-{:02},Inga edulis,{}.0,9.5,1.25,-47.{:04},-24.2",
+            "{prefix}-{i:07},2025-05-{:02},Inga edulis,{}.0,9.5,1.25,{lon:.6},{lat:.6}",
             1 + i % 28,
             10 + i % 40,
-            8000 + i % 1000
         )?;
     }
     f.flush()
@@ -241,7 +245,19 @@ async fn submit_import(driver: &WebDriver) -> anyhow::Result<()> {
 
 async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     let long = Duration::from_secs(60);
-    // First start: the demo workspace is created and its project listed. Import by typed path.
+    // First start: the demo workspace is created, its batch enriched with the demo layers.
+    // Open it: the evidence strip counts its flags, and a flag jumps the table to its row.
+    wait_until(driver, "the demo batch in the sidebar", long, "return [...document.querySelectorAll('button')].some(b => b.textContent.includes('tree-plots-2025.csv'));").await?;
+    driver.execute("[...document.querySelectorAll('button')].find(b => b.textContent.includes('tree-plots-2025.csv')).click();", Vec::new()).await?;
+    wait_for_text(driver, "[data-testid=flag-count-high]", "4 high", long).await;
+    wait_for_text(driver, "[data-testid=flag-count-medium]", "4 medium", long).await;
+    wait_for_text(driver, "[data-testid=flag-count-low]", "2 low", long).await;
+    wait_for(driver, "[data-testid=flags-panel]", long).await;
+    driver.execute("[...document.querySelectorAll('[data-testid=flag]')].find(f => f.textContent.includes('SDM-0200')).click();", Vec::new()).await?;
+    wait_until(driver, "the jump to row 200", long, "const r = document.querySelector('[data-testid=row][data-jumped=true]'); return !!r && r.textContent.includes('SDM-0200');").await?;
+    screenshot(driver, "mrv-e2e-flags.png").await?;
+
+    // Import by typed path.
     start_import(driver, csv).await?;
     submit_import(driver).await?;
     wait_for_text(driver, "[data-testid=row-count]", "1234", long).await;

@@ -12,6 +12,8 @@ export const commands = {
 	listProjects: () => typedError<ProjectDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_projects")),
 	listBatches: (projectId: number | null) => typedError<BatchDto[], CommandError_Serialize>(__TAURI_INVOKE("list_batches", { projectId })),
 	batchRows: (batchId: number, offset: number, limit: number) => typedError<RowsPageDto, CommandError_Serialize>(__TAURI_INVOKE("batch_rows", { batchId, offset, limit })),
+	listLayers: (projectId: number) => typedError<LayerDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_layers", { projectId })),
+	batchFlags: (batchId: number) => typedError<FlagDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("batch_flags", { batchId })),
 	previewImport: (path: string, projectId: number, mapping: MappingDto[]) => typedError<PreviewDto, CommandError_Serialize>(__TAURI_INVOKE("preview_import", { path, projectId, mapping })),
 	/**  Runs on a blocking thread so the window stays responsive; progress goes out on `on_progress`. */
 	importBatch: (request: ImportRequestDto_Deserialize, onProgress: Channel<ProgressDto>) => typedError<BatchDto, CommandError_Serialize>(__TAURI_INVOKE("import_batch", { request, onProgress })),
@@ -78,6 +80,38 @@ export type FieldDto_Serialize = {
 	description: string,
 };
 
+export type FlagDto = FlagDto_Serialize | FlagDto_Deserialize;
+
+export type FlagDto_Deserialize = {
+	/**  1-based row of the batch. */
+	row: number,
+	/**  The row's id (the methodology's id field). */
+	id: string,
+	lon: number | null,
+	lat: number | null,
+	/**  The check that raised it, e.g. `outside_boundary`. */
+	check: string,
+	/**  `high`, `medium` or `low`. */
+	severity: string,
+	layer?: string | null,
+	explanation: string,
+};
+
+export type FlagDto_Serialize = {
+	/**  1-based row of the batch. */
+	row: number,
+	/**  The row's id (the methodology's id field). */
+	id: string,
+	lon: number | null,
+	lat: number | null,
+	/**  The check that raised it, e.g. `outside_boundary`. */
+	check: string,
+	/**  `high`, `medium` or `low`. */
+	severity: string,
+	layer: string | null,
+	explanation: string,
+};
+
 export type ImportRequestDto = ImportRequestDto_Serialize | ImportRequestDto_Deserialize;
 
 export type ImportRequestDto_Deserialize = {
@@ -96,6 +130,40 @@ export type ImportRequestDto_Serialize = {
 	period_end: string,
 	crs: string | null,
 	mapping: MappingDto[],
+};
+
+export type LayerDto = LayerDto_Serialize | LayerDto_Deserialize;
+
+export type LayerDto_Deserialize = {
+	id: number,
+	project_id: number,
+	name: string,
+	/**  `ndvi`, `land_cover`, `forest_loss_year`, `canopy_height`, `elevation` or `other`. */
+	kind: string,
+	band: number,
+	acquired_on?: string | null,
+	source_name: string,
+	file_sha256: string,
+	width: number,
+	height: number,
+	data_type: string,
+	crs_name: string,
+};
+
+export type LayerDto_Serialize = {
+	id: number,
+	project_id: number,
+	name: string,
+	/**  `ndvi`, `land_cover`, `forest_loss_year`, `canopy_height`, `elevation` or `other`. */
+	kind: string,
+	band: number,
+	acquired_on: string | null,
+	source_name: string,
+	file_sha256: string,
+	width: number,
+	height: number,
+	data_type: string,
+	crs_name: string,
 };
 
 export type MappingDto = {

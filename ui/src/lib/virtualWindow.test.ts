@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { computeWindow, MAX_SPACER_PX, pageOf, pagesForRange, scrollTopForRow } from "./virtualWindow";
+import { computeWindow, MAX_SPACER_PX, pageOf, pagesForRange, scrollTopForRow, scrollTopToReveal } from "./virtualWindow";
 
 const base = { viewportHeight: 560, rowHeight: 28, overscan: 10 };
 
@@ -85,6 +85,66 @@ describe("scrollTopForRow", () => {
     expect(computeWindow({ ...base, scrollTop: plain, total: 240 }).firstVisible).toBe(100);
     const scaled = scrollTopForRow(500_000, 28, 1_000_000, 560);
     expect(computeWindow({ ...base, scrollTop: scaled, total: 1_000_000 }).firstVisible).toBe(500_000);
+  });
+});
+
+describe("scrollTopToReveal", () => {
+  const vp = 560;
+  const rh = 28;
+  /** The row's top and bottom in viewport pixels after scrolling to `scrollTop`, via computeWindow. */
+  function placement(index: number, scrollTop: number, total: number, maxSpacer?: number) {
+    const w = computeWindow({ scrollTop, viewportHeight: vp, rowHeight: rh, total, overscan: 12, maxSpacer });
+    const clamped = Math.min(Math.max(0, scrollTop), Math.max(0, w.spacerHeight - vp));
+    const top = w.offsetY + (index - w.start) * rh - clamped;
+    return { w, top, bottom: top + rh };
+  }
+
+  it("keeps the position when the row is already fully visible", () => {
+    expect(scrollTopToReveal({ index: 105, scrollTop: 100 * rh, viewportHeight: vp, rowHeight: rh, total: 240 })).toBe(100 * rh);
+  });
+
+  it("centres a row that is out of view and renders it inside the viewport", () => {
+    const s = scrollTopToReveal({ index: 150, scrollTop: 0, viewportHeight: vp, rowHeight: rh, total: 240 });
+    expect(s).toBe(150 * rh - (vp - rh) / 2);
+    const p = placement(150, s, 240);
+    expect(p.w.start).toBeLessThanOrEqual(150);
+    expect(p.w.end).toBeGreaterThan(150);
+    expect(p.top).toBeCloseTo((vp - rh) / 2, 6);
+  });
+
+  it("clamps at the first and last rows", () => {
+    expect(scrollTopToReveal({ index: 0, scrollTop: 5000, viewportHeight: vp, rowHeight: rh, total: 240 })).toBe(0);
+    const last = scrollTopToReveal({ index: 239, scrollTop: 0, viewportHeight: vp, rowHeight: rh, total: 240 });
+    expect(last).toBe(240 * rh - vp);
+    const p = placement(239, last, 240);
+    expect(p.bottom).toBeCloseTo(vp, 6);
+    expect(scrollTopToReveal({ index: 5, scrollTop: 0, viewportHeight: vp, rowHeight: rh, total: 0 })).toBe(0);
+  });
+
+  it("respects the spacer scaling of very tall tables", () => {
+    const total = 1_000_000;
+    for (const index of [0, 1, 123_456, 500_000, 999_998, 999_999]) {
+      const s = scrollTopToReveal({ index, scrollTop: 0, viewportHeight: vp, rowHeight: rh, total });
+      expect(s).toBeGreaterThanOrEqual(0);
+      expect(s).toBeLessThanOrEqual(MAX_SPACER_PX - vp);
+      const p = placement(index, s, total);
+      expect(p.w.scale).toBeGreaterThan(1);
+      expect(p.w.start).toBeLessThanOrEqual(index);
+      expect(p.w.end).toBeGreaterThan(index);
+      expect(p.top).toBeGreaterThanOrEqual(-1e-6);
+      expect(p.bottom).toBeLessThanOrEqual(vp + 1e-6);
+    }
+    // A whole-pixel scrollTop (browsers round it) still shows the row.
+    const s = Math.round(scrollTopToReveal({ index: 777_777, scrollTop: 0, viewportHeight: vp, rowHeight: rh, total }));
+    const p = placement(777_777, s, total);
+    expect(p.top).toBeGreaterThan(0);
+    expect(p.bottom).toBeLessThan(vp);
+  });
+
+  it("honours a custom cap", () => {
+    const s = scrollTopToReveal({ index: 9_000, scrollTop: 0, viewportHeight: vp, rowHeight: rh, total: 10_000, maxSpacer: 100_000 });
+    const p = placement(9_000, s, 10_000, 100_000);
+    expect(p.top).toBeCloseTo((vp - rh) / 2, 4);
   });
 });
 

@@ -80,6 +80,47 @@ export function scrollTopForRow(index: number, rowHeight: number, total: number,
   return Math.min(maxScrollSpacer, Math.max(0, target));
 }
 
+export interface RevealInput {
+  /** 0-based row to bring into view. */
+  index: number;
+  /** Current scrollTop of the scroll container, in spacer pixels. */
+  scrollTop: number;
+  /** Visible height of the body area (below the sticky header), in px. */
+  viewportHeight: number;
+  rowHeight: number;
+  total: number;
+  /** Largest spacer height; defaults to MAX_SPACER_PX. */
+  maxSpacer?: number;
+}
+
+/**
+ * Spacer scrollTop that makes row `index` fully visible: the current position when it already
+ * is, otherwise the position that centres the row in the viewport (clamped to the scroll range).
+ * Works in content coordinates and maps back through the same scale computeWindow uses, so it
+ * is exact for tables taller than the spacer cap too.
+ */
+export function scrollTopToReveal(input: RevealInput): number {
+  const rowHeight = Math.max(1, input.rowHeight);
+  const total = Math.max(0, Math.floor(input.total));
+  const viewport = Math.max(0, input.viewportHeight);
+  const cap = input.maxSpacer ?? MAX_SPACER_PX;
+  if (total === 0) return 0;
+
+  const w = computeWindow({ scrollTop: input.scrollTop, viewportHeight: viewport, rowHeight, total, overscan: 0, maxSpacer: cap });
+  const maxScrollSpacer = Math.max(0, w.spacerHeight - viewport);
+  const maxScrollContent = Math.max(0, w.contentHeight - viewport);
+  const current = Math.min(Math.max(0, input.scrollTop), maxScrollSpacer);
+
+  const index = Math.min(total - 1, Math.max(0, Math.floor(input.index)));
+  const rowTop = index * rowHeight;
+  const contentTop = current * w.scale;
+  if (rowTop >= contentTop && rowTop + rowHeight <= contentTop + viewport) return current;
+
+  const centred = rowTop - (viewport - rowHeight) / 2;
+  const contentTarget = Math.min(maxScrollContent, Math.max(0, centred));
+  return Math.min(maxScrollSpacer, Math.max(0, contentTarget / w.scale));
+}
+
 /** Index of the page holding row `row`. */
 export function pageOf(row: number, pageSize: number): number {
   return Math.floor(row / pageSize);

@@ -1,0 +1,158 @@
+/** Pure helpers for the evidence strip and the flags panel of the batch view. No DOM. */
+import type { FlagDto_Serialize, LayerDto_Serialize } from "./bindings";
+import { formatCount } from "./format";
+
+export type Severity = "high" | "medium" | "low";
+export type SeverityFilter = Severity | "all";
+
+/** Severities from most to least serious. */
+export const SEVERITIES: readonly Severity[] = ["high", "medium", "low"];
+
+/** The fields of a flag this module looks at. */
+export type FlagLike = Pick<FlagDto_Serialize, "row" | "check" | "severity">;
+
+/** The fields of a layer this module looks at. */
+export type LayerLike = Pick<LayerDto_Serialize, "kind" | "acquired_on">;
+
+/** A severity as sent by the backend; anything unrecognised is treated as "low". */
+export function normalizeSeverity(s: string): Severity {
+  const v = s.trim().toLowerCase();
+  return v === "high" || v === "medium" ? v : "low";
+}
+
+export interface SeverityCounts {
+  high: number;
+  medium: number;
+  low: number;
+  total: number;
+}
+
+export function countBySeverity(flags: readonly FlagLike[]): SeverityCounts {
+  const out: SeverityCounts = { high: 0, medium: 0, low: 0, total: 0 };
+  for (const f of flags) {
+    out[normalizeSeverity(f.severity)]++;
+    out.total++;
+  }
+  return out;
+}
+
+/** "3 high", "1,200 low". */
+export function severityCountLabel(n: number, severity: Severity): string {
+  return `${formatCount(n)} ${severity}`;
+}
+
+/** "High", "Medium", "Low". */
+export function severityLabel(severity: Severity): string {
+  return severity[0]!.toUpperCase() + severity.slice(1);
+}
+
+/** "snake_case_words" → "Snake case words"; "" → fallback. */
+function humanize(code: string, fallback: string): string {
+  const s = code.replace(/[_-]+/g, " ").replace(/\s+/g, " ").trim();
+  return s ? s[0]!.toUpperCase() + s.slice(1).toLowerCase() : fallback;
+}
+
+const CHECK_LABELS: Record<string, string> = {
+  outside_boundary: "Outside boundary",
+  nodata: "No data",
+  land_cover_mismatch: "Land cover mismatch",
+  loss_after_baseline: "Forest loss after baseline",
+  implausible_value: "Implausible value",
+  robust_outlier: "Outlier",
+  duplicate_plot: "Duplicate plot",
+};
+
+/** Plain-words name of a check; unknown checks are spelled out from their code. */
+export function checkLabel(check: string): string {
+  return CHECK_LABELS[check] ?? humanize(check, "Other check");
+}
+
+const KIND_LABELS: Record<string, string> = {
+  ndvi: "Vegetation (NDVI)",
+  land_cover: "Land cover",
+  forest_loss_year: "Forest loss year",
+  canopy_height: "Canopy height",
+  elevation: "Elevation",
+  other: "Other",
+};
+
+/** Plain-words name of a raster layer kind. */
+export function layerKindLabel(kind: string): string {
+  return KIND_LABELS[kind] ?? humanize(kind, "Other");
+}
+
+/** The date part of an acquisition date or timestamp ("2024-06-01"); null when absent. */
+export function acquiredDate(acquiredOn: string | null | undefined): string | null {
+  const s = (acquiredOn ?? "").trim();
+  if (!s) return null;
+  const date = /^\d{4}-\d{2}-\d{2}/.exec(s);
+  return date ? date[0] : s;
+}
+
+/** "Acquired 2024-06-01"; "Acquisition date unknown" when absent. */
+export function acquiredLabel(acquiredOn: string | null | undefined): string {
+  const d = acquiredDate(acquiredOn);
+  return d ? `Acquired ${d}` : "Acquisition date unknown";
+}
+
+export interface CheckOption {
+  check: string;
+  label: string;
+  count: number;
+}
+
+/** The checks that occur in `flags`, with counts, ordered by plain-words name. */
+export function checksPresent(flags: readonly FlagLike[]): CheckOption[] {
+  const counts = new Map<string, number>();
+  for (const f of flags) counts.set(f.check, (counts.get(f.check) ?? 0) + 1);
+  return [...counts]
+    .map(([check, count]) => ({ check, label: checkLabel(check), count }))
+    .sort((a, b) => a.label.localeCompare(b.label) || a.check.localeCompare(b.check));
+}
+
+export interface FlagFilter {
+  severity: SeverityFilter;
+  /** A check code, or "all". */
+  check: string;
+}
+
+export function filterFlags<F extends FlagLike>(flags: readonly F[], filter: FlagFilter): F[] {
+  return flags.filter(
+    (f) => (filter.severity === "all" || normalizeSeverity(f.severity) === filter.severity) && (filter.check === "all" || f.check === filter.check),
+  );
+}
+
+const RANK: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
+
+/** Most serious first, then by row; a new array, the input is left alone. */
+export function sortFlags<F extends FlagLike>(flags: readonly F[]): F[] {
+  return flags
+    .map((f, i) => ({ f, i, r: RANK[normalizeSeverity(f.severity)] }))
+    .sort((a, b) => a.r - b.r || a.f.row - b.f.row || a.i - b.i)
+    .map((x) => x.f);
+}
+
+export interface Capped<T> {
+  shown: T[];
+  total: number;
+  /** How many were left out (0 when all are shown). */
+  hidden: number;
+}
+
+/** At most `max` items for rendering, with the count of the rest. */
+export function capList<T>(items: readonly T[], max: number): Capped<T> {
+  const limit = Math.max(0, Math.floor(max));
+  const shown = items.length > limit ? items.slice(0, limit) : items.slice();
+  return { shown, total: items.length, hidden: items.length - shown.length };
+}
+
+/** "Showing 500 of 1,234 flags"; null when everything is shown. */
+export function cappedNote(c: Capped<unknown>): string | null {
+  return c.hidden > 0 ? `Showing ${formatCount(c.shown.length)} of ${formatCount(c.total)} flags — narrow the filters to see the rest` : null;
+}
+
+/** 0-based table index for a flag's 1-based batch row, clamped to the table; null for an empty table. */
+export function flagRowToIndex(row: number, total: number): number | null {
+  if (!(total > 0) || !Number.isFinite(row)) return null;
+  return Math.min(total - 1, Math.max(0, Math.floor(row) - 1));
+}
