@@ -417,3 +417,43 @@ fn problems_found_while_reading_and_while_writing_are_reported_in_row_order() {
         ],
     );
 }
+
+#[test]
+fn cancelling_while_the_reader_is_far_ahead_does_not_hang() {
+    // The writer cancels at its first progress call while the reader has filled the channel
+    // and is blocked sending: the import must still end, promptly, with nothing written.
+    let fx = fixture();
+    let rows: Vec<String> = (0..200_000)
+        .map(|i| format!("P{i},2025-03-01,Inga edulis,12.5,8.0,0.5,-47.5,-24.5"))
+        .collect();
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let path = fx.write("big.csv", &csv(&rows));
+    let request = ImportRequest {
+        file: path,
+        project_id: fx.project,
+        period: PERIOD.into(),
+        crs: None,
+        mapping: vec![],
+    };
+    // Run on another thread so that a deadlock fails the test instead of hanging it.
+    let root = fx.mrv.root().to_owned();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut mrv = Mrv::open(&root).unwrap();
+        for _ in 0..5 {
+            let err = mrv.import(&request, &mut |_| {
+                // Let the reader run ahead and fill the channel before answering.
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                Progress::Cancel
+            });
+            done_tx.send(err.unwrap_err().code()).unwrap();
+        }
+    });
+    for _ in 0..5 {
+        let code = done_rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("a cancelled import hung");
+        assert_eq!(code, ErrorCode::Cancelled);
+    }
+    assert_eq!(fx.stored_rows(), 0);
+}

@@ -339,6 +339,10 @@ impl Mrv {
         let (rows_back, rows_returned) = mpsc::channel::<Vec<ReadyRow>>();
         let mut store_report = ImportReport::default();
         let (columns, read_report) = std::thread::scope(|scope| -> Result<_, AppError> {
+            // Owned here so that leaving early (cancel, database error) drops the receiver: a
+            // reader blocked on a full channel then fails its send and stops, and the scope's
+            // join cannot deadlock.
+            let chunks_in = chunks_in;
             let reader = scope.spawn(|| {
                 let (chunks_out, rows_returned) = (chunks_out, rows_returned);
                 let source = SourceReader {
