@@ -147,6 +147,9 @@ struct ImportArgs {
     /// Print progress lines on stderr.
     #[arg(long)]
     progress: bool,
+    /// Import only; leave the batch un-enriched (run `mrv enrich BATCH` later). For bulk loads.
+    #[arg(long)]
+    no_enrich: bool,
 }
 
 #[derive(Subcommand)]
@@ -404,7 +407,7 @@ fn import(ws: &std::path::Path, json: bool, args: ImportArgs) -> Result<()> {
         mapping,
     };
     let show_progress = args.progress || (!json && std::io::stderr().is_terminal());
-    let batch = mrv.import(&request, &mut |p| {
+    let mut on_progress = |p: &mrv_app::ImportProgress| {
         if show_progress {
             if args.progress {
                 eprintln!(
@@ -420,7 +423,12 @@ fn import(ws: &std::path::Path, json: bool, args: ImportArgs) -> Result<()> {
             }
         }
         Progress::Continue
-    })?;
+    };
+    let batch = if args.no_enrich {
+        mrv.import_only(&request, &mut on_progress)?
+    } else {
+        mrv.import(&request, &mut on_progress)?
+    };
     if show_progress && !args.progress {
         eprintln!();
     }

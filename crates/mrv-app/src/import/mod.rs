@@ -278,9 +278,21 @@ impl Mrv {
         })
     }
 
-    /// Imports a batch, all or nothing. `on_progress` is called every few thousand rows; answering
-    /// [`Progress::Cancel`] stops the import and writes nothing.
+    /// Imports a batch, all or nothing, then enriches it (samples the project's layers and runs
+    /// the checks; see [`Mrv::enrich`]). `on_progress` is called every few thousand rows;
+    /// answering [`Progress::Cancel`] during the import stops it and writes nothing.
     pub fn import(
+        &mut self,
+        req: &ImportRequest,
+        on_progress: &mut dyn FnMut(&ImportProgress) -> Progress,
+    ) -> Result<BatchView, AppError> {
+        let batch = self.import_only(req, on_progress)?;
+        self.enrich(batch.id, &mut |_| Progress::Continue)
+    }
+
+    /// The import alone, leaving the batch `imported` (for bulk loads that enrich later with
+    /// [`Mrv::enrich`]).
+    pub fn import_only(
         &mut self,
         req: &ImportRequest,
         on_progress: &mut dyn FnMut(&ImportProgress) -> Progress,
@@ -426,8 +438,6 @@ impl Mrv {
             size,
         };
         let batch_id = writer.commit(&source, &columns_json, &now)?;
-        // Every imported batch is enriched straight away: the project's layers are sampled and
-        // the checks run (the boundary and batch-level checks need no layer).
-        self.enrich(batch_id, &mut |_| Progress::Continue)
+        self.batch(batch_id)
     }
 }
