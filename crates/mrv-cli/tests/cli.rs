@@ -262,3 +262,35 @@ fn layers_are_registered_and_samples_listed_by_layer_name() {
         ]
     );
 }
+
+#[test]
+fn no_enrich_leaves_the_batch_imported_until_mrv_enrich() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(mrv(&ws, &["init", "--demo"]).status.success());
+    let file = dir.path().join("plots.csv");
+    write_plots(&file, 100);
+    let out = import(&ws, &file, PERIOD, &["--json", "--no-enrich"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let batch = json(&out)["id"].as_i64().unwrap().to_string();
+    assert_eq!(json(&out)["state"], "imported");
+    assert_eq!(
+        json(&mrv(&ws, &["--json", "flags", &batch]))
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let enriched = json(&mrv(&ws, &["--json", "enrich", &batch]));
+    assert_eq!(enriched["state"], "enriched");
+    let samples = json(&mrv(&ws, &["--json", "samples", &batch, "--limit", "1"]));
+    assert_eq!(
+        samples[0]["samples"].as_object().unwrap().len(),
+        3,
+        "the demo's three layers"
+    );
+}
