@@ -62,6 +62,11 @@ fn import(mrv: &mut Mrv, dir: &Path, project: i64, name: &str, rows: &[(&str, f6
     }
     let file = dir.join(name);
     std::fs::write(&file, text).unwrap();
+    import_file(mrv, project, file)
+}
+
+/// Imports (and so enriches) `file` for the test period; returns the batch id.
+fn import_file(mrv: &mut Mrv, project: i64, file: PathBuf) -> i64 {
     let request = ImportRequest {
         file,
         project_id: project,
@@ -229,17 +234,7 @@ fn checks_become_flags_with_severity_and_explanation() {
     }
     let file = dir.path().join("plots.csv");
     std::fs::write(&file, text).unwrap();
-    let request = ImportRequest {
-        file,
-        project_id: project,
-        period: PERIOD.into(),
-        crs: None,
-        mapping: vec![],
-    };
-    let batch = mrv
-        .import(&request, &mut |_| Progress::Continue)
-        .unwrap()
-        .id;
+    let batch = import_file(&mut mrv, project, file);
     let summary = |mrv: &Mrv| -> Vec<String> {
         mrv.flags(batch)
             .unwrap()
@@ -353,17 +348,7 @@ fn plot_polygons_get_zonal_statistics_per_layer() {
        "geometry":{"type":"Point","coordinates":[-47.9,-24.2]}}]}"#;
     let file = dir.path().join("plots.geojson");
     std::fs::write(&file, plots).unwrap();
-    let request = ImportRequest {
-        file,
-        project_id: project,
-        period: PERIOD.into(),
-        crs: None,
-        mapping: vec![],
-    };
-    let batch = mrv
-        .import(&request, &mut |_| Progress::Continue)
-        .unwrap()
-        .id;
+    let batch = import_file(&mut mrv, project, file);
     let rows = mrv.samples(batch, 0, 10).unwrap();
     let z = rows[0].zonal["ndvi-s2"];
     // ~2 km × 2.2 km over 300 m × 100 m pixels.
