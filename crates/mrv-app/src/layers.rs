@@ -119,8 +119,8 @@ fn new_flag(row_id: i64, layer_id: Option<i64>, finding: Finding) -> NewFlag {
     }
 }
 
-/// Rows enriched per step: bounds memory and gives progress.
-const ENRICH_CHUNK: i64 = 100_000;
+/// Rows read per step of the first pass (progress is reported after each).
+const ENRICH_CHUNK: i64 = 250_000;
 
 impl Mrv {
     /// Registers a raster layer for a project (stored content-addressed with its SHA-256) and
@@ -260,9 +260,12 @@ impl Mrv {
             })
         };
 
-        // Pass 1: the boundary, and what the batch-level checks need (claimed values, positions).
-        let mut claimed: Vec<f64> = Vec::with_capacity(batch.row_count as usize);
-        let mut points: Vec<(f64, f64)> = Vec::with_capacity(batch.row_count as usize);
+        // Pass 1: the facts of every row, checked against the boundary as they come, and what
+        // the batch-level checks and the sampling need (claimed values, positions).
+        let n = batch.row_count as usize;
+        let mut claimed: Vec<f64> = Vec::with_capacity(n);
+        let mut points: Vec<(f64, f64)> = Vec::with_capacity(n);
+        let mut has_plots = false;
         let mut offset = 0;
         while offset < batch.row_count {
             let rows = mrv_store::row_facts(&tx, &batch, offset, ENRICH_CHUNK)?;
@@ -277,6 +280,7 @@ impl Mrv {
             mrv_store::insert_flags(&tx, batch_id, &flags)?;
             claimed.extend(rows.iter().map(|r| r.claimed_tco2e));
             points.extend(rows.iter().map(|r| (r.lon, r.lat)));
+            has_plots |= rows.iter().any(|r| r.has_geometry);
             offset += ENRICH_CHUNK;
             if tick(rows.len()) == Progress::Cancel {
                 return Err(AppError::Cancelled);
@@ -296,42 +300,32 @@ impl Mrv {
             }
         }
         mrv_store::insert_flags(&tx, batch_id, &batch_flags)?;
-        drop((claimed, points));
+        drop(claimed);
 
-        // Pass 2: every layer at every row, and the per-point checks on what it shows.
+        // Pass 2: every layer at every row (each needed raster block read once), and the
+        // per-point checks on what it shows.
         for ((layer, kind), path) in layers.iter().zip(&kinds).zip(&paths) {
-            mrv_store::delete_samples(&tx, &batch, layer.id)?;
-            let mut offset = 0;
-            while offset < batch.row_count {
-                let rows = mrv_store::row_positions(&tx, &batch, offset, ENRICH_CHUNK)?;
-                let points: Vec<(f64, f64)> =
-                    rows.iter().map(|&(_, lon, lat)| (lon, lat)).collect();
-                let values = mrv_geo::sample_points(path, layer.band as usize, &points)
-                    .map_err(|e| AppError::Internal(format!("layer `{}`: {e}", layer.name)))?;
-                let samples: Vec<(i64, Sample)> = rows
-                    .iter()
-                    .zip(values)
-                    .map(|(&(row_id, _, _), s)| (row_id, s))
-                    .collect();
-                mrv_store::insert_samples(&tx, layer.id, &samples)?;
-                let flags: Vec<NewFlag> = samples
-                    .iter()
-                    .filter_map(|&(row_id, sample)| {
-                        let finding =
-                            checks::check_sample(&profile, baseline, &layer.name, *kind, sample)?;
-                        Some(new_flag(row_id, Some(layer.id), finding))
-                    })
-                    .collect();
-                mrv_store::insert_flags(&tx, batch_id, &flags)?;
-                offset += ENRICH_CHUNK;
-                if tick(rows.len()) == Progress::Cancel {
-                    return Err(AppError::Cancelled);
-                }
-            }
+            let samples = mrv_geo::sample_points(path, layer.band as usize, &points)
+                .map_err(|e| AppError::Internal(format!("layer `{}`: {e}", layer.name)))?;
+            mrv_store::replace_sample_set(&tx, &batch, layer.id, &samples)?;
+            let flags: Vec<NewFlag> = samples
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &sample)| {
+                    let finding =
+                        checks::check_sample(&profile, baseline, &layer.name, *kind, sample)?;
+                    Some(new_flag(
+                        batch.first_row_id + i as i64,
+                        Some(layer.id),
+                        finding,
+                    ))
+                })
+                .collect();
+            mrv_store::insert_flags(&tx, batch_id, &flags)?;
             // Plot polygons also get zonal statistics (pixels whose centre is inside).
             let mut zonal = Vec::new();
             let mut offset = 0;
-            while offset < batch.row_count {
+            while has_plots && offset < batch.row_count {
                 for (row_id, geometry) in
                     mrv_store::plot_geometries(&tx, &batch, offset, ENRICH_CHUNK)?
                 {
@@ -348,6 +342,9 @@ impl Mrv {
                 offset += ENRICH_CHUNK;
             }
             mrv_store::replace_zonal_stats(&tx, &batch, layer.id, &zonal)?;
+            if tick(n) == Progress::Cancel {
+                return Err(AppError::Cancelled);
+            }
         }
         mrv_store::set_batch_state(&tx, batch_id, BatchState::Enriched.as_str())?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
@@ -399,14 +396,10 @@ impl Mrv {
             })
             .collect();
         for layer in &layers {
-            let by_row: std::collections::HashMap<i64, Sample> =
-                mrv_store::samples_page(self.ws.conn(), &batch, layer.id, offset, limit)?
-                    .into_iter()
-                    .collect();
-            for r in &mut out {
-                let row_id = batch.first_row_id + r.row - 1;
-                let (value, missing) = match by_row.get(&row_id) {
-                    Some(Sample::Value(v)) => (Some(*v), None),
+            let page = mrv_store::samples_page(self.ws.conn(), &batch, layer.id, offset, limit)?;
+            for (k, r) in out.iter_mut().enumerate() {
+                let (value, missing) = match page.as_ref().map(|p| p[k]) {
+                    Some(Sample::Value(v)) => (Some(v), None),
                     Some(Sample::NoData) => (None, Some("nodata")),
                     Some(Sample::Outside) => (None, Some("outside")),
                     None => (None, Some("not_enriched")),

@@ -185,15 +185,21 @@ pub fn outlier_finding(
 /// Rows at the same position (to 1e-6°, about 0.1 m) as an earlier row: (index, first index).
 pub fn duplicate_positions(points: &[(f64, f64)]) -> Vec<(usize, usize)> {
     let key = |(lon, lat): (f64, f64)| ((lon * 1e6).round() as i64, (lat * 1e6).round() as i64);
-    let mut order: Vec<usize> = (0..points.len()).collect();
-    order.sort_by_key(|&i| (key(points[i]), i));
+    // Keys computed once and sorted with the row index as tie-breaker: the first of equal keys
+    // is the earliest row.
+    let mut order: Vec<((i64, i64), usize)> = points
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| (key(p), i))
+        .collect();
+    order.sort_unstable();
     let mut out = Vec::new();
     let mut first = 0;
     for w in 0..order.len() {
-        if w == 0 || key(points[order[w]]) != key(points[order[w - 1]]) {
-            first = order[w];
+        if w == 0 || order[w].0 != order[w - 1].0 {
+            first = order[w].1;
         } else {
-            out.push((order[w], first));
+            out.push((order[w].1, first));
         }
     }
     out.sort_unstable();

@@ -9,8 +9,8 @@
 
 use crate::transform::{transform_points, wgs84};
 use crate::GeoError;
-use gdal::raster::GdalDataType;
-use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform};
+use gdal::raster::{GdalDataType, GdalType, RasterBand};
+use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 pub use mrv_core::Sample;
 use std::path::Path;
@@ -116,88 +116,201 @@ pub fn inspect_raster(path: &Path, band: usize) -> Result<RasterInfo, GeoError> 
 }
 
 /// Samples `band` at every WGS84 (lon, lat) point; the result is in the order of `points`.
+///
+/// The work is split over the machine's cores: each thread transforms a share of the points,
+/// then each reads a share of the needed blocks through its own GDAL handle.
 pub fn sample_points(
     path: &Path,
     band: usize,
     points: &[(f64, f64)],
 ) -> Result<Vec<Sample>, GeoError> {
     let info = inspect_raster(path, band)?;
+    if points.len() >= u32::MAX as usize {
+        return Err(GeoError::InvalidRaster {
+            file: path.display().to_string(),
+            problem: format!("cannot sample {} points in one call", points.len()),
+        });
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+        .min(points.len().div_ceil(50_000).max(1));
+
+    // 1. Where each point falls: its block and its offset in the block, or nowhere.
+    let share = points.len().div_ceil(threads).max(1);
+    let mut located: Vec<Located> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = points
+            .chunks(share)
+            .enumerate()
+            .map(|(k, chunk)| {
+                let info = &info;
+                scope.spawn(move || locate(info, chunk, (k * share) as u32))
+            })
+            .collect();
+        jobs.into_iter()
+            .flat_map(|j| j.join().expect("locating thread panicked"))
+            .collect()
+    });
+
+    // 2. Block by block (row-major block order), each block read once, the blocks shared out
+    // between threads at block boundaries.
+    located.sort_unstable_by_key(|l| l.block);
+    let mut cuts = vec![0];
+    for k in 1..threads {
+        let mut at = located.len() * k / threads;
+        while at > 0 && at < located.len() && located[at].block == located[at - 1].block {
+            at += 1;
+        }
+        cuts.push(at.max(*cuts.last().expect("starts with 0")));
+    }
+    cuts.push(located.len());
+    let read: Vec<Result<Vec<Sample>, GeoError>> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = cuts
+            .windows(2)
+            .map(|w| {
+                let (info, part) = (&info, &located[w[0]..w[1]]);
+                scope.spawn(move || read_blocks(path, info, part))
+            })
+            .collect();
+        jobs.into_iter()
+            .map(|j| j.join().expect("sampling thread panicked"))
+            .collect()
+    });
+    let mut samples = vec![Sample::Outside; points.len()];
+    let mut at = 0;
+    for part in read {
+        for sample in part? {
+            samples[located[at].point as usize] = sample;
+            at += 1;
+        }
+    }
+    Ok(samples)
+}
+
+/// A point inside the raster: its block (row-major index), its index among the points and its
+/// pixel's offset inside the block.
+#[derive(Debug, Clone, Copy)]
+struct Located {
+    block: u32,
+    point: u32,
+    offset: u32,
+}
+
+fn locate(info: &RasterInfo, points: &[(f64, f64)], first: u32) -> Vec<Located> {
+    let mut target = SpatialRef::from_wkt(&info.crs_wkt).expect("checked by inspect_raster");
+    target.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let transform = CoordTransform::new(&wgs84(), &target).expect("checked by inspect_raster");
+    let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = points.iter().copied().unzip();
+    let ok = transform_points(&transform, &mut xs, &mut ys);
+    let gt = info.geo_transform;
+    // Exactly gdallocationinfo's arithmetic: GDALInvGeoTransform's no-rotation case, then floor,
+    // so points on pixel edges land in the same pixel as with GDAL.
+    let inv = [-gt[0] / gt[1], 1.0 / gt[1], -gt[3] / gt[5], 1.0 / gt[5]];
+    let (bw, bh) = info.block_size;
+    let blocks_per_row = info.width.div_ceil(bw);
+    let mut out = Vec::with_capacity(points.len());
+    for i in 0..points.len() {
+        if !ok[i] {
+            continue;
+        }
+        let col = (inv[0] + inv[1] * xs[i]).floor();
+        let row = (inv[2] + inv[3] * ys[i]).floor();
+        if col < 0.0 || row < 0.0 || col >= info.width as f64 || row >= info.height as f64 {
+            continue;
+        }
+        let (col, row) = (col as usize, row as usize);
+        out.push(Located {
+            block: ((row / bh) * blocks_per_row + col / bw) as u32,
+            point: first + i as u32,
+            offset: ((row % bh) * bw + col % bw) as u32,
+        });
+    }
+    out
+}
+
+/// Reads the blocks `part` needs (sorted by block) and returns its samples in `part`'s order.
+fn read_blocks(path: &Path, info: &RasterInfo, part: &[Located]) -> Result<Vec<Sample>, GeoError> {
+    if part.is_empty() {
+        return Ok(Vec::new());
+    }
     let dataset = open(path)?;
-    let raster_band = dataset
-        .rasterband(band)
+    let band = dataset
+        .rasterband(info.band)
         .map_err(|e| GeoError::InvalidRaster {
             file: path.display().to_string(),
             problem: e.to_string(),
         })?;
-    let mut target = dataset.spatial_ref().expect("checked by inspect_raster");
-    target.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let transform = CoordTransform::new(&wgs84(), &target).expect("checked by inspect_raster");
-
-    // Pixel of each point, or None when outside.
-    let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = points.iter().copied().unzip();
-    let ok = transform_points(&transform, &mut xs, &mut ys);
-    let gt = info.geo_transform;
-    let inv = [
-        -gt[0] / gt[1],
-        1.0 / gt[1],
-        0.0,
-        -gt[3] / gt[5],
-        0.0,
-        1.0 / gt[5],
-    ];
-    let pixel = |i: usize| -> Option<(usize, usize)> {
-        if !ok[i] {
-            return None;
-        }
-        // Exactly gdallocationinfo's arithmetic: GDALInvGeoTransform's no-rotation case, then
-        // floor, so points on pixel edges land in the same pixel as with GDAL.
-        let col = (inv[0] + inv[1] * xs[i]).floor();
-        let row = (inv[3] + inv[5] * ys[i]).floor();
-        if col < 0.0 || row < 0.0 || col >= info.width as f64 || row >= info.height as f64 {
-            return None;
-        }
-        Some((col as usize, row as usize))
-    };
-    let (bw, bh) = info.block_size;
-    let mut located: Vec<(usize, usize, usize, usize)> = Vec::with_capacity(points.len());
-    let mut samples = vec![Sample::Outside; points.len()];
-    for i in 0..points.len() {
-        if let Some((col, row)) = pixel(i) {
-            located.push((row / bh, col / bw, i, row * info.width + col));
-        }
+    match band.band_type() {
+        GdalDataType::UInt8 => read_typed::<u8>(path, &band, info, part),
+        GdalDataType::UInt16 => read_typed::<u16>(path, &band, info, part),
+        GdalDataType::Int16 => read_typed::<i16>(path, &band, info, part),
+        GdalDataType::UInt32 => read_typed::<u32>(path, &band, info, part),
+        GdalDataType::Int32 => read_typed::<i32>(path, &band, info, part),
+        GdalDataType::UInt64 => read_typed::<u64>(path, &band, info, part),
+        GdalDataType::Int64 => read_typed::<i64>(path, &band, info, part),
+        GdalDataType::Float32 => read_typed::<f32>(path, &band, info, part),
+        GdalDataType::Float64 => read_typed::<f64>(path, &band, info, part),
+        other => Err(GeoError::InvalidRaster {
+            file: path.display().to_string(),
+            problem: format!("has data type {other:?}, which MRV Desk cannot sample"),
+        }),
     }
-    // Block by block (row-major block order), each block read once.
-    located.sort_unstable();
+}
+
+/// A pixel type GDAL stores, widened to f64 as gdallocationinfo prints it.
+trait Pixel: Copy + GdalType {
+    fn widen(self) -> f64;
+}
+
+macro_rules! pixel {
+    ($($t:ty),*) => {$(
+        impl Pixel for $t {
+            fn widen(self) -> f64 {
+                self as f64
+            }
+        }
+    )*};
+}
+pixel!(u8, u16, i16, u32, i32, u64, i64, f32, f64);
+
+/// Reads whole blocks in the band's own type straight from the driver (GDAL's block cache is
+/// bypassed: each block is needed once) and picks the points' pixels out of them.
+fn read_typed<T: Pixel>(
+    path: &Path,
+    band: &RasterBand,
+    info: &RasterInfo,
+    part: &[Located],
+) -> Result<Vec<Sample>, GeoError> {
+    let (bw, bh) = info.block_size;
+    let blocks_per_row = info.width.div_ceil(bw);
+    let mut out = Vec::with_capacity(part.len());
     let mut start = 0;
-    while start < located.len() {
-        let (brow, bcol) = (located[start].0, located[start].1);
+    while start < part.len() {
+        let block = part[start].block as usize;
         let end = start
-            + located[start..]
+            + part[start..]
                 .iter()
-                .take_while(|l| l.0 == brow && l.1 == bcol)
+                .take_while(|l| l.block as usize == block)
                 .count();
-        let x0 = bcol * bw;
-        let y0 = brow * bh;
-        let w = bw.min(info.width - x0);
-        let h = bh.min(info.height - y0);
-        let block = raster_band
-            .read_as::<f64>((x0 as isize, y0 as isize), (w, h), (w, h), None)
+        let (bx, by) = (block % blocks_per_row, block / blocks_per_row);
+        // A block comes back whole (bw x bh, edge blocks padded), so offsets index it directly.
+        let data = band
+            .read_block::<T>((bx, by))
             .map_err(|e| GeoError::InvalidRaster {
                 file: path.display().to_string(),
-                problem: format!("cannot read block at pixel ({x0}, {y0}): {e}"),
+                problem: format!("cannot read block at pixel ({}, {}): {e}", bx * bw, by * bh),
             })?;
-        let data = block.data();
-        for &(_, _, i, flat) in &located[start..end] {
-            let (col, row) = (flat % info.width - x0, flat / info.width - y0);
-            let value = data[row * w + col];
-            samples[i] = match info.nodata {
+        let data = data.data();
+        for l in &part[start..end] {
+            let value = data[l.offset as usize].widen();
+            out.push(match info.nodata {
                 Some(nd) if value == nd || (nd.is_nan() && value.is_nan()) => Sample::NoData,
                 _ => Sample::Value(value),
-            };
+            });
         }
         start = end;
     }
-    Ok(samples)
+    Ok(out)
 }
 
 /// Zonal statistics of one band over a polygon: pixels whose centre lies inside it (GDAL's

@@ -13,6 +13,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "layers", include_str!("migrations/0002_layers.sql")),
     (3, "flags", include_str!("migrations/0003_flags.sql")),
     (4, "zonal", include_str!("migrations/0004_zonal.sql")),
+    (
+        5,
+        "sample_sets",
+        include_str!("migrations/0005_sample_sets.sql"),
+    ),
 ];
 
 /// One applied migration as recorded in `schema_migration`.

@@ -521,53 +521,37 @@ pub fn list_layers(
     Ok(rows)
 }
 
-/// Positions of a batch's rows `offset .. offset + limit` (0-based) as (row_id, lon, lat).
-pub fn row_positions(
-    conn: &Connection,
-    batch: &BatchRecord,
-    offset: i64,
-    limit: i64,
-) -> Result<Vec<(i64, f64, f64)>, StoreError> {
-    let start = batch.first_row_id + offset.max(0);
-    let end = (batch.first_row_id + batch.row_count).min(start + limit.max(0));
-    let mut stmt = conn.prepare_cached("SELECT row_id, lon, lat FROM measurement WHERE row_id >= ?1 AND row_id < ?2 ORDER BY row_id")?;
-    let rows = stmt
-        .query_map(params![start, end], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
-}
-
-/// Removes the samples of `layer_id` for a batch's rows (before re-enriching it).
-pub fn delete_samples(
+/// Stores a layer's samples over a batch (one per row, in row order), replacing earlier ones.
+pub fn replace_sample_set(
     conn: &Connection,
     batch: &BatchRecord,
     layer_id: i64,
+    samples: &[Sample],
 ) -> Result<(), StoreError> {
-    conn.execute(
-        "DELETE FROM sample WHERE layer_id = ?1 AND row_id >= ?2 AND row_id < ?3",
-        params![
-            layer_id,
-            batch.first_row_id,
-            batch.first_row_id + batch.row_count
-        ],
-    )?;
-    Ok(())
-}
-
-/// Stores samples of `layer_id` as (row_id, sample).
-pub fn insert_samples(
-    conn: &Connection,
-    layer_id: i64,
-    samples: &[(i64, Sample)],
-) -> Result<(), StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO sample (layer_id, row_id, status, value) VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    for (row_id, sample) in samples {
-        stmt.execute(params![layer_id, row_id, sample.status(), sample.value()])?;
+    if samples.len() as i64 != batch.row_count {
+        return Err(StoreError::Corrupt(format!(
+            "{} samples for batch {} of {} rows",
+            samples.len(),
+            batch.id,
+            batch.row_count
+        )));
     }
+    let mut status = Vec::with_capacity(samples.len());
+    let mut value = Vec::with_capacity(samples.len() * 8);
+    for s in samples {
+        let (code, v) = match *s {
+            Sample::Value(v) => (0u8, v),
+            Sample::NoData => (1, 0.0),
+            Sample::Outside => (2, 0.0),
+        };
+        status.push(code);
+        value.extend_from_slice(&v.to_le_bytes());
+    }
+    conn.execute(
+        "INSERT INTO sample_set (batch_id, layer_id, status, value) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (batch_id, layer_id) DO UPDATE SET status = excluded.status, value = excluded.value",
+        params![batch.id, layer_id, status, value],
+    )?;
     Ok(())
 }
 
@@ -579,34 +563,60 @@ pub fn set_batch_state(conn: &Connection, batch_id: i64, state: &str) -> Result<
     Ok(())
 }
 
-/// Samples of a batch's rows `offset .. offset + limit` for one layer, as (row_id, sample).
+/// A layer's samples of a batch's rows `offset .. offset + limit` (0-based), in row order;
+/// `None` when the batch has not been enriched with the layer. Reads only that slice of the
+/// stored columns.
 pub fn samples_page(
     conn: &Connection,
     batch: &BatchRecord,
     layer_id: i64,
     offset: i64,
     limit: i64,
-) -> Result<Vec<(i64, Sample)>, StoreError> {
-    let start = batch.first_row_id + offset.max(0);
-    let end = (batch.first_row_id + batch.row_count).min(start + limit.max(0));
-    let mut stmt = conn.prepare_cached(
-        "SELECT row_id, status, value FROM sample WHERE layer_id = ?1 AND row_id >= ?2 AND row_id < ?3 ORDER BY row_id",
-    )?;
-    let rows = stmt
-        .query_map(params![layer_id, start, end], |r| {
-            let status: String = r.get(1)?;
-            let value: Option<f64> = r.get(2)?;
-            Ok((
-                r.get(0)?,
-                match (status.as_str(), value) {
-                    ("value", Some(v)) => Sample::Value(v),
-                    ("nodata", _) => Sample::NoData,
-                    _ => Sample::Outside,
-                },
-            ))
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+) -> Result<Option<Vec<Sample>>, StoreError> {
+    let id: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM sample_set WHERE batch_id = ?1 AND layer_id = ?2",
+            params![batch.id, layer_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let start = offset.clamp(0, batch.row_count) as usize;
+    let end = (offset.max(0) + limit.max(0)).min(batch.row_count) as usize;
+    let n = end.saturating_sub(start);
+    let mut status = vec![0u8; n];
+    let mut value = vec![0u8; n * 8];
+    let corrupt = |e: rusqlite::Error| {
+        StoreError::Corrupt(format!(
+            "samples of batch {} layer {layer_id}: {e}",
+            batch.id
+        ))
+    };
+    conn.blob_open("main", "sample_set", "status", id, true)?
+        .read_at_exact(&mut status, start)
+        .map_err(corrupt)?;
+    conn.blob_open("main", "sample_set", "value", id, true)?
+        .read_at_exact(&mut value, start * 8)
+        .map_err(corrupt)?;
+    status
+        .iter()
+        .zip(value.chunks_exact(8))
+        .map(|(&code, bytes)| {
+            let v = f64::from_le_bytes(bytes.try_into().expect("chunks of 8"));
+            match code {
+                0 => Ok(Sample::Value(v)),
+                1 => Ok(Sample::NoData),
+                2 => Ok(Sample::Outside),
+                other => Err(StoreError::Corrupt(format!(
+                    "samples of batch {} layer {layer_id}: unknown status {other}",
+                    batch.id
+                ))),
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 /// What the checks need to know of a row.
@@ -616,6 +626,8 @@ pub struct RowFacts {
     pub lon: f64,
     pub lat: f64,
     pub claimed_tco2e: f64,
+    /// The row carries a plot polygon.
+    pub has_geometry: bool,
 }
 
 /// Facts of a batch's rows `offset .. offset + limit` (0-based), in row order.
@@ -628,7 +640,7 @@ pub fn row_facts(
     let start = batch.first_row_id + offset.max(0);
     let end = (batch.first_row_id + batch.row_count).min(start + limit.max(0));
     let mut stmt = conn.prepare_cached(
-        "SELECT row_id, lon, lat, claimed_tco2e FROM measurement WHERE row_id >= ?1 AND row_id < ?2 ORDER BY row_id",
+        "SELECT row_id, lon, lat, claimed_tco2e, geometry_json IS NOT NULL FROM measurement WHERE row_id >= ?1 AND row_id < ?2 ORDER BY row_id",
     )?;
     let rows = stmt
         .query_map(params![start, end], |r| {
@@ -637,6 +649,7 @@ pub fn row_facts(
                 lon: r.get(1)?,
                 lat: r.get(2)?,
                 claimed_tco2e: r.get(3)?,
+                has_geometry: r.get(4)?,
             })
         })?
         .collect::<Result<_, _>>()?;
