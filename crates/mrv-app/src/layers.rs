@@ -199,10 +199,13 @@ impl Mrv {
     }
 
     fn layer(&self, id: i64) -> Result<LayerView, AppError> {
+        self.layer_record(id).map(Into::into)
+    }
+
+    pub(crate) fn layer_record(&self, id: i64) -> Result<LayerRecord, AppError> {
         mrv_store::list_layers(self.ws.conn(), None)?
             .into_iter()
             .find(|l| l.id == id)
-            .map(Into::into)
             .ok_or(AppError::NotFound {
                 what: "layer",
                 id: id.to_string(),

@@ -13,6 +13,7 @@ mod error;
 mod import;
 mod layers;
 mod methodologies;
+mod overlays;
 mod projects;
 mod workspace;
 
@@ -22,5 +23,8 @@ pub use import::{ColumnMapping, ImportPreview, ImportProgress, ImportRequest, Pr
 pub use layers::{FlagView, LayerView, NewLayer, RowSamples, ZonalView};
 pub use methodologies::{builtin_profiles, FieldView, MethodologyView};
 pub use mrv_core::{ImportProblem, ImportReport, MethodologyProfile, MonitoringPeriod};
+pub use mrv_core::{OverlayStyle, StyleKind, StyleStop};
+pub use mrv_geo::OverlayView;
+pub use overlays::Overlay;
 pub use projects::{NewProject, ProjectView};
 pub use workspace::{Mrv, WorkspaceInfo};

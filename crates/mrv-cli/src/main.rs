@@ -7,7 +7,8 @@
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use mrv_app::{
-    AppError, ColumnMapping, ErrorCode, ImportRequest, Mrv, NewLayer, NewProject, Progress,
+    AppError, ColumnMapping, ErrorCode, ImportRequest, Mrv, NewLayer, NewProject, OverlayView,
+    Progress,
 };
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
@@ -70,6 +71,22 @@ enum Command {
         offset: i64,
         #[arg(long, default_value_t = i64::MAX)]
         limit: i64,
+    },
+    /// Draw a layer over a map view as a PNG (the map's overlay, same colours and cache).
+    Overlay {
+        layer: i64,
+        /// The view's extent MIN_X,MIN_Y,MAX_X,MAX_Y in EPSG:3857 metres (with --lonlat: in
+        /// WGS84 degrees, MIN_LON,MIN_LAT,MAX_LON,MAX_LAT).
+        #[arg(long, allow_hyphen_values = true)]
+        bbox: String,
+        #[arg(long)]
+        lonlat: bool,
+        /// WIDTHxHEIGHT in pixels, each 1..4096.
+        #[arg(long, default_value = "1024x1024")]
+        size: String,
+        /// Where to write the PNG.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
     },
 }
 
@@ -297,6 +314,13 @@ fn run(cli: Cli) -> Result<()> {
                 out
             })
         }
+        Command::Overlay {
+            layer,
+            bbox,
+            lonlat,
+            size,
+            output,
+        } => overlay(&ws, json, layer, &bbox, lonlat, &size, &output),
         Command::Samples {
             batch,
             offset,
@@ -323,6 +347,97 @@ fn run(cli: Cli) -> Result<()> {
             })
         }
     }
+}
+
+/// `mrv overlay`: the view parsed, rendered (or taken from the cache) and written atomically.
+fn overlay(
+    ws: &std::path::Path,
+    json: bool,
+    layer: i64,
+    bbox: &str,
+    lonlat: bool,
+    size: &str,
+    output: &std::path::Path,
+) -> Result<()> {
+    let invalid = |m: String| AppError::InvalidInput(m);
+    let numbers: Vec<f64> = bbox
+        .split(',')
+        .map(|v| v.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            invalid(format!(
+                "--bbox `{bbox}` is not four numbers separated by commas"
+            ))
+        })?;
+    let mut bbox: [f64; 4] = numbers.try_into().map_err(|_| {
+        invalid(format!(
+            "--bbox `{bbox}` is not four numbers separated by commas"
+        ))
+    })?;
+    if lonlat {
+        // EPSG:3857 is the spherical Mercator of WGS84 degrees on a 6,378,137 m sphere.
+        const R: f64 = 6_378_137.0;
+        for pair in bbox.chunks_exact_mut(2) {
+            let (lon, lat) = (pair[0], pair[1]);
+            if !(-180.0..=180.0).contains(&lon) || !(-85.06..=85.06).contains(&lat) {
+                return Err(invalid(format!(
+                    "--bbox corner ({lon}, {lat}) is not a longitude, latitude inside Web Mercator's range"
+                ))
+                .into());
+            }
+            pair[0] = lon.to_radians() * R;
+            pair[1] = (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
+                .tan()
+                .ln()
+                * R;
+        }
+    }
+    let (width, height) = size
+        .split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((w.trim().parse::<u32>().ok()?, h.trim().parse::<u32>().ok()?)))
+        .ok_or_else(|| {
+            invalid(format!(
+                "--size `{size}` is not WIDTHxHEIGHT, e.g. 1024x1024"
+            ))
+        })?;
+    let view = OverlayView {
+        bbox,
+        width,
+        height,
+    };
+    let overlay = Mrv::open(ws)?.overlay(layer, &view)?;
+    let tmp = output.with_extension("png.tmp");
+    std::fs::write(&tmp, &overlay.png)
+        .and_then(|()| std::fs::rename(&tmp, output))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            invalid(format!("cannot write {}: {e}", output.display()))
+        })?;
+    #[derive(Serialize)]
+    struct Written<'a> {
+        path: &'a std::path::Path,
+        width: u32,
+        height: u32,
+        bytes: usize,
+        cached: bool,
+    }
+    let written = Written {
+        path: output,
+        width,
+        height,
+        bytes: overlay.png.len(),
+        cached: overlay.cached,
+    };
+    print(json, &written, |w| {
+        format!(
+            "{} written: {}x{} PNG, {} bytes{}\n",
+            w.path.display(),
+            w.width,
+            w.height,
+            w.bytes,
+            if w.cached { " (from the cache)" } else { "" }
+        )
+    })
 }
 
 fn project(ws: &std::path::Path, json: bool, cmd: ProjectCommand) -> Result<()> {

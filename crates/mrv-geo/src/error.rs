@@ -20,6 +20,8 @@ pub enum GeoError {
     InvalidRaster { file: String, problem: String },
     #[error("invalid geometry: {0}")]
     InvalidGeometry(String),
+    #[error("invalid map view: {0}")]
+    InvalidView(String),
 }
 
 /// GDAL's own message out of the gdal crate's wrapper text ("GDAL method '…' returned a NULL

@@ -1,17 +1,19 @@
 //! MRV Desk's access to GDAL/OGR: reading project boundaries from any vector format OGR reads,
-//! transforming coordinates between reference systems with OSR, and describing and sampling
-//! raster layers.
+//! transforming coordinates between reference systems with OSR, describing and sampling
+//! raster layers, and drawing them as map overlays.
 //!
 //! Architecture invariant: this is the only crate that links GDAL; every other crate sees plain
 //! numbers and GeoJSON text.
 
 mod boundary;
 mod error;
+mod overlay;
 mod raster;
 mod transform;
 
 pub use boundary::{read_boundary, validate_polygon_geojson, Boundary, BoundaryIndex};
 pub use error::GeoError;
+pub use overlay::{overlay_values, render_overlay, value_range, OverlayView, MAX_OVERLAY_SIDE};
 pub use raster::{inspect_raster, sample_points, zonal_stats, RasterInfo, Sample, ZonalStats};
 pub use transform::ToWgs84;
 

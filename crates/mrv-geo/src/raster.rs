@@ -125,6 +125,17 @@ pub fn sample_points(
     points: &[(f64, f64)],
 ) -> Result<Vec<Sample>, GeoError> {
     let info = inspect_raster(path, band)?;
+    sample_in(path, &info, 4326, points)
+}
+
+/// [`sample_points`] for points in any EPSG CRS (x, y in traditional GIS order), against an
+/// already inspected raster.
+pub(crate) fn sample_in(
+    path: &Path,
+    info: &RasterInfo,
+    source_epsg: u32,
+    points: &[(f64, f64)],
+) -> Result<Vec<Sample>, GeoError> {
     if points.len() >= u32::MAX as usize {
         return Err(GeoError::InvalidRaster {
             file: path.display().to_string(),
@@ -143,8 +154,7 @@ pub fn sample_points(
             .chunks(share)
             .enumerate()
             .map(|(k, chunk)| {
-                let info = &info;
-                scope.spawn(move || locate(info, chunk, (k * share) as u32))
+                scope.spawn(move || locate(info, source_epsg, chunk, (k * share) as u32))
             })
             .collect();
         jobs.into_iter()
@@ -168,7 +178,7 @@ pub fn sample_points(
         let jobs: Vec<_> = cuts
             .windows(2)
             .map(|w| {
-                let (info, part) = (&info, &located[w[0]..w[1]]);
+                let part = &located[w[0]..w[1]];
                 scope.spawn(move || read_blocks(path, info, part))
             })
             .collect();
@@ -196,10 +206,17 @@ struct Located {
     offset: u32,
 }
 
-fn locate(info: &RasterInfo, points: &[(f64, f64)], first: u32) -> Vec<Located> {
+fn locate(info: &RasterInfo, source_epsg: u32, points: &[(f64, f64)], first: u32) -> Vec<Located> {
     let mut target = SpatialRef::from_wkt(&info.crs_wkt).expect("checked by inspect_raster");
     target.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let transform = CoordTransform::new(&wgs84(), &target).expect("checked by inspect_raster");
+    let source = if source_epsg == 4326 {
+        wgs84()
+    } else {
+        let mut srs = SpatialRef::from_epsg(source_epsg).expect("a CRS GDAL ships");
+        srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        srs
+    };
+    let transform = CoordTransform::new(&source, &target).expect("checked by inspect_raster");
     let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = points.iter().copied().unzip();
     let ok = transform_points(&transform, &mut xs, &mut ys);
     let gt = info.geo_transform;
@@ -399,7 +416,7 @@ pub fn zonal_stats(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use gdal::raster::{Buffer, RasterCreationOptions};
     use gdal::spatial_ref::SpatialRef;
@@ -407,11 +424,11 @@ mod tests {
     use std::path::PathBuf;
     use std::process::{Command, Stdio};
 
-    const NODATA: f32 = -9999.0;
+    pub(crate) const NODATA: f32 = -9999.0;
 
     /// Writes a tiled (16×16 blocks) Float32 GeoTIFF whose pixel (col, row) holds
     /// `row * width + col + 0.25`, with a few nodata pixels.
-    fn make_raster(
+    pub(crate) fn make_raster(
         dir: &Path,
         name: &str,
         epsg: u32,
