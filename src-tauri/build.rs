@@ -9,6 +9,14 @@ const COMMANDS: &[&str] = &[
     "preview_import",
     "import_batch",
     "cancel_import",
+    "enrich_batch",
+    "add_layer",
+    "cancel_enrich",
+    "layer_style",
+    "render_overlay",
+    "map_points",
+    "layer_values",
+    "row_evidence",
 ];
 
 fn main() {

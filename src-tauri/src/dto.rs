@@ -380,3 +380,149 @@ impl From<mrv_app::FlagView> for FlagDto {
         }
     }
 }
+
+/// A layer's drawing style and legend.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct LayerStyleDto {
+    pub layer_id: i64,
+    /// `ramp` (colours interpolated between stops) or `classes` (one colour per value).
+    pub kind: String,
+    pub stops: Vec<StyleStopDto>,
+    /// Values drawn transparent (e.g. "no loss").
+    pub clear: Vec<f64>,
+    pub unit: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct StyleStopDto {
+    pub value: f64,
+    pub label: String,
+    /// `#rrggbb`.
+    pub colour: String,
+}
+
+impl LayerStyleDto {
+    pub fn new(layer_id: i64, s: mrv_app::OverlayStyle) -> Self {
+        LayerStyleDto {
+            layer_id,
+            kind: match s.kind {
+                mrv_app::StyleKind::Ramp => "ramp".into(),
+                mrv_app::StyleKind::Classes => "classes".into(),
+            },
+            stops: s
+                .stops
+                .into_iter()
+                .map(|st| StyleStopDto {
+                    value: st.value,
+                    label: st.label,
+                    colour: format!("#{:02x}{:02x}{:02x}", st.rgb[0], st.rgb[1], st.rgb[2]),
+                })
+                .collect(),
+            clear: s.clear,
+            unit: s.unit,
+        }
+    }
+}
+
+/// A rendered overlay.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct OverlayDto {
+    /// `data:image/png;base64,…`
+    pub data_url: String,
+    pub cached: bool,
+}
+
+/// Columns over a batch's rows (index 0 is row 1).
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct MapPointsDto {
+    pub batch_id: i64,
+    pub lon: Vec<f64>,
+    pub lat: Vec<f64>,
+    pub claimed_tco2e: Vec<f64>,
+    /// The most severe flag of each row: 0 none, 1 low, 2 medium, 3 high.
+    pub worst: Vec<u8>,
+}
+
+impl From<mrv_app::MapPoints> for MapPointsDto {
+    fn from(m: mrv_app::MapPoints) -> Self {
+        MapPointsDto {
+            batch_id: m.batch_id,
+            lon: m.lon,
+            lat: m.lat,
+            claimed_tco2e: m.claimed_tco2e,
+            worst: m.worst,
+        }
+    }
+}
+
+/// One layer's reading at a row.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct RowSampleDto {
+    pub layer: String,
+    pub value: Option<f64>,
+    /// Why there is no value: `nodata`, `outside` or `not_enriched`.
+    pub missing: Option<String>,
+    /// For plot polygons: the layer's statistics over the plot.
+    pub zonal_mean: Option<f64>,
+    pub zonal_min: Option<f64>,
+    pub zonal_max: Option<f64>,
+    pub zonal_pixels: Option<i64>,
+}
+
+/// A row with its samples per layer and its flags.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct RowEvidenceDto {
+    pub batch_id: i64,
+    pub columns: Vec<String>,
+    pub row: RowDto,
+    pub samples: Vec<RowSampleDto>,
+    pub flags: Vec<FlagDto>,
+}
+
+impl From<mrv_app::RowEvidence> for RowEvidenceDto {
+    fn from(e: mrv_app::RowEvidence) -> Self {
+        let s = e.samples;
+        RowEvidenceDto {
+            batch_id: e.batch_id,
+            columns: e.columns,
+            row: RowDto {
+                index: e.row.index,
+                record_id: e.row.record_id,
+                lon: e.row.lon,
+                lat: e.row.lat,
+                values: e.row.values,
+            },
+            samples: s
+                .samples
+                .iter()
+                .map(|(layer, value)| {
+                    let zonal = s.zonal.get(layer);
+                    RowSampleDto {
+                        layer: layer.clone(),
+                        value: *value,
+                        missing: s.missing.get(layer).cloned(),
+                        zonal_mean: zonal.and_then(|z| z.mean),
+                        zonal_min: zonal.and_then(|z| z.min),
+                        zonal_max: zonal.and_then(|z| z.max),
+                        zonal_pixels: zonal.map(|z| z.pixel_count),
+                    }
+                })
+                .collect(),
+            flags: e.flags.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A raster to register for a project.
+#[derive(Debug, Clone, Deserialize, Type)]
+pub struct NewLayerDto {
+    pub project_id: i64,
+    pub path: String,
+    /// `ndvi`, `land_cover`, `forest_loss_year`, `canopy_height`, `elevation` or `other`.
+    pub kind: String,
+    pub name: String,
+    /// 1-based.
+    pub band: i64,
+    /// `YYYY-MM-DD`, or null.
+    pub acquired_on: Option<String>,
+}

@@ -14,10 +14,44 @@ use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::State;
 
-/// Shared between commands: the workspace folder and the cancel flag of the running import.
+/// Shared between commands: the workspace folder and the cancel flags of the running import
+/// and the running enrichment.
 struct Desk {
     workspace: PathBuf,
     cancel_import: Arc<AtomicBool>,
+    cancel_enrich: Arc<AtomicBool>,
+}
+
+/// Runs `task` on a blocking thread so the window stays responsive.
+async fn blocking<T: Send + 'static>(
+    task: impl FnOnce() -> Result<T, CommandError> + Send + 'static,
+) -> Result<T, CommandError> {
+    tauri::async_runtime::spawn_blocking(task)
+        .await
+        .map_err(|e| CommandError {
+            code: ErrorCodeDto::Internal,
+            message: format!("background task failed: {e}"),
+            report: None,
+        })?
+}
+
+/// A progress callback that sends to the UI and answers the cancel flag.
+fn reporter(
+    channel: Channel<ProgressDto>,
+    cancel: Arc<AtomicBool>,
+) -> impl FnMut(&mrv_app::ImportProgress) -> Progress {
+    move |p| {
+        let _ = channel.send(ProgressDto {
+            rows: p.rows as f64,
+            bytes_read: p.bytes_read as f64,
+            bytes_total: p.bytes_total as f64,
+        });
+        if cancel.load(Ordering::SeqCst) {
+            Progress::Cancel
+        } else {
+            Progress::Continue
+        }
+    }
 }
 
 impl Desk {
@@ -125,7 +159,7 @@ async fn import_batch(
     let workspace = desk.workspace.clone();
     let cancel = desk.cancel_import.clone();
     cancel.store(false, Ordering::SeqCst);
-    let task = tauri::async_runtime::spawn_blocking(move || -> Result<BatchDto, CommandError> {
+    blocking(move || {
         let mut mrv = Mrv::open(&workspace)?;
         let req = ImportRequest {
             file: PathBuf::from(request.path.trim()),
@@ -134,31 +168,145 @@ async fn import_batch(
             crs: request.crs.filter(|c| !c.trim().is_empty()),
             mapping: request.mapping.into_iter().map(Into::into).collect(),
         };
-        let batch = mrv.import(&req, &mut |p| {
-            let _ = on_progress.send(ProgressDto {
-                rows: p.rows as f64,
-                bytes_read: p.bytes_read as f64,
-                bytes_total: p.bytes_total as f64,
-            });
-            if cancel.load(Ordering::SeqCst) {
-                Progress::Cancel
-            } else {
-                Progress::Continue
-            }
-        })?;
-        Ok(batch.into())
-    });
-    task.await.map_err(|e| CommandError {
-        code: ErrorCodeDto::Internal,
-        message: format!("import task failed: {e}"),
-        report: None,
-    })?
+        Ok(mrv.import(&req, &mut reporter(on_progress, cancel))?.into())
+    })
+    .await
 }
 
 #[tauri::command]
 #[specta::specta]
 fn cancel_import(desk: State<'_, Desk>) {
     desk.cancel_import.store(true, Ordering::SeqCst);
+}
+
+/// Samples every layer at every row of a batch again and re-runs the checks.
+#[tauri::command]
+#[specta::specta]
+async fn enrich_batch(
+    desk: State<'_, Desk>,
+    batch_id: i64,
+    on_progress: Channel<ProgressDto>,
+) -> Result<BatchDto, CommandError> {
+    let workspace = desk.workspace.clone();
+    let cancel = desk.cancel_enrich.clone();
+    cancel.store(false, Ordering::SeqCst);
+    blocking(move || {
+        let mut mrv = Mrv::open(&workspace)?;
+        Ok(mrv
+            .enrich(batch_id, &mut reporter(on_progress, cancel))?
+            .into())
+    })
+    .await
+}
+
+/// Registers a raster layer and enriches the project's batches with it.
+#[tauri::command]
+#[specta::specta]
+async fn add_layer(
+    desk: State<'_, Desk>,
+    layer: NewLayerDto,
+    on_progress: Channel<ProgressDto>,
+) -> Result<LayerDto, CommandError> {
+    let workspace = desk.workspace.clone();
+    let cancel = desk.cancel_enrich.clone();
+    cancel.store(false, Ordering::SeqCst);
+    blocking(move || {
+        let mut mrv = Mrv::open(&workspace)?;
+        let input = mrv_app::NewLayer {
+            project_id: layer.project_id,
+            file: PathBuf::from(layer.path.trim()),
+            kind: layer.kind,
+            name: layer.name,
+            band: usize::try_from(layer.band).unwrap_or(0),
+            acquired_on: layer.acquired_on.filter(|d| !d.trim().is_empty()),
+        };
+        Ok(mrv
+            .add_layer_with_progress(&input, &mut reporter(on_progress, cancel))?
+            .into())
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+fn cancel_enrich(desk: State<'_, Desk>) {
+    desk.cancel_enrich.store(true, Ordering::SeqCst);
+}
+
+#[tauri::command]
+#[specta::specta]
+fn layer_style(desk: State<'_, Desk>, layer_id: i64) -> Result<LayerStyleDto, CommandError> {
+    Ok(LayerStyleDto::new(
+        layer_id,
+        desk.open()?.overlay_style(layer_id)?,
+    ))
+}
+
+/// A layer drawn over a map view (`bbox` = min x, min y, max x, max y in EPSG:3857).
+#[tauri::command]
+#[specta::specta]
+async fn render_overlay(
+    desk: State<'_, Desk>,
+    layer_id: i64,
+    bbox: Vec<f64>,
+    width: u32,
+    height: u32,
+) -> Result<OverlayDto, CommandError> {
+    let workspace = desk.workspace.clone();
+    blocking(move || {
+        let bbox: [f64; 4] = bbox.try_into().map_err(|b: Vec<f64>| {
+            CommandError::from(mrv_app::AppError::InvalidInput(format!(
+                "a map extent has 4 numbers, not {}",
+                b.len()
+            )))
+        })?;
+        let view = mrv_app::OverlayView {
+            bbox,
+            width,
+            height,
+        };
+        let overlay = Mrv::open(&workspace)?.overlay(layer_id, &view)?;
+        use base64::Engine;
+        Ok(OverlayDto {
+            data_url: format!(
+                "data:image/png;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(&overlay.png)
+            ),
+            cached: overlay.cached,
+        })
+    })
+    .await
+}
+
+/// Every row's position, claimed tCO2e and worst flag, for the map and the plot.
+#[tauri::command]
+#[specta::specta]
+async fn map_points(desk: State<'_, Desk>, batch_id: i64) -> Result<MapPointsDto, CommandError> {
+    let workspace = desk.workspace.clone();
+    blocking(move || Ok(Mrv::open(&workspace)?.map_points(batch_id)?.into())).await
+}
+
+/// A layer's value at every row of a batch (null on nodata or off the raster).
+#[tauri::command]
+#[specta::specta]
+async fn layer_values(
+    desk: State<'_, Desk>,
+    batch_id: i64,
+    layer_id: i64,
+) -> Result<Vec<Option<f64>>, CommandError> {
+    let workspace = desk.workspace.clone();
+    blocking(move || Ok(Mrv::open(&workspace)?.layer_values(batch_id, layer_id)?)).await
+}
+
+/// One row (1-based) with its samples per layer and its flags.
+#[tauri::command]
+#[specta::specta]
+fn row_evidence(
+    desk: State<'_, Desk>,
+    batch_id: i64,
+    row: i64,
+) -> Result<RowEvidenceDto, CommandError> {
+    Ok(desk.open()?.row_evidence(batch_id, row)?.into())
 }
 
 fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
@@ -174,6 +322,14 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             preview_import,
             import_batch,
             cancel_import,
+            enrich_batch,
+            add_layer,
+            cancel_enrich,
+            layer_style,
+            render_overlay,
+            map_points,
+            layer_values,
+            row_evidence,
         ])
         // Ids and counts stay far below 2^53; numbers keep the UI code plain.
         .dangerously_cast_bigints_to_number()
@@ -231,6 +387,7 @@ pub fn run() -> i32 {
         .manage(Desk {
             workspace,
             cancel_import: Arc::new(AtomicBool::new(false)),
+            cancel_enrich: Arc::new(AtomicBool::new(false)),
         })
         .invoke_handler(builder.invoke_handler())
         .run(tauri::generate_context!());

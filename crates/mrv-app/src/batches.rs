@@ -67,7 +67,7 @@ impl Mrv {
         self.batch_view(record)
     }
 
-    fn batch_record(&self, id: i64) -> Result<BatchRecord, AppError> {
+    pub(crate) fn batch_record(&self, id: i64) -> Result<BatchRecord, AppError> {
         mrv_store::get_batch(self.ws.conn(), id)?.ok_or(AppError::NotFound {
             what: "batch",
             id: id.to_string(),

@@ -109,6 +109,21 @@ pub struct FlagView {
     pub explanation: String,
 }
 
+impl From<mrv_store::FlagRecord> for FlagView {
+    fn from(f: mrv_store::FlagRecord) -> FlagView {
+        FlagView {
+            row: f.row,
+            id: f.record_id,
+            lon: f.lon,
+            lat: f.lat,
+            check: f.check,
+            severity: f.severity,
+            layer: f.layer,
+            explanation: f.explanation,
+        }
+    }
+}
+
 fn new_flag(row_id: i64, layer_id: Option<i64>, finding: Finding) -> NewFlag {
     NewFlag {
         row_id,
@@ -127,6 +142,18 @@ impl Mrv {
     /// enriches the project's batches with it. A raster GDAL cannot read, or that is not
     /// georeferenced, has no CRS or no such band, registers nothing.
     pub fn add_layer(&mut self, input: &NewLayer) -> Result<LayerView, AppError> {
+        self.add_layer_with_progress(input, &mut |_| Progress::Continue)
+    }
+
+    /// [`Mrv::add_layer`] reporting the enrichment of the project's batches (rows done over
+    /// all of them). The layer is registered first and the project's enriched batches go back
+    /// to `imported` in the same transaction, so a cancelled or killed enrichment leaves them
+    /// honestly un-enriched; each is then enriched in its own transaction.
+    pub fn add_layer_with_progress(
+        &mut self,
+        input: &NewLayer,
+        on_progress: &mut dyn FnMut(&crate::ImportProgress) -> Progress,
+    ) -> Result<LayerView, AppError> {
         let kind = LayerKind::parse(&input.kind).map_err(AppError::InvalidInput)?;
         let name = input.name.trim();
         if name.is_empty() {
@@ -181,9 +208,37 @@ impl Mrv {
                 registered_at: now,
             },
         )?;
+        let batches = mrv_store::list_batches(&tx, Some(input.project_id))?;
+        let stale: Vec<_> = batches
+            .into_iter()
+            .filter(|b| {
+                b.state == BatchState::Enriched.as_str() || b.state == BatchState::Imported.as_str()
+            })
+            .collect();
+        for batch in &stale {
+            mrv_store::set_batch_state(&tx, batch.id, BatchState::Imported.as_str())?;
+        }
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
-        for batch in mrv_store::list_batches(self.ws.conn(), Some(input.project_id))? {
-            self.enrich(batch.id, &mut |_| Progress::Continue)?;
+        let total: u64 = stale.iter().map(|b| b.row_count as u64).sum();
+        let mut before = 0u64;
+        for batch in &stale {
+            let mut cancelled = false;
+            self.enrich(batch.id, &mut |p| {
+                // Enrichment counts rows over all its passes; scale that to this batch's rows.
+                let done = before + p.rows * batch.row_count as u64 / p.bytes_total.max(1);
+                let reply = on_progress(&crate::ImportProgress {
+                    rows: done,
+                    bytes_read: done,
+                    bytes_total: total,
+                });
+                cancelled = reply == Progress::Cancel;
+                reply
+            })
+            .map_err(|e| match (cancelled, e) {
+                (true, _) => AppError::Cancelled,
+                (false, e) => e,
+            })?;
+            before += batch.row_count as u64;
         }
         self.layer(id)
     }
@@ -362,16 +417,7 @@ impl Mrv {
         })?;
         Ok(mrv_store::list_flags(self.ws.conn(), &batch)?
             .into_iter()
-            .map(|f| FlagView {
-                row: f.row,
-                id: f.record_id,
-                lon: f.lon,
-                lat: f.lat,
-                check: f.check,
-                severity: f.severity,
-                layer: f.layer,
-                explanation: f.explanation,
-            })
+            .map(Into::into)
             .collect())
     }
 

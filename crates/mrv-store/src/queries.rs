@@ -714,14 +714,31 @@ pub struct FlagRecord {
 
 /// Flags of a batch in row order.
 pub fn list_flags(conn: &Connection, batch: &BatchRecord) -> Result<Vec<FlagRecord>, StoreError> {
-    let mut stmt = conn.prepare(
+    flags_where(conn, batch, None)
+}
+
+/// The flags of one row (1-based row of the batch).
+pub fn row_flags(
+    conn: &Connection,
+    batch: &BatchRecord,
+    row: i64,
+) -> Result<Vec<FlagRecord>, StoreError> {
+    flags_where(conn, batch, Some(batch.first_row_id + row - 1))
+}
+
+fn flags_where(
+    conn: &Connection,
+    batch: &BatchRecord,
+    row_id: Option<i64>,
+) -> Result<Vec<FlagRecord>, StoreError> {
+    let mut stmt = conn.prepare_cached(
         "SELECT f.id, f.row_id, m.record_id, m.lon, m.lat, f.check_name, f.severity, l.name, f.explanation
          FROM flag f JOIN measurement m ON m.row_id = f.row_id LEFT JOIN layer l ON l.id = f.layer_id
-         WHERE f.batch_id = ?1 ORDER BY f.row_id, f.id",
+         WHERE f.batch_id = ?1 AND (?2 IS NULL OR f.row_id = ?2) ORDER BY f.row_id, f.id",
     )?;
     let first = batch.first_row_id;
     let rows = stmt
-        .query_map([batch.id], |r| {
+        .query_map(params![batch.id, row_id], |r| {
             Ok(FlagRecord {
                 id: r.get(0)?,
                 row: r.get::<_, i64>(1)? - first + 1,
@@ -733,6 +750,22 @@ pub fn list_flags(conn: &Connection, batch: &BatchRecord) -> Result<Vec<FlagReco
                 layer: r.get(7)?,
                 explanation: r.get(8)?,
             })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Every flag of a batch as (0-based row index, severity), in row order.
+pub fn flag_severities(
+    conn: &Connection,
+    batch: &BatchRecord,
+) -> Result<Vec<(usize, String)>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT row_id, severity FROM flag WHERE batch_id = ?1 ORDER BY row_id")?;
+    let first = batch.first_row_id;
+    let rows = stmt
+        .query_map([batch.id], |r| {
+            Ok(((r.get::<_, i64>(0)? - first) as usize, r.get(1)?))
         })?
         .collect::<Result<_, _>>()?;
     Ok(rows)

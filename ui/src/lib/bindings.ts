@@ -18,6 +18,20 @@ export const commands = {
 	/**  Runs on a blocking thread so the window stays responsive; progress goes out on `on_progress`. */
 	importBatch: (request: ImportRequestDto_Deserialize, onProgress: Channel<ProgressDto>) => typedError<BatchDto, CommandError_Serialize>(__TAURI_INVOKE("import_batch", { request, onProgress })),
 	cancelImport: () => __TAURI_INVOKE<void>("cancel_import"),
+	/**  Samples every layer at every row of a batch again and re-runs the checks. */
+	enrichBatch: (batchId: number, onProgress: Channel<ProgressDto>) => typedError<BatchDto, CommandError_Serialize>(__TAURI_INVOKE("enrich_batch", { batchId, onProgress })),
+	/**  Registers a raster layer and enriches the project's batches with it. */
+	addLayer: (layer: NewLayerDto_Deserialize, onProgress: Channel<ProgressDto>) => typedError<LayerDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("add_layer", { layer, onProgress })),
+	cancelEnrich: () => __TAURI_INVOKE<void>("cancel_enrich"),
+	layerStyle: (layerId: number) => typedError<LayerStyleDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("layer_style", { layerId })),
+	/**  A layer drawn over a map view (`bbox` = min x, min y, max x, max y in EPSG:3857). */
+	renderOverlay: (layerId: number, bbox: (number | null)[], width: number, height: number) => typedError<OverlayDto, CommandError_Serialize>(__TAURI_INVOKE("render_overlay", { layerId, bbox, width, height })),
+	/**  Every row's position, claimed tCO2e and worst flag, for the map and the plot. */
+	mapPoints: (batchId: number) => typedError<MapPointsDto, CommandError_Serialize>(__TAURI_INVOKE("map_points", { batchId })),
+	/**  A layer's value at every row of a batch (null on nodata or off the raster). */
+	layerValues: (batchId: number, layerId: number) => typedError<(number | null)[], CommandError_Serialize>(__TAURI_INVOKE("layer_values", { batchId, layerId })),
+	/**  One row (1-based) with its samples per layer and its flags. */
+	rowEvidence: (batchId: number, row: number) => typedError<RowEvidenceDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("row_evidence", { batchId, row })),
 };
 
 /* Types */
@@ -166,6 +180,41 @@ export type LayerDto_Serialize = {
 	crs_name: string,
 };
 
+/**  A layer's drawing style and legend. */
+export type LayerStyleDto = LayerStyleDto_Serialize | LayerStyleDto_Deserialize;
+
+/**  A layer's drawing style and legend. */
+export type LayerStyleDto_Deserialize = {
+	layer_id: number,
+	/**  `ramp` (colours interpolated between stops) or `classes` (one colour per value). */
+	kind: string,
+	stops: StyleStopDto[],
+	/**  Values drawn transparent (e.g. "no loss"). */
+	clear: (number | null)[],
+	unit?: string | null,
+};
+
+/**  A layer's drawing style and legend. */
+export type LayerStyleDto_Serialize = {
+	layer_id: number,
+	/**  `ramp` (colours interpolated between stops) or `classes` (one colour per value). */
+	kind: string,
+	stops: StyleStopDto[],
+	/**  Values drawn transparent (e.g. "no loss"). */
+	clear: (number | null)[],
+	unit: string | null,
+};
+
+/**  Columns over a batch's rows (index 0 is row 1). */
+export type MapPointsDto = {
+	batch_id: number,
+	lon: (number | null)[],
+	lat: (number | null)[],
+	claimed_tco2e: (number | null)[],
+	/**  The most severe flag of each row: 0 none, 1 low, 2 medium, 3 high. */
+	worst: number[],
+};
+
 export type MappingDto = {
 	source: string,
 	field: string,
@@ -191,6 +240,42 @@ export type MethodologyDto_Serialize = {
 	id_field: string,
 	buffer_percent: number | null,
 	fields: FieldDto_Serialize[],
+};
+
+/**  A raster to register for a project. */
+export type NewLayerDto = NewLayerDto_Serialize | NewLayerDto_Deserialize;
+
+/**  A raster to register for a project. */
+export type NewLayerDto_Deserialize = {
+	project_id: number,
+	path: string,
+	/**  `ndvi`, `land_cover`, `forest_loss_year`, `canopy_height`, `elevation` or `other`. */
+	kind: string,
+	name: string,
+	/**  1-based. */
+	band: number,
+	/**  `YYYY-MM-DD`, or null. */
+	acquired_on?: string | null,
+};
+
+/**  A raster to register for a project. */
+export type NewLayerDto_Serialize = {
+	project_id: number,
+	path: string,
+	/**  `ndvi`, `land_cover`, `forest_loss_year`, `canopy_height`, `elevation` or `other`. */
+	kind: string,
+	name: string,
+	/**  1-based. */
+	band: number,
+	/**  `YYYY-MM-DD`, or null. */
+	acquired_on: string | null,
+};
+
+/**  A rendered overlay. */
+export type OverlayDto = {
+	/**  `data:image/png;base64,…` */
+	data_url: string,
+	cached: boolean,
 };
 
 export type PreviewDto = {
@@ -273,12 +358,69 @@ export type RowDto = {
 	values: string[],
 };
 
+/**  A row with its samples per layer and its flags. */
+export type RowEvidenceDto = RowEvidenceDto_Serialize | RowEvidenceDto_Deserialize;
+
+/**  A row with its samples per layer and its flags. */
+export type RowEvidenceDto_Deserialize = {
+	batch_id: number,
+	columns: string[],
+	row: RowDto,
+	samples: RowSampleDto_Deserialize[],
+	flags: FlagDto_Deserialize[],
+};
+
+/**  A row with its samples per layer and its flags. */
+export type RowEvidenceDto_Serialize = {
+	batch_id: number,
+	columns: string[],
+	row: RowDto,
+	samples: RowSampleDto_Serialize[],
+	flags: FlagDto_Serialize[],
+};
+
+/**  One layer's reading at a row. */
+export type RowSampleDto = RowSampleDto_Serialize | RowSampleDto_Deserialize;
+
+/**  One layer's reading at a row. */
+export type RowSampleDto_Deserialize = {
+	layer: string,
+	value?: number | null,
+	/**  Why there is no value: `nodata`, `outside` or `not_enriched`. */
+	missing?: string | null,
+	/**  For plot polygons: the layer's statistics over the plot. */
+	zonal_mean?: number | null,
+	zonal_min?: number | null,
+	zonal_max?: number | null,
+	zonal_pixels?: number | null,
+};
+
+/**  One layer's reading at a row. */
+export type RowSampleDto_Serialize = {
+	layer: string,
+	value: number | null,
+	/**  Why there is no value: `nodata`, `outside` or `not_enriched`. */
+	missing: string | null,
+	/**  For plot polygons: the layer's statistics over the plot. */
+	zonal_mean: number | null,
+	zonal_min: number | null,
+	zonal_max: number | null,
+	zonal_pixels: number | null,
+};
+
 export type RowsPageDto = {
 	batch_id: number,
 	offset: number,
 	total: number,
 	columns: string[],
 	rows: RowDto[],
+};
+
+export type StyleStopDto = {
+	value: number | null,
+	label: string,
+	/**  `#rrggbb`. */
+	colour: string,
 };
 
 export type WorkspaceDto = {

@@ -1,0 +1,101 @@
+//! What the map and the evidence plot draw for a batch: every row's position, claimed tCO2e and
+//! worst flag; one layer's sampled values over the batch; everything known about one row.
+
+use crate::{AppError, FlagView, Mrv, RowSamples, RowView};
+use mrv_core::Sample;
+use serde::Serialize;
+
+/// Columns over a batch's rows, in row order (index 0 is row 1).
+#[derive(Debug, Clone, Serialize)]
+pub struct MapPoints {
+    pub batch_id: i64,
+    pub lon: Vec<f64>,
+    pub lat: Vec<f64>,
+    pub claimed_tco2e: Vec<f64>,
+    /// The most severe flag of each row: 0 none, 1 low, 2 medium, 3 high.
+    pub worst: Vec<u8>,
+}
+
+/// One row with its samples per layer and its flags.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowEvidence {
+    pub batch_id: i64,
+    pub columns: Vec<String>,
+    pub row: RowView,
+    pub samples: RowSamples,
+    pub flags: Vec<FlagView>,
+}
+
+fn rank(severity: &str) -> u8 {
+    match severity {
+        "high" => 3,
+        "medium" => 2,
+        "low" => 1,
+        _ => 0,
+    }
+}
+
+impl Mrv {
+    /// Every row's position, claimed tCO2e and worst flag.
+    pub fn map_points(&self, batch_id: i64) -> Result<MapPoints, AppError> {
+        let batch = self.batch_record(batch_id)?;
+        let facts = mrv_store::row_facts(self.ws.conn(), &batch, 0, batch.row_count)?;
+        let mut worst = vec![0u8; facts.len()];
+        for (index, severity) in mrv_store::flag_severities(self.ws.conn(), &batch)? {
+            if let Some(w) = worst.get_mut(index) {
+                *w = (*w).max(rank(&severity));
+            }
+        }
+        Ok(MapPoints {
+            batch_id,
+            lon: facts.iter().map(|f| f.lon).collect(),
+            lat: facts.iter().map(|f| f.lat).collect(),
+            claimed_tco2e: facts.iter().map(|f| f.claimed_tco2e).collect(),
+            worst,
+        })
+    }
+
+    /// A layer's value at every row of a batch (`None` on nodata or off the raster).
+    pub fn layer_values(&self, batch_id: i64, layer_id: i64) -> Result<Vec<Option<f64>>, AppError> {
+        let batch = self.batch_record(batch_id)?;
+        let layer = self.layer_record(layer_id)?;
+        if layer.project_id != batch.project_id {
+            return Err(AppError::InvalidInput(format!(
+                "layer `{}` belongs to project {}, not to batch {batch_id}'s project {}",
+                layer.name, layer.project_id, batch.project_id
+            )));
+        }
+        let samples = mrv_store::samples_page(self.ws.conn(), &batch, layer_id, 0, batch.row_count)?
+            .ok_or_else(|| {
+                AppError::Conflict(format!(
+                    "batch {batch_id} has not been enriched with layer `{}` yet; run `mrv enrich {batch_id}`",
+                    layer.name
+                ))
+            })?;
+        Ok(samples.into_iter().map(Sample::value).collect())
+    }
+
+    /// Row `row` (1-based) of a batch with its samples and flags.
+    pub fn row_evidence(&self, batch_id: i64, row: i64) -> Result<RowEvidence, AppError> {
+        let batch = self.batch_record(batch_id)?;
+        if row < 1 || row > batch.row_count {
+            return Err(AppError::NotFound {
+                what: "row",
+                id: format!(
+                    "{row} of batch {batch_id} (it has {} rows)",
+                    batch.row_count
+                ),
+            });
+        }
+        let page = self.batch_rows(batch_id, row - 1, 1)?;
+        let samples = self.samples(batch_id, row - 1, 1)?;
+        let flags = mrv_store::row_flags(self.ws.conn(), &batch, row)?;
+        Ok(RowEvidence {
+            batch_id,
+            columns: page.columns,
+            row: page.rows.into_iter().next().expect("row checked above"),
+            samples: samples.into_iter().next().expect("row checked above"),
+            flags: flags.into_iter().map(Into::into).collect(),
+        })
+    }
+}
