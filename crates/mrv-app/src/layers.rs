@@ -134,8 +134,8 @@ fn new_flag(row_id: i64, layer_id: Option<i64>, finding: Finding) -> NewFlag {
     }
 }
 
-/// Rows read per step of the first pass (progress is reported after each).
-const ENRICH_CHUNK: i64 = 250_000;
+/// Plot polygons read per step when computing zonal statistics.
+const ENRICH_CHUNK: i64 = 100_000;
 
 impl Mrv {
     /// Registers a raster layer for a project (stored content-addressed with its SHA-256) and
@@ -318,32 +318,30 @@ impl Mrv {
             })
         };
 
-        // Pass 1: the facts of every row, checked against the boundary as they come, and what
-        // the batch-level checks and the sampling need (claimed values, positions).
-        let n = batch.row_count as usize;
-        let mut claimed: Vec<f64> = Vec::with_capacity(n);
-        let mut points: Vec<(f64, f64)> = Vec::with_capacity(n);
-        let mut has_plots = false;
-        let mut offset = 0;
-        while offset < batch.row_count {
-            let rows = mrv_store::row_facts(&tx, &batch, offset, ENRICH_CHUNK)?;
-            let flags: Vec<NewFlag> = rows
-                .iter()
-                .filter_map(|r| {
-                    let finding =
-                        checks::outside_boundary(&profile, boundary.contains(r.lon, r.lat))?;
-                    Some(new_flag(r.row_id, None, finding))
-                })
-                .collect();
-            mrv_store::insert_flags(&tx, batch_id, &flags)?;
-            claimed.extend(rows.iter().map(|r| r.claimed_tco2e));
-            points.extend(rows.iter().map(|r| (r.lon, r.lat)));
-            has_plots |= rows.iter().any(|r| r.has_geometry);
-            offset += ENRICH_CHUNK;
-            if tick(rows.len()) == Progress::Cancel {
-                return Err(AppError::Cancelled);
-            }
+        // Pass 1: every row's position against the boundary; the positions and claimed values
+        // feed the batch-level checks and the sampling.
+        let columns = mrv_store::batch_columns(&tx, &batch)?;
+        let n = columns.lon.len();
+        let points: Vec<(f64, f64)> = columns
+            .lon
+            .iter()
+            .copied()
+            .zip(columns.lat.iter().copied())
+            .collect();
+        let flags: Vec<NewFlag> = points
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &(lon, lat))| {
+                let finding = checks::outside_boundary(&profile, boundary.contains(lon, lat))?;
+                Some(new_flag(batch.first_row_id + i as i64, None, finding))
+            })
+            .collect();
+        mrv_store::insert_flags(&tx, batch_id, &flags)?;
+        if tick(n) == Progress::Cancel {
+            return Err(AppError::Cancelled);
         }
+        let claimed = columns.claimed_tco2e;
+        let has_plots = columns.has_plots;
         let mut batch_flags = Vec::new();
         for (i, z, median, mad) in checks::robust_outliers(&claimed) {
             if let Some(f) = checks::outlier_finding(&profile, claimed[i], z, median, mad) {

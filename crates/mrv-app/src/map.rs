@@ -39,8 +39,8 @@ impl Mrv {
     /// Every row's position, claimed tCO2e and worst flag.
     pub fn map_points(&self, batch_id: i64) -> Result<MapPoints, AppError> {
         let batch = self.batch_record(batch_id)?;
-        let facts = mrv_store::row_facts(self.ws.conn(), &batch, 0, batch.row_count)?;
-        let mut worst = vec![0u8; facts.len()];
+        let columns = mrv_store::batch_columns(self.ws.conn(), &batch)?;
+        let mut worst = vec![0u8; columns.lon.len()];
         for (index, severity) in mrv_store::flag_severities(self.ws.conn(), &batch)? {
             if let Some(w) = worst.get_mut(index) {
                 *w = (*w).max(rank(&severity));
@@ -48,9 +48,9 @@ impl Mrv {
         }
         Ok(MapPoints {
             batch_id,
-            lon: facts.iter().map(|f| f.lon).collect(),
-            lat: facts.iter().map(|f| f.lat).collect(),
-            claimed_tco2e: facts.iter().map(|f| f.claimed_tco2e).collect(),
+            lon: columns.lon,
+            lat: columns.lat,
+            claimed_tco2e: columns.claimed_tco2e,
             worst,
         })
     }

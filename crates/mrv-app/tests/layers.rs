@@ -359,3 +359,158 @@ fn plot_polygons_get_zonal_statistics_per_layer() {
     );
     assert!(rows[1].zonal.is_empty(), "a point has no zonal statistics");
 }
+
+/// The batch of `checks_become_flags…` in short: A, B on the raster, D outside the boundary,
+/// F an outlier, G at E's place.
+fn flagged_batch(mrv: &mut Mrv, dir: &Path, project: i64) -> i64 {
+    let mut text = String::from("plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat\n");
+    for (id, claimed, lon, lat) in [
+        ("A", "1.0", -47.85, -24.18),
+        ("B", "1.1", -47.9, -24.2),
+        ("D", "1.05", -46.5, -24.5),
+        ("E", "1.0", -47.3, -24.7),
+        ("F", "40", -47.31, -24.71),
+        ("G", "1.2", -47.3, -24.7),
+    ] {
+        text += &format!("{id},2025-03-01,Inga edulis,12.5,8.0,{claimed},{lon},{lat}\n");
+    }
+    let file = dir.join("flagged.csv");
+    std::fs::write(&file, text).unwrap();
+    import_file(mrv, project, file)
+}
+
+#[test]
+fn map_points_row_evidence_and_layer_values_agree_with_flags_and_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut mrv, project) = fixture(dir.path());
+    let batch = flagged_batch(&mut mrv, dir.path(), project);
+    // 0.1 is below the profile's plausible NDVI (0.2..1.0): A and B get a medium flag.
+    let raster = constant_raster(dir.path(), "ndvi.tif", "0.1", None);
+    let ndvi = mrv
+        .add_layer(&layer(project, raster, "ndvi-s2"))
+        .unwrap()
+        .id;
+
+    let points = mrv.map_points(batch).unwrap();
+    assert_eq!(points.lon, [-47.85, -47.9, -46.5, -47.3, -47.31, -47.3]);
+    assert_eq!(points.claimed_tco2e[4], 40.0);
+    // A, B implausible (medium = 2), D outside (high = 3), E none, F outlier (low = 1), G dup (high).
+    assert_eq!(points.worst, [2, 2, 3, 0, 1, 3]);
+
+    let values = mrv.layer_values(batch, ndvi).unwrap();
+    assert_eq!(values.len(), 6);
+    assert_eq!(values[0], Some(0.1f32 as f64));
+    assert_eq!(values[2], None, "D is off the raster");
+
+    let evidence = mrv.row_evidence(batch, 2).unwrap();
+    assert_eq!(evidence.row.record_id, "B");
+    assert_eq!(evidence.samples.samples["ndvi-s2"], Some(0.1f32 as f64));
+    let flags: Vec<(String, String)> = evidence
+        .flags
+        .iter()
+        .map(|f| (f.check.clone(), f.severity.clone()))
+        .collect();
+    assert_eq!(flags, [("implausible_value".into(), "medium".into())]);
+    assert!(mrv.row_evidence(batch, 4).unwrap().flags.is_empty());
+    let err = mrv.row_evidence(batch, 7).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound, "{err}");
+    assert!(err.to_string().contains("7 of batch"), "{err}");
+}
+
+#[test]
+fn batches_without_stored_columns_are_read_from_their_rows() {
+    // Batches imported before migration 0006 have no batch_columns record.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut mrv, project) = fixture(dir.path());
+    let batch = flagged_batch(&mut mrv, dir.path(), project);
+    let before = mrv.map_points(batch).unwrap();
+    let db = rusqlite::Connection::open(dir.path().join("ws").join("workspace.sqlite")).unwrap();
+    assert_eq!(db.execute("DELETE FROM batch_columns", []).unwrap(), 1);
+    let after = mrv.map_points(batch).unwrap();
+    assert_eq!(
+        (after.lon, after.lat, after.claimed_tco2e, after.worst),
+        (before.lon, before.lat, before.claimed_tco2e, before.worst)
+    );
+    let enriched = mrv.enrich(batch, &mut |_| Progress::Continue).unwrap();
+    assert_eq!(enriched.state, "enriched");
+    assert_eq!(mrv.flags(batch).unwrap().len(), 3);
+}
+
+#[test]
+fn a_cancelled_layer_enrichment_leaves_batches_imported_until_enriched_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut mrv, project) = fixture(dir.path());
+    let batch = import(&mut mrv, dir.path(), project, "plots.csv", &POINTS);
+    assert_eq!(mrv.batch(batch).unwrap().state, "enriched");
+    let raster = constant_raster(dir.path(), "ndvi.tif", "0.625", None);
+    let mut calls = 0;
+    let err = mrv
+        .add_layer_with_progress(&layer(project, raster, "ndvi-s2"), &mut |_| {
+            calls += 1;
+            Progress::Cancel
+        })
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Cancelled, "{err}");
+    assert_eq!(calls, 1);
+    // The layer is registered, the batch honestly not enriched with it.
+    assert_eq!(mrv.list_layers(Some(project)).unwrap().len(), 1);
+    assert_eq!(mrv.batch(batch).unwrap().state, "imported");
+    let row = &mrv.samples(batch, 0, 1).unwrap()[0];
+    assert_eq!(row.missing["ndvi-s2"], "not_enriched");
+
+    let mut seen = Vec::new();
+    mrv.enrich(batch, &mut |p| {
+        seen.push((p.rows, p.bytes_total));
+        Progress::Continue
+    })
+    .unwrap();
+    // Two passes (positions, one layer) over 3 rows.
+    assert_eq!(seen, [(3, 6), (6, 6)]);
+    assert_eq!(mrv.batch(batch).unwrap().state, "enriched");
+    assert_eq!(
+        mrv.samples(batch, 0, 1).unwrap()[0].samples["ndvi-s2"],
+        Some(0.625)
+    );
+}
+
+#[test]
+fn overlays_render_as_png_and_are_cached_by_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut mrv, project) = fixture(dir.path());
+    let raster = constant_raster(dir.path(), "ndvi.tif", "0.625", None);
+    let ndvi = mrv
+        .add_layer(&layer(project, raster, "ndvi-s2"))
+        .unwrap()
+        .id;
+    // Around the raster (UTM 23S 170–230 km E, 7310–7330 km N) in EPSG:3857.
+    let view = mrv_app::OverlayView {
+        bbox: [-5_340_000.0, -2_790_000.0, -5_270_000.0, -2_760_000.0],
+        width: 300,
+        height: 120,
+    };
+    let first = mrv.overlay(ndvi, &view).unwrap();
+    assert!(!first.cached);
+    assert_eq!(&first.png[..8], b"\x89PNG\r\n\x1a\n");
+    let size = |png: &[u8]| {
+        let be = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+        (be(16), be(20))
+    };
+    assert_eq!(size(&first.png), (300, 120));
+    let again = mrv.overlay(ndvi, &view).unwrap();
+    assert!(again.cached);
+    assert_eq!(again.png, first.png);
+    let smaller = mrv_app::OverlayView { width: 150, ..view };
+    let other = mrv.overlay(ndvi, &smaller).unwrap();
+    assert!(!other.cached);
+    assert_eq!(size(&other.png), (150, 120));
+
+    let style = mrv.overlay_style(ndvi).unwrap();
+    assert_eq!(style.kind, mrv_app::StyleKind::Ramp);
+    let bad = mrv_app::OverlayView { width: 0, ..view };
+    let err = mrv.overlay(ndvi, &bad).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert_eq!(
+        mrv.overlay(999, &view).unwrap_err().code(),
+        ErrorCode::NotFound
+    );
+}

@@ -294,3 +294,71 @@ fn no_enrich_leaves_the_batch_imported_until_mrv_enrich() {
         "the demo's three layers"
     );
 }
+
+#[test]
+fn overlay_writes_the_demo_layer_as_png_and_refuses_bad_views() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(mrv(&ws, &["init", "--demo"]).status.success());
+    let png = dir.path().join("ndvi.png");
+    let png_arg = png.to_str().unwrap();
+    // The demo rasters cover lon -48.1..-47.65, lat -24.4..-24.04.
+    let args = [
+        "--json",
+        "overlay",
+        "1",
+        "--lonlat",
+        "--bbox=-48.2,-24.5,-47.6,-24.0",
+        "--size",
+        "400x300",
+        "-o",
+        png_arg,
+    ];
+    let out = mrv(&ws, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = json(&out);
+    assert_eq!(written["width"], 400);
+    assert_eq!(written["cached"], false);
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(written["bytes"], bytes.len());
+    assert_eq!(json(&mrv(&ws, &args))["cached"], true);
+
+    for (bad, message) in [
+        (
+            "--bbox=1,2,3",
+            "--bbox `1,2,3` is not four numbers separated by commas",
+        ),
+        (
+            "--bbox=3,2,1,4",
+            "the extent 3,2,1,4 is not MIN_X,MIN_Y,MAX_X,MAX_Y",
+        ),
+    ] {
+        let other = dir.path().join("bad.png");
+        let out = mrv(&ws, &["overlay", "1", bad, "-o", other.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{stderr}");
+        assert!(!other.exists(), "nothing is written for a refused view");
+    }
+    let out = mrv(
+        &ws,
+        &[
+            "overlay",
+            "1",
+            "--bbox=0,0,1,1",
+            "--size",
+            "10",
+            "-o",
+            png_arg,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--size `10` is not WIDTHxHEIGHT"));
+    let out = mrv(&ws, &["overlay", "42", "--bbox=0,0,1,1", "-o", png_arg]);
+    assert_eq!(out.status.code(), Some(4), "unknown layer is not found");
+}

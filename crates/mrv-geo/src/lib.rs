@@ -14,7 +14,9 @@ mod transform;
 pub use boundary::{read_boundary, validate_polygon_geojson, Boundary, BoundaryIndex};
 pub use error::GeoError;
 pub use overlay::{overlay_values, render_overlay, value_range, OverlayView, MAX_OVERLAY_SIDE};
-pub use raster::{inspect_raster, sample_points, zonal_stats, RasterInfo, Sample, ZonalStats};
+pub use raster::{
+    inspect_raster, read_every_block, sample_points, zonal_stats, RasterInfo, Sample, ZonalStats,
+};
 pub use transform::ToWgs84;
 
 /// Stops GDAL printing its own `ERROR 1: …` lines on stderr: every failure reaches the caller

@@ -142,14 +142,11 @@ pub(crate) fn sample_in(
             problem: format!("cannot sample {} points in one call", points.len()),
         });
     }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8)
-        .min(points.len().div_ceil(50_000).max(1));
+    let threads = worker_threads().min(points.len().div_ceil(50_000).max(1));
 
     // 1. Where each point falls: its block and its offset in the block, or nowhere.
     let share = points.len().div_ceil(threads).max(1);
-    let mut located: Vec<Located> = std::thread::scope(|scope| {
+    let located: Vec<Located> = std::thread::scope(|scope| {
         let jobs: Vec<_> = points
             .chunks(share)
             .enumerate()
@@ -162,9 +159,51 @@ pub(crate) fn sample_in(
             .collect()
     });
 
-    // 2. Block by block (row-major block order), each block read once, the blocks shared out
-    // between threads at block boundaries.
-    located.sort_unstable_by_key(|l| l.block);
+    // 2. Block by block (row-major block order), each block read once.
+    let located = by_block(info, located);
+    let read = read_located(path, info, &located, threads)?;
+    let mut samples = vec![Sample::Outside; points.len()];
+    for (l, sample) in located.iter().zip(read) {
+        samples[l.point as usize] = sample;
+    }
+    Ok(samples)
+}
+
+/// `located` ordered by block: a counting sort, linear in the number of points.
+fn by_block(info: &RasterInfo, located: Vec<Located>) -> Vec<Located> {
+    let (bw, bh) = info.block_size;
+    let blocks = info.width.div_ceil(bw) * info.height.div_ceil(bh);
+    let mut start = vec![0usize; blocks + 1];
+    for l in &located {
+        start[l.block as usize + 1] += 1;
+    }
+    for b in 0..blocks {
+        start[b + 1] += start[b];
+    }
+    let mut sorted = vec![
+        Located {
+            block: 0,
+            point: 0,
+            offset: 0
+        };
+        located.len()
+    ];
+    for l in located {
+        let at = &mut start[l.block as usize];
+        sorted[*at] = l;
+        *at += 1;
+    }
+    sorted
+}
+
+/// Reads the blocks `located` (sorted by block) needs, shared out between `threads` threads at
+/// block boundaries, each with its own GDAL handle; the samples come back in `located`'s order.
+fn read_located(
+    path: &Path,
+    info: &RasterInfo,
+    located: &[Located],
+    threads: usize,
+) -> Result<Vec<Sample>, GeoError> {
     let mut cuts = vec![0];
     for k in 1..threads {
         let mut at = located.len() * k / threads;
@@ -174,7 +213,7 @@ pub(crate) fn sample_in(
         cuts.push(at.max(*cuts.last().expect("starts with 0")));
     }
     cuts.push(located.len());
-    let read: Vec<Result<Vec<Sample>, GeoError>> = std::thread::scope(|scope| {
+    let parts: Vec<Result<Vec<Sample>, GeoError>> = std::thread::scope(|scope| {
         let jobs: Vec<_> = cuts
             .windows(2)
             .map(|w| {
@@ -186,15 +225,34 @@ pub(crate) fn sample_in(
             .map(|j| j.join().expect("sampling thread panicked"))
             .collect()
     });
-    let mut samples = vec![Sample::Outside; points.len()];
-    let mut at = 0;
-    for part in read {
-        for sample in part? {
-            samples[located[at].point as usize] = sample;
-            at += 1;
-        }
+    let mut out = Vec::with_capacity(located.len());
+    for part in parts {
+        out.extend(part?);
     }
-    Ok(samples)
+    Ok(out)
+}
+
+fn worker_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+}
+
+/// Reads every block of `band` once, as sampling does, and returns the pixel count: the bare
+/// read that bounds how fast points spread over the whole raster can be sampled (benchmarks).
+pub fn read_every_block(path: &Path, band: usize) -> Result<usize, GeoError> {
+    let info = inspect_raster(path, band)?;
+    let (bw, bh) = info.block_size;
+    let blocks = info.width.div_ceil(bw) * info.height.div_ceil(bh);
+    let located: Vec<Located> = (0..blocks as u32)
+        .map(|block| Located {
+            block,
+            point: block,
+            offset: 0,
+        })
+        .collect();
+    read_located(path, &info, &located, worker_threads())?;
+    Ok(info.width * info.height)
 }
 
 /// A point inside the raster: its block (row-major index), its index among the points and its

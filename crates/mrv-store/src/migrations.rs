@@ -18,6 +18,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sample_sets",
         include_str!("migrations/0005_sample_sets.sql"),
     ),
+    (
+        6,
+        "batch_columns",
+        include_str!("migrations/0006_batch_columns.sql"),
+    ),
 ];
 
 /// One applied migration as recorded in `schema_migration`.

@@ -321,7 +321,17 @@ pub struct BatchWriter<'c> {
     first_row_id: i64,
     next_row_id: i64,
     claimed_total: f64,
+    columns: ColumnBytes,
     open: bool,
+}
+
+/// The batch's columns as they are written: little-endian binary64 per row.
+#[derive(Default)]
+struct ColumnBytes {
+    lon: Vec<u8>,
+    lat: Vec<u8>,
+    claimed: Vec<u8>,
+    has_plots: bool,
 }
 
 impl<'c> BatchWriter<'c> {
@@ -353,6 +363,7 @@ impl<'c> BatchWriter<'c> {
             first_row_id,
             next_row_id: first_row_id,
             claimed_total: 0.0,
+            columns: ColumnBytes::default(),
             open: true,
         })
     }
@@ -377,6 +388,11 @@ impl<'c> BatchWriter<'c> {
             Ok(_) => {
                 self.next_row_id += 1;
                 self.claimed_total += m.claimed_tco2e;
+                let c = &mut self.columns;
+                c.lon.extend_from_slice(&m.lon.to_le_bytes());
+                c.lat.extend_from_slice(&m.lat.to_le_bytes());
+                c.claimed.extend_from_slice(&m.claimed_tco2e.to_le_bytes());
+                c.has_plots |= m.geometry_json.is_some();
                 Ok(Pushed::Stored)
             }
             Err(rusqlite::Error::SqliteFailure(e, _))
@@ -421,6 +437,11 @@ impl<'c> BatchWriter<'c> {
         self.conn.execute(
             "UPDATE batch SET row_count = ?1, claimed_tco2e_total = ?2, columns_json = ?3, source_sha256 = ?4 WHERE id = ?5",
             params![self.rows(), self.claimed_total, columns_json, source.sha256, self.batch_id],
+        )?;
+        let c = &self.columns;
+        self.conn.execute(
+            "INSERT INTO batch_columns (batch_id, lon, lat, claimed_tco2e, has_plots) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![self.batch_id, c.lon, c.lat, c.claimed, c.has_plots],
         )?;
         self.conn.execute_batch("COMMIT")?;
         self.open = false;
@@ -617,6 +638,59 @@ pub fn samples_page(
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
+}
+
+/// A batch's positions and claimed values, in row order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BatchColumns {
+    pub lon: Vec<f64>,
+    pub lat: Vec<f64>,
+    pub claimed_tco2e: Vec<f64>,
+    /// Some row carries a plot polygon.
+    pub has_plots: bool,
+}
+
+/// A batch's columns: from `batch_columns` when the batch has them (one record), otherwise
+/// (batches imported before migration 0006) gathered from its measurement rows.
+pub fn batch_columns(conn: &Connection, batch: &BatchRecord) -> Result<BatchColumns, StoreError> {
+    /// lon, lat, claimed bytes and has_plots as stored.
+    type Stored = (Vec<u8>, Vec<u8>, Vec<u8>, bool);
+    let stored: Option<Stored> = conn
+        .query_row(
+            "SELECT lon, lat, claimed_tco2e, has_plots FROM batch_columns WHERE batch_id = ?1",
+            [batch.id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((lon, lat, claimed, has_plots)) = stored else {
+        let facts = row_facts(conn, batch, 0, batch.row_count)?;
+        return Ok(BatchColumns {
+            lon: facts.iter().map(|f| f.lon).collect(),
+            lat: facts.iter().map(|f| f.lat).collect(),
+            claimed_tco2e: facts.iter().map(|f| f.claimed_tco2e).collect(),
+            has_plots: facts.iter().any(|f| f.has_geometry),
+        });
+    };
+    let n = batch.row_count as usize;
+    let decode = |name: &str, bytes: Vec<u8>| -> Result<Vec<f64>, StoreError> {
+        if bytes.len() != n * 8 {
+            return Err(StoreError::Corrupt(format!(
+                "batch {}: column {name} holds {} bytes for {n} rows",
+                batch.id,
+                bytes.len()
+            )));
+        }
+        Ok(bytes
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().expect("chunks of 8")))
+            .collect())
+    };
+    Ok(BatchColumns {
+        lon: decode("lon", lon)?,
+        lat: decode("lat", lat)?,
+        claimed_tco2e: decode("claimed_tco2e", claimed)?,
+        has_plots,
+    })
 }
 
 /// What the checks need to know of a row.
