@@ -438,11 +438,23 @@ impl<'c> BatchWriter<'c> {
             "UPDATE batch SET row_count = ?1, claimed_tco2e_total = ?2, columns_json = ?3, source_sha256 = ?4 WHERE id = ?5",
             params![self.rows(), self.claimed_total, columns_json, source.sha256, self.batch_id],
         )?;
+        // Room made with zeroblobs and filled through the blob handle: SQLite does not take a
+        // second copy of the columns, which keeps a million-row import's memory down.
         let c = &self.columns;
         self.conn.execute(
-            "INSERT INTO batch_columns (batch_id, lon, lat, claimed_tco2e, has_plots) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![self.batch_id, c.lon, c.lat, c.claimed, c.has_plots],
+            "INSERT INTO batch_columns (batch_id, lon, lat, claimed_tco2e, has_plots) VALUES (?1, zeroblob(?2), zeroblob(?2), zeroblob(?2), ?3)",
+            params![self.batch_id, c.lon.len() as i64, c.has_plots],
         )?;
+        let rowid = self.batch_id;
+        for (column, bytes) in [
+            ("lon", &c.lon),
+            ("lat", &c.lat),
+            ("claimed_tco2e", &c.claimed),
+        ] {
+            self.conn
+                .blob_open("main", "batch_columns", column, rowid, false)?
+                .write_at(bytes, 0)?;
+        }
         self.conn.execute_batch("COMMIT")?;
         self.open = false;
         Ok(self.batch_id)
