@@ -61,7 +61,12 @@ enum Command {
     #[command(subcommand)]
     Layer(LayerCommand),
     /// Sample every layer of the batch's project at every row (again).
-    Enrich { batch: i64 },
+    Enrich {
+        batch: i64,
+        /// Print progress lines on stderr.
+        #[arg(long)]
+        progress: bool,
+    },
     /// The flags the checks raised on a batch.
     Flags { batch: i64 },
     /// The value each layer gave at each row of a batch.
@@ -107,6 +112,9 @@ enum LayerCommand {
         /// Acquisition date (YYYY-MM-DD).
         #[arg(long)]
         date: Option<String>,
+        /// Print the progress of enriching the project's batches on stderr.
+        #[arg(long)]
+        progress: bool,
     },
     /// List layers.
     List {
@@ -289,8 +297,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Import(args) => import(&ws, json, args),
         Command::Batch(cmd) => batch(&ws, json, cmd),
         Command::Layer(cmd) => layer(&ws, json, cmd),
-        Command::Enrich { batch } => {
-            let batch = Mrv::open(&ws)?.enrich(batch, &mut |_| Progress::Continue)?;
+        Command::Enrich { batch, progress } => {
+            let mut report = EnrichProgress::new(progress, json);
+            let batch = Mrv::open(&ws)?.enrich(batch, &mut |p| report.show(p))?;
+            report.finish();
             print(json, &batch, |b| {
                 format!("batch {} enriched ({} rows)\n", b.id, b.row_count)
             })
@@ -555,6 +565,41 @@ fn import(ws: &std::path::Path, json: bool, args: ImportArgs) -> Result<()> {
     })
 }
 
+/// Enrichment progress on stderr: `progress rows=DONE/TOTAL` lines with `--progress`, a
+/// percentage on a terminal, nothing otherwise.
+struct EnrichProgress {
+    lines: bool,
+    percent: bool,
+}
+
+impl EnrichProgress {
+    fn new(lines: bool, json: bool) -> EnrichProgress {
+        EnrichProgress {
+            lines,
+            percent: !lines && !json && std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// `rows` counts rows done over all passes, out of `bytes_total`.
+    fn show(&mut self, p: &mrv_app::ImportProgress) -> Progress {
+        if self.lines {
+            eprintln!("progress rows={}/{}", p.rows, p.bytes_total);
+        } else if self.percent {
+            eprint!(
+                "\renriching: {:.0}%",
+                100.0 * p.rows as f64 / p.bytes_total.max(1) as f64
+            );
+        }
+        Progress::Continue
+    }
+
+    fn finish(&self) {
+        if self.percent {
+            eprintln!();
+        }
+    }
+}
+
 fn layer(ws: &std::path::Path, json: bool, cmd: LayerCommand) -> Result<()> {
     match cmd {
         LayerCommand::Add {
@@ -564,16 +609,20 @@ fn layer(ws: &std::path::Path, json: bool, cmd: LayerCommand) -> Result<()> {
             name,
             band,
             date,
+            progress,
         } => {
             let mut mrv = Mrv::open(ws)?;
-            let layer = mrv.add_layer(&NewLayer {
+            let mut report = EnrichProgress::new(progress, json);
+            let input = NewLayer {
                 project_id: project,
                 file,
                 kind,
                 name,
                 band,
                 acquired_on: date,
-            })?;
+            };
+            let layer = mrv.add_layer_with_progress(&input, &mut |p| report.show(p))?;
+            report.finish();
             print(json, &layer, |l| {
                 format!(
                     "layer {} added: {} ({}, band {}, {}×{} {}, {})\n",

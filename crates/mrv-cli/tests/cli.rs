@@ -362,3 +362,34 @@ fn overlay_writes_the_demo_layer_as_png_and_refuses_bad_views() {
     let out = mrv(&ws, &["overlay", "42", "--bbox=0,0,1,1", "-o", png_arg]);
     assert_eq!(out.status.code(), Some(4), "unknown layer is not found");
 }
+
+#[test]
+fn enrich_reports_progress_over_its_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(mrv(&ws, &["init", "--demo"]).status.success());
+    let out = mrv(&ws, &["enrich", "1", "--progress"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // 240 rows: the positions pass and one pass per demo layer (3).
+    let lines: Vec<String> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "progress rows=240/960",
+            "progress rows=480/960",
+            "progress rows=720/960",
+            "progress rows=960/960"
+        ]
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "batch 1 enriched (240 rows)\n"
+    );
+}

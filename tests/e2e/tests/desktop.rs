@@ -1,6 +1,8 @@
 //! End-to-end: the real `mrv-desk` binary in a real WebKitGTK webview under Xvfb, driven over
-//! WebDriver through `tauri-driver` + `WebKitWebDriver`. Imports a CSV through the UI by typed
-//! path (the native GTK file chooser cannot be driven over WebDriver) and reads the row count.
+//! WebDriver through `tauri-driver` + `WebKitWebDriver`. Opens the demo batch (flags, the map
+//! with its raster overlay and a clicked point's evidence, the plot), imports CSVs through the
+//! UI by typed path (the native GTK file chooser cannot be driven over WebDriver) and reads the
+//! row count.
 //!
 //! Needs a display: run under `xvfb-run -a` (the README's test command does). Without one the
 //! test fails; it never skips.
@@ -243,6 +245,115 @@ async fn submit_import(driver: &WebDriver) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The demo batch on the map: the NDVI overlay is drawn with its legend, every point is drawn,
+/// a flag in the panel centres the map on its point, and a real mouse click on that point
+/// opens its evidence with the flag. Then the plot, and back to the table.
+async fn map_and_plot(driver: &WebDriver) -> anyhow::Result<()> {
+    let long = Duration::from_secs(60);
+    wait_for(driver, "[data-testid=tab-map]", long)
+        .await
+        .click()
+        .await?;
+    wait_for_text(
+        driver,
+        "[data-testid=overlay-status]",
+        "Overlay: Sentinel-2 NDVI",
+        long,
+    )
+    .await;
+    wait_until(driver, "all 240 demo points on the map", long, "const m = document.querySelector('[data-testid=map]'); return !!m && m.getAttribute('data-points') === '240';").await?;
+    let legend = wait_for(driver, "[data-testid=overlay-legend]", long)
+        .await
+        .text()
+        .await?;
+    assert!(legend.contains("0.8"), "the NDVI legend reads `{legend}`");
+    screenshot(driver, "mrv-e2e-map.png").await?;
+
+    // The flag of row 10 (forest loss after the baseline) centres the map on its point.
+    driver.execute("[...document.querySelectorAll('[data-testid=flag]')].find(f => f.textContent.includes('SDM-0010')).click();", Vec::new()).await?;
+    wait_until(driver, "row 10 selected on the map", long, "const m = document.querySelector('[data-testid=map]'); return !!m && m.getAttribute('data-selected-row') === '10';").await?;
+    wait_for(driver, "[data-testid=row-evidence-close]", long)
+        .await
+        .click()
+        .await?;
+    wait_until(
+        driver,
+        "the evidence panel closed",
+        long,
+        "return !document.querySelector('[data-testid=row-evidence]');",
+    )
+    .await?;
+
+    // A real click at the centre of the map, where the point now is.
+    let map = wait_for(driver, "[data-testid=map]", long).await;
+    driver
+        .action_chain()
+        .move_to_element_center(&map)
+        .click()
+        .perform()
+        .await?;
+    wait_for_text(
+        driver,
+        "[data-testid=row-evidence-title]",
+        "Row 10 · SDM-0010",
+        long,
+    )
+    .await;
+    let flag = wait_for(driver, "[data-testid=row-evidence-flag]", long)
+        .await
+        .text()
+        .await?;
+    assert!(
+        flag.to_lowercase().contains("high") && flag.contains("forest loss in 2022"),
+        "the clicked point's flag reads `{flag}`"
+    );
+    let evidence = wait_for(driver, "[data-testid=row-evidence]", long)
+        .await
+        .text()
+        .await?;
+    assert!(
+        evidence.contains("Sentinel-2 NDVI") && evidence.contains("Hansen forest loss"),
+        "the evidence panel lists each layer's sample: `{evidence}`"
+    );
+    screenshot(driver, "mrv-e2e-map-point.png").await?;
+
+    // The land-cover overlay: a class palette.
+    let select = wait_for(driver, "[data-testid=overlay-layer]", long).await;
+    SelectElement::new(&select)
+        .await?
+        .select_by_visible_text("ESA WorldCover")
+        .await?;
+    wait_for_text(
+        driver,
+        "[data-testid=overlay-status]",
+        "Overlay: ESA WorldCover",
+        long,
+    )
+    .await;
+    let legend = wait_for(driver, "[data-testid=overlay-legend]", long)
+        .await
+        .text()
+        .await?;
+    assert!(
+        legend.contains("Tree cover"),
+        "the land-cover legend reads `{legend}`"
+    );
+    screenshot(driver, "mrv-e2e-map-landcover.png").await?;
+
+    wait_for(driver, "[data-testid=tab-plot]", long)
+        .await
+        .click()
+        .await?;
+    wait_for(driver, "[data-testid=plot]", long).await;
+    screenshot(driver, "mrv-e2e-plot.png").await?;
+    wait_for(driver, "[data-testid=tab-table]", long)
+        .await
+        .click()
+        .await?;
+    wait_for(driver, "[data-testid=row]", long).await;
+    Ok(())
+}
+
 async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     let long = Duration::from_secs(60);
     // First start: the demo workspace is created, its batch enriched with the demo layers.
@@ -256,6 +367,7 @@ async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     driver.execute("[...document.querySelectorAll('[data-testid=flag]')].find(f => f.textContent.includes('SDM-0200')).click();", Vec::new()).await?;
     wait_until(driver, "the jump to row 200", long, "const r = document.querySelector('[data-testid=row][data-jumped=true]'); return !!r && r.textContent.includes('SDM-0200');").await?;
     screenshot(driver, "mrv-e2e-flags.png").await?;
+    map_and_plot(driver).await?;
 
     // Import by typed path.
     start_import(driver, csv).await?;
