@@ -393,3 +393,55 @@ fn enrich_reports_progress_over_its_passes() {
         "batch 1 enriched (240 rows)\n"
     );
 }
+
+#[test]
+fn killed_enrichment_leaves_the_batch_un_enriched() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(mrv(&ws, &["init", "--demo"]).status.success());
+    let big = dir.path().join("big.csv");
+    write_plots(&big, 300_000);
+    let out = import(&ws, &big, PERIOD, &["--json", "--no-enrich"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let batch = json(&out)["id"].as_i64().unwrap().to_string();
+    let counts = |ws: &Path| {
+        sqlite3(
+            ws,
+            &format!(
+                "SELECT state, (SELECT COUNT(*) FROM sample_set WHERE batch_id = {batch}), (SELECT COUNT(*) FROM flag WHERE batch_id = {batch}) FROM batch WHERE id = {batch};"
+            ),
+        )
+    };
+    assert_eq!(counts(&ws), "imported|0|0");
+    for round in 0..2 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mrv"))
+            .arg("--workspace")
+            .arg(&ws)
+            .args(["enrich", &batch, "--progress"])
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Killed after the positions pass, then after the first layer's samples are stored.
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        for _ in 0..=round {
+            let line = lines.next().expect("progress line").unwrap();
+            assert!(line.starts_with("progress rows="), "{line}");
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(counts(&ws), "imported|0|0", "round {round}: half-enriched");
+    }
+    let out = mrv(&ws, &["enrich", &batch]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(counts(&ws).starts_with("enriched|3|"), "{}", counts(&ws));
+    assert_eq!(sqlite3(&ws, "PRAGMA integrity_check;"), "ok");
+}
