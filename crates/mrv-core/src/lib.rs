@@ -4,6 +4,7 @@
 //! Architecture invariant: this crate does no I/O and reads no clock. Time is passed in by callers
 //! (see [`time::Timestamp`]); files are read by `mrv-app` and handed over as text or values.
 
+pub mod access;
 pub mod batch;
 pub mod checks;
 pub mod date;
@@ -12,10 +13,12 @@ pub mod layer;
 pub mod methodology;
 pub mod overlay;
 pub mod problem;
+pub mod review;
 pub mod sample;
 pub mod time;
 pub mod value;
 
+pub use access::{authorize, not_own_work, role_allows, Action, Actor, Denied, Granted, Role};
 pub use batch::BatchState;
 pub use checks::{Finding, Severity};
 pub use date::{CalendarDate, MonitoringPeriod};
@@ -24,6 +27,7 @@ pub use layer::LayerKind;
 pub use methodology::{FieldKind, FieldSpec, MethodologyProfile, ProfileError};
 pub use overlay::{OverlayStyle, StyleKind, StyleStop};
 pub use problem::{ImportProblem, ImportReport};
+pub use review::{next_state, IllegalTransition, ReasonCode, ReasonKind, ReviewEvent};
 pub use sample::Sample;
 pub use time::Timestamp;
 pub use value::{

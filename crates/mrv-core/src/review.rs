@@ -1,0 +1,239 @@
+//! The review workflow as a state machine (DESIGN.md §2, SOP-005): which event moves a batch
+//! from which state to which, and the structured reasons a rejection carries.
+
+use crate::BatchState;
+use serde::Serialize;
+use thiserror::Error;
+
+/// What happens to a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewEvent {
+    /// Samples and checks (re)computed.
+    Enrich,
+    /// A verifier opens the batch for review.
+    StartReview,
+    Approve,
+    Reject,
+    /// The approved batch's stamp is made and signed.
+    Stamp,
+    /// The stamp is in the remote audit log.
+    Anchor,
+}
+
+impl ReviewEvent {
+    pub const ALL: [ReviewEvent; 6] = [
+        ReviewEvent::Enrich,
+        ReviewEvent::StartReview,
+        ReviewEvent::Approve,
+        ReviewEvent::Reject,
+        ReviewEvent::Stamp,
+        ReviewEvent::Anchor,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewEvent::Enrich => "enrich",
+            ReviewEvent::StartReview => "start_review",
+            ReviewEvent::Approve => "approve",
+            ReviewEvent::Reject => "reject",
+            ReviewEvent::Stamp => "stamp",
+            ReviewEvent::Anchor => "anchor",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("batch is {from}; it cannot be {what}{hint}")]
+pub struct IllegalTransition {
+    pub from: &'static str,
+    pub what: &'static str,
+    pub hint: &'static str,
+}
+
+/// The state `event` leads to from `state`, or why it cannot happen. A rejected batch is final:
+/// corrections come as a new version.
+pub fn next_state(state: BatchState, event: ReviewEvent) -> Result<BatchState, IllegalTransition> {
+    use BatchState::*;
+    use ReviewEvent::*;
+    let to = match (state, event) {
+        (Imported | Enriched, Enrich) => Some(Enriched),
+        (Enriched, StartReview) => Some(InReview),
+        (InReview, Approve) => Some(Approved),
+        (InReview, Reject) => Some(Rejected),
+        (Approved, Stamp) => Some(Stamped),
+        (Stamped, Anchor) => Some(Anchored),
+        _ => None,
+    };
+    to.ok_or(IllegalTransition {
+        from: state.as_str(),
+        what: match event {
+            Enrich => "enriched",
+            StartReview => "put in review",
+            Approve => "approved",
+            Reject => "rejected",
+            Stamp => "stamped",
+            Anchor => "anchored",
+        },
+        hint: match (state, event) {
+            (Rejected, _) => "; import a corrected file as a new version instead",
+            (Imported, StartReview) => "; it must be enriched first",
+            (Enriched, Approve | Reject) => "; start the review first",
+            _ => "",
+        },
+    })
+}
+
+/// The kind of a rejection, as registries word their findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ReasonKind {
+    /// Corrective action request: the data is wrong.
+    #[serde(rename = "CAR")]
+    Car,
+    /// Clarification request: evidence missing or unclear.
+    #[serde(rename = "CL")]
+    Cl,
+    /// Forward action request: fix it next period.
+    #[serde(rename = "FAR")]
+    Far,
+}
+
+/// Sub-codes a rejection may name.
+pub const SUB_CODES: [&str; 9] = [
+    "outside_boundary",
+    "land_cover_mismatch",
+    "loss_after_baseline",
+    "implausible_value",
+    "duplicate_plot",
+    "robust_outlier",
+    "nodata",
+    "missing_evidence",
+    "other",
+];
+
+/// A rejection's reason code: kind and optional sub-code, written `CAR` or
+/// `CAR/implausible_value`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReasonCode {
+    pub kind: ReasonKind,
+    pub sub_code: Option<String>,
+}
+
+impl ReasonCode {
+    pub fn parse(text: &str) -> Result<ReasonCode, String> {
+        let (kind, sub) = match text.trim().split_once('/') {
+            Some((k, s)) => (k, Some(s)),
+            None => (text.trim(), None),
+        };
+        let kind = match kind {
+            "CAR" => ReasonKind::Car,
+            "CL" => ReasonKind::Cl,
+            "FAR" => ReasonKind::Far,
+            other => {
+                return Err(format!(
+                    "reason code `{other}` is not CAR (data wrong), CL (evidence missing or unclear) or FAR (fix next period)"
+                ))
+            }
+        };
+        if let Some(sub) = sub {
+            if !SUB_CODES.contains(&sub) {
+                return Err(format!(
+                    "sub-code `{sub}` is not one of {}",
+                    SUB_CODES.join(", ")
+                ));
+            }
+        }
+        Ok(ReasonCode {
+            kind,
+            sub_code: sub.map(str::to_owned),
+        })
+    }
+
+    /// `CAR` or `CAR/implausible_value`.
+    pub fn code(&self) -> String {
+        let kind = match self.kind {
+            ReasonKind::Car => "CAR",
+            ReasonKind::Cl => "CL",
+            ReasonKind::Far => "FAR",
+        };
+        match &self.sub_code {
+            Some(s) => format!("{kind}/{s}"),
+            None => kind.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_journey_and_its_only_legal_steps() {
+        use BatchState::*;
+        use ReviewEvent::*;
+        let mut legal = Vec::new();
+        for s in BatchState::ALL {
+            for e in ReviewEvent::ALL {
+                if let Ok(to) = next_state(s, e) {
+                    legal.push(format!("{} -{}-> {}", s.as_str(), e.as_str(), to.as_str()));
+                }
+            }
+        }
+        assert_eq!(
+            legal,
+            [
+                "imported -enrich-> enriched",
+                "enriched -enrich-> enriched",
+                "enriched -start_review-> in_review",
+                "in_review -approve-> approved",
+                "in_review -reject-> rejected",
+                "approved -stamp-> stamped",
+                "stamped -anchor-> anchored",
+            ]
+        );
+        assert_eq!(
+            next_state(Rejected, Approve).unwrap_err().to_string(),
+            "batch is rejected; it cannot be approved; import a corrected file as a new version instead"
+        );
+        assert_eq!(
+            next_state(Enriched, Approve).unwrap_err().to_string(),
+            "batch is enriched; it cannot be approved; start the review first"
+        );
+    }
+
+    proptest! {
+        /// No sequence of events reaches a state outside the journey's order, and a rejected
+        /// batch never moves again.
+        #[test]
+        fn no_sequence_reaches_an_illegal_state(events in proptest::collection::vec(0usize..6, 0..40)) {
+            let order = |s: BatchState| BatchState::ALL.iter().position(|&x| x == s).unwrap();
+            let mut state = BatchState::Imported;
+            for e in events {
+                let event = ReviewEvent::ALL[e];
+                if let Ok(to) = next_state(state, event) {
+                    prop_assert!(state != BatchState::Rejected);
+                    prop_assert!(order(to) >= order(state), "{state:?} -> {to:?} went back");
+                    if to == BatchState::Approved {
+                        prop_assert_eq!(state, BatchState::InReview);
+                    }
+                    state = to;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn reason_codes_parse_and_print() {
+        let r = ReasonCode::parse("CAR/implausible_value").unwrap();
+        assert_eq!(r.kind, ReasonKind::Car);
+        assert_eq!(r.code(), "CAR/implausible_value");
+        assert_eq!(ReasonCode::parse("CL").unwrap().code(), "CL");
+        assert!(ReasonCode::parse("XYZ")
+            .unwrap_err()
+            .contains("CAR (data wrong)"));
+        assert!(ReasonCode::parse("FAR/typo")
+            .unwrap_err()
+            .contains("missing_evidence"));
+    }
+}
