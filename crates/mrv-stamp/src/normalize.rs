@@ -1,0 +1,179 @@
+//! Normalisation of measurement values before they are hashed (spec `mrv-stamp/v1` §2): the same
+//! measurement always gives the same text, however the source file wrote it.
+
+use thiserror::Error;
+use unicode_normalization::UnicodeNormalization;
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum NormalizeError {
+    #[error("`{0}` is not a decimal number")]
+    NotANumber(String),
+    #[error("`{0}` is not a YYYY-MM-DD date")]
+    NotADate(String),
+    #[error("coordinate {0} is not finite")]
+    Coordinate(f64),
+}
+
+/// A decimal number as its shortest exact plain decimal text: no exponent, no leading zeros, no
+/// trailing fractional zeros, no `+`, and `0` for any zero. The text's own digits are kept
+/// exactly (never through binary floating point): `012.50` → `12.5`, `-0.0` → `0`, `1.5e3` →
+/// `1500`, `2E-3` → `0.002`.
+pub fn number(text: &str) -> Result<String, NormalizeError> {
+    let bad = || NormalizeError::NotANumber(text.to_owned());
+    let t = text.trim();
+    let (negative, rest) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (mantissa, exponent) = match rest.find(['e', 'E']) {
+        Some(at) => {
+            let exp: i64 = rest[at + 1..].parse().map_err(|_| bad())?;
+            (&rest[..at], exp)
+        }
+        None => (rest, 0),
+    };
+    if exponent.abs() > 400 {
+        return Err(bad());
+    }
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if (whole.is_empty() && fraction.is_empty())
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    // digits × 10^(exponent - fraction length)
+    let digits: String = whole.chars().chain(fraction.chars()).collect();
+    let scale = exponent - fraction.len() as i64;
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Ok("0".into());
+    }
+    let (int_part, frac_part) = if scale >= 0 {
+        (
+            format!("{digits}{}", "0".repeat(scale as usize)),
+            String::new(),
+        )
+    } else {
+        let point = digits.len() as i64 + scale;
+        if point > 0 {
+            let (a, b) = digits.split_at(point as usize);
+            (a.to_owned(), b.to_owned())
+        } else {
+            (
+                "0".to_owned(),
+                format!("{}{digits}", "0".repeat((-point) as usize)),
+            )
+        }
+    };
+    let frac_part = frac_part.trim_end_matches('0');
+    let mut out = String::new();
+    if negative {
+        out.push('-');
+    }
+    out.push_str(&int_part);
+    if !frac_part.is_empty() {
+        out.push('.');
+        out.push_str(frac_part);
+    }
+    Ok(out)
+}
+
+/// A date as `YYYY-MM-DD` (the only form imports accept; checked again here).
+pub fn date(text: &str) -> Result<String, NormalizeError> {
+    let t = text.trim();
+    let b = t.as_bytes();
+    let ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if ok {
+        Ok(t.to_owned())
+    } else {
+        Err(NormalizeError::NotADate(text.to_owned()))
+    }
+}
+
+/// Text: surrounding white space removed, Unicode NFC (so `é` typed either way is one thing).
+pub fn text(value: &str) -> String {
+    value.trim().nfc().collect()
+}
+
+/// A WGS84 longitude or latitude as a decimal with exactly 7 places (about 1 cm), the IEEE
+/// double rounded half-to-even on its exact binary value (as Rust's and C's `%.7f` do).
+pub fn coordinate(value: f64) -> Result<String, NormalizeError> {
+    if !value.is_finite() {
+        return Err(NormalizeError::Coordinate(value));
+    }
+    let s = format!("{value:.7}");
+    Ok(if s == "-0.0000000" {
+        "0.0000000".into()
+    } else {
+        s
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn numbers_keep_their_digits_in_one_form() {
+        for (input, want) in [
+            ("12.5", "12.5"),
+            ("012.50", "12.5"),
+            (" +7 ", "7"),
+            ("-0.0", "0"),
+            ("0", "0"),
+            ("000", "0"),
+            (".5", "0.5"),
+            ("5.", "5"),
+            ("1.5e3", "1500"),
+            ("2E-3", "0.002"),
+            ("-1.25E+2", "-125"),
+            ("123.456e-1", "12.3456"),
+            ("0.1000", "0.1"),
+            ("100", "100"),
+            ("1e0", "1"),
+            ("-00.00100", "-0.001"),
+        ] {
+            assert_eq!(number(input).unwrap(), want, "{input}");
+        }
+        for bad in [
+            "", ".", "1,5", "1.2.3", "NaN", "inf", "1e", "e5", "--1", "1e999",
+        ] {
+            assert!(number(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest! {
+        /// Normalising is idempotent and keeps the value.
+        #[test]
+        fn number_normalisation_is_stable(int in -1_000_000i64..1_000_000, frac in 0u32..10_000, exp in -5i32..5) {
+            let text = format!("{int}.{frac:04}e{exp}");
+            let once = number(&text).unwrap();
+            prop_assert_eq!(number(&once).unwrap(), once.clone());
+            let a: f64 = text.parse().unwrap();
+            let b: f64 = once.parse().unwrap();
+            prop_assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0));
+        }
+    }
+
+    #[test]
+    fn dates_texts_and_coordinates() {
+        assert_eq!(date(" 2025-03-01 ").unwrap(), "2025-03-01");
+        assert!(date("2025-3-1").is_err());
+        assert_eq!(text("  Cafe\u{301} "), "Café");
+        assert_eq!(text("Café"), "Café");
+        assert_eq!(coordinate(-47.85).unwrap(), "-47.8500000");
+        assert_eq!(coordinate(-0.00000001).unwrap(), "0.0000000");
+        assert_eq!(coordinate(12.345678951).unwrap(), "12.3456790");
+        assert!(coordinate(f64::NAN).is_err());
+    }
+}
