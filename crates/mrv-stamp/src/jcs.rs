@@ -92,7 +92,7 @@ fn write_number(v: f64, out: &mut Vec<u8>) {
     out.extend_from_slice(buffer.format_finite(v).as_bytes());
 }
 
-fn write_string(s: &str, out: &mut Vec<u8>) {
+pub(crate) fn write_string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     for c in s.chars() {
         match c {

@@ -1,2 +1,3 @@
 pub mod jcs;
 pub mod normalize;
+pub mod rows;
