@@ -1,3 +1,4 @@
+pub mod document;
 pub mod jcs;
 pub mod normalize;
 pub mod rows;
