@@ -1,4 +1,5 @@
 pub mod document;
+mod example;
 pub mod jcs;
 pub mod normalize;
 pub mod rows;
