@@ -83,6 +83,8 @@ pub struct ProjectDto {
     pub baseline_date: Option<String>,
     pub methodology_id: String,
     pub methodology_name: String,
+    /// The project boundary: a GeoJSON geometry in WGS84 (for the map).
+    pub boundary_geojson: String,
     pub periods: Vec<String>,
     pub batch_count: u32,
     pub created_at: String,
@@ -97,6 +99,7 @@ impl From<mrv_app::ProjectView> for ProjectDto {
             baseline_date: p.baseline_date,
             methodology_id: p.methodology_id,
             methodology_name: p.methodology_name,
+            boundary_geojson: p.boundary_geojson,
             periods: p.periods,
             batch_count: p.batch_count as u32,
             created_at: p.created_at,

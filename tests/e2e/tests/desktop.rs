@@ -57,15 +57,15 @@ impl Drop for Driver {
     }
 }
 
-async fn wait_for(driver: &WebDriver, css: &str, timeout: Duration) -> WebElement {
+async fn wait_for(driver: &WebDriver, css: &str, timeout: Duration) -> anyhow::Result<WebElement> {
     let deadline = Instant::now() + timeout;
     loop {
         if let Ok(el) = driver.find(By::Css(css)).await {
             if el.is_displayed().await.unwrap_or(false) {
-                return el;
+                return Ok(el);
             }
         }
-        assert!(
+        anyhow::ensure!(
             Instant::now() < deadline,
             "`{css}` did not appear within {timeout:?}"
         );
@@ -73,19 +73,24 @@ async fn wait_for(driver: &WebDriver, css: &str, timeout: Duration) -> WebElemen
     }
 }
 
-async fn wait_for_text(driver: &WebDriver, css: &str, expected: &str, timeout: Duration) {
+async fn wait_for_text(
+    driver: &WebDriver,
+    css: &str,
+    expected: &str,
+    timeout: Duration,
+) -> anyhow::Result<()> {
     let deadline = Instant::now() + timeout;
     let mut last = String::new();
     while Instant::now() < deadline {
         if let Ok(el) = driver.find(By::Css(css)).await {
             last = el.text().await.unwrap_or_default();
             if last.trim() == expected {
-                return;
+                return Ok(());
             }
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    panic!("`{css}` shows `{last}`, expected `{expected}`");
+    anyhow::bail!("`{css}` shows `{last}`, expected `{expected}`")
 }
 
 fn write_batch_ids(path: &Path, rows: usize, prefix: &str) -> std::io::Result<()> {
@@ -223,11 +228,11 @@ async fn start_import(driver: &WebDriver, file: &Path) -> anyhow::Result<()> {
         .is_err()
     {
         wait_for(driver, "[data-testid=open-import]", long)
-            .await
+            .await?
             .click()
             .await?;
     }
-    let path = wait_for(driver, "[data-testid=import-path]", long).await;
+    let path = wait_for(driver, "[data-testid=import-path]", long).await?;
     path.clear().await?;
     path.send_keys(file.display().to_string()).await?;
     Ok(())
@@ -239,7 +244,7 @@ async fn submit_import(driver: &WebDriver) -> anyhow::Result<()> {
         "[data-testid=import-submit]",
         Duration::from_secs(60),
     )
-    .await
+    .await?
     .click()
     .await?;
     Ok(())
@@ -248,24 +253,62 @@ async fn submit_import(driver: &WebDriver) -> anyhow::Result<()> {
 /// The demo batch on the map: the NDVI overlay is drawn with its legend, every point is drawn,
 /// a flag in the panel centres the map on its point, and a real mouse click on that point
 /// opens its evidence with the flag. Then the plot, and back to the table.
+/// The text content of the first `css` element once it exists (the DOM's `textContent`, which,
+/// unlike WebDriver's visible text, is also right for elements floating over the map canvas).
+async fn content(driver: &WebDriver, css: &str, timeout: Duration) -> anyhow::Result<String> {
+    let script = format!(
+        "const e = document.querySelector({}); return e ? e.textContent : null;",
+        serde_json::to_string(css)?
+    );
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(text) = driver.execute(&script, Vec::new()).await?.json().as_str() {
+            return Ok(text.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "`{css}` did not appear within {timeout:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits until the text content of `css` (white space collapsed) is `expected`.
+async fn wait_for_content(
+    driver: &WebDriver,
+    css: &str,
+    expected: &str,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(text) = content(driver, css, Duration::from_millis(1)).await {
+            if text == expected {
+                return Ok(());
+            }
+            last = text;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    anyhow::bail!("`{css}` reads `{last}`, expected `{expected}`")
+}
+
 async fn map_and_plot(driver: &WebDriver) -> anyhow::Result<()> {
     let long = Duration::from_secs(60);
     wait_for(driver, "[data-testid=tab-map]", long)
-        .await
+        .await?
         .click()
         .await?;
-    wait_for_text(
+    wait_for_content(
         driver,
         "[data-testid=overlay-status]",
         "Overlay: Sentinel-2 NDVI",
         long,
     )
-    .await;
+    .await?;
     wait_until(driver, "all 240 demo points on the map", long, "const m = document.querySelector('[data-testid=map]'); return !!m && m.getAttribute('data-points') === '240';").await?;
-    let legend = wait_for(driver, "[data-testid=overlay-legend]", long)
-        .await
-        .text()
-        .await?;
+    let legend = content(driver, "[data-testid=overlay-legend]", long).await?;
     assert!(legend.contains("0.8"), "the NDVI legend reads `{legend}`");
     screenshot(driver, "mrv-e2e-map.png").await?;
 
@@ -273,7 +316,7 @@ async fn map_and_plot(driver: &WebDriver) -> anyhow::Result<()> {
     driver.execute("[...document.querySelectorAll('[data-testid=flag]')].find(f => f.textContent.includes('SDM-0010')).click();", Vec::new()).await?;
     wait_until(driver, "row 10 selected on the map", long, "const m = document.querySelector('[data-testid=map]'); return !!m && m.getAttribute('data-selected-row') === '10';").await?;
     wait_for(driver, "[data-testid=row-evidence-close]", long)
-        .await
+        .await?
         .click()
         .await?;
     wait_until(
@@ -285,32 +328,26 @@ async fn map_and_plot(driver: &WebDriver) -> anyhow::Result<()> {
     .await?;
 
     // A real click at the centre of the map, where the point now is.
-    let map = wait_for(driver, "[data-testid=map]", long).await;
+    let map = wait_for(driver, "[data-testid=map]", long).await?;
     driver
         .action_chain()
         .move_to_element_center(&map)
         .click()
         .perform()
         .await?;
-    wait_for_text(
+    wait_for_content(
         driver,
         "[data-testid=row-evidence-title]",
         "Row 10 · SDM-0010",
         long,
     )
-    .await;
-    let flag = wait_for(driver, "[data-testid=row-evidence-flag]", long)
-        .await
-        .text()
-        .await?;
+    .await?;
+    let flag = content(driver, "[data-testid=row-evidence-flag]", long).await?;
     assert!(
         flag.to_lowercase().contains("high") && flag.contains("forest loss in 2022"),
         "the clicked point's flag reads `{flag}`"
     );
-    let evidence = wait_for(driver, "[data-testid=row-evidence]", long)
-        .await
-        .text()
-        .await?;
+    let evidence = content(driver, "[data-testid=row-evidence]", long).await?;
     assert!(
         evidence.contains("Sentinel-2 NDVI") && evidence.contains("Hansen forest loss"),
         "the evidence panel lists each layer's sample: `{evidence}`"
@@ -318,39 +355,40 @@ async fn map_and_plot(driver: &WebDriver) -> anyhow::Result<()> {
     screenshot(driver, "mrv-e2e-map-point.png").await?;
 
     // The land-cover overlay: a class palette.
-    let select = wait_for(driver, "[data-testid=overlay-layer]", long).await;
+    let select = wait_for(driver, "[data-testid=overlay-layer]", long).await?;
     SelectElement::new(&select)
         .await?
         .select_by_visible_text("ESA WorldCover")
         .await?;
-    wait_for_text(
+    wait_for_content(
         driver,
         "[data-testid=overlay-status]",
         "Overlay: ESA WorldCover",
         long,
     )
-    .await;
-    let legend = wait_for(driver, "[data-testid=overlay-legend]", long)
-        .await
-        .text()
-        .await?;
+    .await?;
+    let legend = content(driver, "[data-testid=overlay-legend]", long).await?;
     assert!(
         legend.contains("Tree cover"),
         "the land-cover legend reads `{legend}`"
     );
     screenshot(driver, "mrv-e2e-map-landcover.png").await?;
+    wait_for(driver, "[data-testid=row-evidence-close]", long)
+        .await?
+        .click()
+        .await?;
 
     wait_for(driver, "[data-testid=tab-plot]", long)
-        .await
+        .await?
         .click()
         .await?;
-    wait_for(driver, "[data-testid=plot]", long).await;
+    wait_for(driver, "[data-testid=plot]", long).await?;
     screenshot(driver, "mrv-e2e-plot.png").await?;
     wait_for(driver, "[data-testid=tab-table]", long)
-        .await
+        .await?
         .click()
         .await?;
-    wait_for(driver, "[data-testid=row]", long).await;
+    wait_for(driver, "[data-testid=row]", long).await?;
     Ok(())
 }
 
@@ -360,10 +398,10 @@ async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     // Open it: the evidence strip counts its flags, and a flag jumps the table to its row.
     wait_until(driver, "the demo batch in the sidebar", long, "return [...document.querySelectorAll('button')].some(b => b.textContent.includes('tree-plots-2025.csv'));").await?;
     driver.execute("[...document.querySelectorAll('button')].find(b => b.textContent.includes('tree-plots-2025.csv')).click();", Vec::new()).await?;
-    wait_for_text(driver, "[data-testid=flag-count-high]", "4 high", long).await;
-    wait_for_text(driver, "[data-testid=flag-count-medium]", "4 medium", long).await;
-    wait_for_text(driver, "[data-testid=flag-count-low]", "2 low", long).await;
-    wait_for(driver, "[data-testid=flags-panel]", long).await;
+    wait_for_text(driver, "[data-testid=flag-count-high]", "4 high", long).await?;
+    wait_for_text(driver, "[data-testid=flag-count-medium]", "4 medium", long).await?;
+    wait_for_text(driver, "[data-testid=flag-count-low]", "2 low", long).await?;
+    wait_for(driver, "[data-testid=flags-panel]", long).await?;
     driver.execute("[...document.querySelectorAll('[data-testid=flag]')].find(f => f.textContent.includes('SDM-0200')).click();", Vec::new()).await?;
     wait_until(driver, "the jump to row 200", long, "const r = document.querySelector('[data-testid=row][data-jumped=true]'); return !!r && r.textContent.includes('SDM-0200');").await?;
     screenshot(driver, "mrv-e2e-flags.png").await?;
@@ -372,7 +410,7 @@ async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     // Import by typed path.
     start_import(driver, csv).await?;
     submit_import(driver).await?;
-    wait_for_text(driver, "[data-testid=row-count]", "1234", long).await;
+    wait_for_text(driver, "[data-testid=row-count]", "1234", long).await?;
     wait_until(driver, "the first row's data", long, "const r = document.querySelector('[data-testid=row]'); return !!r && r.textContent.includes('E2E-00000');").await?;
     screenshot(driver, "mrv-e2e-batch.png").await?;
 
@@ -382,7 +420,7 @@ async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     start_import(driver, &bad).await?;
     submit_import(driver).await?;
     let error = wait_for(driver, "[data-testid=import-error]", long)
-        .await
+        .await?
         .text()
         .await?;
     assert!(
@@ -404,11 +442,11 @@ async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     std::fs::write(&field_file, text)?;
     start_import(driver, &field_file).await?;
     wait_for(driver, "[data-testid=check-file]", long)
-        .await
+        .await?
         .click()
         .await?;
     for (column, field) in [("Plot", "plot_id"), ("DBH", "dbh_cm")] {
-        let select = wait_for(driver, &format!("[data-testid=map-{column}]"), long).await;
+        let select = wait_for(driver, &format!("[data-testid=map-{column}]"), long).await?;
         SelectElement::new(&select)
             .await?
             .select_by_value(field)
@@ -416,7 +454,7 @@ async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     }
     screenshot(driver, "mrv-e2e-mapping.png").await?;
     submit_import(driver).await?;
-    wait_for_text(driver, "[data-testid=row-count]", "50", long).await;
+    wait_for_text(driver, "[data-testid=row-count]", "50", long).await?;
     wait_until(driver, "the mapped row's data", long, "const r = document.querySelector('[data-testid=row]'); return !!r && r.textContent.includes('F-000') && r.textContent.includes('10.5');").await?;
 
     // A million rows: the table scrolls to the last one.
@@ -430,7 +468,7 @@ async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
         "1000000",
         Duration::from_secs(240),
     )
-    .await;
+    .await?;
     driver.execute("const s = document.querySelector('[data-testid=rows-table]').parentElement; s.scrollTop = s.scrollHeight; s.dispatchEvent(new Event('scroll'));", Vec::new()).await?;
     wait_until(driver, "the last of 1,000,000 rows", long, "return [...document.querySelectorAll('[data-testid=row]')].some(r => r.textContent.includes('M-0999999'));").await?;
     let last_index = driver

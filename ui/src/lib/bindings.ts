@@ -321,6 +321,8 @@ export type ProjectDto_Deserialize = {
 	baseline_date?: string | null,
 	methodology_id: string,
 	methodology_name: string,
+	/**  The project boundary: a GeoJSON geometry in WGS84 (for the map). */
+	boundary_geojson: string,
 	periods: string[],
 	batch_count: number,
 	created_at: string,
@@ -333,6 +335,8 @@ export type ProjectDto_Serialize = {
 	baseline_date: string | null,
 	methodology_id: string,
 	methodology_name: string,
+	/**  The project boundary: a GeoJSON geometry in WGS84 (for the map). */
+	boundary_geojson: string,
 	periods: string[],
 	batch_count: number,
 	created_at: string,

@@ -9,10 +9,15 @@ import {
   countBySeverity,
   filterFlags,
   flagRowToIndex,
+  guessLayerKind,
+  LAYER_KINDS,
   layerKindLabel,
   normalizeSeverity,
   severityCountLabel,
   sortFlags,
+  worstColour,
+  WORST_COLOURS,
+  worstSeverity,
 } from "./flags";
 
 const f = (row: number, check: string, severity: string) => ({ row, check, severity });
@@ -112,5 +117,43 @@ describe("flagRowToIndex", () => {
     expect(flagRowToIndex(999, 240)).toBe(239);
     expect(flagRowToIndex(0, 240)).toBe(0);
     expect(flagRowToIndex(5, 0)).toBeNull();
+  });
+});
+
+describe("worst flags and marker colours", () => {
+  it("reads map_points' worst codes", () => {
+    expect(worstSeverity(0)).toBeNull();
+    expect(worstSeverity(1)).toBe("low");
+    expect(worstSeverity(2)).toBe("medium");
+    expect(worstSeverity(3)).toBe("high");
+    expect(worstSeverity(9)).toBe("high");
+    expect(worstSeverity(-1)).toBeNull();
+    expect(worstSeverity(NaN)).toBeNull();
+  });
+
+  it("colours markers by their worst flag", () => {
+    expect(worstColour(3)).toBe(WORST_COLOURS[3]);
+    expect(worstColour(0)).toBe(WORST_COLOURS[0]);
+    expect(new Set(WORST_COLOURS).size).toBe(4);
+    for (const c of WORST_COLOURS) expect(c).toMatch(/^#[0-9a-f]{6}$/);
+  });
+});
+
+describe("layer kinds", () => {
+  it("offers every kind with a label", () => {
+    expect(LAYER_KINDS).toEqual(["ndvi", "land_cover", "forest_loss_year", "canopy_height", "elevation", "other"]);
+    for (const k of LAYER_KINDS) expect(layerKindLabel(k)).not.toBe("");
+  });
+
+  it("guesses a kind from a file name", () => {
+    expect(guessLayerKind("ndvi-2025-06.tif")).toBe("ndvi");
+    expect(guessLayerKind("worldcover-2021.tif")).toBe("land_cover");
+    expect(guessLayerKind("ESA_WorldCover_10m.tif")).toBe("land_cover");
+    expect(guessLayerKind("forest-loss-year.tif")).toBe("forest_loss_year");
+    expect(guessLayerKind("Hansen_GFC-2023-v1.11_lossyear_20S_050W.tif")).toBe("forest_loss_year");
+    expect(guessLayerKind("canopy_height_2020.tif")).toBe("canopy_height");
+    expect(guessLayerKind("srtm_dem-30m.tif")).toBe("elevation");
+    expect(guessLayerKind("demo.tif")).toBeNull();
+    expect(guessLayerKind("scene.tif")).toBeNull();
   });
 });

@@ -76,10 +76,60 @@ const KIND_LABELS: Record<string, string> = {
   other: "Other",
 };
 
+/** The raster layer kinds the backend accepts, in the order a form offers them. */
+export const LAYER_KINDS: readonly string[] = Object.keys(KIND_LABELS);
+
 /** Plain-words name of a raster layer kind. */
 export function layerKindLabel(kind: string): string {
   return KIND_LABELS[kind] ?? humanize(kind, "Other");
 }
+
+/** A guess at a layer's kind from its file name ("ndvi-2025-06.tif" → "ndvi"); null when nothing fits. */
+export function guessLayerKind(fileName: string): string | null {
+  // Separators become spaces so that word boundaries work on "srtm_dem-30m.tif" alike.
+  const s = fileName.toLowerCase().replace(/[_.\-]+/g, " ");
+  if (s.includes("ndvi")) return "ndvi";
+  if (/world ?cover|land ?cover|lulc/.test(s)) return "land_cover";
+  if (/loss|gfc|hansen/.test(s)) return "forest_loss_year";
+  if (/canopy|\bchm\b|tree ?height/.test(s)) return "canopy_height";
+  if (/elev|\bdem\b|\bdtm\b|srtm/.test(s)) return "elevation";
+  return null;
+}
+
+/**
+ * A row's worst flag as `map_points` sends it: 0 none, 1 low, 2 medium, 3 high. Anything else is
+ * read as "none" for values below 1 and "high" above 3, so a surprise never hides a flag.
+ */
+export function worstSeverity(worst: number): Severity | null {
+  if (!(worst >= 1)) return null;
+  if (worst >= 3) return "high";
+  return worst >= 2 ? "medium" : "low";
+}
+
+/**
+ * Marker colours of points on the map and the plot, indexed by worst flag (0 none … 3 high).
+ * Red and orange are brighter versions of the danger and warning tones of the flag chips (a
+ * small dot needs more saturation than a text chip to be read); unflagged points are a calm
+ * blue that stands apart from the green of vegetation overlays.
+ */
+export const WORST_COLOURS: readonly string[] = ["#2b83ba", "#f2cf1d", "#f08c1a", "#d7301f"];
+
+/** Edge drawn around every marker so yellow and blue stay visible on light and dark overlays. */
+export const MARKER_EDGE = "#1d2621";
+
+/** Marker colour of a worst-flag code. */
+export function worstColour(worst: number): string {
+  const s = worstSeverity(worst);
+  return WORST_COLOURS[s === null ? 0 : s === "low" ? 1 : s === "medium" ? 2 : 3]!;
+}
+
+/** Entries of the point-colour legend, most serious first. */
+export const POINT_LEGEND: readonly { worst: number; label: string; colour: string }[] = [
+  { worst: 3, label: "High", colour: WORST_COLOURS[3]! },
+  { worst: 2, label: "Medium", colour: WORST_COLOURS[2]! },
+  { worst: 1, label: "Low", colour: WORST_COLOURS[1]! },
+  { worst: 0, label: "No flag", colour: WORST_COLOURS[0]! },
+];
 
 /** The date part of an acquisition date or timestamp ("2024-06-01"); null when absent. */
 export function acquiredDate(acquiredOn: string | null | undefined): string | null {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { batchLabel, formatCoord, formatCount, formatTonnes, plainCount, progressFraction, rowsStatus, shortHash, stateLabel, stateTone } from "./format";
+import { batchLabel, formatCoord, formatCount, formatTonnes, formatValue, plainCount, progressFraction, rowsStatus, shortHash, stateLabel, stateTone } from "./format";
 
 describe("format", () => {
   it("formats counts, tonnes and coordinates", () => {
@@ -33,5 +33,16 @@ describe("format", () => {
     expect(stateTone("in_review")).toBe("warn");
     expect(stateTone("rejected")).toBe("bad");
     expect(stateLabel("in_review")).toBe("In review");
+  });
+
+  it("formats values with decimals that fit their size", () => {
+    expect(formatValue(0.7234)).toBe("0.723");
+    expect(formatValue(12.5)).toBe("12.5");
+    expect(formatValue(12.345)).toBe("12.35");
+    expect(formatValue(1234.56)).toBe("1,234.6");
+    expect(formatValue(2012)).toBe("2,012");
+    expect(formatValue(-0.0001)).toBe("0");
+    expect(formatValue(null)).toBe("—");
+    expect(formatValue(NaN)).toBe("—");
   });
 });

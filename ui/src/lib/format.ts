@@ -18,6 +18,20 @@ export function formatTonnes(t: number | null | undefined): string {
   return t === null || t === undefined || !Number.isFinite(t) ? "—" : twoDecimals.format(t);
 }
 
+const valueFormats = [0, 1, 2, 3].map((digits) => new Intl.NumberFormat("en-US", { maximumFractionDigits: digits }));
+
+/**
+ * A measured or sampled value with as many decimals as its size deserves: 0.7234 → "0.723",
+ * 12.5 → "12.5", 1234.56 → "1,234.6", 2012 → "2,012"; "—" when absent or not finite.
+ */
+export function formatValue(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
+  const a = Math.abs(v);
+  const digits = Number.isInteger(v) ? 0 : a >= 1000 ? 1 : a >= 1 ? 2 : 3;
+  const text = valueFormats[digits]!.format(v);
+  return text === "-0" ? "0" : text;
+}
+
 /** Coordinate with six decimals; "—" when absent. */
 export function formatCoord(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? "—" : v.toFixed(6);

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { classSwatches, defaultOverlayLayer, degreesLabel, isClasses, rampLegend } from "./legend";
+
+const stop = (value: number | null, label: string, colour: string) => ({ value, label, colour });
+
+describe("rampLegend", () => {
+  it("places stops along the bar in proportion to their values", () => {
+    const legend = rampLegend([stop(-0.2, "-0.2", "#8c510a"), stop(0.2, "0.2", "#dfc27d"), stop(1, "1", "#00441b")]);
+    expect(legend).not.toBeNull();
+    expect(legend!.gradient).toBe("linear-gradient(to right, #8c510a 0%, #dfc27d 33.333%, #00441b 100%)");
+    expect(legend!.ticks).toEqual([
+      { label: "-0.2", percent: 0 },
+      { label: "0.2", percent: 33.333 },
+      { label: "1", percent: 100 },
+    ]);
+  });
+
+  it("sorts stops and drops those without a value", () => {
+    const legend = rampLegend([stop(23, "2023", "#bd0026"), stop(null, "?", "#000000"), stop(1, "2001", "#ffffb2")]);
+    expect(legend!.ticks.map((t) => t.label)).toEqual(["2001", "2023"]);
+    expect(legend!.gradient.startsWith("linear-gradient(to right, #ffffb2 0%")).toBe(true);
+  });
+
+  it("draws a single stop as a solid bar, and nothing without stops", () => {
+    expect(rampLegend([stop(5, "5", "#123456")])!.gradient).toBe("linear-gradient(to right, #123456 0%, #123456 100%)");
+    expect(rampLegend([])).toBeNull();
+  });
+});
+
+describe("classSwatches", () => {
+  it("keeps the order and falls back to the value for a missing label", () => {
+    expect(classSwatches([stop(10, "Tree cover", "#006400"), stop(40, " ", "#f096ff")])).toEqual([
+      { value: 10, label: "Tree cover", colour: "#006400" },
+      { value: 40, label: "40", colour: "#f096ff" },
+    ]);
+    expect(isClasses("classes")).toBe(true);
+    expect(isClasses("ramp")).toBe(false);
+  });
+});
+
+describe("defaultOverlayLayer", () => {
+  it("prefers the first NDVI layer", () => {
+    const layers = [
+      { id: 4, kind: "land_cover" },
+      { id: 7, kind: "ndvi" },
+      { id: 9, kind: "ndvi" },
+    ];
+    expect(defaultOverlayLayer(layers)).toBe(7);
+    expect(defaultOverlayLayer([{ id: 4, kind: "land_cover" }])).toBe(4);
+    expect(defaultOverlayLayer([])).toBeNull();
+    expect(defaultOverlayLayer(null)).toBeNull();
+  });
+});
+
+describe("degreesLabel", () => {
+  it("labels graticule lines with hemispheres", () => {
+    expect(degreesLabel(-47.85, "lon")).toBe("47.85° W");
+    expect(degreesLabel(12.5, "lon")).toBe("12.5° E");
+    expect(degreesLabel(-24.1666666, "lat")).toBe("24.1667° S");
+    expect(degreesLabel(0, "lat")).toBe("0°");
+  });
+});
