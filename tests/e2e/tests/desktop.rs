@@ -73,25 +73,6 @@ async fn wait_for(driver: &WebDriver, css: &str, timeout: Duration) -> anyhow::R
     }
 }
 
-async fn wait_for_text(
-    driver: &WebDriver,
-    css: &str,
-    expected: &str,
-    timeout: Duration,
-) -> anyhow::Result<()> {
-    let deadline = Instant::now() + timeout;
-    let mut last = String::new();
-    while Instant::now() < deadline {
-        if let Ok(el) = driver.find(By::Css(css)).await {
-            last = el.text().await.unwrap_or_default();
-            if last.trim() == expected {
-                return Ok(());
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    anyhow::bail!("`{css}` shows `{last}`, expected `{expected}`")
-}
 
 fn write_batch_ids(path: &Path, rows: usize, prefix: &str) -> std::io::Result<()> {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
@@ -398,9 +379,9 @@ async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     // Open it: the evidence strip counts its flags, and a flag jumps the table to its row.
     wait_until(driver, "the demo batch in the sidebar", long, "return [...document.querySelectorAll('button')].some(b => b.textContent.includes('tree-plots-2025.csv'));").await?;
     driver.execute("[...document.querySelectorAll('button')].find(b => b.textContent.includes('tree-plots-2025.csv')).click();", Vec::new()).await?;
-    wait_for_text(driver, "[data-testid=flag-count-high]", "4 high", long).await?;
-    wait_for_text(driver, "[data-testid=flag-count-medium]", "4 medium", long).await?;
-    wait_for_text(driver, "[data-testid=flag-count-low]", "2 low", long).await?;
+    wait_for_content(driver, "[data-testid=flag-count-high]", "4 high", long).await?;
+    wait_for_content(driver, "[data-testid=flag-count-medium]", "4 medium", long).await?;
+    wait_for_content(driver, "[data-testid=flag-count-low]", "2 low", long).await?;
     wait_for(driver, "[data-testid=flags-panel]", long).await?;
     driver.execute("[...document.querySelectorAll('[data-testid=flag]')].find(f => f.textContent.includes('SDM-0200')).click();", Vec::new()).await?;
     wait_until(driver, "the jump to row 200", long, "const r = document.querySelector('[data-testid=row][data-jumped=true]'); return !!r && r.textContent.includes('SDM-0200');").await?;
@@ -410,7 +391,7 @@ async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     // Import by typed path.
     start_import(driver, csv).await?;
     submit_import(driver).await?;
-    wait_for_text(driver, "[data-testid=row-count]", "1234", long).await?;
+    wait_for_content(driver, "[data-testid=row-count]", "1234", long).await?;
     wait_until(driver, "the first row's data", long, "const r = document.querySelector('[data-testid=row]'); return !!r && r.textContent.includes('E2E-00000');").await?;
     screenshot(driver, "mrv-e2e-batch.png").await?;
 
@@ -454,7 +435,7 @@ async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     }
     screenshot(driver, "mrv-e2e-mapping.png").await?;
     submit_import(driver).await?;
-    wait_for_text(driver, "[data-testid=row-count]", "50", long).await?;
+    wait_for_content(driver, "[data-testid=row-count]", "50", long).await?;
     wait_until(driver, "the mapped row's data", long, "const r = document.querySelector('[data-testid=row]'); return !!r && r.textContent.includes('F-000') && r.textContent.includes('10.5');").await?;
 
     // A million rows: the table scrolls to the last one.
@@ -462,7 +443,7 @@ async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     write_batch_ids(&big, 1_000_000, "M")?;
     start_import(driver, &big).await?;
     submit_import(driver).await?;
-    wait_for_text(
+    wait_for_content(
         driver,
         "[data-testid=row-count]",
         "1000000",
