@@ -5,6 +5,9 @@ import json, subprocess, sys
 
 ALLOWED = {
     "mrv-core": set(),
+    "mrv-tlog": set(),
+    "mrv-identity": set(),
+    "mrv-stamp": {"mrv-tlog"},
     "mrv-store": {"mrv-core"},
     "mrv-geo": {"mrv-core"},
     "mrv-app": {"mrv-core", "mrv-store", "mrv-geo"},

@@ -73,7 +73,6 @@ async fn wait_for(driver: &WebDriver, css: &str, timeout: Duration) -> anyhow::R
     }
 }
 
-
 fn write_batch_ids(path: &Path, rows: usize, prefix: &str) -> std::io::Result<()> {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(
