@@ -46,6 +46,9 @@ pub struct ProjectPart {
 pub struct MethodologyPart {
     pub id: String,
     pub version: String,
+    /// SHA-256 of the profile (TOML text) the rows were validated against, exported beside the
+    /// stamp as `profile.toml`.
+    pub profile_sha256: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -251,6 +254,7 @@ pub(crate) mod tests {
             methodology: MethodologyPart {
                 id: "arr-tree-plots".into(),
                 version: "1.0".into(),
+                profile_sha256: "3".repeat(64),
             },
             period: PeriodPart {
                 start: "2025-01-01".into(),
