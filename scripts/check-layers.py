@@ -10,7 +10,7 @@ ALLOWED = {
     "mrv-stamp": {"mrv-tlog"},
     "mrv-store": {"mrv-core"},
     "mrv-geo": {"mrv-core"},
-    "mrv-app": {"mrv-core", "mrv-store", "mrv-geo"},
+    "mrv-app": {"mrv-core", "mrv-store", "mrv-geo", "mrv-identity", "mrv-stamp", "mrv-tlog"},
     "mrv-cli": {"mrv-app"},
     "mrv-desk": {"mrv-app"},
     "mrv-e2e": set(),

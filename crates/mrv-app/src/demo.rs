@@ -1,9 +1,23 @@
-//! The demo workspace: one ARR project with its boundary, one imported batch and three small
-//! satellite layers (NDVI, land cover, forest-loss year), so a new user sees the whole journey,
+//! The demo workspace: one demo user per role, one ARR project with its boundary, one batch
+//! imported by the demo analyst and three small satellite layers (NDVI, land cover, forest-loss year), so a new user sees the whole journey,
 //! flags included, without set-up. The files are shipped in `assets/demo/` (the rasters are
 //! synthetic, made by `assets/demo/make_rasters.py`).
 
-use crate::{AppError, ImportRequest, Mrv, NewLayer, NewProject, Progress};
+use crate::{AppError, ImportRequest, Mrv, NewLayer, NewProject, NewUser, Progress};
+
+/// The demo's users, one per role, all with [`DEMO_PASSWORD`]. `ana` imports the demo batch,
+/// so `vera` may review it.
+pub const DEMO_USERS: [(&str, &str); 6] = [
+    ("tess", "tenant_admin"),
+    ("ana", "analyst"),
+    ("vera", "verifier"),
+    ("mo", "methodology_owner"),
+    ("oscar", "ops_admin"),
+    ("max", "manager"),
+];
+
+/// The demo users' password (documented in the README; a demo workspace only).
+pub const DEMO_PASSWORD: &str = "demo-password";
 
 pub(crate) const DEMO_BOUNDARY: &str = include_str!("../../../assets/demo/boundary.geojson");
 pub(crate) const DEMO_BATCH: &str = include_str!("../../../assets/demo/tree-plots-2025.csv");
@@ -51,6 +65,24 @@ pub(crate) fn seed(mrv: &mut Mrv) -> Result<(), AppError> {
         boundary,
         baseline: Some("2020-12-31".into()),
     })?;
+    let mut admin = None;
+    for (name, role) in DEMO_USERS {
+        mrv.add_user(
+            admin.as_ref(),
+            &NewUser {
+                name: name.into(),
+                roles: vec![role.into()],
+                password: DEMO_PASSWORD.into(),
+            },
+        )?;
+        if admin.is_none() {
+            admin = Some(mrv.sign_in(name, DEMO_PASSWORD)?);
+        }
+    }
+    if let Some(admin) = admin {
+        mrv.sign_out(&admin)?;
+    }
+    let analyst = mrv.sign_in("ana", DEMO_PASSWORD)?;
     let request = ImportRequest {
         file: batch,
         project_id: project.id,
@@ -58,7 +90,8 @@ pub(crate) fn seed(mrv: &mut Mrv) -> Result<(), AppError> {
         crs: None,
         mapping: Vec::new(),
     };
-    mrv.import(&request, &mut |_| Progress::Continue)?;
+    mrv.import_as(&analyst, &request, &mut |_| Progress::Continue)?;
+    mrv.sign_out(&analyst)?;
     for (file, bytes, name, kind, date) in DEMO_LAYERS {
         let path = dir.join(file);
         std::fs::write(&path, bytes)

@@ -27,6 +27,10 @@ pub enum ErrorCode {
     Io,
     /// The database or stored data failed; a bug or a damaged workspace.
     Internal,
+    /// Not signed in: no or wrong credentials, or the session expired or ended.
+    Unauthenticated,
+    /// Signed in, but the user's roles (or segregation of duties) do not allow it.
+    Forbidden,
 }
 
 impl ErrorCode {
@@ -41,6 +45,8 @@ impl ErrorCode {
             ErrorCode::Cancelled => "cancelled",
             ErrorCode::Io => "io",
             ErrorCode::Internal => "internal",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::Forbidden => "forbidden",
         }
     }
 }
@@ -65,6 +71,10 @@ pub enum AppError {
     Io(String),
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 impl AppError {
@@ -79,6 +89,8 @@ impl AppError {
             AppError::Cancelled => ErrorCode::Cancelled,
             AppError::Io(_) => ErrorCode::Io,
             AppError::Internal(_) => ErrorCode::Internal,
+            AppError::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            AppError::Forbidden(_) => ErrorCode::Forbidden,
         }
     }
 
@@ -112,5 +124,22 @@ impl From<mrv_store::StoreError> for AppError {
 impl From<mrv_geo::GeoError> for AppError {
     fn from(e: mrv_geo::GeoError) -> AppError {
         AppError::InvalidInput(e.to_string())
+    }
+}
+
+impl From<mrv_core::Denied> for AppError {
+    fn from(e: mrv_core::Denied) -> AppError {
+        AppError::Forbidden(e.to_string())
+    }
+}
+
+impl From<mrv_identity::IdentityError> for AppError {
+    fn from(e: mrv_identity::IdentityError) -> AppError {
+        use mrv_identity::IdentityError as I;
+        match e {
+            I::WeakPassword => AppError::InvalidInput(e.to_string()),
+            I::WrongPassword => AppError::Unauthenticated(e.to_string()),
+            I::Random(_) | I::BadHash(_) | I::BadBox => AppError::Internal(e.to_string()),
+        }
     }
 }

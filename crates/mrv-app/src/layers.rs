@@ -93,6 +93,8 @@ pub struct ZonalView {
 /// A flag raised on a row.
 #[derive(Debug, Clone, Serialize)]
 pub struct FlagView {
+    /// The flag's own id (what an approval's justification names).
+    pub flag_id: i64,
     /// 1-based row of the batch.
     pub row: i64,
     /// The row's id (the profile's id field).
@@ -112,6 +114,7 @@ pub struct FlagView {
 impl From<mrv_store::FlagRecord> for FlagView {
     fn from(f: mrv_store::FlagRecord) -> FlagView {
         FlagView {
+            flag_id: f.id,
             row: f.row,
             id: f.record_id,
             lon: f.lon,

@@ -31,7 +31,8 @@ impl Mrv {
     }
 
     /// A layer drawn over a Web Mercator view as a PNG; renderings are cached in the workspace
-    /// (`cache/overlays/`), keyed by the layer file's SHA-256, the extent, the size and the style.
+    /// (`cache/overlays/`, the latest 300), keyed by the layer file's SHA-256, the extent, the
+    /// size and the style.
     pub fn overlay(&self, layer_id: i64, view: &OverlayView) -> Result<Overlay, AppError> {
         view.check()?;
         let layer = self.layer_record(layer_id)?;
@@ -65,7 +66,59 @@ impl Mrv {
         let tmp = dir.join(format!("{key}.{}.tmp", std::process::id()));
         if std::fs::create_dir_all(&dir).is_ok() && std::fs::write(&tmp, &png).is_ok() {
             let _ = std::fs::rename(&tmp, &cached);
+            trim_cache(&dir, CACHE_ENTRIES);
         }
         Ok(Overlay { png, cached: false })
+    }
+}
+
+/// Renderings kept in the cache; older ones are removed (each pan of the map makes one).
+const CACHE_ENTRIES: usize = 300;
+
+/// Removes the least recently written PNGs beyond `keep`.
+fn trim_cache(dir: &std::path::Path, keep: usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let path = e.path();
+            (path.extension()? == "png").then_some(())?;
+            Some((e.metadata().ok()?.modified().ok()?, path))
+        })
+        .collect();
+    if files.len() <= keep {
+        return;
+    }
+    files.sort();
+    for (_, path) in &files[..files.len() - keep] {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_cache_keeps_the_newest_renderings() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..5 {
+            std::fs::write(dir.path().join(format!("{i}.png")), b"x").unwrap();
+            // Distinct modification times, oldest first.
+            let t = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1000 + i);
+            let f = std::fs::File::options()
+                .write(true)
+                .open(dir.path().join(format!("{i}.png")))
+                .unwrap();
+            f.set_modified(t).unwrap();
+        }
+        std::fs::write(dir.path().join("note.txt"), b"kept").unwrap();
+        super::trim_cache(dir.path(), 3);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["2.png", "3.png", "4.png", "note.txt"]);
     }
 }

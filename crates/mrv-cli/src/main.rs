@@ -2,7 +2,11 @@
 //! into `mrv-app`.
 //!
 //! Exit codes: 0 success, 2 usage or invalid input, 3 import rejected (bad file), 4 not found,
-//! 5 conflict (duplicate import, name taken), 6 workspace problem, 1 anything else.
+//! 5 conflict (duplicate import, name taken, illegal review step, broken journal), 6 workspace
+//! problem, 7 not signed in (no or wrong credentials, session over), 8 forbidden (role or
+//! segregation of duties), 1 anything else.
+
+mod review;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -33,6 +37,9 @@ struct Cli {
     /// Print machine-readable JSON on stdout (errors as JSON on stderr).
     #[arg(long, global = true)]
     json: bool,
+    /// Act as this user (password from MRV_PASSWORD, else a prompt).
+    #[arg(long = "as", global = true, env = "MRV_USER", value_name = "USER")]
+    as_user: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -77,6 +84,45 @@ enum Command {
         #[arg(long, default_value_t = i64::MAX)]
         limit: i64,
     },
+    /// Local users and their roles.
+    #[command(subcommand)]
+    User(review::UserCommand),
+    /// Review a batch: start, approve (stamping it) or reject.
+    #[command(subcommand)]
+    Review(review::ReviewCommand),
+    /// Attach an evidence file (PDF, photo, spreadsheet…) to a batch.
+    Attach { batch: i64, file: PathBuf },
+    /// Every version and decision of a batch, with who, when and why.
+    History { batch: i64 },
+    /// The stamp of an approved batch.
+    #[command(subcommand)]
+    Stamp(review::StampCommand),
+    /// Re-check an exported stamp offline from the original files (no workspace needed).
+    VerifyStamp {
+        dir: PathBuf,
+        #[arg(long)]
+        source: PathBuf,
+        #[arg(long = "layer")]
+        layers: Vec<PathBuf>,
+        #[arg(long = "attachment")]
+        attachments: Vec<PathBuf>,
+    },
+    /// Write a proof that one row belongs to a stamped batch.
+    ProveRow {
+        batch: i64,
+        row: i64,
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
+    /// Check a row proof against an exported stamp (no workspace needed).
+    VerifyRow {
+        file: PathBuf,
+        #[arg(long)]
+        stamp: PathBuf,
+    },
+    /// The local journal.
+    #[command(subcommand)]
+    Journal(review::JournalCommand),
     /// Draw a layer over a map view as a PNG (the map's overlay, same colours and cache).
     Overlay {
         layer: i64,
@@ -175,6 +221,9 @@ struct ImportArgs {
     /// Import only; leave the batch un-enriched (run `mrv enrich BATCH` later). For bulk loads.
     #[arg(long)]
     no_enrich: bool,
+    /// Import a corrected file as the next version of this rejected batch (needs --as).
+    #[arg(long, value_name = "BATCH")]
+    supersedes: Option<i64>,
 }
 
 #[derive(Subcommand)]
@@ -230,11 +279,17 @@ fn report_error(error: &anyhow::Error, json: bool) -> i32 {
         Some(ErrorCode::NotFound) => 4,
         Some(ErrorCode::DuplicateImport | ErrorCode::Conflict) => 5,
         Some(ErrorCode::Workspace) => 6,
+        Some(ErrorCode::Unauthenticated) => 7,
+        Some(ErrorCode::Forbidden) => 8,
         _ => 1,
     }
 }
 
-fn print<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) -> Result<()> {
+pub(crate) fn print<T: Serialize>(
+    json: bool,
+    value: &T,
+    human: impl FnOnce(&T) -> String,
+) -> Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, value)?;
@@ -248,6 +303,7 @@ fn print<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) 
 fn run(cli: Cli) -> Result<()> {
     let ws = cli.workspace;
     let json = cli.json;
+    let as_user = cli.as_user.as_deref();
     match cli.command {
         Command::Init { demo } => {
             let mrv = Mrv::init(&ws, demo)?;
@@ -294,7 +350,7 @@ fn run(cli: Cli) -> Result<()> {
                     .collect()
             })
         }
-        Command::Import(args) => import(&ws, json, args),
+        Command::Import(args) => import(&ws, json, as_user, args),
         Command::Batch(cmd) => batch(&ws, json, cmd),
         Command::Layer(cmd) => layer(&ws, json, cmd),
         Command::Enrich { batch, progress } => {
@@ -324,6 +380,22 @@ fn run(cli: Cli) -> Result<()> {
                 out
             })
         }
+        Command::User(cmd) => review::user(&ws, json, as_user, cmd),
+        Command::Review(cmd) => review::review(&ws, json, as_user, cmd),
+        Command::Attach { batch, file } => review::attach(&ws, json, as_user, batch, &file),
+        Command::History { batch } => review::history(&ws, json, as_user, batch),
+        Command::Stamp(cmd) => review::stamp(&ws, json, as_user, cmd),
+        Command::VerifyStamp {
+            dir,
+            source,
+            layers,
+            attachments,
+        } => review::verify_stamp(json, &dir, &source, &layers, &attachments),
+        Command::ProveRow { batch, row, output } => {
+            review::prove_row(&ws, json, as_user, batch, row, &output)
+        }
+        Command::VerifyRow { file, stamp } => review::verify_row(json, &file, &stamp),
+        Command::Journal(cmd) => review::journal(&ws, json, as_user, cmd),
         Command::Overlay {
             layer,
             bbox,
@@ -517,13 +589,19 @@ fn project(ws: &std::path::Path, json: bool, cmd: ProjectCommand) -> Result<()> 
     }
 }
 
-fn import(ws: &std::path::Path, json: bool, args: ImportArgs) -> Result<()> {
+fn import(ws: &std::path::Path, json: bool, as_user: Option<&str>, args: ImportArgs) -> Result<()> {
     let mapping = args
         .map
         .iter()
         .map(|m| ColumnMapping::parse(m))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut mrv = Mrv::open(ws)?;
+    let (mut mrv, session) = match as_user {
+        Some(user) => {
+            let (mrv, session) = review::signed_in(ws, Some(user))?;
+            (mrv, Some(session))
+        }
+        None => (Mrv::open(ws)?, None),
+    };
     let request = ImportRequest {
         file: args.file,
         project_id: args.project,
@@ -549,10 +627,19 @@ fn import(ws: &std::path::Path, json: bool, args: ImportArgs) -> Result<()> {
         }
         Progress::Continue
     };
-    let batch = if args.no_enrich {
-        mrv.import_only(&request, &mut on_progress)?
-    } else {
-        mrv.import(&request, &mut on_progress)?
+    let batch = match (&session, args.supersedes) {
+        (Some(session), Some(old)) => {
+            mrv.import_version(session, old, &request, &mut on_progress)?
+        }
+        (Some(session), None) => mrv.import_as(session, &request, &mut on_progress)?,
+        (None, Some(_)) => {
+            return Err(AppError::Unauthenticated(
+                "a corrected version is imported by a signed-in analyst: add --as USER".into(),
+            )
+            .into())
+        }
+        (None, None) if args.no_enrich => mrv.import_only(&request, &mut on_progress)?,
+        (None, None) => mrv.import(&request, &mut on_progress)?,
     };
     if show_progress && !args.progress {
         eprintln!();

@@ -6,11 +6,14 @@
 mod blobs;
 mod error;
 mod migrations;
+mod people;
 mod queries;
 mod workspace;
 
 pub use blobs::{BlobWriter, Sha256Hex};
 pub use error::StoreError;
 pub use migrations::{MigrationRecord, MIGRATIONS};
+pub use people::*;
 pub use queries::*;
+pub use rusqlite::{Connection, Transaction};
 pub use workspace::{Workspace, DATABASE_FILE};

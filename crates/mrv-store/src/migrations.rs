@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "batch_columns",
         include_str!("migrations/0006_batch_columns.sql"),
     ),
+    (7, "review", include_str!("migrations/0007_review.sql")),
 ];
 
 /// One applied migration as recorded in `schema_migration`.

@@ -278,6 +278,8 @@ pub struct NewBatch {
     pub column_map_json: String,
     pub state: String,
     pub imported_at: String,
+    /// The signed-in user who imported it.
+    pub imported_by: Option<i64>,
 }
 
 /// One row to write.
@@ -346,9 +348,9 @@ impl<'c> BatchWriter<'c> {
             |r| r.get(0),
         )?;
         conn.execute(
-            "INSERT INTO batch (project_id, version, supersedes_batch_id, period_start, period_end, source_sha256, source_name, source_format, source_crs, column_map_json, columns_json, state, row_count, first_row_id, claimed_tco2e_total, imported_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, '', ?6, ?7, ?8, ?9, '[]', ?10, 0, ?11, 0, ?12)",
-            params![header.project_id, header.version, header.supersedes_batch_id, header.period_start, header.period_end, header.source_name, header.source_format, header.source_crs, header.column_map_json, header.state, first_row_id, header.imported_at],
+            "INSERT INTO batch (project_id, version, supersedes_batch_id, period_start, period_end, source_sha256, source_name, source_format, source_crs, column_map_json, columns_json, state, row_count, first_row_id, claimed_tco2e_total, imported_at, imported_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, '', ?6, ?7, ?8, ?9, '[]', ?10, 0, ?11, 0, ?12, ?13)",
+            params![header.project_id, header.version, header.supersedes_batch_id, header.period_start, header.period_end, header.source_name, header.source_format, header.source_crs, header.column_map_json, header.state, first_row_id, header.imported_at, header.imported_by],
         )?;
         let batch_id = conn.last_insert_rowid();
         let insert = conn.prepare(

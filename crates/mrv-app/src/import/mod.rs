@@ -9,12 +9,13 @@
 mod csv_source;
 mod geojson_source;
 mod layout;
-mod sink;
+pub(crate) mod sink;
 
 use crate::batches::BatchView;
 use crate::projects::file_name;
+use crate::users::Session;
 use crate::{clock, AppError, Mrv};
-use mrv_core::{ImportReport, MethodologyProfile, MonitoringPeriod};
+use mrv_core::{Action, ImportReport, MethodologyProfile, MonitoringPeriod};
 use mrv_geo::ToWgs84;
 use mrv_store::{BatchWriter, BlobWriter, NewBatch, StoredFile};
 use serde::{Deserialize, Serialize};
@@ -92,12 +93,12 @@ pub struct ImportPreview {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub(crate) enum Format {
     Csv,
     GeoJson,
 }
 
-fn format_of(path: &Path) -> Result<Format, AppError> {
+pub(crate) fn format_of(path: &Path) -> Result<Format, AppError> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -112,19 +113,20 @@ fn format_of(path: &Path) -> Result<Format, AppError> {
     }
 }
 
-/// Reads the source file while copying it into the blob store and counting bytes.
-struct SourceReader<'a> {
-    file: File,
-    blob: &'a mut BlobWriter,
-    read: &'a AtomicU64,
+/// Reads the source file while copying it into the blob store (when importing) and counting
+/// bytes.
+pub(crate) struct SourceReader<'a> {
+    pub(crate) file: File,
+    pub(crate) blob: Option<&'a mut BlobWriter>,
+    pub(crate) read: &'a AtomicU64,
 }
 
 impl Read for SourceReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.file.read(buf)?;
-        self.blob
-            .write_all(&buf[..n])
-            .map_err(std::io::Error::other)?;
+        if let Some(blob) = self.blob.as_deref_mut() {
+            blob.write_all(&buf[..n]).map_err(std::io::Error::other)?;
+        }
         self.read.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
@@ -136,7 +138,7 @@ const PROGRESS_EVERY: u64 = 16_384;
 /// The reader thread's work: parse, validate and transform the whole source, sending valid rows
 /// on through `send`. Returns the stored column names and the validation report.
 #[allow(clippy::too_many_arguments)]
-fn read_source(
+pub(crate) fn read_source(
     source: SourceReader<'_>,
     format: Format,
     shown: &str,
@@ -297,6 +299,75 @@ impl Mrv {
         req: &ImportRequest,
         on_progress: &mut dyn FnMut(&ImportProgress) -> Progress,
     ) -> Result<BatchView, AppError> {
+        self.import_with(req, &Lineage::default(), on_progress)
+    }
+
+    /// Imports (and enriches) a batch as the signed-in user, who is recorded as its importer
+    /// (and so may not review it).
+    pub fn import_as(
+        &mut self,
+        session: &Session,
+        req: &ImportRequest,
+        on_progress: &mut dyn FnMut(&ImportProgress) -> Progress,
+    ) -> Result<BatchView, AppError> {
+        let granted = self.authorize(session, Action::ImportBatch)?;
+        let lineage = Lineage {
+            importer: Some((granted.user_id(), granted.user().to_owned())),
+            supersedes: None,
+        };
+        let batch = self.import_with(req, &lineage, on_progress)?;
+        self.enrich(batch.id, on_progress)
+    }
+
+    /// Imports a corrected file as the next version of a rejected batch (same project and
+    /// period); the rejected batch stays as it was, and the new one links to it.
+    pub fn import_version(
+        &mut self,
+        session: &Session,
+        supersedes: i64,
+        req: &ImportRequest,
+        on_progress: &mut dyn FnMut(&ImportProgress) -> Progress,
+    ) -> Result<BatchView, AppError> {
+        let granted = self.authorize(session, Action::ImportBatch)?;
+        let old = mrv_store::get_batch(self.ws.conn(), supersedes)?.ok_or(AppError::NotFound {
+            what: "batch",
+            id: supersedes.to_string(),
+        })?;
+        if old.state != mrv_core::BatchState::Rejected.as_str() {
+            return Err(AppError::Conflict(format!(
+                "batch {supersedes} is {}; only a rejected batch gets a corrected version",
+                old.state
+            )));
+        }
+        if mrv_store::list_batches(self.ws.conn(), Some(old.project_id))?
+            .iter()
+            .any(|b| b.supersedes_batch_id == Some(supersedes))
+        {
+            return Err(AppError::Conflict(format!(
+                "batch {supersedes} already has a corrected version"
+            )));
+        }
+        let period = format!("{}..{}", old.period_start, old.period_end);
+        if req.project_id != old.project_id || req.period != period {
+            return Err(AppError::InvalidInput(format!(
+                "a new version of batch {supersedes} must be for its project {} and period {period}",
+                old.project_id
+            )));
+        }
+        let lineage = Lineage {
+            importer: Some((granted.user_id(), granted.user().to_owned())),
+            supersedes: Some((old.id, old.version)),
+        };
+        let batch = self.import_with(req, &lineage, on_progress)?;
+        self.enrich(batch.id, on_progress)
+    }
+
+    fn import_with(
+        &mut self,
+        req: &ImportRequest,
+        lineage: &Lineage,
+        on_progress: &mut dyn FnMut(&ImportProgress) -> Progress,
+    ) -> Result<BatchView, AppError> {
         let period = MonitoringPeriod::parse(&req.period).map_err(AppError::InvalidInput)?;
         let project = self.project_record(req.project_id)?;
         let profile = self.project_profile(req.project_id)?;
@@ -316,8 +387,8 @@ impl Mrv {
         let now = clock::now().to_string();
         let header = NewBatch {
             project_id: project.id,
-            version: 1,
-            supersedes_batch_id: None,
+            version: lineage.supersedes.map_or(1, |(_, v)| v + 1),
+            supersedes_batch_id: lineage.supersedes.map(|(id, _)| id),
             period_start: start.clone(),
             period_end: end.clone(),
             source_name: file_name(&req.file),
@@ -332,6 +403,7 @@ impl Mrv {
                 .map_err(|e| AppError::Internal(e.to_string()))?,
             state: mrv_core::BatchState::Imported.as_str().into(),
             imported_at: now.clone(),
+            imported_by: lineage.importer.as_ref().map(|(id, _)| *id),
         };
         let mut blob = self.ws.blob_writer()?;
         // A bigger page cache keeps the record-id index in memory while the batch is written.
@@ -359,7 +431,7 @@ impl Mrv {
                 let (chunks_out, rows_returned) = (chunks_out, rows_returned);
                 let source = SourceReader {
                     file,
-                    blob: &mut blob,
+                    blob: Some(&mut blob),
                     read: &bytes_read,
                 };
                 let mut send = |chunk: Chunk, spare: &mut Vec<ReadyRow>| {
@@ -437,7 +509,74 @@ impl Mrv {
             original_name: &header.source_name,
             size,
         };
+        if let Some((_, user)) = &lineage.importer {
+            crate::journal::append(
+                writer.conn(),
+                &now,
+                user,
+                "batch.import",
+                &format!("batch:{}", writer.batch_id()),
+                serde_json::json!({
+                    "source": header.source_name,
+                    "sha256": sha256,
+                    "rows": writer.rows(),
+                    "supersedes": header.supersedes_batch_id,
+                }),
+            )?;
+        }
         let batch_id = writer.commit(&source, &columns_json, &now)?;
         self.batch(batch_id)
     }
+}
+
+/// Who imports a batch and which rejected batch it corrects (id, version).
+#[derive(Debug, Default)]
+struct Lineage {
+    importer: Option<(i64, String)>,
+    supersedes: Option<(i64, i64)>,
+}
+
+/// Re-reads a source file exactly as an import reads it (format, validation against `profile`,
+/// mapping, CRS) without storing anything, and hands each valid row to `visit` in row order.
+/// A file with problems fails with the import's report. Returns the stored column names.
+pub(crate) fn reread_source(
+    path: &Path,
+    profile: &MethodologyProfile,
+    period: MonitoringPeriod,
+    req: &ImportRequest,
+    visit: &mut dyn FnMut(&sink::ReadyRow) -> Result<(), AppError>,
+) -> Result<Vec<String>, AppError> {
+    let format = format_of(path)?;
+    let shown = path.display().to_string();
+    let file = File::open(path).map_err(|e| AppError::InvalidInput(format!("{shown}: {e}")))?;
+    let read = AtomicU64::new(0);
+    let source = SourceReader {
+        file,
+        blob: None,
+        read: &read,
+    };
+    let mut failed: Option<AppError> = None;
+    let mut send = |chunk: Chunk, spare: &mut Vec<ReadyRow>| {
+        if failed.is_none() {
+            for row in &chunk.rows {
+                if let Err(e) = visit(row) {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        spare.extend(chunk.rows);
+        failed.is_none()
+    };
+    let mut tick = |_: &Sink<'_>| true;
+    let (columns, report) = read_source(
+        source, format, &shown, profile, period, req, &mut send, &mut tick,
+    )?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if !report.is_empty() {
+        return Err(AppError::rejected(&shown, report));
+    }
+    Ok(columns)
 }

@@ -49,6 +49,22 @@ pub(crate) struct ReadyRow {
     geometry: Option<String>,
 }
 
+impl ReadyRow {
+    pub(crate) fn record_id(&self) -> &str {
+        &self.record_id
+    }
+
+    /// WGS84 once the chunk is flushed.
+    pub(crate) fn lon_lat(&self) -> (f64, f64) {
+        (self.x, self.y)
+    }
+
+    /// The row's values as stored: a JSON array of strings aligned with the batch's columns.
+    pub(crate) fn values_json(&self) -> &str {
+        &self.values_json
+    }
+}
+
 /// Writes a chunk into the open batch; a duplicate id becomes a problem in `report`.
 pub(crate) fn store_chunk(
     writer: &mut BatchWriter<'_>,

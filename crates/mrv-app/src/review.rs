@@ -1,0 +1,795 @@
+//! The review journey (DESIGN.md §2, SOP-005): a verifier starts a review, rejects with a reason
+//! or approves (justifying each open high-severity flag); an approved batch is stamped and
+//! signed in the same transaction. Every transition is recorded with who, when and why, and
+//! appended to the journal, in one transaction.
+
+use crate::import::sink::ReadyRow;
+use crate::users::Session;
+use crate::{clock, AppError, BatchView, Mrv};
+use mrv_core::{next_state, not_own_work, Action, BatchState, FieldKind, ReasonCode, ReviewEvent};
+use mrv_stamp::document::{
+    key_text, sign, stamp_hash, BatchPart, CheckCount, ColumnPart, DecisionPart, EvidencePart,
+    FlagsPart, JustificationPart, LayerPart, MappingPart, MethodologyPart, PeriodPart, ProjectPart,
+    RowsPart, SourcePart, Stamp, SPEC,
+};
+use mrv_stamp::rows::{RowInput, RowSchema, RowsTree, ValueKind};
+use mrv_store::{BatchRecord, NewReviewEvent, StampRecord};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One entry of a batch's history: an import or a decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub batch_id: i64,
+    pub version: i64,
+    /// `import`, `start_review`, `approve`, `reject`, `stamp`.
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub user: Option<String>,
+    pub at: String,
+    pub reason_code: Option<String>,
+    pub reason_text: Option<String>,
+    /// For approvals: "row N check: text" per justified flag.
+    pub justifications: Vec<String>,
+}
+
+/// A stamp as front ends show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StampView {
+    pub batch_id: i64,
+    pub stamp_hash: String,
+    pub rows_root: String,
+    pub row_count: u64,
+    pub signer: String,
+    pub signer_key: String,
+    pub signature: String,
+    /// The signature re-checked against the stored document just now.
+    pub signature_valid: bool,
+    pub created_at: String,
+    /// The stamp document (canonical JSON text).
+    pub document: String,
+}
+
+/// An evidence file attached to a batch.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentView {
+    pub id: i64,
+    pub batch_id: i64,
+    pub name: String,
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub attached_by: String,
+    pub attached_at: String,
+}
+
+impl From<mrv_store::AttachmentRecord> for AttachmentView {
+    fn from(a: mrv_store::AttachmentRecord) -> AttachmentView {
+        AttachmentView {
+            id: a.id,
+            batch_id: a.batch_id,
+            name: a.name,
+            sha256: a.sha256,
+            size_bytes: a.size_bytes,
+            attached_by: a.attached_by,
+            attached_at: a.attached_at,
+        }
+    }
+}
+
+/// The kinds of a batch's stored columns, from the profile (extra columns are text).
+pub(crate) fn row_schema(profile: &mrv_core::MethodologyProfile, columns: &[String]) -> RowSchema {
+    RowSchema::new(
+        columns
+            .iter()
+            .map(|name| {
+                let kind = match profile
+                    .fields
+                    .iter()
+                    .find(|f| &f.name == name)
+                    .map(|f| f.kind)
+                {
+                    Some(FieldKind::Number | FieldKind::Integer) => ValueKind::Number,
+                    Some(FieldKind::Date) => ValueKind::Date,
+                    Some(FieldKind::Text) | None => ValueKind::Text,
+                };
+                (name.clone(), kind)
+            })
+            .collect(),
+    )
+}
+
+fn kind_name(kind: ValueKind) -> &'static str {
+    match kind {
+        ValueKind::Text => "text",
+        ValueKind::Number => "number",
+        ValueKind::Date => "date",
+    }
+}
+
+/// Adds one stored or re-read row to a rows tree.
+pub(crate) fn push_row(
+    tree: &mut RowsTree,
+    index: u64,
+    id: &str,
+    lon: f64,
+    lat: f64,
+    values_json: &str,
+) -> Result<(), AppError> {
+    let values: Vec<String> = serde_json::from_str(values_json)
+        .map_err(|e| AppError::Internal(format!("row {index}: stored values unreadable: {e}")))?;
+    let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+    tree.push(&RowInput {
+        index,
+        id,
+        lon,
+        lat,
+        values: &refs,
+    })
+    .map_err(|e| AppError::InvalidInput(e.to_string()))?;
+    Ok(())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl Mrv {
+    fn batch_for_review(&self, batch_id: i64) -> Result<BatchRecord, AppError> {
+        mrv_store::get_batch(self.ws.conn(), batch_id)?.ok_or(AppError::NotFound {
+            what: "batch",
+            id: batch_id.to_string(),
+        })
+    }
+
+    /// Moves a batch along the journey inside `tx`, with its review event and journal entry.
+    #[allow(clippy::too_many_arguments)]
+    fn transition(
+        tx: &mrv_store::Connection,
+        batch: &BatchRecord,
+        event: ReviewEvent,
+        user_id: i64,
+        user: &str,
+        at: &str,
+        reason: Option<(&str, &str)>,
+    ) -> Result<(BatchState, i64), AppError> {
+        let from = BatchState::parse(&batch.state)
+            .ok_or_else(|| AppError::Internal(format!("batch {}: unknown state", batch.id)))?;
+        let to = next_state(from, event)
+            .map_err(|e| AppError::Conflict(format!("batch {}: {e}", batch.id)))?;
+        mrv_store::set_batch_state(tx, batch.id, to.as_str())?;
+        let id = mrv_store::insert_review_event(
+            tx,
+            &NewReviewEvent {
+                batch_id: batch.id,
+                action: event.as_str(),
+                from_state: from.as_str(),
+                to_state: to.as_str(),
+                user_id,
+                at,
+                reason_code: reason.map(|r| r.0),
+                reason_text: reason.map(|r| r.1),
+            },
+        )?;
+        crate::journal::append(
+            tx,
+            at,
+            user,
+            &format!("batch.{}", event.as_str()),
+            &format!("batch:{}", batch.id),
+            serde_json::json!({
+                "from": from.as_str(),
+                "to": to.as_str(),
+                "reason_code": reason.map(|r| r.0),
+                "reason": reason.map(|r| r.1),
+            }),
+        )?;
+        Ok((to, id))
+    }
+
+    /// A verifier opens an enriched batch for review. Nobody reviews a batch they imported.
+    pub fn start_review(
+        &mut self,
+        session: &Session,
+        batch_id: i64,
+    ) -> Result<BatchView, AppError> {
+        let granted = self.authorize(session, Action::StartReview)?;
+        let batch = self.batch_for_review(batch_id)?;
+        not_own_work(
+            &granted,
+            batch_id,
+            mrv_store::batch_importer(self.ws.conn(), batch_id)?,
+        )?;
+        let now = clock::now().to_string();
+        let tx = self.transaction()?;
+        Self::transition(
+            &tx,
+            &batch,
+            ReviewEvent::StartReview,
+            granted.user_id(),
+            granted.user(),
+            &now,
+            None,
+        )?;
+        tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
+        self.batch(batch_id)
+    }
+
+    /// Rejects a batch under review with a reason code (`CAR`, `CL`, `FAR`, optionally
+    /// `/sub-code`) and a reason. A rejected batch is final; corrections come as a new version.
+    pub fn reject(
+        &mut self,
+        session: &Session,
+        batch_id: i64,
+        code: &str,
+        reason: &str,
+    ) -> Result<BatchView, AppError> {
+        let granted = self.authorize(session, Action::RejectBatch)?;
+        let code = ReasonCode::parse(code).map_err(AppError::InvalidInput)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::InvalidInput(
+                "a rejection needs a reason the analyst can act on".into(),
+            ));
+        }
+        let batch = self.batch_for_review(batch_id)?;
+        not_own_work(
+            &granted,
+            batch_id,
+            mrv_store::batch_importer(self.ws.conn(), batch_id)?,
+        )?;
+        let now = clock::now().to_string();
+        let tx = self.transaction()?;
+        Self::transition(
+            &tx,
+            &batch,
+            ReviewEvent::Reject,
+            granted.user_id(),
+            granted.user(),
+            &now,
+            Some((&code.code(), reason)),
+        )?;
+        tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
+        self.batch(batch_id)
+    }
+
+    /// Approves a batch under review. Every open high-severity flag needs a justification
+    /// (flag id → text). The batch is then stamped (spec `mrv-stamp/v1`) and the stamp signed
+    /// with the verifier's key — approval, justifications, stamp and journal in one transaction.
+    pub fn approve(
+        &mut self,
+        session: &Session,
+        batch_id: i64,
+        justifications: &BTreeMap<i64, String>,
+    ) -> Result<StampView, AppError> {
+        let granted = self.authorize(session, Action::ApproveBatch)?;
+        let batch = self.batch_for_review(batch_id)?;
+        not_own_work(
+            &granted,
+            batch_id,
+            mrv_store::batch_importer(self.ws.conn(), batch_id)?,
+        )?;
+        let flags = mrv_store::list_flags(self.ws.conn(), &batch)?;
+        let high: Vec<&mrv_store::FlagRecord> =
+            flags.iter().filter(|f| f.severity == "high").collect();
+        for id in justifications.keys() {
+            if !high.iter().any(|f| f.id == *id) {
+                return Err(AppError::InvalidInput(format!(
+                    "flag {id} is not an open high-severity flag of batch {batch_id}"
+                )));
+            }
+        }
+        let missing: Vec<String> = high
+            .iter()
+            .filter(|f| {
+                justifications
+                    .get(&f.id)
+                    .is_none_or(|t| t.trim().is_empty())
+            })
+            .map(|f| format!("flag {} (row {}, {})", f.id, f.row, f.check))
+            .collect();
+        if !missing.is_empty() {
+            return Err(AppError::InvalidInput(format!(
+                "approving batch {batch_id} needs a written justification for each open high-severity flag; missing: {}",
+                missing.join(", ")
+            )));
+        }
+        let now = clock::now().to_string();
+        let stamp = self.build_stamp(&batch, &flags, justifications, session, &now)?;
+        let document = stamp
+            .canonical_bytes()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let hash = stamp_hash(&document);
+        let signature = sign(&session.signing_key, &document);
+        let tx = self.transaction()?;
+        let (_, event_id) = Self::transition(
+            &tx,
+            &batch,
+            ReviewEvent::Approve,
+            granted.user_id(),
+            granted.user(),
+            &now,
+            None,
+        )?;
+        for (flag_id, text) in justifications {
+            mrv_store::insert_justification(&tx, event_id, *flag_id, text.trim())?;
+        }
+        let approved = mrv_store::get_batch(&tx, batch_id)?
+            .ok_or_else(|| AppError::Internal("batch vanished".into()))?;
+        Self::transition(
+            &tx,
+            &approved,
+            ReviewEvent::Stamp,
+            granted.user_id(),
+            granted.user(),
+            &now,
+            None,
+        )?;
+        mrv_store::insert_stamp(
+            &tx,
+            &StampRecord {
+                batch_id,
+                document,
+                stamp_hash: hash.clone(),
+                signature,
+                signer_key: key_text(&session.signing_key.verifying_key()),
+                created_at: now.clone(),
+            },
+        )?;
+        crate::journal::append(
+            &tx,
+            &now,
+            granted.user(),
+            "batch.stamp.sign",
+            &format!("batch:{batch_id}"),
+            serde_json::json!({"stamp_hash": hash}),
+        )?;
+        tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
+        self.stamp_view(session, batch_id)
+    }
+
+    /// Builds the stamp document of `batch` from the workspace.
+    fn build_stamp(
+        &self,
+        batch: &BatchRecord,
+        flags: &[mrv_store::FlagRecord],
+        justifications: &BTreeMap<i64, String>,
+        session: &Session,
+        now: &str,
+    ) -> Result<Stamp, AppError> {
+        let project = self.project_record(batch.project_id)?;
+        let profile = self.project_profile(batch.project_id)?;
+        let columns: Vec<String> = serde_json::from_str(&batch.columns_json)
+            .map_err(|e| AppError::Internal(format!("batch {}: columns: {e}", batch.id)))?;
+        let schema = row_schema(&profile, &columns);
+        let mut tree = RowsTree::new(schema.clone());
+        let mut offset = 0;
+        while offset < batch.row_count {
+            for m in mrv_store::measurement_page(self.ws.conn(), batch, offset, 50_000)? {
+                push_row(
+                    &mut tree,
+                    m.index as u64,
+                    &m.record_id,
+                    m.lon,
+                    m.lat,
+                    &m.values_json,
+                )?;
+            }
+            offset += 50_000;
+        }
+        let mapping: Vec<crate::ColumnMapping> =
+            serde_json::from_str(&batch.column_map_json).unwrap_or_default();
+        let mut layers: Vec<LayerPart> =
+            mrv_store::list_layers(self.ws.conn(), Some(batch.project_id))?
+                .into_iter()
+                .map(|l| LayerPart {
+                    name: l.name,
+                    kind: l.kind,
+                    band: l.band,
+                    acquired_on: l.acquired_on,
+                    sha256: l.file_sha256,
+                })
+                .collect();
+        layers.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut by_check: BTreeMap<String, u64> = BTreeMap::new();
+        for f in flags {
+            *by_check.entry(f.check.clone()).or_default() += 1;
+        }
+        let count = |s: &str| flags.iter().filter(|f| f.severity == s).count() as u64;
+        let mut justified: Vec<JustificationPart> = flags
+            .iter()
+            .filter_map(|f| {
+                justifications.get(&f.id).map(|t| JustificationPart {
+                    row: f.row,
+                    check: f.check.clone(),
+                    text: t.trim().to_owned(),
+                })
+            })
+            .collect();
+        justified.sort_by(|a, b| (a.row, &a.check).cmp(&(b.row, &b.check)));
+        let evidence: Vec<EvidencePart> = mrv_store::attachments(self.ws.conn(), batch.id)?
+            .into_iter()
+            .map(|a| EvidencePart {
+                name: a.name,
+                sha256: a.sha256,
+            })
+            .collect();
+        Ok(Stamp {
+            spec: SPEC.into(),
+            batch: BatchPart {
+                id: batch.id,
+                version: batch.version,
+                supersedes: batch.supersedes_batch_id,
+            },
+            project: ProjectPart {
+                id: project.id,
+                name: project.name.clone(),
+                boundary_sha256: sha256_hex(project.boundary_geojson.as_bytes()),
+            },
+            methodology: MethodologyPart {
+                id: profile.id.clone(),
+                version: profile.version.clone(),
+                profile_sha256: sha256_hex(project.methodology_toml.as_bytes()),
+            },
+            period: PeriodPart {
+                start: batch.period_start.clone(),
+                end: batch.period_end.clone(),
+            },
+            source: SourcePart {
+                name: batch.source_name.clone(),
+                sha256: batch.source_sha256.clone(),
+                format: batch.source_format.clone(),
+                crs: batch.source_crs.clone(),
+                mapping: mapping
+                    .into_iter()
+                    .map(|m| MappingPart {
+                        source: m.source,
+                        field: m.field,
+                    })
+                    .collect(),
+            },
+            rows: RowsPart {
+                count: tree.count(),
+                root: hex::encode(tree.root()),
+                columns: schema
+                    .columns()
+                    .iter()
+                    .map(|(name, kind)| ColumnPart {
+                        name: name.clone(),
+                        kind: kind_name(*kind).into(),
+                    })
+                    .collect(),
+            },
+            layers,
+            flags: FlagsPart {
+                high: count("high"),
+                medium: count("medium"),
+                low: count("low"),
+                by_check: by_check
+                    .into_iter()
+                    .map(|(check, count)| CheckCount { check, count })
+                    .collect(),
+            },
+            evidence,
+            decision: DecisionPart {
+                verifier: session.user.name.clone(),
+                verifier_key: key_text(&session.signing_key.verifying_key()),
+                approved_at: now.to_owned(),
+                justifications: justified,
+            },
+        })
+    }
+
+    /// The stamp of a batch, its signature re-checked.
+    pub fn stamp_view(&self, session: &Session, batch_id: i64) -> Result<StampView, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        let record =
+            mrv_store::stamp(self.ws.conn(), batch_id)?.ok_or_else(|| AppError::NotFound {
+                what: "stamp of batch",
+                id: batch_id.to_string(),
+            })?;
+        let stamp = Stamp::from_canonical_bytes(&record.document)
+            .map_err(|e| AppError::Internal(format!("batch {batch_id}: {e}")))?;
+        let valid = mrv_stamp::document::parse_key(&record.signer_key)
+            .and_then(|key| {
+                mrv_stamp::document::verify_signature(
+                    &stamp,
+                    &record.document,
+                    &record.signature,
+                    &key,
+                )
+            })
+            .is_ok();
+        Ok(StampView {
+            batch_id,
+            stamp_hash: record.stamp_hash,
+            rows_root: stamp.rows.root.clone(),
+            row_count: stamp.rows.count,
+            signer: stamp.decision.verifier.clone(),
+            signer_key: record.signer_key,
+            signature: record.signature,
+            signature_valid: valid,
+            created_at: record.created_at,
+            document: String::from_utf8_lossy(&record.document).into_owned(),
+        })
+    }
+
+    /// Writes the stamp of a batch for offline verification: `stamp.json`, `stamp.sig`,
+    /// `signer.pub`, `profile.toml`, `boundary.geojson`.
+    pub fn export_stamp(
+        &self,
+        session: &Session,
+        batch_id: i64,
+        dir: &Path,
+    ) -> Result<Vec<PathBuf>, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        let record =
+            mrv_store::stamp(self.ws.conn(), batch_id)?.ok_or_else(|| AppError::NotFound {
+                what: "stamp of batch",
+                id: batch_id.to_string(),
+            })?;
+        let batch = self.batch_for_review(batch_id)?;
+        let project = self.project_record(batch.project_id)?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| AppError::Io(format!("{}: {e}", dir.display())))?;
+        let files: [(&str, &[u8]); 5] = [
+            ("stamp.json", &record.document),
+            ("stamp.sig", record.signature.as_bytes()),
+            ("signer.pub", record.signer_key.as_bytes()),
+            ("profile.toml", project.methodology_toml.as_bytes()),
+            ("boundary.geojson", project.boundary_geojson.as_bytes()),
+        ];
+        let mut written = Vec::new();
+        for (name, bytes) in files {
+            let path = dir.join(name);
+            let tmp = dir.join(format!(".{name}.tmp"));
+            std::fs::write(&tmp, bytes)
+                .and_then(|()| std::fs::rename(&tmp, &path))
+                .map_err(|e| AppError::Io(format!("{}: {e}", path.display())))?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+
+    /// An inclusion proof that row `row` (1-based) belongs to a stamped batch.
+    pub fn prove_row(
+        &self,
+        session: &Session,
+        batch_id: i64,
+        row: i64,
+    ) -> Result<mrv_stamp::proof::RowProof, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        let record =
+            mrv_store::stamp(self.ws.conn(), batch_id)?.ok_or_else(|| AppError::NotFound {
+                what: "stamp of batch",
+                id: batch_id.to_string(),
+            })?;
+        let batch = self.batch_for_review(batch_id)?;
+        if row < 1 || row > batch.row_count {
+            return Err(AppError::NotFound {
+                what: "row",
+                id: format!(
+                    "{row} of batch {batch_id} (it has {} rows)",
+                    batch.row_count
+                ),
+            });
+        }
+        let profile = self.project_profile(batch.project_id)?;
+        let columns: Vec<String> = serde_json::from_str(&batch.columns_json)
+            .map_err(|e| AppError::Internal(format!("batch {batch_id}: columns: {e}")))?;
+        let schema = row_schema(&profile, &columns);
+        let mut leaves = Vec::with_capacity(batch.row_count as usize);
+        let mut leaf_text = String::new();
+        let mut buffer = Vec::new();
+        let mut offset = 0;
+        while offset < batch.row_count {
+            for m in mrv_store::measurement_page(self.ws.conn(), &batch, offset, 50_000)? {
+                let values: Vec<String> = serde_json::from_str(&m.values_json)
+                    .map_err(|e| AppError::Internal(format!("row {}: {e}", m.index)))?;
+                let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+                mrv_stamp::rows::write_leaf(
+                    &schema,
+                    &RowInput {
+                        index: m.index as u64,
+                        id: &m.record_id,
+                        lon: m.lon,
+                        lat: m.lat,
+                        values: &refs,
+                    },
+                    &mut buffer,
+                )
+                .map_err(|e| AppError::InvalidInput(e.to_string()))?;
+                if m.index == row {
+                    leaf_text = String::from_utf8_lossy(&buffer).into_owned();
+                }
+                leaves.push(mrv_tlog::leaf_hash(&buffer));
+            }
+            offset += 50_000;
+        }
+        let path = mrv_tlog::inclusion_proof(&leaves, row as u64 - 1)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(mrv_stamp::proof::RowProof {
+            spec: mrv_stamp::proof::PROOF_SPEC.into(),
+            batch: batch_id,
+            stamp_hash: record.stamp_hash,
+            row: row as u64,
+            leaf: leaf_text,
+            path: path.iter().map(hex::encode).collect(),
+        })
+    }
+
+    /// Attaches an evidence file (PDF, photo, spreadsheet…) to a batch, stored by SHA-256.
+    pub fn attach(
+        &mut self,
+        session: &Session,
+        batch_id: i64,
+        file: &Path,
+    ) -> Result<AttachmentView, AppError> {
+        let granted = self.authorize(session, Action::AttachEvidence)?;
+        let batch = self.batch_for_review(batch_id)?;
+        if matches!(
+            batch.state.as_str(),
+            "approved" | "stamped" | "anchored" | "rejected"
+        ) {
+            return Err(AppError::Conflict(format!(
+                "batch {batch_id} is {}; evidence can no longer be attached",
+                batch.state
+            )));
+        }
+        if !file.is_file() {
+            return Err(AppError::InvalidInput(format!(
+                "{} does not exist",
+                file.display()
+            )));
+        }
+        let (sha256, size) = self.store_file(file)?;
+        let name = crate::projects::file_name(file);
+        let now = clock::now().to_string();
+        let tx = self.transaction()?;
+        if mrv_store::attachments(&tx, batch_id)?
+            .iter()
+            .any(|a| a.sha256 == sha256)
+        {
+            return Err(AppError::Conflict(format!(
+                "{} is already attached to batch {batch_id}",
+                file.display()
+            )));
+        }
+        mrv_store::record_stored_file(&tx, &sha256, &name, size, &now)?;
+        let id = mrv_store::insert_attachment(
+            &tx,
+            batch_id,
+            &name,
+            &sha256,
+            size as i64,
+            granted.user_id(),
+            &now,
+        )?;
+        crate::journal::append(
+            &tx,
+            &now,
+            granted.user(),
+            "batch.attach",
+            &format!("batch:{batch_id}"),
+            serde_json::json!({"name": name, "sha256": sha256}),
+        )?;
+        tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
+        mrv_store::attachments(self.ws.conn(), batch_id)?
+            .into_iter()
+            .find(|a| a.id == id)
+            .map(Into::into)
+            .ok_or_else(|| AppError::Internal("attachment vanished".into()))
+    }
+
+    /// A batch's history over all its versions (the batches it supersedes and those that
+    /// supersede it): each import and decision with who, when and why, oldest first.
+    pub fn history(&self, session: &Session, batch_id: i64) -> Result<Vec<HistoryEntry>, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        let batch = self.batch_for_review(batch_id)?;
+        let all = mrv_store::list_batches(self.ws.conn(), Some(batch.project_id))?;
+        // The version chain: walk back through `supersedes`, then forward.
+        let mut chain = vec![batch.clone()];
+        while let Some(prev) = chain[0]
+            .supersedes_batch_id
+            .and_then(|id| all.iter().find(|b| b.id == id))
+        {
+            chain.insert(0, prev.clone());
+        }
+        while let Some(next) = all
+            .iter()
+            .find(|b| b.supersedes_batch_id == Some(chain[chain.len() - 1].id))
+        {
+            chain.push(next.clone());
+        }
+        let ids: Vec<i64> = chain.iter().map(|b| b.id).collect();
+        let events = mrv_store::review_events(self.ws.conn(), &ids)?;
+        let users: BTreeMap<i64, String> = mrv_store::list_users(self.ws.conn())?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect();
+        let mut out = Vec::new();
+        for b in &chain {
+            let importer = mrv_store::batch_importer(self.ws.conn(), b.id)?;
+            out.push(HistoryEntry {
+                batch_id: b.id,
+                version: b.version,
+                action: "import".into(),
+                from_state: None,
+                to_state: "imported".into(),
+                user: importer.and_then(|id| users.get(&id).cloned()),
+                at: b.imported_at.clone(),
+                reason_code: None,
+                reason_text: b
+                    .supersedes_batch_id
+                    .map(|s| format!("version {} of batch {s}, from {}", b.version, b.source_name))
+                    .or_else(|| Some(format!("from {}", b.source_name))),
+                justifications: Vec::new(),
+            });
+            for e in events.iter().filter(|e| e.batch_id == b.id) {
+                out.push(HistoryEntry {
+                    batch_id: b.id,
+                    version: b.version,
+                    action: e.action.clone(),
+                    from_state: Some(e.from_state.clone()),
+                    to_state: e.to_state.clone(),
+                    user: Some(e.user.clone()),
+                    at: e.at.clone(),
+                    reason_code: e.reason_code.clone(),
+                    reason_text: e.reason_text.clone(),
+                    justifications: e
+                        .justifications
+                        .iter()
+                        .map(|(_, row, check, text)| format!("row {row} {check}: {text}"))
+                        .collect(),
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Re-reads a stamped batch's rows from its source file (for offline verification).
+pub(crate) fn reread_rows(
+    source: &Path,
+    profile: &mrv_core::MethodologyProfile,
+    stamp: &Stamp,
+) -> Result<(u64, String), AppError> {
+    let period =
+        mrv_core::MonitoringPeriod::parse(&format!("{}..{}", stamp.period.start, stamp.period.end))
+            .map_err(AppError::InvalidInput)?;
+    let req = crate::ImportRequest {
+        file: source.to_owned(),
+        project_id: stamp.project.id,
+        period: format!("{}..{}", stamp.period.start, stamp.period.end),
+        crs: (stamp.source.crs != "EPSG:4326").then(|| stamp.source.crs.clone()),
+        mapping: stamp
+            .source
+            .mapping
+            .iter()
+            .map(|m| crate::ColumnMapping {
+                source: m.source.clone(),
+                field: m.field.clone(),
+            })
+            .collect(),
+    };
+    let columns: Vec<String> = stamp.rows.columns.iter().map(|c| c.name.clone()).collect();
+    let mut tree = RowsTree::new(row_schema(profile, &columns));
+    let mut index = 0u64;
+    let read_columns =
+        crate::import::reread_source(source, profile, period, &req, &mut |r: &ReadyRow| {
+            index += 1;
+            let (lon, lat) = r.lon_lat();
+            push_row(&mut tree, index, r.record_id(), lon, lat, r.values_json())
+        })?;
+    if read_columns != columns {
+        return Err(AppError::InvalidInput(format!(
+            "{}: its columns ({}) are not the stamp's ({})",
+            source.display(),
+            read_columns.join(", "),
+            columns.join(", ")
+        )));
+    }
+    Ok((tree.count(), hex::encode(tree.root())))
+}

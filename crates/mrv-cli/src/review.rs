@@ -1,0 +1,373 @@
+//! The review, identity and stamping commands: users, reviews, attachments, history, stamps,
+//! row proofs, offline verification and the journal.
+
+use crate::print;
+use anyhow::Result;
+use clap::Subcommand;
+use mrv_app::{AppError, Mrv, NewUser, Session};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand)]
+pub(crate) enum UserCommand {
+    /// Add a local user (the first user of a workspace needs no --as and must be a
+    /// tenant_admin). The new user's password comes from MRV_NEW_PASSWORD or a prompt.
+    Add {
+        name: String,
+        /// analyst, verifier, methodology_owner, ops_admin, tenant_admin or manager (repeatable).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+    },
+    /// List users.
+    List,
+    /// Offboard a user: every session of theirs ends and they can no longer sign in.
+    Offboard { name: String },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ReviewCommand {
+    /// Open an enriched batch for review.
+    Start { batch: i64 },
+    /// Approve a batch under review; each open high-severity flag needs --justify FLAG_ID=TEXT.
+    /// The batch is then stamped and the stamp signed with your key.
+    Approve {
+        batch: i64,
+        #[arg(long = "justify", value_name = "FLAG_ID=TEXT")]
+        justify: Vec<String>,
+    },
+    /// Reject a batch under review with a reason code and a reason.
+    Reject {
+        batch: i64,
+        /// CAR, CL or FAR, optionally with a sub-code: CAR/implausible_value.
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum StampCommand {
+    /// The stamp of a batch: hash, rows root, signer, signature status.
+    Show { batch: i64 },
+    /// Write the stamp for offline verification (stamp.json, stamp.sig, signer.pub,
+    /// profile.toml, boundary.geojson).
+    Export {
+        batch: i64,
+        #[arg(short = 'o', long = "output")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum JournalCommand {
+    /// Re-compute the journal's hash chain; names the first broken event.
+    Verify,
+}
+
+/// The password of `user`: `MRV_PASSWORD`, else a prompt on the terminal.
+fn password_for(user: &str, variable: &str) -> Result<String> {
+    if let Ok(p) = std::env::var(variable) {
+        return Ok(p);
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(AppError::Unauthenticated(format!(
+            "no password for {user}: set {variable} or run in a terminal"
+        ))
+        .into());
+    }
+    Ok(rpassword::prompt_password(format!(
+        "password for {user}: "
+    ))?)
+}
+
+/// Opens the workspace and signs in as `--as`.
+pub(crate) fn signed_in(ws: &Path, user: Option<&str>) -> Result<(Mrv, Session)> {
+    let user = user.ok_or_else(|| {
+        AppError::Unauthenticated(
+            "this command needs a signed-in user: add --as USER (password from MRV_PASSWORD)"
+                .into(),
+        )
+    })?;
+    let mut mrv = Mrv::open(ws)?;
+    let password = password_for(user, "MRV_PASSWORD")?;
+    let session = mrv.sign_in(user, &password)?;
+    Ok((mrv, session))
+}
+
+pub(crate) fn user(ws: &Path, json: bool, as_user: Option<&str>, cmd: UserCommand) -> Result<()> {
+    match cmd {
+        UserCommand::Add { name, roles } => {
+            let (mut mrv, session) = match as_user {
+                Some(u) => {
+                    let (m, s) = signed_in(ws, Some(u))?;
+                    (m, Some(s))
+                }
+                None => (Mrv::open(ws)?, None),
+            };
+            let password = password_for(&name, "MRV_NEW_PASSWORD")?;
+            let user = mrv.add_user(
+                session.as_ref(),
+                &NewUser {
+                    name,
+                    roles,
+                    password,
+                },
+            )?;
+            print(json, &user, |u| {
+                format!(
+                    "user {} added ({}); signing key {}\n",
+                    u.name,
+                    u.roles.join(", "),
+                    u.public_key
+                )
+            })
+        }
+        UserCommand::List => {
+            let (mrv, session) = signed_in(ws, as_user)?;
+            let users = mrv.list_users(&session)?;
+            print(json, &users, |us| {
+                let mut s = format!("{:<16} {:<32} {}\n", "NAME", "ROLES", "STATUS");
+                for u in us {
+                    s += &format!(
+                        "{:<16} {:<32} {}\n",
+                        u.name,
+                        u.roles.join(", "),
+                        u.offboarded_at
+                            .as_deref()
+                            .map_or("active".to_owned(), |t| format!("offboarded {t}"))
+                    );
+                }
+                s
+            })
+        }
+        UserCommand::Offboard { name } => {
+            let (mut mrv, session) = signed_in(ws, as_user)?;
+            let user = mrv.offboard_user(&session, &name)?;
+            print(json, &user, |u| {
+                format!("{} offboarded; their sessions ended\n", u.name)
+            })
+        }
+    }
+}
+
+pub(crate) fn review(
+    ws: &Path,
+    json: bool,
+    as_user: Option<&str>,
+    cmd: ReviewCommand,
+) -> Result<()> {
+    let (mut mrv, session) = signed_in(ws, as_user)?;
+    match cmd {
+        ReviewCommand::Start { batch } => {
+            let b = mrv.start_review(&session, batch)?;
+            print(json, &b, |b| format!("batch {} is {}\n", b.id, b.state))
+        }
+        ReviewCommand::Reject {
+            batch,
+            code,
+            reason,
+        } => {
+            let b = mrv.reject(&session, batch, &code, &reason)?;
+            print(json, &b, |b| {
+                format!("batch {} rejected ({code}): {reason}\n", b.id)
+            })
+        }
+        ReviewCommand::Approve { batch, justify } => {
+            let mut justifications = BTreeMap::new();
+            for j in justify {
+                let (id, text) = j
+                    .split_once('=')
+                    .and_then(|(id, text)| Some((id.trim().parse::<i64>().ok()?, text)))
+                    .ok_or_else(|| {
+                        AppError::InvalidInput(format!(
+                            "--justify `{j}` is not FLAG_ID=TEXT (flag ids: `mrv flags {batch} --json`)"
+                        ))
+                    })?;
+                justifications.insert(id, text.to_owned());
+            }
+            let stamp = mrv.approve(&session, batch, &justifications)?;
+            print(json, &stamp, |s| {
+                format!(
+                    "batch {} approved and stamped\nstamp hash  {}\nrows root   {} ({} rows)\nsigned by   {} ({})\n",
+                    s.batch_id, s.stamp_hash, s.rows_root, s.row_count, s.signer, s.signer_key
+                )
+            })
+        }
+    }
+}
+
+pub(crate) fn attach(
+    ws: &Path,
+    json: bool,
+    as_user: Option<&str>,
+    batch: i64,
+    file: &Path,
+) -> Result<()> {
+    let (mut mrv, session) = signed_in(ws, as_user)?;
+    let a = mrv.attach(&session, batch, file)?;
+    print(json, &a, |a| {
+        format!(
+            "{} attached to batch {} (SHA-256 {})\n",
+            a.name, a.batch_id, a.sha256
+        )
+    })
+}
+
+pub(crate) fn history(ws: &Path, json: bool, as_user: Option<&str>, batch: i64) -> Result<()> {
+    let (mrv, session) = signed_in(ws, as_user)?;
+    let entries = mrv.history(&session, batch)?;
+    print(json, &entries, |es| {
+        let mut s = String::new();
+        for e in es {
+            s += &format!(
+                "{}  batch {} v{}  {:<13} {} -> {}  by {}",
+                e.at,
+                e.batch_id,
+                e.version,
+                e.action,
+                e.from_state.as_deref().unwrap_or("-"),
+                e.to_state,
+                e.user.as_deref().unwrap_or("-")
+            );
+            if let Some(code) = &e.reason_code {
+                s += &format!("  [{code}]");
+            }
+            if let Some(text) = &e.reason_text {
+                s += &format!("  {text}");
+            }
+            s.push('\n');
+            for j in &e.justifications {
+                s += &format!("    justified: {j}\n");
+            }
+        }
+        s
+    })
+}
+
+pub(crate) fn stamp(ws: &Path, json: bool, as_user: Option<&str>, cmd: StampCommand) -> Result<()> {
+    let (mrv, session) = signed_in(ws, as_user)?;
+    match cmd {
+        StampCommand::Show { batch } => {
+            let s = mrv.stamp_view(&session, batch)?;
+            print(json, &s, |s| {
+                format!(
+                    "stamp of batch {}\nhash        {}\nrows root   {} ({} rows)\nsigner      {} ({})\nsignature   {}\nsigned at   {}\n",
+                    s.batch_id,
+                    s.stamp_hash,
+                    s.rows_root,
+                    s.row_count,
+                    s.signer,
+                    s.signer_key,
+                    if s.signature_valid { "valid" } else { "INVALID" },
+                    s.created_at
+                )
+            })
+        }
+        StampCommand::Export { batch, dir } => {
+            let written = mrv.export_stamp(&session, batch, &dir)?;
+            print(json, &written, |w| {
+                w.iter()
+                    .map(|p| format!("wrote {}\n", p.display()))
+                    .collect()
+            })
+        }
+    }
+}
+
+pub(crate) fn verify_stamp(
+    json: bool,
+    dir: &Path,
+    source: &Path,
+    layers: &[PathBuf],
+    attachments: &[PathBuf],
+) -> Result<()> {
+    let check = mrv_app::verify_stamp(dir, source, layers, attachments)?;
+    print(json, &check, |c| {
+        let mut s = String::new();
+        for k in &c.checks {
+            s += &format!(
+                "{} {:<20} {}\n",
+                if k.ok { "ok  " } else { "FAIL" },
+                k.what,
+                k.detail
+            );
+        }
+        s += &format!(
+            "stamp {} of batch {}: {}\n",
+            c.stamp_hash,
+            c.batch,
+            if c.ok { "verified" } else { "NOT verified" }
+        );
+        s
+    })?;
+    if !check.ok {
+        let failed: Vec<String> = check
+            .checks
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| format!("{}: {}", c.what, c.detail))
+            .collect();
+        return Err(AppError::InvalidInput(format!(
+            "the stamp does not verify: {}",
+            failed.join("; ")
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+pub(crate) fn prove_row(
+    ws: &Path,
+    json: bool,
+    as_user: Option<&str>,
+    batch: i64,
+    row: i64,
+    out: &Path,
+) -> Result<()> {
+    let (mrv, session) = signed_in(ws, as_user)?;
+    let proof = mrv.prove_row(&session, batch, row)?;
+    let text = serde_json::to_string_pretty(&proof)?;
+    let tmp = out.with_extension("tmp");
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, out))
+        .map_err(|e| AppError::Io(format!("{}: {e}", out.display())))?;
+    print(json, &proof, |p| {
+        format!(
+            "proof that row {} belongs to batch {} (stamp {}) written to {}\n",
+            p.row,
+            p.batch,
+            p.stamp_hash,
+            out.display()
+        )
+    })
+}
+
+pub(crate) fn verify_row(json: bool, file: &Path, stamp_dir: &Path) -> Result<()> {
+    let proof = mrv_app::verify_row(file, stamp_dir)?;
+    print(json, &proof, |p| {
+        format!(
+            "row {} belongs to batch {} under stamp {}: verified\n",
+            p.row, p.batch, p.stamp_hash
+        )
+    })
+}
+
+pub(crate) fn journal(
+    ws: &Path,
+    json: bool,
+    as_user: Option<&str>,
+    cmd: JournalCommand,
+) -> Result<()> {
+    let (mrv, session) = signed_in(ws, as_user)?;
+    match cmd {
+        JournalCommand::Verify => {
+            let check = mrv.verify_journal(&session)?;
+            print(json, &check, |c| format!("{}\n", c.message))?;
+            if !check.ok {
+                return Err(AppError::Conflict(check.message).into());
+            }
+            Ok(())
+        }
+    }
+}
