@@ -271,6 +271,8 @@ pub enum ErrorCodeDto {
     Cancelled,
     Io,
     Internal,
+    Unauthenticated,
+    Forbidden,
 }
 
 /// What every command returns on failure.
@@ -287,6 +289,8 @@ impl From<mrv_app::AppError> for CommandError {
         let code = match e.code() {
             C::Workspace => ErrorCodeDto::Workspace,
             C::NotFound => ErrorCodeDto::NotFound,
+            C::Unauthenticated => ErrorCodeDto::Unauthenticated,
+            C::Forbidden => ErrorCodeDto::Forbidden,
             C::InvalidInput => ErrorCodeDto::InvalidInput,
             C::ImportRejected => ErrorCodeDto::ImportRejected,
             C::DuplicateImport => ErrorCodeDto::DuplicateImport,
@@ -355,6 +359,8 @@ impl From<mrv_app::LayerView> for LayerDto {
 
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct FlagDto {
+    /// The flag's own id (what an approval's justification names).
+    pub flag_id: i64,
     /// 1-based row of the batch.
     pub row: i64,
     /// The row's id (the methodology's id field).
@@ -372,6 +378,7 @@ pub struct FlagDto {
 impl From<mrv_app::FlagView> for FlagDto {
     fn from(f: mrv_app::FlagView) -> Self {
         FlagDto {
+            flag_id: f.flag_id,
             row: f.row,
             id: f.id,
             lon: f.lon,

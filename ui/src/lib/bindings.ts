@@ -70,7 +70,7 @@ export type CommandError_Serialize = {
 };
 
 /**  Machine-readable error codes; the UI switches on these, never on message text. */
-export type ErrorCodeDto = "workspace" | "not_found" | "invalid_input" | "import_rejected" | "duplicate_import" | "conflict" | "cancelled" | "io" | "internal";
+export type ErrorCodeDto = "workspace" | "not_found" | "invalid_input" | "import_rejected" | "duplicate_import" | "conflict" | "cancelled" | "io" | "internal" | "unauthenticated" | "forbidden";
 
 export type FieldDto = FieldDto_Serialize | FieldDto_Deserialize;
 
@@ -97,6 +97,8 @@ export type FieldDto_Serialize = {
 export type FlagDto = FlagDto_Serialize | FlagDto_Deserialize;
 
 export type FlagDto_Deserialize = {
+	/**  The flag's own id (what an approval's justification names). */
+	flag_id: number,
 	/**  1-based row of the batch. */
 	row: number,
 	/**  The row's id (the methodology's id field). */
@@ -112,6 +114,8 @@ export type FlagDto_Deserialize = {
 };
 
 export type FlagDto_Serialize = {
+	/**  The flag's own id (what an approval's justification names). */
+	flag_id: number,
 	/**  1-based row of the batch. */
 	row: number,
 	/**  The row's id (the methodology's id field). */

@@ -10,6 +10,8 @@ const TITLES: Record<ErrorCodeDto, string> = {
   cancelled: "The import was cancelled — nothing was written",
   io: "The file could not be read or written",
   internal: "Something went wrong inside MRV Desk",
+  unauthenticated: "Please sign in again",
+  forbidden: "Your role does not allow this",
 };
 
 /** Plain-words title for an error code; unknown codes get a generic title. */
