@@ -94,6 +94,12 @@ fn write_number(v: f64, out: &mut Vec<u8>) {
 
 pub(crate) fn write_string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
+    // Most strings need no escape: copy them whole.
+    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.extend_from_slice(b"\\\""),

@@ -73,7 +73,6 @@ pub fn write_leaf(
         problem,
     };
     out.extend_from_slice(b"{\"fields\":{");
-    let mut scratch = String::new();
     for (k, &i) in schema.sorted.iter().enumerate() {
         let (name, kind) = &schema.columns[i];
         if k > 0 {
@@ -86,30 +85,36 @@ pub fn write_leaf(
             out.extend_from_slice(b"null");
             continue;
         }
-        scratch.clear();
         match kind {
-            ValueKind::Text => scratch.push_str(&normalize::text(raw)),
+            ValueKind::Text => write_string(&normalize::text(raw), out),
             ValueKind::Number => {
-                scratch.push_str(&normalize::number(raw).map_err(|e| fail(name, e))?)
+                write_string(&normalize::number(raw).map_err(|e| fail(name, e))?, out)
             }
-            ValueKind::Date => scratch.push_str(&normalize::date(raw).map_err(|e| fail(name, e))?),
+            ValueKind::Date => write_string(normalize::date(raw).map_err(|e| fail(name, e))?, out),
         }
-        write_string(&scratch, out);
     }
     out.extend_from_slice(b"},\"id\":");
     write_string(&normalize::text(row.id), out);
+    let mut coordinate = String::with_capacity(16);
     out.extend_from_slice(b",\"lat\":");
-    write_string(
-        &normalize::coordinate(row.lat).map_err(|e| fail("lat", e))?,
-        out,
-    );
+    normalize::write_coordinate(row.lat, &mut coordinate).map_err(|e| fail("lat", e))?;
+    write_string(&coordinate, out);
     out.extend_from_slice(b",\"lon\":");
-    write_string(
-        &normalize::coordinate(row.lon).map_err(|e| fail("lon", e))?,
-        out,
-    );
+    normalize::write_coordinate(row.lon, &mut coordinate).map_err(|e| fail("lon", e))?;
+    write_string(&coordinate, out);
     out.extend_from_slice(b",\"row\":");
-    out.extend_from_slice(row.index.to_string().as_bytes());
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = row.index;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
     out.push(b'}');
     Ok(())
 }
@@ -155,6 +160,65 @@ impl RowsTree {
         let leaf = leaf_hash(&self.buffer);
         self.tree.push(leaf);
         Ok(leaf)
+    }
+
+    /// Adds the next rows (in order), computing their leaves on all cores when there are many.
+    pub fn push_rows(&mut self, rows: &[RowInput<'_>]) -> Result<(), RowError> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        if threads == 1 || rows.len() < 8192 {
+            for row in rows {
+                self.push(row)?;
+            }
+            return Ok(());
+        }
+        let first = self.tree.size() + 1;
+        if let Some((k, row)) = rows
+            .iter()
+            .enumerate()
+            .find(|(k, r)| r.index != first + *k as u64)
+        {
+            return Err(RowError {
+                row: row.index,
+                column: "row".into(),
+                problem: NormalizeError::NotANumber(format!(
+                    "row {} out of order (expected {})",
+                    row.index,
+                    first + k as u64
+                )),
+            });
+        }
+        let schema = &self.schema;
+        let share = rows.len().div_ceil(threads);
+        let parts: Vec<Result<Vec<Hash>, RowError>> = std::thread::scope(|scope| {
+            let jobs: Vec<_> = rows
+                .chunks(share)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        let mut buffer = Vec::with_capacity(512);
+                        chunk
+                            .iter()
+                            .map(|row| {
+                                write_leaf(schema, row, &mut buffer)?;
+                                Ok(leaf_hash(&buffer))
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            jobs.into_iter()
+                .map(|j| j.join().expect("leaf thread panicked"))
+                .collect()
+        });
+        let mut leaves = Vec::with_capacity(rows.len());
+        for part in parts {
+            leaves.extend(part?);
+        }
+        for leaf in leaves {
+            self.tree.push(leaf);
+        }
+        Ok(())
     }
 
     pub fn count(&self) -> u64 {
@@ -279,6 +343,32 @@ mod tests {
             assert_eq!(leaves[i as usize - 1], row_leaf_hash(&s, &row).unwrap());
         }
         assert_eq!(tree.count(), 5);
+        // Many rows at once (on all cores) give the same root as one by one.
+        let ids: Vec<String> = (1..=20_000).map(|i| format!("Q-{i}")).collect();
+        let values: Vec<[&str; 5]> = ids
+            .iter()
+            .map(|id| [id.as_str(), "2025-01-01", "2.50", "", ""])
+            .collect();
+        let rows: Vec<RowInput> = (0..20_000)
+            .map(|k| RowInput {
+                index: k as u64 + 1,
+                id: &ids[k],
+                lon: k as f64 / 1e3,
+                lat: 1.0,
+                values: &values[k],
+            })
+            .collect();
+        let mut one_by_one = RowsTree::new(s.clone());
+        for row in &rows {
+            one_by_one.push(row).unwrap();
+        }
+        let mut at_once = RowsTree::new(s.clone());
+        at_once.push_rows(&rows[..10_000]).unwrap();
+        at_once.push_rows(&rows[10_000..]).unwrap();
+        assert_eq!(at_once.root(), one_by_one.root());
+        assert_eq!(at_once.count(), 20_000);
+        let mut gap = RowsTree::new(s.clone());
+        assert!(gap.push_rows(&rows[1..]).is_err());
         assert_eq!(tree.root(), mrv_tlog::root(&leaves));
         let values = ["x", "2025-01-01", "1", "", ""];
         let skipped = RowInput {
