@@ -195,7 +195,7 @@ fn scaled_round_half_even(value: f64) -> Option<u128> {
     if mantissa == 0 {
         return Some(0);
     }
-    if shift >= 0 || shift < -120 || value.abs() >= 2f64.powi(31) {
+    if !(-120..0).contains(&shift) || value.abs() >= 2f64.powi(31) {
         return if shift < -120 { Some(0) } else { None };
     }
     // value × 10^7 = mantissa × 10^7 / 2^-shift, exactly.
