@@ -6,7 +6,9 @@
 use crate::import::sink::ReadyRow;
 use crate::users::Session;
 use crate::{clock, AppError, BatchView, Mrv};
-use mrv_core::{next_state, not_own_work, Action, BatchState, FieldKind, ReasonCode, ReviewEvent};
+use mrv_core::{
+    next_state, not_own_work, Action, BatchState, FieldKind, Granted, ReasonCode, ReviewEvent,
+};
 use mrv_stamp::document::{
     key_text, sign, stamp_hash, BatchPart, CheckCount, ColumnPart, DecisionPart, EvidencePart,
     FlagsPart, JustificationPart, LayerPart, MappingPart, MethodologyPart, PeriodPart, ProjectPart,
@@ -196,25 +198,7 @@ impl Mrv {
         batch_id: i64,
     ) -> Result<BatchView, AppError> {
         let granted = self.authorize(session, Action::StartReview)?;
-        let batch = self.batch_for_review(batch_id)?;
-        not_own_work(
-            &granted,
-            batch_id,
-            mrv_store::batch_importer(self.ws.conn(), batch_id)?,
-        )?;
-        let now = clock::now().to_string();
-        let tx = self.transaction()?;
-        Self::transition(
-            &tx,
-            &batch,
-            ReviewEvent::StartReview,
-            granted.user_id(),
-            granted.user(),
-            &now,
-            None,
-        )?;
-        tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
-        self.batch(batch_id)
+        self.decide(&granted, batch_id, ReviewEvent::StartReview, None)
     }
 
     /// Rejects a batch under review with a reason code (`CAR`, `CL`, `FAR`, optionally
@@ -234,23 +218,35 @@ impl Mrv {
                 "a rejection needs a reason the analyst can act on".into(),
             ));
         }
-        let batch = self.batch_for_review(batch_id)?;
-        not_own_work(
+        self.decide(
             &granted,
             batch_id,
-            mrv_store::batch_importer(self.ws.conn(), batch_id)?,
-        )?;
+            ReviewEvent::Reject,
+            Some((&code.code(), reason)),
+        )
+    }
+
+    /// The reviewer's batch (segregation of duties checked), for a decision by `granted`.
+    fn reviewed_batch(&self, granted: &Granted, batch_id: i64) -> Result<BatchRecord, AppError> {
+        let batch = self.batch_for_review(batch_id)?;
+        let importer = mrv_store::batch_importer(self.ws.conn(), batch_id)?;
+        not_own_work(granted, batch_id, importer)?;
+        Ok(batch)
+    }
+
+    /// One review step without a stamp: the transition, its event and journal entry, committed.
+    fn decide(
+        &mut self,
+        granted: &Granted,
+        batch_id: i64,
+        event: ReviewEvent,
+        reason: Option<(&str, &str)>,
+    ) -> Result<BatchView, AppError> {
+        let batch = self.reviewed_batch(granted, batch_id)?;
         let now = clock::now().to_string();
         let tx = self.transaction()?;
-        Self::transition(
-            &tx,
-            &batch,
-            ReviewEvent::Reject,
-            granted.user_id(),
-            granted.user(),
-            &now,
-            Some((&code.code(), reason)),
-        )?;
+        let (user_id, user) = (granted.user_id(), granted.user());
+        Self::transition(&tx, &batch, event, user_id, user, &now, reason)?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
         self.batch(batch_id)
     }
@@ -265,12 +261,7 @@ impl Mrv {
         justifications: &BTreeMap<i64, String>,
     ) -> Result<StampView, AppError> {
         let granted = self.authorize(session, Action::ApproveBatch)?;
-        let batch = self.batch_for_review(batch_id)?;
-        not_own_work(
-            &granted,
-            batch_id,
-            mrv_store::batch_importer(self.ws.conn(), batch_id)?,
-        )?;
+        let batch = self.reviewed_batch(&granted, batch_id)?;
         let flags = mrv_store::list_flags(self.ws.conn(), &batch)?;
         let high: Vec<&mrv_store::FlagRecord> =
             flags.iter().filter(|f| f.severity == "high").collect();
