@@ -17,6 +17,18 @@ const COMMANDS: &[&str] = &[
     "map_points",
     "layer_values",
     "row_evidence",
+    "sign_in",
+    "sign_out",
+    "current_session",
+    "sign_in_hint",
+    "start_review",
+    "reject_batch",
+    "approve_batch",
+    "batch_history",
+    "batch_stamp",
+    "export_stamp",
+    "attach_evidence",
+    "batch_attachments",
 ];
 
 fn main() {

@@ -234,6 +234,8 @@ pub struct ImportRequestDto {
     pub period_end: String,
     pub crs: Option<String>,
     pub mapping: Vec<MappingDto>,
+    /// Import as the corrected version of this rejected batch.
+    pub supersedes: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -535,4 +537,122 @@ pub struct NewLayerDto {
     pub band: i64,
     /// `YYYY-MM-DD`, or null.
     pub acquired_on: Option<String>,
+}
+
+/// The signed-in user.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct SessionDto {
+    pub name: String,
+    pub roles: Vec<String>,
+    /// `ed25519:` + hex: the key their stamps verify with.
+    pub public_key: String,
+    pub expires_at: String,
+}
+
+impl From<&mrv_app::Session> for SessionDto {
+    fn from(s: &mrv_app::Session) -> Self {
+        SessionDto {
+            name: s.user.name.clone(),
+            roles: s.user.roles.clone(),
+            public_key: s.user.public_key.clone(),
+            expires_at: s.expires_at.clone(),
+        }
+    }
+}
+
+/// A justification of one open high-severity flag, given when approving.
+#[derive(Debug, Clone, Deserialize, Type)]
+pub struct JustificationDto {
+    pub flag_id: i64,
+    pub text: String,
+}
+
+/// One entry of a batch's history.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct HistoryEntryDto {
+    pub batch_id: i64,
+    pub version: i64,
+    /// `import`, `start_review`, `approve`, `reject`, `stamp`.
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub user: Option<String>,
+    pub at: String,
+    pub reason_code: Option<String>,
+    pub reason_text: Option<String>,
+    pub justifications: Vec<String>,
+}
+
+impl From<mrv_app::HistoryEntry> for HistoryEntryDto {
+    fn from(h: mrv_app::HistoryEntry) -> Self {
+        HistoryEntryDto {
+            batch_id: h.batch_id,
+            version: h.version,
+            action: h.action,
+            from_state: h.from_state,
+            to_state: h.to_state,
+            user: h.user,
+            at: h.at,
+            reason_code: h.reason_code,
+            reason_text: h.reason_text,
+            justifications: h.justifications,
+        }
+    }
+}
+
+/// The stamp of an approved batch.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct StampDto {
+    pub batch_id: i64,
+    pub stamp_hash: String,
+    pub rows_root: String,
+    pub row_count: f64,
+    pub signer: String,
+    pub signer_key: String,
+    pub signature: String,
+    /// The signature re-checked against the stored document when read.
+    pub signature_valid: bool,
+    pub created_at: String,
+}
+
+impl From<mrv_app::StampView> for StampDto {
+    fn from(s: mrv_app::StampView) -> Self {
+        StampDto {
+            batch_id: s.batch_id,
+            stamp_hash: s.stamp_hash,
+            rows_root: s.rows_root,
+            row_count: s.row_count as f64,
+            signer: s.signer,
+            signer_key: s.signer_key,
+            signature: s.signature,
+            signature_valid: s.signature_valid,
+            created_at: s.created_at,
+        }
+    }
+}
+
+/// An evidence file attached to a batch.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct AttachmentDto {
+    pub id: i64,
+    pub batch_id: i64,
+    pub name: String,
+    pub sha256: String,
+    pub size_bytes: f64,
+    pub attached_by: String,
+    pub attached_at: String,
+}
+
+impl From<mrv_app::AttachmentView> for AttachmentDto {
+    fn from(a: mrv_app::AttachmentView) -> Self {
+        AttachmentDto {
+            id: a.id,
+            batch_id: a.batch_id,
+            name: a.name,
+            sha256: a.sha256,
+            size_bytes: a.size_bytes as f64,
+            attached_by: a.attached_by,
+            attached_at: a.attached_at,
+        }
+    }
 }

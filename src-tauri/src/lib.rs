@@ -7,19 +7,21 @@
 mod dto;
 
 use dto::*;
-use mrv_app::{ImportRequest, Mrv, Progress};
+use mrv_app::{Action, AppError, ImportRequest, Mrv, Progress, Session};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tauri::ipc::Channel;
 use tauri::State;
 
-/// Shared between commands: the workspace folder and the cancel flags of the running import
-/// and the running enrichment.
+/// Shared between commands: the workspace folder, the cancel flags of the running import and
+/// the running enrichment, and the signed-in user's session (its token and opened signing key
+/// live in this process's memory only; signing out or quitting forgets them).
 struct Desk {
     workspace: PathBuf,
     cancel_import: Arc<AtomicBool>,
     cancel_enrich: Arc<AtomicBool>,
+    session: Mutex<Option<Arc<Session>>>,
 }
 
 /// Runs `task` on a blocking thread so the window stays responsive.
@@ -58,6 +60,24 @@ impl Desk {
     fn open(&self) -> Result<Mrv, CommandError> {
         Ok(Mrv::open(&self.workspace)?)
     }
+
+    /// The signed-in session, or "not signed in".
+    fn session(&self) -> Result<Arc<Session>, CommandError> {
+        self.session
+            .lock()
+            .map_err(|_| internal("session lock poisoned"))?
+            .clone()
+            .ok_or_else(|| AppError::Unauthenticated("sign in first".into()).into())
+    }
+
+    /// Opens the workspace for the signed-in user, checking that their live session allows
+    /// `action` (every command goes through here or a use case that checks itself).
+    fn open_as(&self, action: Action) -> Result<(Mrv, Arc<Session>), CommandError> {
+        let session = self.session()?;
+        let mrv = self.open()?;
+        mrv.authorize(&session, action)?;
+        Ok((mrv, session))
+    }
 }
 
 #[tauri::command]
@@ -79,7 +99,8 @@ fn list_methodologies() -> Vec<MethodologyDto> {
 #[specta::specta]
 fn list_projects(desk: State<'_, Desk>) -> Result<Vec<ProjectDto>, CommandError> {
     Ok(desk
-        .open()?
+        .open_as(Action::ViewEvidence)?
+        .0
         .list_projects()?
         .into_iter()
         .map(Into::into)
@@ -93,7 +114,8 @@ fn list_batches(
     project_id: Option<i64>,
 ) -> Result<Vec<BatchDto>, CommandError> {
     Ok(desk
-        .open()?
+        .open_as(Action::ViewEvidence)?
+        .0
         .list_batches(project_id)?
         .into_iter()
         .map(Into::into)
@@ -108,14 +130,19 @@ fn batch_rows(
     offset: i64,
     limit: i64,
 ) -> Result<RowsPageDto, CommandError> {
-    Ok(desk.open()?.batch_rows(batch_id, offset, limit)?.into())
+    Ok(desk
+        .open_as(Action::ViewEvidence)?
+        .0
+        .batch_rows(batch_id, offset, limit)?
+        .into())
 }
 
 #[tauri::command]
 #[specta::specta]
 fn list_layers(desk: State<'_, Desk>, project_id: i64) -> Result<Vec<LayerDto>, CommandError> {
     Ok(desk
-        .open()?
+        .open_as(Action::ViewEvidence)?
+        .0
         .list_layers(Some(project_id))?
         .into_iter()
         .map(Into::into)
@@ -126,7 +153,8 @@ fn list_layers(desk: State<'_, Desk>, project_id: i64) -> Result<Vec<LayerDto>, 
 #[specta::specta]
 fn batch_flags(desk: State<'_, Desk>, batch_id: i64) -> Result<Vec<FlagDto>, CommandError> {
     Ok(desk
-        .open()?
+        .open_as(Action::ViewEvidence)?
+        .0
         .flags(batch_id)?
         .into_iter()
         .map(Into::into)
@@ -143,7 +171,8 @@ fn preview_import(
 ) -> Result<PreviewDto, CommandError> {
     let mapping: Vec<mrv_app::ColumnMapping> = mapping.into_iter().map(Into::into).collect();
     Ok(desk
-        .open()?
+        .open_as(Action::ImportBatch)?
+        .0
         .preview_import(&PathBuf::from(path), project_id, &mapping)?
         .into())
 }
@@ -157,6 +186,7 @@ async fn import_batch(
     on_progress: Channel<ProgressDto>,
 ) -> Result<BatchDto, CommandError> {
     let workspace = desk.workspace.clone();
+    let session = desk.session()?;
     let cancel = desk.cancel_import.clone();
     cancel.store(false, Ordering::SeqCst);
     blocking(move || {
@@ -168,7 +198,12 @@ async fn import_batch(
             crs: request.crs.filter(|c| !c.trim().is_empty()),
             mapping: request.mapping.into_iter().map(Into::into).collect(),
         };
-        Ok(mrv.import(&req, &mut reporter(on_progress, cancel))?.into())
+        let mut progress = reporter(on_progress, cancel);
+        let batch = match request.supersedes {
+            Some(old) => mrv.import_version(&session, old, &req, &mut progress)?,
+            None => mrv.import_as(&session, &req, &mut progress)?,
+        };
+        Ok(batch.into())
     })
     .await
 }
@@ -188,10 +223,12 @@ async fn enrich_batch(
     on_progress: Channel<ProgressDto>,
 ) -> Result<BatchDto, CommandError> {
     let workspace = desk.workspace.clone();
+    let session = desk.session()?;
     let cancel = desk.cancel_enrich.clone();
     cancel.store(false, Ordering::SeqCst);
     blocking(move || {
         let mut mrv = Mrv::open(&workspace)?;
+        mrv.authorize(&session, Action::EnrichBatch)?;
         Ok(mrv
             .enrich(batch_id, &mut reporter(on_progress, cancel))?
             .into())
@@ -208,10 +245,12 @@ async fn add_layer(
     on_progress: Channel<ProgressDto>,
 ) -> Result<LayerDto, CommandError> {
     let workspace = desk.workspace.clone();
+    let session = desk.session()?;
     let cancel = desk.cancel_enrich.clone();
     cancel.store(false, Ordering::SeqCst);
     blocking(move || {
         let mut mrv = Mrv::open(&workspace)?;
+        mrv.authorize(&session, Action::ManageLayers)?;
         let input = mrv_app::NewLayer {
             project_id: layer.project_id,
             file: PathBuf::from(layer.path.trim()),
@@ -238,7 +277,9 @@ fn cancel_enrich(desk: State<'_, Desk>) {
 fn layer_style(desk: State<'_, Desk>, layer_id: i64) -> Result<LayerStyleDto, CommandError> {
     Ok(LayerStyleDto::new(
         layer_id,
-        desk.open()?.overlay_style(layer_id)?,
+        desk.open_as(Action::ViewEvidence)?
+            .0
+            .overlay_style(layer_id)?,
     ))
 }
 
@@ -253,6 +294,7 @@ async fn render_overlay(
     height: u32,
 ) -> Result<OverlayDto, CommandError> {
     let workspace = desk.workspace.clone();
+    let session = desk.session()?;
     blocking(move || {
         let bbox: [f64; 4] = bbox.try_into().map_err(|b: Vec<f64>| {
             CommandError::from(mrv_app::AppError::InvalidInput(format!(
@@ -265,7 +307,9 @@ async fn render_overlay(
             width,
             height,
         };
-        let overlay = Mrv::open(&workspace)?.overlay(layer_id, &view)?;
+        let mrv = Mrv::open(&workspace)?;
+        mrv.authorize(&session, Action::ViewEvidence)?;
+        let overlay = mrv.overlay(layer_id, &view)?;
         use base64::Engine;
         Ok(OverlayDto {
             data_url: format!(
@@ -283,7 +327,13 @@ async fn render_overlay(
 #[specta::specta]
 async fn map_points(desk: State<'_, Desk>, batch_id: i64) -> Result<MapPointsDto, CommandError> {
     let workspace = desk.workspace.clone();
-    blocking(move || Ok(Mrv::open(&workspace)?.map_points(batch_id)?.into())).await
+    let session = desk.session()?;
+    blocking(move || {
+        let mrv = Mrv::open(&workspace)?;
+        mrv.authorize(&session, Action::ViewEvidence)?;
+        Ok(mrv.map_points(batch_id)?.into())
+    })
+    .await
 }
 
 /// A layer's value at every row of a batch (null on nodata or off the raster).
@@ -295,7 +345,13 @@ async fn layer_values(
     layer_id: i64,
 ) -> Result<Vec<Option<f64>>, CommandError> {
     let workspace = desk.workspace.clone();
-    blocking(move || Ok(Mrv::open(&workspace)?.layer_values(batch_id, layer_id)?)).await
+    let session = desk.session()?;
+    blocking(move || {
+        let mrv = Mrv::open(&workspace)?;
+        mrv.authorize(&session, Action::ViewEvidence)?;
+        Ok(mrv.layer_values(batch_id, layer_id)?)
+    })
+    .await
 }
 
 /// One row (1-based) with its samples per layer and its flags.
@@ -306,7 +362,212 @@ fn row_evidence(
     batch_id: i64,
     row: i64,
 ) -> Result<RowEvidenceDto, CommandError> {
-    Ok(desk.open()?.row_evidence(batch_id, row)?.into())
+    Ok(desk
+        .open_as(Action::ViewEvidence)?
+        .0
+        .row_evidence(batch_id, row)?
+        .into())
+}
+
+fn internal(message: &str) -> CommandError {
+    CommandError {
+        code: ErrorCodeDto::Internal,
+        message: message.to_owned(),
+        report: None,
+    }
+}
+
+/// Signs in: checks the password and opens the user's signing key for this session.
+#[tauri::command]
+#[specta::specta]
+async fn sign_in(
+    desk: State<'_, Desk>,
+    name: String,
+    password: String,
+) -> Result<SessionDto, CommandError> {
+    let workspace = desk.workspace.clone();
+    // Argon2id takes a moment: off the window's thread.
+    let session = blocking(move || Ok(Mrv::open(&workspace)?.sign_in(&name, &password)?)).await?;
+    let dto = SessionDto::from(&session);
+    *desk
+        .session
+        .lock()
+        .map_err(|_| internal("session lock poisoned"))? = Some(Arc::new(session));
+    Ok(dto)
+}
+
+/// Ends the session: its token stops working and the opened key is dropped.
+#[tauri::command]
+#[specta::specta]
+fn sign_out(desk: State<'_, Desk>) -> Result<(), CommandError> {
+    let session = desk
+        .session
+        .lock()
+        .map_err(|_| internal("session lock poisoned"))?
+        .take();
+    if let Some(session) = session {
+        desk.open()?.sign_out(&session)?;
+    }
+    Ok(())
+}
+
+/// The signed-in user, if the session is still live.
+#[tauri::command]
+#[specta::specta]
+fn current_session(desk: State<'_, Desk>) -> Result<Option<SessionDto>, CommandError> {
+    match desk.open_as(Action::ViewEvidence) {
+        Ok((_, session)) => Ok(Some(SessionDto::from(session.as_ref()))),
+        Err(e) if matches!(e.code, ErrorCodeDto::Unauthenticated) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// For the sign-in screen of the demo workspace: who its demo users are.
+#[tauri::command]
+#[specta::specta]
+fn sign_in_hint(desk: State<'_, Desk>) -> Option<String> {
+    desk.workspace.join("demo").is_dir().then(|| {
+        let users: Vec<String> = mrv_app::DEMO_USERS
+            .iter()
+            .map(|(name, role)| format!("{name} ({})", role.replace('_', " ")))
+            .collect();
+        format!(
+            "Demo workspace — users {}; password “{}”.",
+            users.join(", "),
+            mrv_app::DEMO_PASSWORD
+        )
+    })
+}
+
+#[tauri::command]
+#[specta::specta]
+fn start_review(desk: State<'_, Desk>, batch_id: i64) -> Result<BatchDto, CommandError> {
+    let session = desk.session()?;
+    Ok(desk.open()?.start_review(&session, batch_id)?.into())
+}
+
+#[tauri::command]
+#[specta::specta]
+fn reject_batch(
+    desk: State<'_, Desk>,
+    batch_id: i64,
+    code: String,
+    reason: String,
+) -> Result<BatchDto, CommandError> {
+    let session = desk.session()?;
+    Ok(desk
+        .open()?
+        .reject(&session, batch_id, &code, &reason)?
+        .into())
+}
+
+/// Approves (with a justification per open high flag), stamps and signs.
+#[tauri::command]
+#[specta::specta]
+async fn approve_batch(
+    desk: State<'_, Desk>,
+    batch_id: i64,
+    justifications: Vec<JustificationDto>,
+) -> Result<StampDto, CommandError> {
+    let workspace = desk.workspace.clone();
+    let session = desk.session()?;
+    blocking(move || {
+        let texts = justifications
+            .into_iter()
+            .map(|j| (j.flag_id, j.text))
+            .collect();
+        Ok(Mrv::open(&workspace)?
+            .approve(&session, batch_id, &texts)?
+            .into())
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+fn batch_history(
+    desk: State<'_, Desk>,
+    batch_id: i64,
+) -> Result<Vec<HistoryEntryDto>, CommandError> {
+    let session = desk.session()?;
+    Ok(desk
+        .open()?
+        .history(&session, batch_id)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// The stamp of a batch, or null when it has none.
+#[tauri::command]
+#[specta::specta]
+fn batch_stamp(desk: State<'_, Desk>, batch_id: i64) -> Result<Option<StampDto>, CommandError> {
+    let session = desk.session()?;
+    match desk.open()?.stamp_view(&session, batch_id) {
+        Ok(stamp) => Ok(Some(stamp.into())),
+        Err(AppError::NotFound {
+            what: "stamp of batch",
+            ..
+        }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Writes the stamp (and the proof of row `row`, when given) into `dir`; returns the files.
+#[tauri::command]
+#[specta::specta]
+fn export_stamp(
+    desk: State<'_, Desk>,
+    batch_id: i64,
+    dir: String,
+    row: Option<i64>,
+) -> Result<Vec<String>, CommandError> {
+    let session = desk.session()?;
+    let mrv = desk.open()?;
+    let dir = PathBuf::from(dir.trim());
+    let mut written: Vec<String> = mrv
+        .export_stamp(&session, batch_id, &dir)?
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    if let Some(row) = row {
+        let proof = mrv.prove_row(&session, batch_id, row)?;
+        let path = dir.join(format!("row-{row}.proof.json"));
+        let text = serde_json::to_string_pretty(&proof).map_err(|e| internal(&e.to_string()))?;
+        std::fs::write(&path, text)
+            .map_err(|e| CommandError::from(AppError::Io(format!("{}: {e}", path.display()))))?;
+        written.push(path.display().to_string());
+    }
+    Ok(written)
+}
+
+#[tauri::command]
+#[specta::specta]
+fn attach_evidence(
+    desk: State<'_, Desk>,
+    batch_id: i64,
+    path: String,
+) -> Result<AttachmentDto, CommandError> {
+    let session = desk.session()?;
+    Ok(desk
+        .open()?
+        .attach(&session, batch_id, &PathBuf::from(path.trim()))?
+        .into())
+}
+
+#[tauri::command]
+#[specta::specta]
+fn batch_attachments(
+    desk: State<'_, Desk>,
+    batch_id: i64,
+) -> Result<Vec<AttachmentDto>, CommandError> {
+    let session = desk.session()?;
+    Ok(desk
+        .open()?
+        .attachments(&session, batch_id)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
@@ -330,6 +591,18 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             map_points,
             layer_values,
             row_evidence,
+            sign_in,
+            sign_out,
+            current_session,
+            sign_in_hint,
+            start_review,
+            reject_batch,
+            approve_batch,
+            batch_history,
+            batch_stamp,
+            export_stamp,
+            attach_evidence,
+            batch_attachments,
         ])
         // Ids and counts stay far below 2^53; numbers keep the UI code plain.
         .dangerously_cast_bigints_to_number()
@@ -388,6 +661,7 @@ pub fn run() -> i32 {
             workspace,
             cancel_import: Arc::new(AtomicBool::new(false)),
             cancel_enrich: Arc::new(AtomicBool::new(false)),
+            session: Mutex::new(None),
         })
         .invoke_handler(builder.invoke_handler())
         .run(tauri::generate_context!());

@@ -30,7 +30,7 @@ pub use journal::JournalCheck;
 pub use layers::{FlagView, LayerView, NewLayer, RowSamples, ZonalView};
 pub use map::{MapPoints, RowEvidence};
 pub use methodologies::{builtin_profiles, FieldView, MethodologyView};
-pub use mrv_core::{ImportProblem, ImportReport, MethodologyProfile, MonitoringPeriod};
+pub use mrv_core::{Action, ImportProblem, ImportReport, MethodologyProfile, MonitoringPeriod};
 pub use mrv_core::{OverlayStyle, StyleKind, StyleStop};
 pub use mrv_geo::OverlayView;
 pub use overlays::Overlay;

@@ -674,6 +674,20 @@ impl Mrv {
             .ok_or_else(|| AppError::Internal("attachment vanished".into()))
     }
 
+    /// The evidence files attached to a batch.
+    pub fn attachments(
+        &self,
+        session: &Session,
+        batch_id: i64,
+    ) -> Result<Vec<AttachmentView>, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        self.batch_for_review(batch_id)?;
+        Ok(mrv_store::attachments(self.ws.conn(), batch_id)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
     /// A batch's history over all its versions (the batches it supersedes and those that
     /// supersede it): each import and decision with who, when and why, oldest first.
     pub fn history(&self, session: &Session, batch_id: i64) -> Result<Vec<HistoryEntry>, AppError> {

@@ -218,22 +218,9 @@ fn reject_then_corrected_version_then_approve_with_the_history_of_both() {
     // The corrected file: row 200 moved inside the boundary.
     let (source, _) = demo_files(dir.path());
     let fixed = dir.path().join("tree-plots-2025-v2.csv");
-    let text: String = std::fs::read_to_string(&source)
+    let text = std::fs::read_to_string(&source)
         .unwrap()
-        .lines()
-        .map(|l| {
-            if l.starts_with("SDM-0200,") {
-                let mut cells: Vec<String> = l.split(',').map(str::to_owned).collect();
-                let n = cells.len();
-                cells[n - 2] = "-47.5".into();
-                cells[n - 1] = "-24.2".into();
-                cells.join(",")
-            } else {
-                l.to_owned()
-            }
-        })
-        .map(|l| l + "\n")
-        .collect();
+        .replace("-47.700000,-24.360000", "-47.830000,-24.230000");
     std::fs::write(&fixed, text).unwrap();
     let request = ImportRequest {
         file: fixed,

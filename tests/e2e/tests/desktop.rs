@@ -372,8 +372,37 @@ async fn map_and_plot(driver: &WebDriver) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Signs in through the sign-in screen (signing out first if someone is signed in).
+async fn sign_in(driver: &WebDriver, name: &str) -> anyhow::Result<()> {
+    let long = Duration::from_secs(60);
+    if driver.find(By::Css("[data-testid=sign-out]")).await.is_ok() {
+        wait_for(driver, "[data-testid=sign-out]", long)
+            .await?
+            .click()
+            .await?;
+    }
+    let field = wait_for(driver, "[data-testid=signin-name]", long).await?;
+    field.clear().await?;
+    field.send_keys(name).await?;
+    let password = wait_for(driver, "[data-testid=signin-password]", long).await?;
+    password.clear().await?;
+    password.send_keys("demo-password").await?;
+    wait_for(driver, "[data-testid=signin-submit]", long)
+        .await?
+        .click()
+        .await?;
+    let who = content(driver, "[data-testid=current-user]", long).await?;
+    anyhow::ensure!(who.contains(name), "signed in as `{who}`, expected {name}");
+    Ok(())
+}
+
 async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     let long = Duration::from_secs(60);
+    // The app opens on the sign-in screen; the demo analyst imports.
+    let hint = content(driver, "[data-testid=signin-hint]", long).await?;
+    anyhow::ensure!(hint.contains("vera"), "the demo hint reads `{hint}`");
+    screenshot(driver, "mrv-e2e-signin.png").await?;
+    sign_in(driver, "ana").await?;
     // First start: the demo workspace is created, its batch enriched with the demo layers.
     // Open it: the evidence strip counts its flags, and a flag jumps the table to its row.
     wait_until(driver, "the demo batch in the sidebar", long, "return [...document.querySelectorAll('button')].some(b => b.textContent.includes('tree-plots-2025.csv'));").await?;
@@ -464,5 +493,144 @@ async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
         "the last row is numbered `{last_index}`"
     );
     screenshot(driver, "mrv-e2e-million.png").await?;
+    review_journey(driver, csv).await
+}
+
+/// Clicks the sidebar's batch whose label contains `name`.
+async fn open_batch(driver: &WebDriver, name: &str) -> anyhow::Result<()> {
+    let quoted = serde_json::to_string(name)?;
+    wait_until(
+        driver,
+        &format!("the batch {name} in the sidebar"),
+        Duration::from_secs(60),
+        &format!("return [...document.querySelectorAll('button')].some(b => b.textContent.includes({quoted}));"),
+    )
+    .await?;
+    driver
+        .execute(
+            &format!("[...document.querySelectorAll('button')].find(b => b.textContent.includes({quoted})).click();"),
+            Vec::new(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Sets a select's value the way a user's choice does (with its change event).
+async fn choose(driver: &WebDriver, testid: &str, value: &str) -> anyhow::Result<()> {
+    let script = format!(
+        "const s = document.querySelector('[data-testid={testid}]'); s.value = {}; s.dispatchEvent(new Event('change', {{bubbles: true}})); return s.value;",
+        serde_json::to_string(value)?
+    );
+    let set = driver.execute(&script, Vec::new()).await?;
+    anyhow::ensure!(
+        set.json().as_str() == Some(value),
+        "{testid} did not take `{value}`"
+    );
+    Ok(())
+}
+
+/// The sign-off journey: vera rejects the demo batch, ana imports a corrected version, vera
+/// approves it with a justification per open high flag and sees the signed stamp.
+async fn review_journey(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
+    let long = Duration::from_secs(60);
+    sign_in(driver, "vera").await?;
+    open_batch(driver, "tree-plots-2025.csv").await?;
+    wait_for(driver, "[data-testid=tab-review]", long)
+        .await?
+        .click()
+        .await?;
+    wait_for(driver, "[data-testid=review-start]", long)
+        .await?
+        .click()
+        .await?;
+    wait_for(driver, "[data-testid=review-reject]", long)
+        .await?
+        .click()
+        .await?;
+    wait_for(driver, "[data-testid=reject-code]", long).await?;
+    choose(driver, "reject-code", "CAR").await?;
+    choose(driver, "reject-subcode", "outside_boundary").await?;
+    wait_for(driver, "[data-testid=reject-reason]", long)
+        .await?
+        .send_keys("Row 200 lies outside the project boundary; check its coordinates.")
+        .await?;
+    wait_for(driver, "[data-testid=reject-submit]", long)
+        .await?
+        .click()
+        .await?;
+    wait_until(driver, "the rejection in the history", long, "const h = document.querySelector('[data-testid=history]'); return !!h && h.textContent.includes('Rejected') && h.textContent.includes('CAR/outside_boundary');").await?;
+    screenshot(driver, "mrv-e2e-rejected.png").await?;
+
+    // The analyst imports the corrected file as version 2.
+    let demo = csv
+        .with_file_name("workspace")
+        .join("demo")
+        .join("tree-plots-2025.csv");
+    let corrected = csv.with_file_name("tree-plots-2025-v2.csv");
+    // Row 200's position, outside the boundary, corrected to a point inside it.
+    let text =
+        std::fs::read_to_string(&demo)?.replace("-47.700000,-24.360000", "-47.830000,-24.230000");
+    std::fs::write(&corrected, text)?;
+    sign_in(driver, "ana").await?;
+    open_batch(driver, "tree-plots-2025.csv").await?;
+    wait_for(driver, "[data-testid=tab-review]", long)
+        .await?
+        .click()
+        .await?;
+    wait_for(driver, "[data-testid=review-import-correction]", long)
+        .await?
+        .click()
+        .await?;
+    wait_for(driver, "[data-testid=import-supersedes]", long).await?;
+    let path = wait_for(driver, "[data-testid=import-path]", long).await?;
+    path.clear().await?;
+    path.send_keys(corrected.display().to_string()).await?;
+    submit_import(driver).await?;
+    wait_for_content(driver, "[data-testid=row-count]", "240", long).await?;
+
+    // The verifier approves version 2: a justification for each open high flag.
+    sign_in(driver, "vera").await?;
+    open_batch(driver, "tree-plots-2025-v2.csv").await?;
+    wait_for(driver, "[data-testid=tab-review]", long)
+        .await?
+        .click()
+        .await?;
+    wait_for(driver, "[data-testid=review-start]", long)
+        .await?
+        .click()
+        .await?;
+    wait_for(driver, "[data-testid=review-approve]", long)
+        .await?
+        .click()
+        .await?;
+    wait_for(driver, "[data-testid=justification]", long).await?;
+    let boxes = driver
+        .find_all(By::Css("[data-testid=justification]"))
+        .await?;
+    anyhow::ensure!(
+        boxes.len() == 3,
+        "{} open high flags, expected 3 (row 200 fixed)",
+        boxes.len()
+    );
+    for b in &boxes {
+        b.send_keys("Checked against the field photos; accepted.")
+            .await?;
+    }
+    screenshot(driver, "mrv-e2e-approve.png").await?;
+    wait_for(driver, "[data-testid=approve-submit]", long)
+        .await?
+        .click()
+        .await?;
+    wait_for_content(
+        driver,
+        "[data-testid=stamp-signature]",
+        "Signature valid",
+        long,
+    )
+    .await?;
+    let hash = content(driver, "[data-testid=stamp-hash]", long).await?;
+    anyhow::ensure!(hash.len() >= 64, "stamp hash reads `{hash}`");
+    wait_until(driver, "the whole timeline", long, "const h = document.querySelector('[data-testid=history]'); return !!h && h.textContent.includes('Stamped') && h.textContent.includes('Rejected');").await?;
+    screenshot(driver, "mrv-e2e-stamp.png").await?;
     Ok(())
 }

@@ -32,9 +32,39 @@ export const commands = {
 	layerValues: (batchId: number, layerId: number) => typedError<(number | null)[], CommandError_Serialize>(__TAURI_INVOKE("layer_values", { batchId, layerId })),
 	/**  One row (1-based) with its samples per layer and its flags. */
 	rowEvidence: (batchId: number, row: number) => typedError<RowEvidenceDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("row_evidence", { batchId, row })),
+	/**  Signs in: checks the password and opens the user's signing key for this session. */
+	signIn: (name: string, password: string) => typedError<SessionDto, CommandError_Serialize>(__TAURI_INVOKE("sign_in", { name, password })),
+	/**  Ends the session: its token stops working and the opened key is dropped. */
+	signOut: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("sign_out")),
+	/**  The signed-in user, if the session is still live. */
+	currentSession: () => typedError<SessionDto | null, CommandError_Serialize>(__TAURI_INVOKE("current_session")),
+	/**  For the sign-in screen of the demo workspace: who its demo users are. */
+	signInHint: () => __TAURI_INVOKE<string | null>("sign_in_hint"),
+	startReview: (batchId: number) => typedError<BatchDto, CommandError_Serialize>(__TAURI_INVOKE("start_review", { batchId })),
+	rejectBatch: (batchId: number, code: string, reason: string) => typedError<BatchDto, CommandError_Serialize>(__TAURI_INVOKE("reject_batch", { batchId, code, reason })),
+	/**  Approves (with a justification per open high flag), stamps and signs. */
+	approveBatch: (batchId: number, justifications: JustificationDto[]) => typedError<StampDto, CommandError_Serialize>(__TAURI_INVOKE("approve_batch", { batchId, justifications })),
+	batchHistory: (batchId: number) => typedError<HistoryEntryDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("batch_history", { batchId })),
+	/**  The stamp of a batch, or null when it has none. */
+	batchStamp: (batchId: number) => typedError<StampDto | null, CommandError_Serialize>(__TAURI_INVOKE("batch_stamp", { batchId })),
+	/**  Writes the stamp (and the proof of row `row`, when given) into `dir`; returns the files. */
+	exportStamp: (batchId: number, dir: string, row: number | null) => typedError<string[], CommandError_Serialize>(__TAURI_INVOKE("export_stamp", { batchId, dir, row })),
+	attachEvidence: (batchId: number, path: string) => typedError<AttachmentDto, CommandError_Serialize>(__TAURI_INVOKE("attach_evidence", { batchId, path })),
+	batchAttachments: (batchId: number) => typedError<AttachmentDto[], CommandError_Serialize>(__TAURI_INVOKE("batch_attachments", { batchId })),
 };
 
 /* Types */
+/**  An evidence file attached to a batch. */
+export type AttachmentDto = {
+	id: number,
+	batch_id: number,
+	name: string,
+	sha256: string,
+	size_bytes: number | null,
+	attached_by: string,
+	attached_at: string,
+};
+
 export type BatchDto = {
 	id: number,
 	project_id: number,
@@ -130,6 +160,39 @@ export type FlagDto_Serialize = {
 	explanation: string,
 };
 
+/**  One entry of a batch's history. */
+export type HistoryEntryDto = HistoryEntryDto_Serialize | HistoryEntryDto_Deserialize;
+
+/**  One entry of a batch's history. */
+export type HistoryEntryDto_Deserialize = {
+	batch_id: number,
+	version: number,
+	/**  `import`, `start_review`, `approve`, `reject`, `stamp`. */
+	action: string,
+	from_state?: string | null,
+	to_state: string,
+	user?: string | null,
+	at: string,
+	reason_code?: string | null,
+	reason_text?: string | null,
+	justifications: string[],
+};
+
+/**  One entry of a batch's history. */
+export type HistoryEntryDto_Serialize = {
+	batch_id: number,
+	version: number,
+	/**  `import`, `start_review`, `approve`, `reject`, `stamp`. */
+	action: string,
+	from_state: string | null,
+	to_state: string,
+	user: string | null,
+	at: string,
+	reason_code: string | null,
+	reason_text: string | null,
+	justifications: string[],
+};
+
 export type ImportRequestDto = ImportRequestDto_Serialize | ImportRequestDto_Deserialize;
 
 export type ImportRequestDto_Deserialize = {
@@ -139,6 +202,8 @@ export type ImportRequestDto_Deserialize = {
 	period_end: string,
 	crs?: string | null,
 	mapping: MappingDto[],
+	/**  Import as the corrected version of this rejected batch. */
+	supersedes?: number | null,
 };
 
 export type ImportRequestDto_Serialize = {
@@ -148,6 +213,14 @@ export type ImportRequestDto_Serialize = {
 	period_end: string,
 	crs: string | null,
 	mapping: MappingDto[],
+	/**  Import as the corrected version of this rejected batch. */
+	supersedes: number | null,
+};
+
+/**  A justification of one open high-severity flag, given when approving. */
+export type JustificationDto = {
+	flag_id: number,
+	text: string,
 };
 
 export type LayerDto = LayerDto_Serialize | LayerDto_Deserialize;
@@ -422,6 +495,29 @@ export type RowsPageDto = {
 	total: number,
 	columns: string[],
 	rows: RowDto[],
+};
+
+/**  The signed-in user. */
+export type SessionDto = {
+	name: string,
+	roles: string[],
+	/**  `ed25519:` + hex: the key their stamps verify with. */
+	public_key: string,
+	expires_at: string,
+};
+
+/**  The stamp of an approved batch. */
+export type StampDto = {
+	batch_id: number,
+	stamp_hash: string,
+	rows_root: string,
+	row_count: number | null,
+	signer: string,
+	signer_key: string,
+	signature: string,
+	/**  The signature re-checked against the stored document when read. */
+	signature_valid: boolean,
+	created_at: string,
 };
 
 export type StyleStopDto = {

@@ -1,4 +1,5 @@
 import { toShownError, type ShownError } from "./errors";
+import { reportCommandError } from "./session";
 
 type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 
@@ -6,6 +7,7 @@ type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 export async function unwrap<T, E>(call: Promise<Result<T, E>>): Promise<T> {
   const r = await call;
   if (r.status === "ok") return r.data;
+  reportCommandError(r.error);
   throw r.error;
 }
 
@@ -14,6 +16,7 @@ export async function attempt<T, E>(call: () => Promise<Result<T, E>>): Promise<
   try {
     const r = await call();
     if (r.status === "ok") return { ok: true, data: r.data };
+    reportCommandError(r.error);
     return { ok: false, error: toShownError(r.error) };
   } catch (e) {
     return { ok: false, error: toShownError(e) };

@@ -1,0 +1,114 @@
+/** A batch's history (every version of it, and every decision) in words, for the timeline. */
+import type { HistoryEntryDto_Serialize as HistoryEntry } from "../../lib/bindings";
+import { checkLabel } from "../../lib/flags";
+import { describeReasonCode } from "./reasonCodes";
+
+const ACTION_LABELS: Record<string, string> = {
+  import: "Imported",
+  start_review: "Review started",
+  approve: "Approved",
+  reject: "Rejected",
+  stamp: "Stamped and signed",
+};
+
+/** "start_review" → "Review started"; unknown actions are spelled out from their code. */
+export function historyActionLabel(action: string): string {
+  const known = ACTION_LABELS[action];
+  if (known) return known;
+  const s = action.replace(/[_-]+/g, " ").trim();
+  return s ? s[0]!.toUpperCase() + s.slice(1) : "Changed";
+}
+
+export type HistoryTone = "info" | "warn" | "ok" | "bad" | "neutral";
+
+export function historyTone(action: string): HistoryTone {
+  switch (action) {
+    case "import":
+      return "info";
+    case "start_review":
+      return "warn";
+    case "approve":
+    case "stamp":
+      return "ok";
+    case "reject":
+      return "bad";
+    default:
+      return "neutral";
+  }
+}
+
+/** The file an import entry names (its text ends "from <file>"); null when it names none. */
+export function importedFile(entry: Pick<HistoryEntry, "action" | "reason_text">): string | null {
+  if (entry.action !== "import") return null;
+  const m = /(?:^|, )from (.+)$/.exec(entry.reason_text ?? "");
+  return m ? m[1]!.trim() : null;
+}
+
+/** "row 17 loss_after_baseline: replanted" → "Row 17, forest loss after baseline: replanted"; other texts as they are. */
+export function justificationText(text: string): string {
+  const m = /^row (\d+) ([a-z0-9_]+): ([\s\S]*)$/.exec(text);
+  return m ? `Row ${m[1]}, ${checkLabel(m[2]!).toLowerCase()}: ${m[3]}` : text;
+}
+
+/** Who imported batch `batchId`, by its history; null when the history does not say. */
+export function importerOf(entries: readonly HistoryEntry[], batchId: number): string | null {
+  return entries.find((e) => e.batch_id === batchId && e.action === "import")?.user ?? null;
+}
+
+/** The version that corrects batch `batchId` (the next import in its chain); null when none yet. */
+export function correctionOf(entries: readonly HistoryEntry[], batchId: number): { batchId: number; version: number } | null {
+  const own = entries.find((e) => e.batch_id === batchId && e.action === "import");
+  if (!own) return null;
+  const next = entries
+    .filter((e) => e.action === "import" && e.batch_id !== batchId && e.version > own.version)
+    .sort((a, b) => a.version - b.version)[0];
+  return next ? { batchId: next.batch_id, version: next.version } : null;
+}
+
+export interface HistoryItem {
+  key: string;
+  version: number;
+  /** An entry of the version shown (others are earlier or later versions of it). */
+  current: boolean;
+  label: string;
+  tone: HistoryTone;
+  /** Who did it; "—" when unknown. */
+  who: string;
+  /** ISO timestamp. */
+  at: string;
+  /** "CAR/outside_boundary"; null when the entry has none. */
+  reasonCode: string | null;
+  /** "Corrective action · Outside the project boundary". */
+  reasonWords: string | null;
+  /** The reason, or what an import was of ("From tree-plots-2025.csv"). */
+  text: string | null;
+  justifications: string[];
+}
+
+/** The timeline's entries, in the backend's order (oldest first). */
+export function historyItems(entries: readonly HistoryEntry[], batchId: number): HistoryItem[] {
+  const firstVersion = Math.min(...entries.map((e) => e.version));
+  return entries.map((e, i) => {
+    let text = e.reason_text?.trim() || null;
+    if (e.action === "import") {
+      const file = importedFile(e);
+      const corrected = e.version > firstVersion;
+      if (file) text = corrected ? `Corrected version, from ${file}` : `From ${file}`;
+      else if (corrected) text = "Corrected version";
+    }
+    const code = e.reason_code?.trim() || null;
+    return {
+      key: `${e.batch_id}-${i}`,
+      version: e.version,
+      current: e.batch_id === batchId,
+      label: historyActionLabel(e.action),
+      tone: historyTone(e.action),
+      who: e.user?.trim() || "—",
+      at: e.at,
+      reasonCode: code,
+      reasonWords: code ? describeReasonCode(code) : null,
+      text,
+      justifications: e.justifications.map(justificationText),
+    };
+  });
+}
