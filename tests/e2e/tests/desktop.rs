@@ -207,10 +207,7 @@ async fn start_import(driver: &WebDriver, file: &Path) -> anyhow::Result<()> {
         .await
         .is_err()
     {
-        wait_for(driver, "[data-testid=open-import]", long)
-            .await?
-            .click()
-            .await?;
+        click(driver, "open-import").await?;
     }
     let path = wait_for(driver, "[data-testid=import-path]", long).await?;
     path.clear().await?;
@@ -219,15 +216,7 @@ async fn start_import(driver: &WebDriver, file: &Path) -> anyhow::Result<()> {
 }
 
 async fn submit_import(driver: &WebDriver) -> anyhow::Result<()> {
-    wait_for(
-        driver,
-        "[data-testid=import-submit]",
-        Duration::from_secs(60),
-    )
-    .await?
-    .click()
-    .await?;
-    Ok(())
+    click(driver, "import-submit").await
 }
 
 /// The demo batch on the map: the NDVI overlay is drawn with its legend, every point is drawn,
@@ -276,10 +265,7 @@ async fn wait_for_content(
 
 async fn map_and_plot(driver: &WebDriver) -> anyhow::Result<()> {
     let long = Duration::from_secs(60);
-    wait_for(driver, "[data-testid=tab-map]", long)
-        .await?
-        .click()
-        .await?;
+    click(driver, "tab-map").await?;
     wait_for_content(
         driver,
         "[data-testid=overlay-status]",
@@ -295,10 +281,7 @@ async fn map_and_plot(driver: &WebDriver) -> anyhow::Result<()> {
     // The flag of row 10 (forest loss after the baseline) centres the map on its point.
     driver.execute("[...document.querySelectorAll('[data-testid=flag]')].find(f => f.textContent.includes('SDM-0010')).click();", Vec::new()).await?;
     wait_until(driver, "row 10 selected on the map", long, "const m = document.querySelector('[data-testid=map]'); return !!m && m.getAttribute('data-selected-row') === '10';").await?;
-    wait_for(driver, "[data-testid=row-evidence-close]", long)
-        .await?
-        .click()
-        .await?;
+    click(driver, "row-evidence-close").await?;
     wait_until(
         driver,
         "the evidence panel closed",
@@ -353,21 +336,12 @@ async fn map_and_plot(driver: &WebDriver) -> anyhow::Result<()> {
         "the land-cover legend reads `{legend}`"
     );
     screenshot(driver, "mrv-e2e-map-landcover.png").await?;
-    wait_for(driver, "[data-testid=row-evidence-close]", long)
-        .await?
-        .click()
-        .await?;
+    click(driver, "row-evidence-close").await?;
 
-    wait_for(driver, "[data-testid=tab-plot]", long)
-        .await?
-        .click()
-        .await?;
+    click(driver, "tab-plot").await?;
     wait_for(driver, "[data-testid=plot]", long).await?;
     screenshot(driver, "mrv-e2e-plot.png").await?;
-    wait_for(driver, "[data-testid=tab-table]", long)
-        .await?
-        .click()
-        .await?;
+    click(driver, "tab-table").await?;
     wait_for(driver, "[data-testid=row]", long).await?;
     Ok(())
 }
@@ -376,10 +350,7 @@ async fn map_and_plot(driver: &WebDriver) -> anyhow::Result<()> {
 async fn sign_in(driver: &WebDriver, name: &str) -> anyhow::Result<()> {
     let long = Duration::from_secs(60);
     if driver.find(By::Css("[data-testid=sign-out]")).await.is_ok() {
-        wait_for(driver, "[data-testid=sign-out]", long)
-            .await?
-            .click()
-            .await?;
+        click(driver, "sign-out").await?;
     }
     let field = wait_for(driver, "[data-testid=signin-name]", long).await?;
     field.clear().await?;
@@ -387,10 +358,7 @@ async fn sign_in(driver: &WebDriver, name: &str) -> anyhow::Result<()> {
     let password = wait_for(driver, "[data-testid=signin-password]", long).await?;
     password.clear().await?;
     password.send_keys("demo-password").await?;
-    wait_for(driver, "[data-testid=signin-submit]", long)
-        .await?
-        .click()
-        .await?;
+    click(driver, "signin-submit").await?;
     let who = content(driver, "[data-testid=current-user]", long).await?;
     anyhow::ensure!(who.contains(name), "signed in as `{who}`, expected {name}");
     Ok(())
@@ -450,10 +418,7 @@ async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     }
     std::fs::write(&field_file, text)?;
     start_import(driver, &field_file).await?;
-    wait_for(driver, "[data-testid=check-file]", long)
-        .await?
-        .click()
-        .await?;
+    click(driver, "check-file").await?;
     for (column, field) in [("Plot", "plot_id"), ("DBH", "dbh_cm")] {
         let select = wait_for(driver, &format!("[data-testid=map-{column}]"), long).await?;
         SelectElement::new(&select)
@@ -515,6 +480,16 @@ async fn open_batch(driver: &WebDriver, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Waits (up to a minute) for the element with this test id and clicks it.
+async fn click(driver: &WebDriver, testid: &str) -> anyhow::Result<()> {
+    let css = format!("[data-testid={testid}]");
+    wait_for(driver, &css, Duration::from_secs(60))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
 /// Sets a select's value the way a user's choice does (with its change event).
 async fn choose(driver: &WebDriver, testid: &str, value: &str) -> anyhow::Result<()> {
     let script = format!(
@@ -535,18 +510,9 @@ async fn review_journey(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     let long = Duration::from_secs(60);
     sign_in(driver, "vera").await?;
     open_batch(driver, "tree-plots-2025.csv").await?;
-    wait_for(driver, "[data-testid=tab-review]", long)
-        .await?
-        .click()
-        .await?;
-    wait_for(driver, "[data-testid=review-start]", long)
-        .await?
-        .click()
-        .await?;
-    wait_for(driver, "[data-testid=review-reject]", long)
-        .await?
-        .click()
-        .await?;
+    click(driver, "tab-review").await?;
+    click(driver, "review-start").await?;
+    click(driver, "review-reject").await?;
     wait_for(driver, "[data-testid=reject-code]", long).await?;
     choose(driver, "reject-code", "CAR").await?;
     choose(driver, "reject-subcode", "outside_boundary").await?;
@@ -554,10 +520,7 @@ async fn review_journey(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
         .await?
         .send_keys("Row 200 lies outside the project boundary; check its coordinates.")
         .await?;
-    wait_for(driver, "[data-testid=reject-submit]", long)
-        .await?
-        .click()
-        .await?;
+    click(driver, "reject-submit").await?;
     wait_until(driver, "the rejection in the history", long, "const h = document.querySelector('[data-testid=history]'); return !!h && h.textContent.includes('Rejected') && h.textContent.includes('CAR/outside_boundary');").await?;
     screenshot(driver, "mrv-e2e-rejected.png").await?;
 
@@ -573,14 +536,8 @@ async fn review_journey(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     std::fs::write(&corrected, text)?;
     sign_in(driver, "ana").await?;
     open_batch(driver, "tree-plots-2025.csv").await?;
-    wait_for(driver, "[data-testid=tab-review]", long)
-        .await?
-        .click()
-        .await?;
-    wait_for(driver, "[data-testid=review-import-correction]", long)
-        .await?
-        .click()
-        .await?;
+    click(driver, "tab-review").await?;
+    click(driver, "review-import-correction").await?;
     wait_for(driver, "[data-testid=import-supersedes]", long).await?;
     let path = wait_for(driver, "[data-testid=import-path]", long).await?;
     path.clear().await?;
@@ -591,18 +548,9 @@ async fn review_journey(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     // The verifier approves version 2: a justification for each open high flag.
     sign_in(driver, "vera").await?;
     open_batch(driver, "tree-plots-2025-v2.csv").await?;
-    wait_for(driver, "[data-testid=tab-review]", long)
-        .await?
-        .click()
-        .await?;
-    wait_for(driver, "[data-testid=review-start]", long)
-        .await?
-        .click()
-        .await?;
-    wait_for(driver, "[data-testid=review-approve]", long)
-        .await?
-        .click()
-        .await?;
+    click(driver, "tab-review").await?;
+    click(driver, "review-start").await?;
+    click(driver, "review-approve").await?;
     wait_for(driver, "[data-testid=justification]", long).await?;
     let boxes = driver
         .find_all(By::Css("[data-testid=justification]"))
@@ -617,10 +565,7 @@ async fn review_journey(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
             .await?;
     }
     screenshot(driver, "mrv-e2e-approve.png").await?;
-    wait_for(driver, "[data-testid=approve-submit]", long)
-        .await?
-        .click()
-        .await?;
+    click(driver, "approve-submit").await?;
     wait_for_content(
         driver,
         "[data-testid=stamp-signature]",

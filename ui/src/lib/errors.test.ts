@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorTitle, moreProblems, toShownError } from "./errors";
+import { errorTitle, invalidInput, moreProblems, toShownError } from "./errors";
 
 describe("errorTitle", () => {
   it("gives plain words per code", () => {
@@ -7,6 +7,18 @@ describe("errorTitle", () => {
     expect(errorTitle("duplicate_import")).toBe("This file is already imported");
     expect(errorTitle("cancelled")).toMatch(/cancelled/);
     expect(errorTitle("something_new")).toBe("Something went wrong");
+  });
+});
+
+describe("invalidInput", () => {
+  it("is a form's own problem, in the invalid-input title", () => {
+    expect(invalidInput("Enter a name.")).toEqual({
+      code: "invalid_input",
+      title: "Some of the details entered are not valid",
+      message: "Enter a name.",
+      problems: [],
+      total: 0,
+    });
   });
 });
 

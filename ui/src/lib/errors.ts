@@ -50,6 +50,11 @@ function firstLine(s: string): string {
   return line.length > 300 ? `${line.slice(0, 297)}…` : line;
 }
 
+/** What a form shows when its own check fails before anything is sent: `message` says what to fix. */
+export function invalidInput(message: string): ShownError {
+  return { code: "invalid_input", title: errorTitle("invalid_input"), message, problems: [], total: 0 };
+}
+
 /** How many problems were not listed ("and N more"). */
 export function moreProblems(shown: ShownError): number {
   return Math.max(0, shown.total - shown.problems.length);

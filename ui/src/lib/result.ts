@@ -1,7 +1,8 @@
 import { toShownError, type ShownError } from "./errors";
 import { reportCommandError } from "./session";
 
-type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
+/** A generated command's result, as the bindings return it. */
+export type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 
 /** Unwraps a command result; throws the command error (to be turned into a ShownError). */
 export async function unwrap<T, E>(call: Promise<Result<T, E>>): Promise<T> {
