@@ -428,3 +428,31 @@ fn the_journal_names_the_first_hand_edited_event() {
         check.message
     );
 }
+
+#[test]
+fn an_expired_session_can_do_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut mrv = demo(dir.path());
+    let vera = sign_in(&mut mrv, "vera");
+    assert!(mrv.history(&vera, 1).is_ok());
+    // The session's end moved into the past, as twelve hours later.
+    let db = rusqlite::Connection::open(dir.path().join("ws").join("workspace.sqlite")).unwrap();
+    let changed = db
+        .execute(
+            "UPDATE session SET expires_at = '2000-01-01T00:00:00Z' WHERE ended_at IS NULL AND user_id = (SELECT id FROM app_user WHERE name = 'vera')",
+            [],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    for err in [
+        mrv.history(&vera, 1).unwrap_err(),
+        mrv.start_review(&vera, 1).unwrap_err(),
+    ] {
+        assert_eq!(err.code(), ErrorCode::Unauthenticated);
+        assert_eq!(err.to_string(), "the session has expired; sign in again");
+    }
+    assert_eq!(mrv.batch(1).unwrap().state, "enriched", "nothing changed");
+    // Signing in again gives a fresh session.
+    let again = sign_in(&mut mrv, "vera");
+    assert!(mrv.history(&again, 1).is_ok());
+}
