@@ -37,6 +37,23 @@ async fn blocking<T: Send + 'static>(
         })?
 }
 
+/// Runs `task` on a blocking thread with the workspace opened for the signed-in user, once
+/// their session is found to allow `action`.
+async fn blocking_as<T: Send + 'static>(
+    desk: &Desk,
+    action: Action,
+    task: impl FnOnce(&mut Mrv) -> Result<T, CommandError> + Send + 'static,
+) -> Result<T, CommandError> {
+    let workspace = desk.workspace.clone();
+    let session = desk.session()?;
+    blocking(move || {
+        let mut mrv = Mrv::open(&workspace)?;
+        mrv.authorize(&session, action)?;
+        task(&mut mrv)
+    })
+    .await
+}
+
 /// A progress callback that sends to the UI and answers the cancel flag.
 fn reporter(
     channel: Channel<ProgressDto>,
@@ -222,13 +239,9 @@ async fn enrich_batch(
     batch_id: i64,
     on_progress: Channel<ProgressDto>,
 ) -> Result<BatchDto, CommandError> {
-    let workspace = desk.workspace.clone();
-    let session = desk.session()?;
     let cancel = desk.cancel_enrich.clone();
     cancel.store(false, Ordering::SeqCst);
-    blocking(move || {
-        let mut mrv = Mrv::open(&workspace)?;
-        mrv.authorize(&session, Action::EnrichBatch)?;
+    blocking_as(&desk, Action::EnrichBatch, move |mrv| {
         Ok(mrv
             .enrich(batch_id, &mut reporter(on_progress, cancel))?
             .into())
@@ -244,13 +257,9 @@ async fn add_layer(
     layer: NewLayerDto,
     on_progress: Channel<ProgressDto>,
 ) -> Result<LayerDto, CommandError> {
-    let workspace = desk.workspace.clone();
-    let session = desk.session()?;
     let cancel = desk.cancel_enrich.clone();
     cancel.store(false, Ordering::SeqCst);
-    blocking(move || {
-        let mut mrv = Mrv::open(&workspace)?;
-        mrv.authorize(&session, Action::ManageLayers)?;
+    blocking_as(&desk, Action::ManageLayers, move |mrv| {
         let input = mrv_app::NewLayer {
             project_id: layer.project_id,
             file: PathBuf::from(layer.path.trim()),
@@ -293,9 +302,7 @@ async fn render_overlay(
     width: u32,
     height: u32,
 ) -> Result<OverlayDto, CommandError> {
-    let workspace = desk.workspace.clone();
-    let session = desk.session()?;
-    blocking(move || {
+    blocking_as(&desk, Action::ViewEvidence, move |mrv| {
         let bbox: [f64; 4] = bbox.try_into().map_err(|b: Vec<f64>| {
             CommandError::from(mrv_app::AppError::InvalidInput(format!(
                 "a map extent has 4 numbers, not {}",
@@ -307,8 +314,6 @@ async fn render_overlay(
             width,
             height,
         };
-        let mrv = Mrv::open(&workspace)?;
-        mrv.authorize(&session, Action::ViewEvidence)?;
         let overlay = mrv.overlay(layer_id, &view)?;
         use base64::Engine;
         Ok(OverlayDto {
@@ -326,11 +331,7 @@ async fn render_overlay(
 #[tauri::command]
 #[specta::specta]
 async fn map_points(desk: State<'_, Desk>, batch_id: i64) -> Result<MapPointsDto, CommandError> {
-    let workspace = desk.workspace.clone();
-    let session = desk.session()?;
-    blocking(move || {
-        let mrv = Mrv::open(&workspace)?;
-        mrv.authorize(&session, Action::ViewEvidence)?;
+    blocking_as(&desk, Action::ViewEvidence, move |mrv| {
         Ok(mrv.map_points(batch_id)?.into())
     })
     .await
@@ -344,11 +345,7 @@ async fn layer_values(
     batch_id: i64,
     layer_id: i64,
 ) -> Result<Vec<Option<f64>>, CommandError> {
-    let workspace = desk.workspace.clone();
-    let session = desk.session()?;
-    blocking(move || {
-        let mrv = Mrv::open(&workspace)?;
-        mrv.authorize(&session, Action::ViewEvidence)?;
+    blocking_as(&desk, Action::ViewEvidence, move |mrv| {
         Ok(mrv.layer_values(batch_id, layer_id)?)
     })
     .await

@@ -186,11 +186,7 @@ impl Mrv {
         let (sha256, size) = self.store_file(&input.file)?;
         let now = clock::now().to_string();
         let source_name = file_name(&input.file);
-        let tx = self
-            .ws
-            .conn_mut()
-            .transaction()
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let tx = self.transaction()?;
         mrv_store::record_stored_file(&tx, &sha256, &source_name, size, &now)?;
         let id = mrv_store::insert_layer(
             &tx,
@@ -305,11 +301,7 @@ impl Mrv {
             .map(|l| self.ws.blob_path(&l.file_sha256))
             .collect();
         let total = batch.row_count as u64 * (1 + layers.len() as u64);
-        let tx = self
-            .ws
-            .conn_mut()
-            .transaction()
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let tx = self.transaction()?;
         mrv_store::delete_flags(&tx, batch_id)?;
         let mut done = 0u64;
         let mut tick = |rows: usize| {

@@ -63,11 +63,7 @@ impl Mrv {
         let (sha256, size) = self.store_file(&input.boundary)?;
         let now = clock::now().to_string();
         let original_name = file_name(&input.boundary);
-        let tx = self
-            .ws
-            .conn_mut()
-            .transaction()
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let tx = self.transaction()?;
         mrv_store::record_stored_file(&tx, &sha256, &original_name, size, &now)?;
         let id = mrv_store::insert_project(
             &tx,

@@ -356,20 +356,10 @@ impl Mrv {
             .map_err(|e| AppError::Internal(format!("batch {}: columns: {e}", batch.id)))?;
         let schema = row_schema(&profile, &columns);
         let mut tree = RowsTree::new(schema.clone());
-        let mut offset = 0;
-        while offset < batch.row_count {
-            for m in mrv_store::measurement_page(self.ws.conn(), batch, offset, 50_000)? {
-                push_row(
-                    &mut tree,
-                    m.index as u64,
-                    &m.record_id,
-                    m.lon,
-                    m.lat,
-                    &m.values_json,
-                )?;
-            }
-            offset += 50_000;
-        }
+        self.each_stored_page(batch, &mut |page| {
+            tree.push_rows(page)
+                .map_err(|e| AppError::InvalidInput(e.to_string()))
+        })?;
         let mapping: Vec<crate::ColumnMapping> =
             serde_json::from_str(&batch.column_map_json).unwrap_or_default();
         let mut layers: Vec<LayerPart> =
@@ -473,14 +463,59 @@ impl Mrv {
         })
     }
 
+    /// Hands a batch's stored rows to `visit` in order, a page at a time, as stamp leaf inputs.
+    fn each_stored_page(
+        &self,
+        batch: &BatchRecord,
+        visit: &mut dyn FnMut(&[RowInput<'_>]) -> Result<(), AppError>,
+    ) -> Result<(), AppError> {
+        const PAGE: i64 = 50_000;
+        let mut offset = 0;
+        while offset < batch.row_count {
+            let page = mrv_store::measurement_page(self.ws.conn(), batch, offset, PAGE)?;
+            let values: Vec<Vec<String>> = page
+                .iter()
+                .map(|m| {
+                    serde_json::from_str(&m.values_json).map_err(|e| {
+                        AppError::Internal(format!(
+                            "row {}: stored values unreadable: {e}",
+                            m.index
+                        ))
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            let refs: Vec<Vec<&str>> = values
+                .iter()
+                .map(|v| v.iter().map(String::as_str).collect())
+                .collect();
+            let inputs: Vec<RowInput<'_>> = page
+                .iter()
+                .zip(&refs)
+                .map(|(m, values)| RowInput {
+                    index: m.index as u64,
+                    id: &m.record_id,
+                    lon: m.lon,
+                    lat: m.lat,
+                    values,
+                })
+                .collect();
+            visit(&inputs)?;
+            offset += PAGE;
+        }
+        Ok(())
+    }
+
+    fn stamp_record(&self, batch_id: i64) -> Result<StampRecord, AppError> {
+        mrv_store::stamp(self.ws.conn(), batch_id)?.ok_or_else(|| AppError::NotFound {
+            what: "stamp of batch",
+            id: batch_id.to_string(),
+        })
+    }
+
     /// The stamp of a batch, its signature re-checked.
     pub fn stamp_view(&self, session: &Session, batch_id: i64) -> Result<StampView, AppError> {
         self.authorize(session, Action::ViewEvidence)?;
-        let record =
-            mrv_store::stamp(self.ws.conn(), batch_id)?.ok_or_else(|| AppError::NotFound {
-                what: "stamp of batch",
-                id: batch_id.to_string(),
-            })?;
+        let record = self.stamp_record(batch_id)?;
         let stamp = Stamp::from_canonical_bytes(&record.document)
             .map_err(|e| AppError::Internal(format!("batch {batch_id}: {e}")))?;
         let valid = mrv_stamp::document::parse_key(&record.signer_key)
@@ -516,11 +551,7 @@ impl Mrv {
         dir: &Path,
     ) -> Result<Vec<PathBuf>, AppError> {
         self.authorize(session, Action::ViewEvidence)?;
-        let record =
-            mrv_store::stamp(self.ws.conn(), batch_id)?.ok_or_else(|| AppError::NotFound {
-                what: "stamp of batch",
-                id: batch_id.to_string(),
-            })?;
+        let record = self.stamp_record(batch_id)?;
         let batch = self.batch_for_review(batch_id)?;
         let project = self.project_record(batch.project_id)?;
         std::fs::create_dir_all(dir)
@@ -552,11 +583,7 @@ impl Mrv {
         row: i64,
     ) -> Result<mrv_stamp::proof::RowProof, AppError> {
         self.authorize(session, Action::ViewEvidence)?;
-        let record =
-            mrv_store::stamp(self.ws.conn(), batch_id)?.ok_or_else(|| AppError::NotFound {
-                what: "stamp of batch",
-                id: batch_id.to_string(),
-            })?;
+        let record = self.stamp_record(batch_id)?;
         let batch = self.batch_for_review(batch_id)?;
         if row < 1 || row > batch.row_count {
             return Err(AppError::NotFound {
@@ -574,31 +601,17 @@ impl Mrv {
         let mut leaves = Vec::with_capacity(batch.row_count as usize);
         let mut leaf_text = String::new();
         let mut buffer = Vec::new();
-        let mut offset = 0;
-        while offset < batch.row_count {
-            for m in mrv_store::measurement_page(self.ws.conn(), &batch, offset, 50_000)? {
-                let values: Vec<String> = serde_json::from_str(&m.values_json)
-                    .map_err(|e| AppError::Internal(format!("row {}: {e}", m.index)))?;
-                let refs: Vec<&str> = values.iter().map(String::as_str).collect();
-                mrv_stamp::rows::write_leaf(
-                    &schema,
-                    &RowInput {
-                        index: m.index as u64,
-                        id: &m.record_id,
-                        lon: m.lon,
-                        lat: m.lat,
-                        values: &refs,
-                    },
-                    &mut buffer,
-                )
-                .map_err(|e| AppError::InvalidInput(e.to_string()))?;
-                if m.index == row {
+        self.each_stored_page(&batch, &mut |page| {
+            for input in page {
+                mrv_stamp::rows::write_leaf(&schema, input, &mut buffer)
+                    .map_err(|e| AppError::InvalidInput(e.to_string()))?;
+                if input.index == row as u64 {
                     leaf_text = String::from_utf8_lossy(&buffer).into_owned();
                 }
                 leaves.push(mrv_tlog::leaf_hash(&buffer));
             }
-            offset += 50_000;
-        }
+            Ok(())
+        })?;
         let path = mrv_tlog::inclusion_proof(&leaves, row as u64 - 1)
             .map_err(|e| AppError::Internal(e.to_string()))?;
         Ok(mrv_stamp::proof::RowProof {
