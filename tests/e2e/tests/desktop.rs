@@ -543,6 +543,8 @@ async fn review_journey(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     path.clear().await?;
     path.send_keys(corrected.display().to_string()).await?;
     submit_import(driver).await?;
+    // Version 1 has 240 rows too: wait for the dialog to close on the new version first.
+    wait_until(driver, "the corrected version imported", Duration::from_secs(120), "return !document.querySelector('[data-testid=import-panel]') && document.body.textContent.includes('Batch v2');").await?;
     wait_for_content(driver, "[data-testid=row-count]", "240", long).await?;
 
     // The verifier approves version 2: a justification for each open high flag.
