@@ -29,27 +29,32 @@ fi
 cat "$OUT/tile.tif" "$OUT/points.txt" > /dev/null
 
 rm -rf "$OUT/ws"
+# Every data command acts as a signed-in user: `bench`, the workspace's first user (tenant admin,
+# and analyst to add the project and layer, import and enrich). Each timed `mrv` run includes
+# that sign-in (two Argon2id derivations).
+export MRV_PASSWORD=bench-password MRV_NEW_PASSWORD=bench-password
 $MRV -w "$OUT/ws" init >/dev/null
+$MRV -w "$OUT/ws" user add bench --role tenant_admin --role analyst >/dev/null
 cat > "$OUT/boundary.geojson" <<'JSON'
 {"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[-48.1,-25.0],[-46.9,-25.0],[-46.9,-23.95],[-48.1,-23.95],[-48.1,-25.0]]]}}]}
 JSON
-$MRV -w "$OUT/ws" project add --name Bench --methodology arr-tree-plots \
+$MRV -w "$OUT/ws" --as bench project add --name Bench --methodology arr-tree-plots \
   --boundary "$OUT/boundary.geojson" --baseline 2020-12-31 >/dev/null
-$MRV -w "$OUT/ws" layer add "$OUT/tile.tif" --project 1 --kind ndvi --name ndvi >/dev/null
-$MRV -w "$OUT/ws" import "$OUT/plots.csv" --project 1 --period 2025-01-01..2025-12-31 --no-enrich >/dev/null
+$MRV -w "$OUT/ws" --as bench layer add "$OUT/tile.tif" --project 1 --kind ndvi --name ndvi >/dev/null
+$MRV -w "$OUT/ws" --as bench import "$OUT/plots.csv" --project 1 --period 2025-01-01..2025-12-31 --no-enrich >/dev/null
 
 # The view: the whole tile in EPSG:3857 (its corners are -5345215,-2750642 and -5226868,-2874005).
 BBOX=-5350000,-2880000,-5220000,-2750000
 t() { /usr/bin/time -f "%e %M" -o "$OUT/$1.time" "${@:2}"; cat "$OUT/$1.time" >> "$OUT/$1.all"; }
 rm -f "$OUT"/*.all "$OUT"/*.inproc
 for round in $(seq "$ROUNDS"); do
-  t enrich $MRV -w "$OUT/ws" enrich 1 >/dev/null
+  t enrich $MRV -w "$OUT/ws" --as bench enrich 1 >/dev/null
   t sample ./target/release/examples/sample_file "$OUT/tile.tif" "$OUT/points.txt" > "$OUT/ours.out" 2>> "$OUT/sample.inproc"
   t gdallocationinfo gdallocationinfo -valonly -wgs84 "$OUT/tile.tif" < "$OUT/points.txt" > "$OUT/gli.out"
   t numpy $PY bench/numpy_sample.py "$OUT/tile.tif" "$OUT/points.txt" > "$OUT/numpy.out"
   t bare ./target/release/examples/read_band "$OUT/tile.tif" >> "$OUT/bare.inproc"
   rm -rf "$OUT/ws/cache"
-  t overlay $MRV -w "$OUT/ws" overlay 1 --bbox="$BBOX" --size 1024x1024 -o "$OUT/overlay.png" >/dev/null
+  t overlay $MRV -w "$OUT/ws" --as bench overlay 1 --bbox="$BBOX" --size 1024x1024 -o "$OUT/overlay.png" >/dev/null
   t gdalwarp gdalwarp -q -overwrite -t_srs EPSG:3857 -te ${BBOX//,/ } -ts 1024 1024 -r near "$OUT/tile.tif" "$OUT/warp.tif"
 done
 

@@ -2,7 +2,8 @@
 //! start-up (workspace choice, demo seeding, display check).
 //!
 //! Every command opens the workspace, calls one `mrv-app` use case and converts the result; no
-//! domain logic lives here.
+//! domain logic lives here. Data commands hand the signed-in session to the use case, which
+//! checks it (live session, role) once at its entry.
 
 mod dto;
 
@@ -37,21 +38,15 @@ async fn blocking<T: Send + 'static>(
         })?
 }
 
-/// Runs `task` on a blocking thread with the workspace opened for the signed-in user, once
-/// their session is found to allow `action`.
+/// Runs `task` on a blocking thread with the workspace opened and the signed-in user's session
+/// (the use case `task` calls checks it).
 async fn blocking_as<T: Send + 'static>(
     desk: &Desk,
-    action: Action,
-    task: impl FnOnce(&mut Mrv) -> Result<T, CommandError> + Send + 'static,
+    task: impl FnOnce(&mut Mrv, &Session) -> Result<T, CommandError> + Send + 'static,
 ) -> Result<T, CommandError> {
     let workspace = desk.workspace.clone();
     let session = desk.session()?;
-    blocking(move || {
-        let mut mrv = Mrv::open(&workspace)?;
-        mrv.authorize(&session, action)?;
-        task(&mut mrv)
-    })
-    .await
+    blocking(move || task(&mut Mrv::open(&workspace)?, &session)).await
 }
 
 /// A progress callback that sends to the UI and answers the cancel flag.
@@ -87,13 +82,11 @@ impl Desk {
             .ok_or_else(|| AppError::Unauthenticated("sign in first".into()).into())
     }
 
-    /// Opens the workspace for the signed-in user, checking that their live session allows
-    /// `action` (every command goes through here or a use case that checks itself).
-    fn open_as(&self, action: Action) -> Result<(Mrv, Arc<Session>), CommandError> {
+    /// The signed-in user's session and the workspace, for a data command: it hands the
+    /// session to the use case, which checks it (live, and a role that allows the action).
+    fn open_as(&self) -> Result<(Mrv, Arc<Session>), CommandError> {
         let session = self.session()?;
-        let mrv = self.open()?;
-        mrv.authorize(&session, action)?;
-        Ok((mrv, session))
+        Ok((self.open()?, session))
     }
 }
 
@@ -115,10 +108,9 @@ fn list_methodologies() -> Vec<MethodologyDto> {
 #[tauri::command]
 #[specta::specta]
 fn list_projects(desk: State<'_, Desk>) -> Result<Vec<ProjectDto>, CommandError> {
-    Ok(desk
-        .open_as(Action::ViewEvidence)?
-        .0
-        .list_projects()?
+    let (mrv, session) = desk.open_as()?;
+    Ok(mrv
+        .list_projects(&session)?
         .into_iter()
         .map(Into::into)
         .collect())
@@ -130,10 +122,9 @@ fn list_batches(
     desk: State<'_, Desk>,
     project_id: Option<i64>,
 ) -> Result<Vec<BatchDto>, CommandError> {
-    Ok(desk
-        .open_as(Action::ViewEvidence)?
-        .0
-        .list_batches(project_id)?
+    let (mrv, session) = desk.open_as()?;
+    Ok(mrv
+        .list_batches(&session, project_id)?
         .into_iter()
         .map(Into::into)
         .collect())
@@ -147,20 +138,16 @@ fn batch_rows(
     offset: i64,
     limit: i64,
 ) -> Result<RowsPageDto, CommandError> {
-    Ok(desk
-        .open_as(Action::ViewEvidence)?
-        .0
-        .batch_rows(batch_id, offset, limit)?
-        .into())
+    let (mrv, session) = desk.open_as()?;
+    Ok(mrv.batch_rows(&session, batch_id, offset, limit)?.into())
 }
 
 #[tauri::command]
 #[specta::specta]
 fn list_layers(desk: State<'_, Desk>, project_id: i64) -> Result<Vec<LayerDto>, CommandError> {
-    Ok(desk
-        .open_as(Action::ViewEvidence)?
-        .0
-        .list_layers(Some(project_id))?
+    let (mrv, session) = desk.open_as()?;
+    Ok(mrv
+        .list_layers(&session, Some(project_id))?
         .into_iter()
         .map(Into::into)
         .collect())
@@ -169,10 +156,9 @@ fn list_layers(desk: State<'_, Desk>, project_id: i64) -> Result<Vec<LayerDto>, 
 #[tauri::command]
 #[specta::specta]
 fn batch_flags(desk: State<'_, Desk>, batch_id: i64) -> Result<Vec<FlagDto>, CommandError> {
-    Ok(desk
-        .open_as(Action::ViewEvidence)?
-        .0
-        .flags(batch_id)?
+    let (mrv, session) = desk.open_as()?;
+    Ok(mrv
+        .flags(&session, batch_id)?
         .into_iter()
         .map(Into::into)
         .collect())
@@ -187,10 +173,9 @@ fn preview_import(
     mapping: Vec<MappingDto>,
 ) -> Result<PreviewDto, CommandError> {
     let mapping: Vec<mrv_app::ColumnMapping> = mapping.into_iter().map(Into::into).collect();
-    Ok(desk
-        .open_as(Action::ImportBatch)?
-        .0
-        .preview_import(&PathBuf::from(path), project_id, &mapping)?
+    let (mrv, session) = desk.open_as()?;
+    Ok(mrv
+        .preview_import(&session, &PathBuf::from(path), project_id, &mapping)?
         .into())
 }
 
@@ -202,12 +187,9 @@ async fn import_batch(
     request: ImportRequestDto,
     on_progress: Channel<ProgressDto>,
 ) -> Result<BatchDto, CommandError> {
-    let workspace = desk.workspace.clone();
-    let session = desk.session()?;
     let cancel = desk.cancel_import.clone();
     cancel.store(false, Ordering::SeqCst);
-    blocking(move || {
-        let mut mrv = Mrv::open(&workspace)?;
+    blocking_as(&desk, move |mrv, session| {
         let req = ImportRequest {
             file: PathBuf::from(request.path.trim()),
             project_id: request.project_id,
@@ -217,8 +199,8 @@ async fn import_batch(
         };
         let mut progress = reporter(on_progress, cancel);
         let batch = match request.supersedes {
-            Some(old) => mrv.import_version(&session, old, &req, &mut progress)?,
-            None => mrv.import_as(&session, &req, &mut progress)?,
+            Some(old) => mrv.import_version(session, old, &req, &mut progress)?,
+            None => mrv.import(session, &req, &mut progress)?,
         };
         Ok(batch.into())
     })
@@ -241,9 +223,9 @@ async fn enrich_batch(
 ) -> Result<BatchDto, CommandError> {
     let cancel = desk.cancel_enrich.clone();
     cancel.store(false, Ordering::SeqCst);
-    blocking_as(&desk, Action::EnrichBatch, move |mrv| {
+    blocking_as(&desk, move |mrv, session| {
         Ok(mrv
-            .enrich(batch_id, &mut reporter(on_progress, cancel))?
+            .enrich(session, batch_id, &mut reporter(on_progress, cancel))?
             .into())
     })
     .await
@@ -259,7 +241,7 @@ async fn add_layer(
 ) -> Result<LayerDto, CommandError> {
     let cancel = desk.cancel_enrich.clone();
     cancel.store(false, Ordering::SeqCst);
-    blocking_as(&desk, Action::ManageLayers, move |mrv| {
+    blocking_as(&desk, move |mrv, session| {
         let input = mrv_app::NewLayer {
             project_id: layer.project_id,
             file: PathBuf::from(layer.path.trim()),
@@ -269,7 +251,7 @@ async fn add_layer(
             acquired_on: layer.acquired_on.filter(|d| !d.trim().is_empty()),
         };
         Ok(mrv
-            .add_layer_with_progress(&input, &mut reporter(on_progress, cancel))?
+            .add_layer_with_progress(session, &input, &mut reporter(on_progress, cancel))?
             .into())
     })
     .await
@@ -284,11 +266,10 @@ fn cancel_enrich(desk: State<'_, Desk>) {
 #[tauri::command]
 #[specta::specta]
 fn layer_style(desk: State<'_, Desk>, layer_id: i64) -> Result<LayerStyleDto, CommandError> {
+    let (mrv, session) = desk.open_as()?;
     Ok(LayerStyleDto::new(
         layer_id,
-        desk.open_as(Action::ViewEvidence)?
-            .0
-            .overlay_style(layer_id)?,
+        mrv.overlay_style(&session, layer_id)?,
     ))
 }
 
@@ -302,7 +283,7 @@ async fn render_overlay(
     width: u32,
     height: u32,
 ) -> Result<OverlayDto, CommandError> {
-    blocking_as(&desk, Action::ViewEvidence, move |mrv| {
+    blocking_as(&desk, move |mrv, session| {
         let bbox: [f64; 4] = bbox.try_into().map_err(|b: Vec<f64>| {
             CommandError::from(mrv_app::AppError::InvalidInput(format!(
                 "a map extent has 4 numbers, not {}",
@@ -314,7 +295,7 @@ async fn render_overlay(
             width,
             height,
         };
-        let overlay = mrv.overlay(layer_id, &view)?;
+        let overlay = mrv.overlay(session, layer_id, &view)?;
         use base64::Engine;
         Ok(OverlayDto {
             data_url: format!(
@@ -331,8 +312,8 @@ async fn render_overlay(
 #[tauri::command]
 #[specta::specta]
 async fn map_points(desk: State<'_, Desk>, batch_id: i64) -> Result<MapPointsDto, CommandError> {
-    blocking_as(&desk, Action::ViewEvidence, move |mrv| {
-        Ok(mrv.map_points(batch_id)?.into())
+    blocking_as(&desk, move |mrv, session| {
+        Ok(mrv.map_points(session, batch_id)?.into())
     })
     .await
 }
@@ -345,8 +326,8 @@ async fn layer_values(
     batch_id: i64,
     layer_id: i64,
 ) -> Result<Vec<Option<f64>>, CommandError> {
-    blocking_as(&desk, Action::ViewEvidence, move |mrv| {
-        Ok(mrv.layer_values(batch_id, layer_id)?)
+    blocking_as(&desk, move |mrv, session| {
+        Ok(mrv.layer_values(session, batch_id, layer_id)?)
     })
     .await
 }
@@ -359,11 +340,8 @@ fn row_evidence(
     batch_id: i64,
     row: i64,
 ) -> Result<RowEvidenceDto, CommandError> {
-    Ok(desk
-        .open_as(Action::ViewEvidence)?
-        .0
-        .row_evidence(batch_id, row)?
-        .into())
+    let (mrv, session) = desk.open_as()?;
+    Ok(mrv.row_evidence(&session, batch_id, row)?.into())
 }
 
 fn internal(message: &str) -> CommandError {
@@ -412,8 +390,13 @@ fn sign_out(desk: State<'_, Desk>) -> Result<(), CommandError> {
 #[tauri::command]
 #[specta::specta]
 fn current_session(desk: State<'_, Desk>) -> Result<Option<SessionDto>, CommandError> {
-    match desk.open_as(Action::ViewEvidence) {
-        Ok((_, session)) => Ok(Some(SessionDto::from(session.as_ref()))),
+    let live = desk.open_as().and_then(|(mrv, session)| {
+        // Every role may view evidence: this asks only whether the session is live.
+        mrv.authorize(&session, Action::ViewEvidence)?;
+        Ok(session)
+    });
+    match live {
+        Ok(session) => Ok(Some(SessionDto::from(session.as_ref()))),
         Err(e) if matches!(e.code, ErrorCodeDto::Unauthenticated) => Ok(None),
         Err(e) => Err(e),
     }
@@ -439,8 +422,8 @@ fn sign_in_hint(desk: State<'_, Desk>) -> Option<String> {
 #[tauri::command]
 #[specta::specta]
 fn start_review(desk: State<'_, Desk>, batch_id: i64) -> Result<BatchDto, CommandError> {
-    let session = desk.session()?;
-    Ok(desk.open()?.start_review(&session, batch_id)?.into())
+    let (mut mrv, session) = desk.open_as()?;
+    Ok(mrv.start_review(&session, batch_id)?.into())
 }
 
 #[tauri::command]
@@ -451,11 +434,8 @@ fn reject_batch(
     code: String,
     reason: String,
 ) -> Result<BatchDto, CommandError> {
-    let session = desk.session()?;
-    Ok(desk
-        .open()?
-        .reject(&session, batch_id, &code, &reason)?
-        .into())
+    let (mut mrv, session) = desk.open_as()?;
+    Ok(mrv.reject(&session, batch_id, &code, &reason)?.into())
 }
 
 /// Approves (with a justification per open high flag), stamps and signs.
@@ -466,16 +446,12 @@ async fn approve_batch(
     batch_id: i64,
     justifications: Vec<JustificationDto>,
 ) -> Result<StampDto, CommandError> {
-    let workspace = desk.workspace.clone();
-    let session = desk.session()?;
-    blocking(move || {
+    blocking_as(&desk, move |mrv, session| {
         let texts = justifications
             .into_iter()
             .map(|j| (j.flag_id, j.text))
             .collect();
-        Ok(Mrv::open(&workspace)?
-            .approve(&session, batch_id, &texts)?
-            .into())
+        Ok(mrv.approve(session, batch_id, &texts)?.into())
     })
     .await
 }
@@ -486,9 +462,8 @@ fn batch_history(
     desk: State<'_, Desk>,
     batch_id: i64,
 ) -> Result<Vec<HistoryEntryDto>, CommandError> {
-    let session = desk.session()?;
-    Ok(desk
-        .open()?
+    let (mrv, session) = desk.open_as()?;
+    Ok(mrv
         .history(&session, batch_id)?
         .into_iter()
         .map(Into::into)
@@ -499,8 +474,8 @@ fn batch_history(
 #[tauri::command]
 #[specta::specta]
 fn batch_stamp(desk: State<'_, Desk>, batch_id: i64) -> Result<Option<StampDto>, CommandError> {
-    let session = desk.session()?;
-    match desk.open()?.stamp_view(&session, batch_id) {
+    let (mrv, session) = desk.open_as()?;
+    match mrv.stamp_view(&session, batch_id) {
         Ok(stamp) => Ok(Some(stamp.into())),
         Err(AppError::NotFound {
             what: "stamp of batch",
@@ -519,8 +494,7 @@ fn export_stamp(
     dir: String,
     row: Option<i64>,
 ) -> Result<Vec<String>, CommandError> {
-    let session = desk.session()?;
-    let mrv = desk.open()?;
+    let (mrv, session) = desk.open_as()?;
     let dir = PathBuf::from(dir.trim());
     let mut written: Vec<String> = mrv
         .export_stamp(&session, batch_id, &dir)?
@@ -545,9 +519,8 @@ fn attach_evidence(
     batch_id: i64,
     path: String,
 ) -> Result<AttachmentDto, CommandError> {
-    let session = desk.session()?;
-    Ok(desk
-        .open()?
+    let (mut mrv, session) = desk.open_as()?;
+    Ok(mrv
         .attach(&session, batch_id, &PathBuf::from(path.trim()))?
         .into())
 }
@@ -558,9 +531,8 @@ fn batch_attachments(
     desk: State<'_, Desk>,
     batch_id: i64,
 ) -> Result<Vec<AttachmentDto>, CommandError> {
-    let session = desk.session()?;
-    Ok(desk
-        .open()?
+    let (mrv, session) = desk.open_as()?;
+    Ok(mrv
         .attachments(&session, batch_id)?
         .into_iter()
         .map(Into::into)

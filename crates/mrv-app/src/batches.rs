@@ -1,6 +1,7 @@
 //! Reading batches and their measurement rows back.
 
-use crate::{AppError, Mrv};
+use crate::{AppError, Mrv, Session};
+use mrv_core::Action;
 use mrv_store::BatchRecord;
 use serde::Serialize;
 
@@ -52,7 +53,12 @@ pub struct RowsPage {
 pub const MAX_PAGE: i64 = 10_000;
 
 impl Mrv {
-    pub fn list_batches(&self, project_id: Option<i64>) -> Result<Vec<BatchView>, AppError> {
+    pub fn list_batches(
+        &self,
+        session: &Session,
+        project_id: Option<i64>,
+    ) -> Result<Vec<BatchView>, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
         if let Some(id) = project_id {
             self.project_record(id)?;
         }
@@ -62,7 +68,13 @@ impl Mrv {
             .collect()
     }
 
-    pub fn batch(&self, id: i64) -> Result<BatchView, AppError> {
+    pub fn batch(&self, session: &Session, id: i64) -> Result<BatchView, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        self.batch_by_id(id)
+    }
+
+    /// A batch as front ends show it, for use cases that have checked their session.
+    pub(crate) fn batch_by_id(&self, id: i64) -> Result<BatchView, AppError> {
         let record = self.batch_record(id)?;
         self.batch_view(record)
     }
@@ -75,7 +87,19 @@ impl Mrv {
     }
 
     /// Rows `offset .. offset + limit` (0-based) of a batch; `limit` is capped at [`MAX_PAGE`].
-    pub fn batch_rows(&self, id: i64, offset: i64, limit: i64) -> Result<RowsPage, AppError> {
+    pub fn batch_rows(
+        &self,
+        session: &Session,
+        id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> Result<RowsPage, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        self.rows_page(id, offset, limit)
+    }
+
+    /// [`Mrv::batch_rows`] for use cases that have checked their session.
+    pub(crate) fn rows_page(&self, id: i64, offset: i64, limit: i64) -> Result<RowsPage, AppError> {
         if offset < 0 || limit < 0 {
             return Err(AppError::InvalidInput(
                 "offset and limit must not be negative".into(),

@@ -5,8 +5,8 @@
 
 use crate::{AppError, ImportRequest, Mrv, NewLayer, NewProject, NewUser, Progress};
 
-/// The demo's users, one per role, all with [`DEMO_PASSWORD`]. `ana` imports the demo batch,
-/// so `vera` may review it.
+/// The demo's users, one per role, all with [`DEMO_PASSWORD`]. `mo` adds the demo project and
+/// its layers; `ana` imports the demo batch, so `vera` may review it.
 pub const DEMO_USERS: [(&str, &str); 6] = [
     ("tess", "tenant_admin"),
     ("ana", "analyst"),
@@ -48,6 +48,9 @@ const DEMO_LAYERS: [(&str, &[u8], &str, &str, &str); 3] = [
     ),
 ];
 
+/// Seeds the demo as its users would: `tess` adds the others, `mo` (methodology owner) adds the
+/// project and its layers, `ana` (analyst) imports the batch — each through the use case's own
+/// permission check.
 pub(crate) fn seed(mrv: &mut Mrv) -> Result<(), AppError> {
     // The demo files are written into the workspace's own `demo/` folder so the stored source
     // file is a real file a user can open, and imported through the normal path.
@@ -58,13 +61,6 @@ pub(crate) fn seed(mrv: &mut Mrv) -> Result<(), AppError> {
     for (path, text) in [(&boundary, DEMO_BOUNDARY), (&batch, DEMO_BATCH)] {
         std::fs::write(path, text).map_err(|e| AppError::Io(format!("{}: {e}", path.display())))?;
     }
-    let project = mrv.add_project(&NewProject {
-        name: "Serra do Mar ARR restoration".into(),
-        country: Some("Brazil".into()),
-        methodology: "arr-tree-plots".into(),
-        boundary,
-        baseline: Some("2020-12-31".into()),
-    })?;
     let mut admin = None;
     for (name, role) in DEMO_USERS {
         mrv.add_user(
@@ -82,6 +78,17 @@ pub(crate) fn seed(mrv: &mut Mrv) -> Result<(), AppError> {
     if let Some(admin) = admin {
         mrv.sign_out(&admin)?;
     }
+    let owner = mrv.sign_in("mo", DEMO_PASSWORD)?;
+    let project = mrv.add_project(
+        &owner,
+        &NewProject {
+            name: "Serra do Mar ARR restoration".into(),
+            country: Some("Brazil".into()),
+            methodology: "arr-tree-plots".into(),
+            boundary,
+            baseline: Some("2020-12-31".into()),
+        },
+    )?;
     let analyst = mrv.sign_in("ana", DEMO_PASSWORD)?;
     let request = ImportRequest {
         file: batch,
@@ -90,20 +97,24 @@ pub(crate) fn seed(mrv: &mut Mrv) -> Result<(), AppError> {
         crs: None,
         mapping: Vec::new(),
     };
-    mrv.import_as(&analyst, &request, &mut |_| Progress::Continue)?;
+    mrv.import(&analyst, &request, &mut |_| Progress::Continue)?;
     mrv.sign_out(&analyst)?;
     for (file, bytes, name, kind, date) in DEMO_LAYERS {
         let path = dir.join(file);
         std::fs::write(&path, bytes)
             .map_err(|e| AppError::Io(format!("{}: {e}", path.display())))?;
-        mrv.add_layer(&NewLayer {
-            project_id: project.id,
-            file: path,
-            kind: kind.into(),
-            name: name.into(),
-            band: 1,
-            acquired_on: Some(date.into()),
-        })?;
+        mrv.add_layer(
+            &owner,
+            &NewLayer {
+                project_id: project.id,
+                file: path,
+                kind: kind.into(),
+                name: name.into(),
+                band: 1,
+                acquired_on: Some(date.into()),
+            },
+        )?;
     }
+    mrv.sign_out(&owner)?;
     Ok(())
 }

@@ -3,8 +3,8 @@
 //! enrichment leaves the batch un-enriched, never half-enriched).
 
 use crate::projects::file_name;
-use crate::{clock, AppError, Mrv, Progress};
-use mrv_core::{checks, BatchState, CalendarDate, Finding, LayerKind, Sample};
+use crate::{clock, AppError, Mrv, Progress, Session};
+use mrv_core::{checks, Action, BatchState, CalendarDate, Finding, LayerKind, Sample};
 use mrv_store::{LayerRecord, NewFlag, ZonalRecord};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -144,8 +144,12 @@ impl Mrv {
     /// Registers a raster layer for a project (stored content-addressed with its SHA-256) and
     /// enriches the project's batches with it. A raster GDAL cannot read, or that is not
     /// georeferenced, has no CRS or no such band, registers nothing.
-    pub fn add_layer(&mut self, input: &NewLayer) -> Result<LayerView, AppError> {
-        self.add_layer_with_progress(input, &mut |_| Progress::Continue)
+    pub fn add_layer(
+        &mut self,
+        session: &Session,
+        input: &NewLayer,
+    ) -> Result<LayerView, AppError> {
+        self.add_layer_with_progress(session, input, &mut |_| Progress::Continue)
     }
 
     /// [`Mrv::add_layer`] reporting the enrichment of the project's batches (rows done over
@@ -154,9 +158,13 @@ impl Mrv {
     /// honestly un-enriched; each is then enriched in its own transaction.
     pub fn add_layer_with_progress(
         &mut self,
+        session: &Session,
         input: &NewLayer,
         on_progress: &mut dyn FnMut(&crate::ImportProgress) -> Progress,
     ) -> Result<LayerView, AppError> {
+        // Re-enriching the project's batches is part of registering the layer: it needs no
+        // `enrich_batch` permission of its own.
+        self.authorize(session, Action::ManageLayers)?;
         let kind = LayerKind::parse(&input.kind).map_err(AppError::InvalidInput)?;
         let name = input.name.trim();
         if name.is_empty() {
@@ -222,7 +230,7 @@ impl Mrv {
         let mut before = 0u64;
         for batch in &stale {
             let mut cancelled = false;
-            self.enrich(batch.id, &mut |p| {
+            self.enrich_authorized(batch.id, &mut |p| {
                 // Enrichment counts rows over all its passes; scale that to this batch's rows.
                 let done = before + p.rows * batch.row_count as u64 / p.bytes_total.max(1);
                 let reply = on_progress(&crate::ImportProgress {
@@ -242,7 +250,12 @@ impl Mrv {
         self.layer(id)
     }
 
-    pub fn list_layers(&self, project_id: Option<i64>) -> Result<Vec<LayerView>, AppError> {
+    pub fn list_layers(
+        &self,
+        session: &Session,
+        project_id: Option<i64>,
+    ) -> Result<Vec<LayerView>, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
         if let Some(id) = project_id {
             self.project_record(id)?;
         }
@@ -271,6 +284,18 @@ impl Mrv {
     /// transaction. `on_progress` counts rows done over all passes; cancel writes nothing.
     pub fn enrich(
         &mut self,
+        session: &Session,
+        batch_id: i64,
+        on_progress: &mut dyn FnMut(&crate::ImportProgress) -> Progress,
+    ) -> Result<crate::BatchView, AppError> {
+        self.authorize(session, Action::EnrichBatch)?;
+        self.enrich_authorized(batch_id, on_progress)
+    }
+
+    /// [`Mrv::enrich`] for the use cases that enrich as part of their own work (an import,
+    /// a new layer) and have checked their session for that.
+    pub(crate) fn enrich_authorized(
+        &mut self,
         batch_id: i64,
         on_progress: &mut dyn FnMut(&crate::ImportProgress) -> Progress,
     ) -> Result<crate::BatchView, AppError> {
@@ -285,7 +310,7 @@ impl Mrv {
             )));
         }
         let project = self.project_record(batch.project_id)?;
-        let profile = self.project_profile(batch.project_id)?;
+        let profile = self.profile_of(batch.project_id)?;
         let baseline = project
             .baseline_date
             .as_deref()
@@ -399,11 +424,12 @@ impl Mrv {
         }
         mrv_store::set_batch_state(&tx, batch_id, BatchState::Enriched.as_str())?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
-        self.batch(batch_id)
+        self.batch_by_id(batch_id)
     }
 
     /// The flags of a batch, in row order.
-    pub fn flags(&self, batch_id: i64) -> Result<Vec<FlagView>, AppError> {
+    pub fn flags(&self, session: &Session, batch_id: i64) -> Result<Vec<FlagView>, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
         let batch = mrv_store::get_batch(self.ws.conn(), batch_id)?.ok_or(AppError::NotFound {
             what: "batch",
             id: batch_id.to_string(),
@@ -416,6 +442,18 @@ impl Mrv {
 
     /// Per row of a batch (`offset .. offset + limit`), the value each layer gave.
     pub fn samples(
+        &self,
+        session: &Session,
+        batch_id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<RowSamples>, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        self.samples_page(batch_id, offset, limit)
+    }
+
+    /// [`Mrv::samples`] for use cases that have checked their session.
+    pub(crate) fn samples_page(
         &self,
         batch_id: i64,
         offset: i64,

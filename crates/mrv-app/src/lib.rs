@@ -3,6 +3,9 @@
 //! and enrich batches with them.
 //!
 //! This crate is the one surface every front end (the `mrv` CLI, the Tauri desktop app) calls.
+//! Every use case that reads or changes workspace data takes the caller's [`Session`] and checks
+//! it once, at its entry ([`Mrv::authorize`]); only opening a workspace, its summary, the
+//! built-in profiles, signing in, the first user and the offline `verify_*` need none.
 //! Architecture invariant: it never depends on tauri, clap or any transport; what it returns is
 //! plain `serde` data, and every error carries a machine-readable [`ErrorCode`].
 

@@ -1,8 +1,8 @@
 //! What the map and the evidence plot draw for a batch: every row's position, claimed tCO2e and
 //! worst flag; one layer's sampled values over the batch; everything known about one row.
 
-use crate::{AppError, FlagView, Mrv, RowSamples, RowView};
-use mrv_core::Sample;
+use crate::{AppError, FlagView, Mrv, RowSamples, RowView, Session};
+use mrv_core::{Action, Sample};
 use serde::Serialize;
 
 /// Columns over a batch's rows, in row order (index 0 is row 1).
@@ -37,7 +37,8 @@ fn rank(severity: &str) -> u8 {
 
 impl Mrv {
     /// Every row's position, claimed tCO2e and worst flag.
-    pub fn map_points(&self, batch_id: i64) -> Result<MapPoints, AppError> {
+    pub fn map_points(&self, session: &Session, batch_id: i64) -> Result<MapPoints, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
         let batch = self.batch_record(batch_id)?;
         let columns = mrv_store::batch_columns(self.ws.conn(), &batch)?;
         let mut worst = vec![0u8; columns.lon.len()];
@@ -56,7 +57,13 @@ impl Mrv {
     }
 
     /// A layer's value at every row of a batch (`None` on nodata or off the raster).
-    pub fn layer_values(&self, batch_id: i64, layer_id: i64) -> Result<Vec<Option<f64>>, AppError> {
+    pub fn layer_values(
+        &self,
+        session: &Session,
+        batch_id: i64,
+        layer_id: i64,
+    ) -> Result<Vec<Option<f64>>, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
         let batch = self.batch_record(batch_id)?;
         let layer = self.layer_record(layer_id)?;
         if layer.project_id != batch.project_id {
@@ -76,7 +83,13 @@ impl Mrv {
     }
 
     /// Row `row` (1-based) of a batch with its samples and flags.
-    pub fn row_evidence(&self, batch_id: i64, row: i64) -> Result<RowEvidence, AppError> {
+    pub fn row_evidence(
+        &self,
+        session: &Session,
+        batch_id: i64,
+        row: i64,
+    ) -> Result<RowEvidence, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
         let batch = self.batch_record(batch_id)?;
         if row < 1 || row > batch.row_count {
             return Err(AppError::NotFound {
@@ -87,8 +100,8 @@ impl Mrv {
                 ),
             });
         }
-        let page = self.batch_rows(batch_id, row - 1, 1)?;
-        let samples = self.samples(batch_id, row - 1, 1)?;
+        let page = self.rows_page(batch_id, row - 1, 1)?;
+        let samples = self.samples_page(batch_id, row - 1, 1)?;
         let flags = mrv_store::row_flags(self.ws.conn(), &batch, row)?;
         Ok(RowEvidence {
             batch_id,

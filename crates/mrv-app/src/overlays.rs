@@ -1,8 +1,8 @@
 //! Map overlays of raster layers: each layer's style and legend, and PNG renderings of map
 //! views, cached in the workspace by (layer file hash, extent, size, style).
 
-use crate::{AppError, Mrv};
-use mrv_core::{LayerKind, OverlayStyle};
+use crate::{AppError, Mrv, Session};
+use mrv_core::{Action, LayerKind, OverlayStyle};
 use mrv_geo::OverlayView;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -18,7 +18,16 @@ pub struct Overlay {
 
 impl Mrv {
     /// How a layer is drawn, with its legend.
-    pub fn overlay_style(&self, layer_id: i64) -> Result<OverlayStyle, AppError> {
+    pub fn overlay_style(
+        &self,
+        session: &Session,
+        layer_id: i64,
+    ) -> Result<OverlayStyle, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        self.style_of(layer_id)
+    }
+
+    fn style_of(&self, layer_id: i64) -> Result<OverlayStyle, AppError> {
         let layer = self.layer_record(layer_id)?;
         let kind = LayerKind::parse(&layer.kind).map_err(AppError::Internal)?;
         let range = match kind {
@@ -33,10 +42,16 @@ impl Mrv {
     /// A layer drawn over a Web Mercator view as a PNG; renderings are cached in the workspace
     /// (`cache/overlays/`, the latest 300), keyed by the layer file's SHA-256, the extent, the
     /// size and the style.
-    pub fn overlay(&self, layer_id: i64, view: &OverlayView) -> Result<Overlay, AppError> {
+    pub fn overlay(
+        &self,
+        session: &Session,
+        layer_id: i64,
+        view: &OverlayView,
+    ) -> Result<Overlay, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
         view.check()?;
         let layer = self.layer_record(layer_id)?;
-        let style = self.overlay_style(layer_id)?;
+        let style = self.style_of(layer_id)?;
         let key = {
             let mut h = Sha256::new();
             h.update(format!(

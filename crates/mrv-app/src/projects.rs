@@ -1,7 +1,7 @@
 //! Projects: name, country, baseline, methodology profile and WGS84 boundary.
 
-use crate::{clock, methodologies, AppError, Mrv};
-use mrv_core::{CalendarDate, MethodologyProfile};
+use crate::{clock, methodologies, AppError, Mrv, Session};
+use mrv_core::{Action, CalendarDate, MethodologyProfile};
 use mrv_store::ProjectRecord;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -37,7 +37,14 @@ pub struct ProjectView {
 }
 
 impl Mrv {
-    pub fn add_project(&mut self, input: &NewProject) -> Result<ProjectView, AppError> {
+    /// Adds a project with its methodology profile (snapshotted) and boundary (stored
+    /// content-addressed, read into WGS84).
+    pub fn add_project(
+        &mut self,
+        session: &Session,
+        input: &NewProject,
+    ) -> Result<ProjectView, AppError> {
+        self.authorize(session, Action::ManageProjects)?;
         let name = input.name.trim();
         if name.is_empty() {
             return Err(AppError::InvalidInput("a project needs a name".into()));
@@ -80,17 +87,24 @@ impl Mrv {
             },
         )?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
-        self.project(id)
+        self.project_by_id(id)
     }
 
-    pub fn list_projects(&self) -> Result<Vec<ProjectView>, AppError> {
+    pub fn list_projects(&self, session: &Session) -> Result<Vec<ProjectView>, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
         mrv_store::list_projects(self.ws.conn())?
             .into_iter()
             .map(|p| self.project_view(p))
             .collect()
     }
 
-    pub fn project(&self, id: i64) -> Result<ProjectView, AppError> {
+    pub fn project(&self, session: &Session, id: i64) -> Result<ProjectView, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        self.project_by_id(id)
+    }
+
+    /// A project as front ends show it, for use cases that have checked their session.
+    pub(crate) fn project_by_id(&self, id: i64) -> Result<ProjectView, AppError> {
         let record = self.project_record(id)?;
         self.project_view(record)
     }
@@ -103,7 +117,17 @@ impl Mrv {
     }
 
     /// The methodology profile in force for a project (the snapshot stored with it).
-    pub fn project_profile(&self, id: i64) -> Result<MethodologyProfile, AppError> {
+    pub fn project_profile(
+        &self,
+        session: &Session,
+        id: i64,
+    ) -> Result<MethodologyProfile, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        self.profile_of(id)
+    }
+
+    /// [`Mrv::project_profile`] for use cases that have checked their session.
+    pub(crate) fn profile_of(&self, id: i64) -> Result<MethodologyProfile, AppError> {
         let record = self.project_record(id)?;
         MethodologyProfile::from_toml(&record.methodology_toml).map_err(|e| {
             AppError::Internal(format!("project {id}: stored profile unreadable: {e}"))

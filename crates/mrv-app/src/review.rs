@@ -248,7 +248,7 @@ impl Mrv {
         let (user_id, user) = (granted.user_id(), granted.user());
         Self::transition(&tx, &batch, event, user_id, user, &now, reason)?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
-        self.batch(batch_id)
+        self.batch_by_id(batch_id)
     }
 
     /// Approves a batch under review. Every open high-severity flag needs a justification
@@ -338,7 +338,7 @@ impl Mrv {
             serde_json::json!({"stamp_hash": hash}),
         )?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
-        self.stamp_view(session, batch_id)
+        self.stamp_of(batch_id)
     }
 
     /// Builds the stamp document of `batch` from the workspace.
@@ -351,7 +351,7 @@ impl Mrv {
         now: &str,
     ) -> Result<Stamp, AppError> {
         let project = self.project_record(batch.project_id)?;
-        let profile = self.project_profile(batch.project_id)?;
+        let profile = self.profile_of(batch.project_id)?;
         let columns: Vec<String> = serde_json::from_str(&batch.columns_json)
             .map_err(|e| AppError::Internal(format!("batch {}: columns: {e}", batch.id)))?;
         let schema = row_schema(&profile, &columns);
@@ -515,6 +515,11 @@ impl Mrv {
     /// The stamp of a batch, its signature re-checked.
     pub fn stamp_view(&self, session: &Session, batch_id: i64) -> Result<StampView, AppError> {
         self.authorize(session, Action::ViewEvidence)?;
+        self.stamp_of(batch_id)
+    }
+
+    /// [`Mrv::stamp_view`] for use cases that have checked their session.
+    fn stamp_of(&self, batch_id: i64) -> Result<StampView, AppError> {
         let record = self.stamp_record(batch_id)?;
         let stamp = Stamp::from_canonical_bytes(&record.document)
             .map_err(|e| AppError::Internal(format!("batch {batch_id}: {e}")))?;
@@ -594,7 +599,7 @@ impl Mrv {
                 ),
             });
         }
-        let profile = self.project_profile(batch.project_id)?;
+        let profile = self.profile_of(batch.project_id)?;
         let columns: Vec<String> = serde_json::from_str(&batch.columns_json)
             .map_err(|e| AppError::Internal(format!("batch {batch_id}: columns: {e}")))?;
         let schema = row_schema(&profile, &columns);

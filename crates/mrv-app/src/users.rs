@@ -1,5 +1,5 @@
 //! Local users, sign-in and sessions (DESIGN.md §3, SOP-006), and the one gate every use case
-//! that needs a user goes through: [`Mrv::authorize`].
+//! goes through at its entry: [`Mrv::authorize`].
 
 use crate::{clock, AppError, Mrv};
 use ed25519_dalek::SigningKey;
@@ -222,8 +222,10 @@ impl Mrv {
             .ok_or_else(|| AppError::Internal("offboarded user vanished".into()))
     }
 
-    /// The gate of every use case that needs a user: the session must be live (not signed out,
-    /// not expired, its user not offboarded) and the user's roles must allow `action`.
+    /// The gate every public use case that reads or changes workspace data calls once, first:
+    /// the session must be live (not signed out, not expired, its user not offboarded) and the
+    /// user's roles must allow `action`. What a use case calls internally (an import's
+    /// enrichment, a new layer's re-enrichment) is covered by that one check.
     pub fn authorize(&self, session: &Session, action: Action) -> Result<Granted, AppError> {
         let stored = mrv_identity::token_hash(&session.token);
         let (user_id, expires_at, ended_at) = mrv_store::session(self.ws.conn(), &stored)?

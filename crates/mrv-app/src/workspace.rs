@@ -35,7 +35,7 @@ impl Mrv {
         let mut mrv = Mrv {
             ws: Workspace::create(dir, &clock::now().to_string())?,
         };
-        if demo && mrv.list_projects()?.is_empty() {
+        if demo && mrv_store::workspace_counts(mrv.ws.conn())?.projects == 0 {
             demo::seed(&mut mrv)?;
         }
         Ok(mrv)

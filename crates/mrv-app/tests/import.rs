@@ -1,15 +1,20 @@
 //! Import against real workspace files: the bad-file corpus (each with its exact first problem,
 //! and proof that nothing was written), good files in every supported shape, and re-import refusal.
 
-use mrv_app::{AppError, ColumnMapping, ErrorCode, ImportRequest, Mrv, NewProject, Progress};
+use mrv_app::{
+    AppError, ColumnMapping, ErrorCode, ImportRequest, Mrv, NewProject, NewUser, Progress, Session,
+};
 use std::path::{Path, PathBuf};
 
 const HEADER: &str = "plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat";
 const PERIOD: &str = "2025-01-01..2025-12-31";
+const PASSWORD: &str = "analyst-password";
 
 struct Fixture {
     dir: tempfile::TempDir,
     mrv: Mrv,
+    /// `ana`, the workspace's first user: tenant admin and analyst.
+    session: Session,
     project: i64,
 }
 
@@ -18,17 +23,35 @@ fn fixture() -> Fixture {
     let boundary = dir.path().join("boundary.geojson");
     std::fs::write(&boundary, r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[-48,-25],[-47,-25],[-47,-24],[-48,-24],[-48,-25]]]}}]}"#).unwrap();
     let mut mrv = Mrv::init(&dir.path().join("ws"), false).unwrap();
+    mrv.add_user(
+        None,
+        &NewUser {
+            name: "ana".into(),
+            roles: vec!["tenant_admin".into(), "analyst".into()],
+            password: PASSWORD.into(),
+        },
+    )
+    .unwrap();
+    let session = mrv.sign_in("ana", PASSWORD).unwrap();
     let project = mrv
-        .add_project(&NewProject {
-            name: "Test".into(),
-            country: None,
-            methodology: "arr-tree-plots".into(),
-            boundary,
-            baseline: Some("2020-12-31".into()),
-        })
+        .add_project(
+            &session,
+            &NewProject {
+                name: "Test".into(),
+                country: None,
+                methodology: "arr-tree-plots".into(),
+                boundary,
+                baseline: Some("2020-12-31".into()),
+            },
+        )
         .unwrap()
         .id;
-    Fixture { dir, mrv, project }
+    Fixture {
+        dir,
+        mrv,
+        session,
+        project,
+    }
 }
 
 impl Fixture {
@@ -57,7 +80,8 @@ impl Fixture {
                 })
                 .collect(),
         };
-        self.mrv.import(&request, &mut |_| Progress::Continue)
+        self.mrv
+            .import(&self.session, &request, &mut |_| Progress::Continue)
     }
 
     /// Rows in the measurement table, counted directly in the database file (not through the
@@ -90,7 +114,7 @@ fn check_rejected(name: &str, bytes: &[u8], crs: Option<&str>, expected: &[&str]
     assert_eq!(got, expected, "{name}");
     assert_eq!(fx.stored_rows(), 0, "{name}: rows were written");
     assert!(
-        fx.mrv.list_batches(None).unwrap().is_empty(),
+        fx.mrv.list_batches(&fx.session, None).unwrap().is_empty(),
         "{name}: a batch was written"
     );
     fx.mrv.check_integrity().unwrap();
@@ -283,7 +307,7 @@ fn csv_with_bom_semicolons_quotes_mapping_and_extras() {
             "notes"
         ]
     );
-    let page = fx.mrv.batch_rows(batch.id, 0, 10).unwrap();
+    let page = fx.mrv.batch_rows(&fx.session, batch.id, 0, 10).unwrap();
     assert_eq!(
         page.rows[0].values,
         [
@@ -320,7 +344,7 @@ fn projected_xy_are_transformed_with_gdal() {
         )
         .unwrap();
     assert_eq!(batch.source_crs, "EPSG:32723");
-    let row = &fx.mrv.batch_rows(batch.id, 0, 1).unwrap().rows[0];
+    let row = &fx.mrv.batch_rows(&fx.session, batch.id, 0, 1).unwrap().rows[0];
     assert!(
         (row.lon - -45.0).abs() < 1e-9 && (row.lat - -23.510195).abs() < 1e-6,
         "{} {}",
@@ -340,7 +364,7 @@ fn geojson_points_and_plot_polygons() {
         .unwrap();
     assert_eq!(batch.row_count, 2);
     assert_eq!(batch.columns.last().unwrap(), "crew");
-    let page = fx.mrv.batch_rows(batch.id, 0, 10).unwrap();
+    let page = fx.mrv.batch_rows(&fx.session, batch.id, 0, 10).unwrap();
     assert_eq!(
         page.rows[0].values,
         ["P1", "2025-03-01", "Inga edulis", "12.5", "8", "1.5", "A"]
@@ -380,7 +404,7 @@ fn cancelling_writes_nothing() {
         mapping: vec![],
     };
     let mut calls = 0;
-    let err = fx.mrv.import(&request, &mut |p| {
+    let err = fx.mrv.import(&fx.session, &request, &mut |p| {
         calls += 1;
         if p.rows >= 16_384 {
             Progress::Cancel
@@ -391,7 +415,7 @@ fn cancelling_writes_nothing() {
     assert_eq!(err.unwrap_err().code(), ErrorCode::Cancelled);
     assert!(calls >= 1);
     assert_eq!(fx.stored_rows(), 0);
-    assert!(fx.mrv.list_batches(None).unwrap().is_empty());
+    assert!(fx.mrv.list_batches(&fx.session, None).unwrap().is_empty());
 }
 
 #[test]
@@ -440,8 +464,9 @@ fn cancelling_while_the_reader_is_far_ahead_does_not_hang() {
     let (done_tx, done_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut mrv = Mrv::open(&root).unwrap();
+        let session = mrv.sign_in("ana", PASSWORD).unwrap();
         for _ in 0..5 {
-            let err = mrv.import(&request, &mut |_| {
+            let err = mrv.import(&session, &request, &mut |_| {
                 // Let the reader run ahead and fill the channel before answering.
                 std::thread::sleep(std::time::Duration::from_millis(200));
                 Progress::Cancel

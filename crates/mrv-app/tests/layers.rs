@@ -2,28 +2,43 @@
 //! per row equal what `gdallocationinfo` reads, bad rasters register nothing, and batches are
 //! enriched when a layer is added and when they are imported.
 
-use mrv_app::{ErrorCode, ImportRequest, Mrv, NewLayer, NewProject, Progress};
+use mrv_app::{ErrorCode, ImportRequest, Mrv, NewLayer, NewProject, NewUser, Progress, Session};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 const PERIOD: &str = "2025-01-01..2025-12-31";
 
-fn fixture(dir: &Path) -> (Mrv, i64) {
+/// A workspace with one project and its first user, `ana` (tenant admin and analyst: she may add
+/// layers, import and enrich), signed in.
+fn fixture(dir: &Path) -> (Mrv, Session, i64) {
     let boundary = dir.join("boundary.geojson");
     std::fs::write(&boundary, r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[-48,-25],[-47,-25],[-47,-24],[-48,-24],[-48,-25]]]}}]}"#).unwrap();
     let mut mrv = Mrv::init(&dir.join("ws"), false).unwrap();
+    mrv.add_user(
+        None,
+        &NewUser {
+            name: "ana".into(),
+            roles: vec!["tenant_admin".into(), "analyst".into()],
+            password: "analyst-password".into(),
+        },
+    )
+    .unwrap();
+    let s = mrv.sign_in("ana", "analyst-password").unwrap();
     let project = mrv
-        .add_project(&NewProject {
-            name: "P".into(),
-            country: None,
-            methodology: "arr-tree-plots".into(),
-            boundary,
-            baseline: Some("2020-12-31".into()),
-        })
+        .add_project(
+            &s,
+            &NewProject {
+                name: "P".into(),
+                country: None,
+                methodology: "arr-tree-plots".into(),
+                boundary,
+                baseline: Some("2020-12-31".into()),
+            },
+        )
         .unwrap()
         .id;
-    (mrv, project)
+    (mrv, s, project)
 }
 
 /// `gdal_create` a one-band raster of constant `value` (UTM 23S, 100 m pixels).
@@ -55,18 +70,25 @@ fn constant_raster(dir: &Path, name: &str, value: &str, nodata: Option<&str>) ->
     path
 }
 
-fn import(mrv: &mut Mrv, dir: &Path, project: i64, name: &str, rows: &[(&str, f64, f64)]) -> i64 {
+fn import(
+    mrv: &mut Mrv,
+    s: &Session,
+    dir: &Path,
+    project: i64,
+    name: &str,
+    rows: &[(&str, f64, f64)],
+) -> i64 {
     let mut text = String::from("plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat\n");
     for (id, lon, lat) in rows {
         text += &format!("{id},2025-03-01,Inga edulis,12.5,8.0,1.25,{lon},{lat}\n");
     }
     let file = dir.join(name);
     std::fs::write(&file, text).unwrap();
-    import_file(mrv, project, file)
+    import_file(mrv, s, project, file)
 }
 
 /// Imports (and so enriches) `file` for the test period; returns the batch id.
-fn import_file(mrv: &mut Mrv, project: i64, file: PathBuf) -> i64 {
+fn import_file(mrv: &mut Mrv, s: &Session, project: i64, file: PathBuf) -> i64 {
     let request = ImportRequest {
         file,
         project_id: project,
@@ -74,7 +96,7 @@ fn import_file(mrv: &mut Mrv, project: i64, file: PathBuf) -> i64 {
         crs: None,
         mapping: vec![],
     };
-    mrv.import(&request, &mut |_| Progress::Continue)
+    mrv.import(s, &request, &mut |_| Progress::Continue)
         .unwrap()
         .id
 }
@@ -100,16 +122,16 @@ const POINTS: [(&str, f64, f64); 3] = [
 #[test]
 fn adding_a_layer_enriches_existing_batches_with_gdal_values() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut mrv, project) = fixture(dir.path());
-    let batch = import(&mut mrv, dir.path(), project, "plots.csv", &POINTS);
+    let (mut mrv, s, project) = fixture(dir.path());
+    let batch = import(&mut mrv, &s, dir.path(), project, "plots.csv", &POINTS);
     // Imported batches are enriched at once (boundary and batch checks run without layers).
-    assert_eq!(mrv.batch(batch).unwrap().state, "enriched");
-    assert!(mrv.samples(batch, 0, 10).unwrap()[0].samples.is_empty());
+    assert_eq!(mrv.batch(&s, batch).unwrap().state, "enriched");
+    assert!(mrv.samples(&s, batch, 0, 10).unwrap()[0].samples.is_empty());
     let raster = constant_raster(dir.path(), "ndvi.tif", "0.625", None);
-    mrv.add_layer(&layer(project, raster.clone(), "ndvi-s2"))
+    mrv.add_layer(&s, &layer(project, raster.clone(), "ndvi-s2"))
         .unwrap();
-    assert_eq!(mrv.batch(batch).unwrap().state, "enriched");
-    let rows = mrv.samples(batch, 0, 10).unwrap();
+    assert_eq!(mrv.batch(&s, batch).unwrap().state, "enriched");
+    let rows = mrv.samples(&s, batch, 0, 10).unwrap();
     let got: Vec<Option<f64>> = rows.iter().map(|r| r.samples["ndvi-s2"]).collect();
     // The independent reading of the same file at the same points.
     let input: String = POINTS
@@ -143,17 +165,20 @@ fn adding_a_layer_enriches_existing_batches_with_gdal_values() {
 #[test]
 fn nodata_pixels_are_recognised() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut mrv, project) = fixture(dir.path());
-    mrv.add_layer(&layer(
-        project,
-        constant_raster(dir.path(), "nd.tif", "-9999", Some("-9999")),
-        "cloudy",
-    ))
+    let (mut mrv, s, project) = fixture(dir.path());
+    mrv.add_layer(
+        &s,
+        &layer(
+            project,
+            constant_raster(dir.path(), "nd.tif", "-9999", Some("-9999")),
+            "cloudy",
+        ),
+    )
     .unwrap();
     // Imported after the layer: enriched straight away.
-    let batch = import(&mut mrv, dir.path(), project, "plots.csv", &POINTS[..1]);
-    assert_eq!(mrv.batch(batch).unwrap().state, "enriched");
-    let rows = mrv.samples(batch, 0, 10).unwrap();
+    let batch = import(&mut mrv, &s, dir.path(), project, "plots.csv", &POINTS[..1]);
+    assert_eq!(mrv.batch(&s, batch).unwrap().state, "enriched");
+    let rows = mrv.samples(&s, batch, 0, 10).unwrap();
     assert_eq!(rows[0].samples["cloudy"], None);
     assert_eq!(rows[0].missing["cloudy"], "nodata");
 }
@@ -161,7 +186,7 @@ fn nodata_pixels_are_recognised() {
 #[test]
 fn bad_rasters_register_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut mrv, project) = fixture(dir.path());
+    let (mut mrv, s, project) = fixture(dir.path());
     let corrupt = dir.path().join("corrupt.tif");
     std::fs::write(&corrupt, b"II*\0 not really a tiff").unwrap();
     let plain = dir.path().join("plain.tif");
@@ -198,27 +223,28 @@ fn bad_rasters_register_nothing() {
         ),
     ];
     for (input, expected) in cases {
-        let err = mrv.add_layer(&input).unwrap_err();
+        let err = mrv.add_layer(&s, &input).unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
         assert!(
             err.to_string().contains(expected),
             "`{err}` should say `{expected}`"
         );
     }
-    assert!(mrv.list_layers(Some(project)).unwrap().is_empty());
+    assert!(mrv.list_layers(&s, Some(project)).unwrap().is_empty());
     let stored = std::fs::read_dir(mrv.root().join("files/sha256"))
         .unwrap()
         .count();
     assert_eq!(stored, 1, "only the boundary file is stored");
-    mrv.add_layer(&layer(project, ok.clone(), "ok")).unwrap();
-    let err = mrv.add_layer(&layer(project, ok, "ok")).unwrap_err();
+    mrv.add_layer(&s, &layer(project, ok.clone(), "ok"))
+        .unwrap();
+    let err = mrv.add_layer(&s, &layer(project, ok, "ok")).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Conflict);
 }
 
 #[test]
 fn checks_become_flags_with_severity_and_explanation() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut mrv, project) = fixture(dir.path());
+    let (mut mrv, s, project) = fixture(dir.path());
     // Boundary is lon -48..-47, lat -25..-24; the rasters cover A and B but not C or D.
     let mut text = String::from("plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat\n");
     for (id, claimed, lon, lat) in [
@@ -234,9 +260,9 @@ fn checks_become_flags_with_severity_and_explanation() {
     }
     let file = dir.path().join("plots.csv");
     std::fs::write(&file, text).unwrap();
-    let batch = import_file(&mut mrv, project, file);
+    let batch = import_file(&mut mrv, &s, project, file);
     let summary = |mrv: &Mrv| -> Vec<String> {
-        mrv.flags(batch)
+        mrv.flags(&s, batch)
             .unwrap()
             .iter()
             .map(|f| format!("{} {} {}", f.id, f.severity, f.check))
@@ -251,7 +277,7 @@ fn checks_become_flags_with_severity_and_explanation() {
         ]
     );
     let dup = mrv
-        .flags(batch)
+        .flags(&s, batch)
         .unwrap()
         .into_iter()
         .find(|f| f.check == "duplicate_plot")
@@ -264,16 +290,22 @@ fn checks_become_flags_with_severity_and_explanation() {
 
     // ESA WorldCover 40 (cropland) is not allowed for ARR; loss in 2022 is after the baseline.
     let cropland = constant_raster(dir.path(), "lc.tif", "40", None);
-    mrv.add_layer(&NewLayer {
-        kind: "land_cover".into(),
-        ..layer(project, cropland, "worldcover")
-    })
+    mrv.add_layer(
+        &s,
+        &NewLayer {
+            kind: "land_cover".into(),
+            ..layer(project, cropland, "worldcover")
+        },
+    )
     .unwrap();
     let loss = constant_raster(dir.path(), "loss.tif", "22", None);
-    mrv.add_layer(&NewLayer {
-        kind: "forest_loss_year".into(),
-        ..layer(project, loss, "hansen")
-    })
+    mrv.add_layer(
+        &s,
+        &NewLayer {
+            kind: "forest_loss_year".into(),
+            ..layer(project, loss, "hansen")
+        },
+    )
     .unwrap();
     let flags = summary(&mrv);
     for expected in [
@@ -294,7 +326,7 @@ fn checks_become_flags_with_severity_and_explanation() {
         "C is off the rasters: {flags:?}"
     );
     let lc = mrv
-        .flags(batch)
+        .flags(&s, batch)
         .unwrap()
         .into_iter()
         .find(|f| f.check == "land_cover_mismatch")
@@ -304,42 +336,58 @@ fn checks_become_flags_with_severity_and_explanation() {
 
     // Tree cover (10) and loss before the baseline raise nothing.
     let dir2 = tempfile::tempdir().unwrap();
-    let (mut mrv2, project2) = fixture(dir2.path());
-    mrv2.add_layer(&NewLayer {
-        kind: "land_cover".into(),
-        ..layer(
-            project2,
-            constant_raster(dir2.path(), "lc.tif", "10", None),
-            "worldcover",
-        )
-    })
+    let (mut mrv2, s2, project2) = fixture(dir2.path());
+    mrv2.add_layer(
+        &s2,
+        &NewLayer {
+            kind: "land_cover".into(),
+            ..layer(
+                project2,
+                constant_raster(dir2.path(), "lc.tif", "10", None),
+                "worldcover",
+            )
+        },
+    )
     .unwrap();
-    mrv2.add_layer(&NewLayer {
-        kind: "forest_loss_year".into(),
-        ..layer(
-            project2,
-            constant_raster(dir2.path(), "loss.tif", "12", None),
-            "hansen",
-        )
-    })
+    mrv2.add_layer(
+        &s2,
+        &NewLayer {
+            kind: "forest_loss_year".into(),
+            ..layer(
+                project2,
+                constant_raster(dir2.path(), "loss.tif", "12", None),
+                "hansen",
+            )
+        },
+    )
     .unwrap();
-    let clean = import(&mut mrv2, dir2.path(), project2, "plots.csv", &POINTS[..2]);
+    let clean = import(
+        &mut mrv2,
+        &s2,
+        dir2.path(),
+        project2,
+        "plots.csv",
+        &POINTS[..2],
+    );
     assert!(
-        mrv2.flags(clean).unwrap().is_empty(),
+        mrv2.flags(&s2, clean).unwrap().is_empty(),
         "{:?}",
-        mrv2.flags(clean).unwrap()
+        mrv2.flags(&s2, clean).unwrap()
     );
 }
 
 #[test]
 fn plot_polygons_get_zonal_statistics_per_layer() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut mrv, project) = fixture(dir.path());
-    mrv.add_layer(&layer(
-        project,
-        constant_raster(dir.path(), "ndvi.tif", "0.625", None),
-        "ndvi-s2",
-    ))
+    let (mut mrv, s, project) = fixture(dir.path());
+    mrv.add_layer(
+        &s,
+        &layer(
+            project,
+            constant_raster(dir.path(), "ndvi.tif", "0.625", None),
+            "ndvi-s2",
+        ),
+    )
     .unwrap();
     let plots = r#"{"type":"FeatureCollection","features":[
       {"type":"Feature","properties":{"plot_id":"P1","date":"2025-03-01","species":"Inga edulis","dbh_cm":12.5,"height_m":8,"claimed_tco2e":1.5},
@@ -348,8 +396,8 @@ fn plot_polygons_get_zonal_statistics_per_layer() {
        "geometry":{"type":"Point","coordinates":[-47.9,-24.2]}}]}"#;
     let file = dir.path().join("plots.geojson");
     std::fs::write(&file, plots).unwrap();
-    let batch = import_file(&mut mrv, project, file);
-    let rows = mrv.samples(batch, 0, 10).unwrap();
+    let batch = import_file(&mut mrv, &s, project, file);
+    let rows = mrv.samples(&s, batch, 0, 10).unwrap();
     let z = rows[0].zonal["ndvi-s2"];
     // ~2 km × 2.2 km over 300 m × 100 m pixels.
     assert!(z.pixel_count > 100, "{z:?}");
@@ -362,7 +410,7 @@ fn plot_polygons_get_zonal_statistics_per_layer() {
 
 /// The batch of `checks_become_flags…` in short: A, B on the raster, D outside the boundary,
 /// F an outlier, G at E's place.
-fn flagged_batch(mrv: &mut Mrv, dir: &Path, project: i64) -> i64 {
+fn flagged_batch(mrv: &mut Mrv, s: &Session, dir: &Path, project: i64) -> i64 {
     let mut text = String::from("plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat\n");
     for (id, claimed, lon, lat) in [
         ("A", "1.0", -47.85, -24.18),
@@ -376,33 +424,33 @@ fn flagged_batch(mrv: &mut Mrv, dir: &Path, project: i64) -> i64 {
     }
     let file = dir.join("flagged.csv");
     std::fs::write(&file, text).unwrap();
-    import_file(mrv, project, file)
+    import_file(mrv, s, project, file)
 }
 
 #[test]
 fn map_points_row_evidence_and_layer_values_agree_with_flags_and_samples() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut mrv, project) = fixture(dir.path());
-    let batch = flagged_batch(&mut mrv, dir.path(), project);
+    let (mut mrv, s, project) = fixture(dir.path());
+    let batch = flagged_batch(&mut mrv, &s, dir.path(), project);
     // 0.1 is below the profile's plausible NDVI (0.2..1.0): A and B get a medium flag.
     let raster = constant_raster(dir.path(), "ndvi.tif", "0.1", None);
     let ndvi = mrv
-        .add_layer(&layer(project, raster, "ndvi-s2"))
+        .add_layer(&s, &layer(project, raster, "ndvi-s2"))
         .unwrap()
         .id;
 
-    let points = mrv.map_points(batch).unwrap();
+    let points = mrv.map_points(&s, batch).unwrap();
     assert_eq!(points.lon, [-47.85, -47.9, -46.5, -47.3, -47.31, -47.3]);
     assert_eq!(points.claimed_tco2e[4], 40.0);
     // A, B implausible (medium = 2), D outside (high = 3), E none, F outlier (low = 1), G dup (high).
     assert_eq!(points.worst, [2, 2, 3, 0, 1, 3]);
 
-    let values = mrv.layer_values(batch, ndvi).unwrap();
+    let values = mrv.layer_values(&s, batch, ndvi).unwrap();
     assert_eq!(values.len(), 6);
     assert_eq!(values[0], Some(0.1f32 as f64));
     assert_eq!(values[2], None, "D is off the raster");
 
-    let evidence = mrv.row_evidence(batch, 2).unwrap();
+    let evidence = mrv.row_evidence(&s, batch, 2).unwrap();
     assert_eq!(evidence.row.record_id, "B");
     assert_eq!(evidence.samples.samples["ndvi-s2"], Some(0.1f32 as f64));
     let flags: Vec<(String, String)> = evidence
@@ -411,8 +459,8 @@ fn map_points_row_evidence_and_layer_values_agree_with_flags_and_samples() {
         .map(|f| (f.check.clone(), f.severity.clone()))
         .collect();
     assert_eq!(flags, [("implausible_value".into(), "medium".into())]);
-    assert!(mrv.row_evidence(batch, 4).unwrap().flags.is_empty());
-    let err = mrv.row_evidence(batch, 7).unwrap_err();
+    assert!(mrv.row_evidence(&s, batch, 4).unwrap().flags.is_empty());
+    let err = mrv.row_evidence(&s, batch, 7).unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound, "{err}");
     assert!(err.to_string().contains("7 of batch"), "{err}");
 }
@@ -421,31 +469,31 @@ fn map_points_row_evidence_and_layer_values_agree_with_flags_and_samples() {
 fn batches_without_stored_columns_are_read_from_their_rows() {
     // Batches imported before migration 0006 have no batch_columns record.
     let dir = tempfile::tempdir().unwrap();
-    let (mut mrv, project) = fixture(dir.path());
-    let batch = flagged_batch(&mut mrv, dir.path(), project);
-    let before = mrv.map_points(batch).unwrap();
+    let (mut mrv, s, project) = fixture(dir.path());
+    let batch = flagged_batch(&mut mrv, &s, dir.path(), project);
+    let before = mrv.map_points(&s, batch).unwrap();
     let db = rusqlite::Connection::open(dir.path().join("ws").join("workspace.sqlite")).unwrap();
     assert_eq!(db.execute("DELETE FROM batch_columns", []).unwrap(), 1);
-    let after = mrv.map_points(batch).unwrap();
+    let after = mrv.map_points(&s, batch).unwrap();
     assert_eq!(
         (after.lon, after.lat, after.claimed_tco2e, after.worst),
         (before.lon, before.lat, before.claimed_tco2e, before.worst)
     );
-    let enriched = mrv.enrich(batch, &mut |_| Progress::Continue).unwrap();
+    let enriched = mrv.enrich(&s, batch, &mut |_| Progress::Continue).unwrap();
     assert_eq!(enriched.state, "enriched");
-    assert_eq!(mrv.flags(batch).unwrap().len(), 3);
+    assert_eq!(mrv.flags(&s, batch).unwrap().len(), 3);
 }
 
 #[test]
 fn a_cancelled_layer_enrichment_leaves_batches_imported_until_enriched_again() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut mrv, project) = fixture(dir.path());
-    let batch = import(&mut mrv, dir.path(), project, "plots.csv", &POINTS);
-    assert_eq!(mrv.batch(batch).unwrap().state, "enriched");
+    let (mut mrv, s, project) = fixture(dir.path());
+    let batch = import(&mut mrv, &s, dir.path(), project, "plots.csv", &POINTS);
+    assert_eq!(mrv.batch(&s, batch).unwrap().state, "enriched");
     let raster = constant_raster(dir.path(), "ndvi.tif", "0.625", None);
     let mut calls = 0;
     let err = mrv
-        .add_layer_with_progress(&layer(project, raster, "ndvi-s2"), &mut |_| {
+        .add_layer_with_progress(&s, &layer(project, raster, "ndvi-s2"), &mut |_| {
             calls += 1;
             Progress::Cancel
         })
@@ -453,22 +501,22 @@ fn a_cancelled_layer_enrichment_leaves_batches_imported_until_enriched_again() {
     assert_eq!(err.code(), ErrorCode::Cancelled, "{err}");
     assert_eq!(calls, 1);
     // The layer is registered, the batch honestly not enriched with it.
-    assert_eq!(mrv.list_layers(Some(project)).unwrap().len(), 1);
-    assert_eq!(mrv.batch(batch).unwrap().state, "imported");
-    let row = &mrv.samples(batch, 0, 1).unwrap()[0];
+    assert_eq!(mrv.list_layers(&s, Some(project)).unwrap().len(), 1);
+    assert_eq!(mrv.batch(&s, batch).unwrap().state, "imported");
+    let row = &mrv.samples(&s, batch, 0, 1).unwrap()[0];
     assert_eq!(row.missing["ndvi-s2"], "not_enriched");
 
     let mut seen = Vec::new();
-    mrv.enrich(batch, &mut |p| {
+    mrv.enrich(&s, batch, &mut |p| {
         seen.push((p.rows, p.bytes_total));
         Progress::Continue
     })
     .unwrap();
     // Two passes (positions, one layer) over 3 rows.
     assert_eq!(seen, [(3, 6), (6, 6)]);
-    assert_eq!(mrv.batch(batch).unwrap().state, "enriched");
+    assert_eq!(mrv.batch(&s, batch).unwrap().state, "enriched");
     assert_eq!(
-        mrv.samples(batch, 0, 1).unwrap()[0].samples["ndvi-s2"],
+        mrv.samples(&s, batch, 0, 1).unwrap()[0].samples["ndvi-s2"],
         Some(0.625)
     );
 }
@@ -476,10 +524,10 @@ fn a_cancelled_layer_enrichment_leaves_batches_imported_until_enriched_again() {
 #[test]
 fn overlays_render_as_png_and_are_cached_by_view() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut mrv, project) = fixture(dir.path());
+    let (mut mrv, s, project) = fixture(dir.path());
     let raster = constant_raster(dir.path(), "ndvi.tif", "0.625", None);
     let ndvi = mrv
-        .add_layer(&layer(project, raster, "ndvi-s2"))
+        .add_layer(&s, &layer(project, raster, "ndvi-s2"))
         .unwrap()
         .id;
     // Around the raster (UTM 23S 170–230 km E, 7310–7330 km N) in EPSG:3857.
@@ -488,7 +536,7 @@ fn overlays_render_as_png_and_are_cached_by_view() {
         width: 300,
         height: 120,
     };
-    let first = mrv.overlay(ndvi, &view).unwrap();
+    let first = mrv.overlay(&s, ndvi, &view).unwrap();
     assert!(!first.cached);
     assert_eq!(&first.png[..8], b"\x89PNG\r\n\x1a\n");
     let size = |png: &[u8]| {
@@ -496,21 +544,21 @@ fn overlays_render_as_png_and_are_cached_by_view() {
         (be(16), be(20))
     };
     assert_eq!(size(&first.png), (300, 120));
-    let again = mrv.overlay(ndvi, &view).unwrap();
+    let again = mrv.overlay(&s, ndvi, &view).unwrap();
     assert!(again.cached);
     assert_eq!(again.png, first.png);
     let smaller = mrv_app::OverlayView { width: 150, ..view };
-    let other = mrv.overlay(ndvi, &smaller).unwrap();
+    let other = mrv.overlay(&s, ndvi, &smaller).unwrap();
     assert!(!other.cached);
     assert_eq!(size(&other.png), (150, 120));
 
-    let style = mrv.overlay_style(ndvi).unwrap();
+    let style = mrv.overlay_style(&s, ndvi).unwrap();
     assert_eq!(style.kind, mrv_app::StyleKind::Ramp);
     let bad = mrv_app::OverlayView { width: 0, ..view };
-    let err = mrv.overlay(ndvi, &bad).unwrap_err();
+    let err = mrv.overlay(&s, ndvi, &bad).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert_eq!(
-        mrv.overlay(999, &view).unwrap_err().code(),
+        mrv.overlay(&s, 999, &view).unwrap_err().code(),
         ErrorCode::NotFound
     );
 }

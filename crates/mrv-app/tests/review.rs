@@ -16,8 +16,8 @@ fn sign_in(mrv: &mut Mrv, name: &str) -> Session {
 }
 
 /// A justification for every open high flag of a batch.
-fn justify_all(mrv: &Mrv, batch: i64) -> BTreeMap<i64, String> {
-    mrv.flags(batch)
+fn justify_all(mrv: &Mrv, session: &Session, batch: i64) -> BTreeMap<i64, String> {
+    mrv.flags(session, batch)
         .unwrap()
         .into_iter()
         .filter(|f| f.severity == "high")
@@ -55,11 +55,11 @@ fn approve_stamps_and_the_export_verifies_offline_from_the_original_files() {
     );
     assert_eq!(err.to_string().matches("flag ").count(), 4, "{err}");
 
-    let stamp = mrv.approve(&vera, 1, &justify_all(&mrv, 1)).unwrap();
+    let stamp = mrv.approve(&vera, 1, &justify_all(&mrv, &vera, 1)).unwrap();
     assert!(stamp.signature_valid);
     assert_eq!(stamp.row_count, 240);
     assert_eq!(stamp.signer, "vera");
-    assert_eq!(mrv.batch(1).unwrap().state, "stamped");
+    assert_eq!(mrv.batch(&vera, 1).unwrap().state, "stamped");
     assert!(stamp.document.contains("\"justifications\":[{"));
 
     let out = dir.path().join("export");
@@ -159,7 +159,7 @@ fn row_proofs_verify_against_the_exported_stamp() {
     let mut mrv = demo(dir.path());
     let vera = sign_in(&mut mrv, "vera");
     mrv.start_review(&vera, 1).unwrap();
-    mrv.approve(&vera, 1, &justify_all(&mrv, 1)).unwrap();
+    mrv.approve(&vera, 1, &justify_all(&mrv, &vera, 1)).unwrap();
     let out = dir.path().join("export");
     mrv.export_stamp(&vera, 1, &out).unwrap();
     let proof = mrv.prove_row(&vera, 1, 137).unwrap();
@@ -248,7 +248,7 @@ fn reject_then_corrected_version_then_approve_with_the_history_of_both() {
     assert_eq!(err.code(), ErrorCode::Forbidden);
     mrv.start_review(&vera, v2.id).unwrap();
     let stamp = mrv
-        .approve(&vera, v2.id, &justify_all(&mrv, v2.id))
+        .approve(&vera, v2.id, &justify_all(&mrv, &vera, v2.id))
         .unwrap();
     assert!(stamp.document.contains("\"supersedes\":1"));
 
@@ -323,7 +323,7 @@ fn roles_segregation_sessions_and_offboarding_are_enforced_in_the_backend() {
     )
     .unwrap();
     let batch = mrv
-        .import_as(
+        .import(
             &ava,
             &ImportRequest {
                 file: copy,
@@ -381,6 +381,63 @@ fn roles_segregation_sessions_and_offboarding_are_enforced_in_the_backend() {
         err.to_string(),
         "vera is offboarded and can no longer sign in"
     );
+}
+
+/// Reads and an import by `session` are refused as unauthenticated.
+fn refused(mrv: &mut Mrv, session: &Session, request: &ImportRequest, what: &str) {
+    for err in [
+        mrv.list_batches(session, None).unwrap_err(),
+        mrv.row_evidence(session, 1, 1).unwrap_err(),
+        mrv.import(session, request, &mut |_| Progress::Continue)
+            .unwrap_err(),
+    ] {
+        assert_eq!(err.code(), ErrorCode::Unauthenticated, "{what}: {err}");
+        assert_eq!(
+            err.to_string(),
+            "the session has ended; sign in again",
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn signed_out_and_offboarded_sessions_can_neither_read_nor_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut mrv = demo(dir.path());
+    let (source, _) = demo_files(dir.path());
+    let copy = dir.path().join("copy.csv");
+    std::fs::write(
+        &copy,
+        std::fs::read_to_string(&source)
+            .unwrap()
+            .replace("SDM-", "NEW-"),
+    )
+    .unwrap();
+    let request = ImportRequest {
+        file: copy,
+        project_id: 1,
+        period: "2025-01-01..2025-12-31".into(),
+        crs: None,
+        mapping: vec![],
+    };
+    let tess = sign_in(&mut mrv, "tess");
+    let signed_out = sign_in(&mut mrv, "ana");
+    let offboarded = sign_in(&mut mrv, "ana");
+    // Both work while they are live.
+    assert_eq!(mrv.list_batches(&signed_out, None).unwrap().len(), 1);
+    assert!(!mrv.flags(&offboarded, 1).unwrap().is_empty());
+    let journal = mrv.verify_journal(&tess).unwrap().events;
+
+    mrv.sign_out(&signed_out).unwrap();
+    refused(&mut mrv, &signed_out, &request, "signed out");
+    assert!(mrv.batch(&offboarded, 1).is_ok(), "her other session lives");
+    mrv.offboard_user(&tess, "ana").unwrap();
+    refused(&mut mrv, &signed_out, &request, "signed out");
+    refused(&mut mrv, &offboarded, &request, "offboarded");
+
+    // Nothing was imported; the journal holds only the offboarding.
+    assert_eq!(mrv.list_batches(&tess, None).unwrap().len(), 1);
+    assert_eq!(mrv.verify_journal(&tess).unwrap().events, journal + 1);
 }
 
 #[test]
@@ -451,8 +508,12 @@ fn an_expired_session_can_do_nothing() {
         assert_eq!(err.code(), ErrorCode::Unauthenticated);
         assert_eq!(err.to_string(), "the session has expired; sign in again");
     }
-    assert_eq!(mrv.batch(1).unwrap().state, "enriched", "nothing changed");
     // Signing in again gives a fresh session.
     let again = sign_in(&mut mrv, "vera");
+    assert_eq!(
+        mrv.batch(&again, 1).unwrap().state,
+        "enriched",
+        "nothing changed"
+    );
     assert!(mrv.history(&again, 1).is_ok());
 }

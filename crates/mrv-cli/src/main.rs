@@ -1,6 +1,12 @@
 //! `mrv`: the MRV Desk command line. Parsing and output formatting only; every use case is a call
 //! into `mrv-app`.
 //!
+//! Every command that reads or changes a workspace's data acts as a signed-in user (`--as USER`,
+//! password from `MRV_PASSWORD` or a prompt): they are the variants of [`SignedInCommand`], and
+//! the one place that signs in is [`review::signed_in`]. Only `init`, `status`, `methodology
+//! list`, the offline `verify-stamp` / `verify-row` and adding a workspace's first user work
+//! without one.
+//!
 //! Exit codes: 0 success, 2 usage or invalid input, 3 import rejected (bad file), 4 not found,
 //! 5 conflict (duplicate import, name taken, illegal review step, broken journal), 6 workspace
 //! problem, 7 not signed in (no or wrong credentials, session over), 8 forbidden (role or
@@ -12,7 +18,7 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use mrv_app::{
     AppError, ColumnMapping, ErrorCode, ImportRequest, Mrv, NewLayer, NewProject, OverlayView,
-    Progress,
+    Progress, Session,
 };
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
@@ -37,7 +43,9 @@ struct Cli {
     /// Print machine-readable JSON on stdout (errors as JSON on stderr).
     #[arg(long, global = true)]
     json: bool,
-    /// Act as this user (password from MRV_PASSWORD, else a prompt).
+    /// Act as this user (password from MRV_PASSWORD, else a prompt). Every command but init,
+    /// status, methodology list, verify-stamp and verify-row needs it (and so does user add,
+    /// after the workspace's first user).
     #[arg(long = "as", global = true, env = "MRV_USER", value_name = "USER")]
     as_user: Option<String>,
     #[command(subcommand)]
@@ -53,12 +61,35 @@ enum Command {
     },
     /// Workspace summary.
     Status,
-    /// Projects.
-    #[command(subcommand)]
-    Project(ProjectCommand),
     /// Methodology profiles.
     #[command(subcommand)]
     Methodology(MethodologyCommand),
+    #[command(flatten)]
+    SignedIn(SignedInCommand),
+    /// Re-check an exported stamp offline from the original files (no workspace needed).
+    VerifyStamp {
+        dir: PathBuf,
+        #[arg(long)]
+        source: PathBuf,
+        #[arg(long = "layer")]
+        layers: Vec<PathBuf>,
+        #[arg(long = "attachment")]
+        attachments: Vec<PathBuf>,
+    },
+    /// Check a row proof against an exported stamp (no workspace needed).
+    VerifyRow {
+        file: PathBuf,
+        #[arg(long)]
+        stamp: PathBuf,
+    },
+}
+
+/// The commands that act as a signed-in user (`--as`); each use case checks the user's role.
+#[derive(Subcommand)]
+enum SignedInCommand {
+    /// Projects.
+    #[command(subcommand)]
+    Project(ProjectCommand),
     /// Import a measurement batch (CSV or GeoJSON), all or nothing.
     Import(ImportArgs),
     /// Measurement batches.
@@ -97,16 +128,6 @@ enum Command {
     /// The stamp of an approved batch.
     #[command(subcommand)]
     Stamp(review::StampCommand),
-    /// Re-check an exported stamp offline from the original files (no workspace needed).
-    VerifyStamp {
-        dir: PathBuf,
-        #[arg(long)]
-        source: PathBuf,
-        #[arg(long = "layer")]
-        layers: Vec<PathBuf>,
-        #[arg(long = "attachment")]
-        attachments: Vec<PathBuf>,
-    },
     /// Write a proof that one row belongs to a stamped batch.
     ProveRow {
         batch: i64,
@@ -114,31 +135,28 @@ enum Command {
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
     },
-    /// Check a row proof against an exported stamp (no workspace needed).
-    VerifyRow {
-        file: PathBuf,
-        #[arg(long)]
-        stamp: PathBuf,
-    },
     /// The local journal.
     #[command(subcommand)]
     Journal(review::JournalCommand),
     /// Draw a layer over a map view as a PNG (the map's overlay, same colours and cache).
-    Overlay {
-        layer: i64,
-        /// The view's extent MIN_X,MIN_Y,MAX_X,MAX_Y in EPSG:3857 metres (with --lonlat: in
-        /// WGS84 degrees, MIN_LON,MIN_LAT,MAX_LON,MAX_LAT).
-        #[arg(long, allow_hyphen_values = true)]
-        bbox: String,
-        #[arg(long)]
-        lonlat: bool,
-        /// WIDTHxHEIGHT in pixels, each 1..4096.
-        #[arg(long, default_value = "1024x1024")]
-        size: String,
-        /// Where to write the PNG.
-        #[arg(short = 'o', long = "output")]
-        output: PathBuf,
-    },
+    Overlay(OverlayArgs),
+}
+
+#[derive(Args)]
+struct OverlayArgs {
+    layer: i64,
+    /// The view's extent MIN_X,MIN_Y,MAX_X,MAX_Y in EPSG:3857 metres (with --lonlat: in
+    /// WGS84 degrees, MIN_LON,MIN_LAT,MAX_LON,MAX_LAT).
+    #[arg(long, allow_hyphen_values = true)]
+    bbox: String,
+    #[arg(long)]
+    lonlat: bool,
+    /// WIDTHxHEIGHT in pixels, each 1..4096.
+    #[arg(long, default_value = "1024x1024")]
+    size: String,
+    /// Where to write the PNG.
+    #[arg(short = 'o', long = "output")]
+    output: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -221,7 +239,7 @@ struct ImportArgs {
     /// Import only; leave the batch un-enriched (run `mrv enrich BATCH` later). For bulk loads.
     #[arg(long)]
     no_enrich: bool,
-    /// Import a corrected file as the next version of this rejected batch (needs --as).
+    /// Import a corrected file as the next version of this rejected batch.
     #[arg(long, value_name = "BATCH")]
     supersedes: Option<i64>,
 }
@@ -330,7 +348,6 @@ fn run(cli: Cli) -> Result<()> {
                 )
             })
         }
-        Command::Project(cmd) => project(&ws, json, cmd),
         Command::Methodology(MethodologyCommand::List) => {
             let views: Vec<mrv_app::MethodologyView> =
                 mrv_app::builtin_profiles().iter().map(Into::into).collect();
@@ -350,19 +367,48 @@ fn run(cli: Cli) -> Result<()> {
                     .collect()
             })
         }
-        Command::Import(args) => import(&ws, json, as_user, args),
-        Command::Batch(cmd) => batch(&ws, json, cmd),
-        Command::Layer(cmd) => layer(&ws, json, cmd),
-        Command::Enrich { batch, progress } => {
+        Command::VerifyStamp {
+            dir,
+            source,
+            layers,
+            attachments,
+        } => review::verify_stamp(json, &dir, &source, &layers, &attachments),
+        Command::VerifyRow { file, stamp } => review::verify_row(json, &file, &stamp),
+        // A workspace's first user is added by nobody (and must be a tenant admin).
+        Command::SignedIn(SignedInCommand::User(review::UserCommand::Add { name, roles }))
+            if as_user.is_none() =>
+        {
+            review::add_user(&mut Mrv::open(&ws)?, None, json, name, roles)
+        }
+        Command::SignedIn(command) => {
+            let (mut mrv, session) = review::signed_in(&ws, as_user)?;
+            run_signed_in(&mut mrv, &session, json, command)
+        }
+    }
+}
+
+/// Runs a command as the signed-in user of `session`.
+fn run_signed_in(
+    mrv: &mut Mrv,
+    session: &Session,
+    json: bool,
+    command: SignedInCommand,
+) -> Result<()> {
+    match command {
+        SignedInCommand::Project(cmd) => project(mrv, session, json, cmd),
+        SignedInCommand::Import(args) => import(mrv, session, json, args),
+        SignedInCommand::Batch(cmd) => batch(mrv, session, json, cmd),
+        SignedInCommand::Layer(cmd) => layer(mrv, session, json, cmd),
+        SignedInCommand::Enrich { batch, progress } => {
             let mut report = EnrichProgress::new(progress, json);
-            let batch = Mrv::open(&ws)?.enrich(batch, &mut |p| report.show(p))?;
+            let batch = mrv.enrich(session, batch, &mut |p| report.show(p))?;
             report.finish();
             print(json, &batch, |b| {
                 format!("batch {} enriched ({} rows)\n", b.id, b.row_count)
             })
         }
-        Command::Flags { batch } => {
-            let flags = Mrv::open(&ws)?.flags(batch)?;
+        SignedInCommand::Flags { batch } => {
+            let flags = mrv.flags(session, batch)?;
             print(json, &flags, |flags| {
                 if flags.is_empty() {
                     return "no flags\n".into();
@@ -380,35 +426,12 @@ fn run(cli: Cli) -> Result<()> {
                 out
             })
         }
-        Command::User(cmd) => review::user(&ws, json, as_user, cmd),
-        Command::Review(cmd) => review::review(&ws, json, as_user, cmd),
-        Command::Attach { batch, file } => review::attach(&ws, json, as_user, batch, &file),
-        Command::History { batch } => review::history(&ws, json, as_user, batch),
-        Command::Stamp(cmd) => review::stamp(&ws, json, as_user, cmd),
-        Command::VerifyStamp {
-            dir,
-            source,
-            layers,
-            attachments,
-        } => review::verify_stamp(json, &dir, &source, &layers, &attachments),
-        Command::ProveRow { batch, row, output } => {
-            review::prove_row(&ws, json, as_user, batch, row, &output)
-        }
-        Command::VerifyRow { file, stamp } => review::verify_row(json, &file, &stamp),
-        Command::Journal(cmd) => review::journal(&ws, json, as_user, cmd),
-        Command::Overlay {
-            layer,
-            bbox,
-            lonlat,
-            size,
-            output,
-        } => overlay(&ws, json, layer, &bbox, lonlat, &size, &output),
-        Command::Samples {
+        SignedInCommand::Samples {
             batch,
             offset,
             limit,
         } => {
-            let rows = Mrv::open(&ws)?.samples(batch, offset, limit)?;
+            let rows = mrv.samples(session, batch, offset, limit)?;
             print(json, &rows, |rows| {
                 let mut out = String::new();
                 for r in rows {
@@ -428,19 +451,26 @@ fn run(cli: Cli) -> Result<()> {
                 out
             })
         }
+        SignedInCommand::User(cmd) => review::user(mrv, session, json, cmd),
+        SignedInCommand::Review(cmd) => review::review(mrv, session, json, cmd),
+        SignedInCommand::Attach { batch, file } => review::attach(mrv, session, json, batch, &file),
+        SignedInCommand::History { batch } => review::history(mrv, session, json, batch),
+        SignedInCommand::Stamp(cmd) => review::stamp(mrv, session, json, cmd),
+        SignedInCommand::ProveRow { batch, row, output } => {
+            review::prove_row(mrv, session, json, batch, row, &output)
+        }
+        SignedInCommand::Journal(cmd) => review::journal(mrv, session, json, cmd),
+        SignedInCommand::Overlay(args) => overlay(mrv, session, json, &args),
     }
 }
 
 /// `mrv overlay`: the view parsed, rendered (or taken from the cache) and written atomically.
-fn overlay(
-    ws: &std::path::Path,
-    json: bool,
-    layer: i64,
-    bbox: &str,
-    lonlat: bool,
-    size: &str,
-    output: &std::path::Path,
-) -> Result<()> {
+fn overlay(mrv: &Mrv, session: &Session, json: bool, args: &OverlayArgs) -> Result<()> {
+    let (bbox, size, output) = (
+        args.bbox.as_str(),
+        args.size.as_str(),
+        args.output.as_path(),
+    );
     let invalid = |m: String| AppError::InvalidInput(m);
     let numbers: Vec<f64> = bbox
         .split(',')
@@ -456,7 +486,7 @@ fn overlay(
             "--bbox `{bbox}` is not four numbers separated by commas"
         ))
     })?;
-    if lonlat {
+    if args.lonlat {
         // EPSG:3857 is the spherical Mercator of WGS84 degrees on a 6,378,137 m sphere.
         const R: f64 = 6_378_137.0;
         for pair in bbox.chunks_exact_mut(2) {
@@ -487,7 +517,7 @@ fn overlay(
         width,
         height,
     };
-    let overlay = Mrv::open(ws)?.overlay(layer, &view)?;
+    let overlay = mrv.overlay(session, args.layer, &view)?;
     let tmp = output.with_extension("png.tmp");
     std::fs::write(&tmp, &overlay.png)
         .and_then(|()| std::fs::rename(&tmp, output))
@@ -522,7 +552,7 @@ fn overlay(
     })
 }
 
-fn project(ws: &std::path::Path, json: bool, cmd: ProjectCommand) -> Result<()> {
+fn project(mrv: &mut Mrv, session: &Session, json: bool, cmd: ProjectCommand) -> Result<()> {
     match cmd {
         ProjectCommand::Add {
             name,
@@ -531,14 +561,16 @@ fn project(ws: &std::path::Path, json: bool, cmd: ProjectCommand) -> Result<()> 
             baseline,
             country,
         } => {
-            let mut mrv = Mrv::open(ws)?;
-            let project = mrv.add_project(&NewProject {
-                name,
-                country,
-                methodology,
-                boundary,
-                baseline,
-            })?;
+            let project = mrv.add_project(
+                session,
+                &NewProject {
+                    name,
+                    country,
+                    methodology,
+                    boundary,
+                    baseline,
+                },
+            )?;
             print(json, &project, |p| {
                 format!(
                     "project {} added: {} ({})\n",
@@ -547,7 +579,7 @@ fn project(ws: &std::path::Path, json: bool, cmd: ProjectCommand) -> Result<()> 
             })
         }
         ProjectCommand::List => {
-            let projects = Mrv::open(ws)?.list_projects()?;
+            let projects = mrv.list_projects(session)?;
             print(json, &projects, |ps| {
                 if ps.is_empty() {
                     return "no projects\n".into();
@@ -570,7 +602,7 @@ fn project(ws: &std::path::Path, json: bool, cmd: ProjectCommand) -> Result<()> 
             })
         }
         ProjectCommand::Show { id } => {
-            let project = Mrv::open(ws)?.project(id)?;
+            let project = mrv.project(session, id)?;
             print(json, &project, |p| {
                 format!(
                     "project {}: {}\ncountry      {}\nmethodology  {} ({})\nbaseline     {}\nperiods      {}\nbatches      {}\nboundary     sha256 {}\n",
@@ -589,19 +621,12 @@ fn project(ws: &std::path::Path, json: bool, cmd: ProjectCommand) -> Result<()> 
     }
 }
 
-fn import(ws: &std::path::Path, json: bool, as_user: Option<&str>, args: ImportArgs) -> Result<()> {
+fn import(mrv: &mut Mrv, session: &Session, json: bool, args: ImportArgs) -> Result<()> {
     let mapping = args
         .map
         .iter()
         .map(|m| ColumnMapping::parse(m))
         .collect::<Result<Vec<_>, _>>()?;
-    let (mut mrv, session) = match as_user {
-        Some(user) => {
-            let (mrv, session) = review::signed_in(ws, Some(user))?;
-            (mrv, Some(session))
-        }
-        None => (Mrv::open(ws)?, None),
-    };
     let request = ImportRequest {
         file: args.file,
         project_id: args.project,
@@ -627,19 +652,10 @@ fn import(ws: &std::path::Path, json: bool, as_user: Option<&str>, args: ImportA
         }
         Progress::Continue
     };
-    let batch = match (&session, args.supersedes) {
-        (Some(session), Some(old)) => {
-            mrv.import_version(session, old, &request, &mut on_progress)?
-        }
-        (Some(session), None) => mrv.import_as(session, &request, &mut on_progress)?,
-        (None, Some(_)) => {
-            return Err(AppError::Unauthenticated(
-                "a corrected version is imported by a signed-in analyst: add --as USER".into(),
-            )
-            .into())
-        }
-        (None, None) if args.no_enrich => mrv.import_only(&request, &mut on_progress)?,
-        (None, None) => mrv.import(&request, &mut on_progress)?,
+    let batch = match args.supersedes {
+        Some(old) => mrv.import_version(session, old, &request, &mut on_progress)?,
+        None if args.no_enrich => mrv.import_only(session, &request, &mut on_progress)?,
+        None => mrv.import(session, &request, &mut on_progress)?,
     };
     if show_progress && !args.progress {
         eprintln!();
@@ -687,7 +703,7 @@ impl EnrichProgress {
     }
 }
 
-fn layer(ws: &std::path::Path, json: bool, cmd: LayerCommand) -> Result<()> {
+fn layer(mrv: &mut Mrv, session: &Session, json: bool, cmd: LayerCommand) -> Result<()> {
     match cmd {
         LayerCommand::Add {
             file,
@@ -698,7 +714,6 @@ fn layer(ws: &std::path::Path, json: bool, cmd: LayerCommand) -> Result<()> {
             date,
             progress,
         } => {
-            let mut mrv = Mrv::open(ws)?;
             let mut report = EnrichProgress::new(progress, json);
             let input = NewLayer {
                 project_id: project,
@@ -708,7 +723,7 @@ fn layer(ws: &std::path::Path, json: bool, cmd: LayerCommand) -> Result<()> {
                 band,
                 acquired_on: date,
             };
-            let layer = mrv.add_layer_with_progress(&input, &mut |p| report.show(p))?;
+            let layer = mrv.add_layer_with_progress(session, &input, &mut |p| report.show(p))?;
             report.finish();
             print(json, &layer, |l| {
                 format!(
@@ -718,7 +733,7 @@ fn layer(ws: &std::path::Path, json: bool, cmd: LayerCommand) -> Result<()> {
             })
         }
         LayerCommand::List { project } => {
-            let layers = Mrv::open(ws)?.list_layers(project)?;
+            let layers = mrv.list_layers(session, project)?;
             print(json, &layers, |ls| {
                 if ls.is_empty() {
                     return "no layers\n".into();
@@ -745,11 +760,10 @@ fn layer(ws: &std::path::Path, json: bool, cmd: LayerCommand) -> Result<()> {
     }
 }
 
-fn batch(ws: &std::path::Path, json: bool, cmd: BatchCommand) -> Result<()> {
-    let mrv = Mrv::open(ws)?;
+fn batch(mrv: &Mrv, session: &Session, json: bool, cmd: BatchCommand) -> Result<()> {
     match cmd {
         BatchCommand::List { project } => {
-            let batches = mrv.list_batches(project)?;
+            let batches = mrv.list_batches(session, project)?;
             print(json, &batches, |bs| {
                 if bs.is_empty() {
                     return "no batches\n".into();
@@ -773,7 +787,7 @@ fn batch(ws: &std::path::Path, json: bool, cmd: BatchCommand) -> Result<()> {
             offset,
             limit,
         } => {
-            let batch = mrv.batch(id)?;
+            let batch = mrv.batch(session, id)?;
             if !rows {
                 return print(json, &batch, |b| {
                     format!(
@@ -782,7 +796,7 @@ fn batch(ws: &std::path::Path, json: bool, cmd: BatchCommand) -> Result<()> {
                     )
                 });
             }
-            let page = mrv.batch_rows(id, offset, limit)?;
+            let page = mrv.batch_rows(session, id, offset, limit)?;
             #[derive(Serialize)]
             struct Shown<'a> {
                 batch: &'a mrv_app::BatchView,

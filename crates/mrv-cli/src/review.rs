@@ -81,7 +81,8 @@ fn password_for(user: &str, variable: &str) -> Result<String> {
     ))?)
 }
 
-/// Opens the workspace and signs in as `--as`.
+/// Opens the workspace and signs in as `--as`: the one sign-in of every command that acts as a
+/// user. Without `--as`, "not signed in" (exit 7) before anything is opened.
 pub(crate) fn signed_in(ws: &Path, user: Option<&str>) -> Result<(Mrv, Session)> {
     let user = user.ok_or_else(|| {
         AppError::Unauthenticated(
@@ -95,37 +96,38 @@ pub(crate) fn signed_in(ws: &Path, user: Option<&str>) -> Result<(Mrv, Session)>
     Ok((mrv, session))
 }
 
-pub(crate) fn user(ws: &Path, json: bool, as_user: Option<&str>, cmd: UserCommand) -> Result<()> {
+/// `mrv user add`: by a signed-in tenant admin, or (`session` none) the workspace's first user.
+pub(crate) fn add_user(
+    mrv: &mut Mrv,
+    session: Option<&Session>,
+    json: bool,
+    name: String,
+    roles: Vec<String>,
+) -> Result<()> {
+    let password = password_for(&name, "MRV_NEW_PASSWORD")?;
+    let user = mrv.add_user(
+        session,
+        &NewUser {
+            name,
+            roles,
+            password,
+        },
+    )?;
+    print(json, &user, |u| {
+        format!(
+            "user {} added ({}); signing key {}\n",
+            u.name,
+            u.roles.join(", "),
+            u.public_key
+        )
+    })
+}
+
+pub(crate) fn user(mrv: &mut Mrv, session: &Session, json: bool, cmd: UserCommand) -> Result<()> {
     match cmd {
-        UserCommand::Add { name, roles } => {
-            let (mut mrv, session) = match as_user {
-                Some(u) => {
-                    let (m, s) = signed_in(ws, Some(u))?;
-                    (m, Some(s))
-                }
-                None => (Mrv::open(ws)?, None),
-            };
-            let password = password_for(&name, "MRV_NEW_PASSWORD")?;
-            let user = mrv.add_user(
-                session.as_ref(),
-                &NewUser {
-                    name,
-                    roles,
-                    password,
-                },
-            )?;
-            print(json, &user, |u| {
-                format!(
-                    "user {} added ({}); signing key {}\n",
-                    u.name,
-                    u.roles.join(", "),
-                    u.public_key
-                )
-            })
-        }
+        UserCommand::Add { name, roles } => add_user(mrv, Some(session), json, name, roles),
         UserCommand::List => {
-            let (mrv, session) = signed_in(ws, as_user)?;
-            let users = mrv.list_users(&session)?;
+            let users = mrv.list_users(session)?;
             print(json, &users, |us| {
                 let mut s = format!("{:<16} {:<32} {}\n", "NAME", "ROLES", "STATUS");
                 for u in us {
@@ -142,8 +144,7 @@ pub(crate) fn user(ws: &Path, json: bool, as_user: Option<&str>, cmd: UserComman
             })
         }
         UserCommand::Offboard { name } => {
-            let (mut mrv, session) = signed_in(ws, as_user)?;
-            let user = mrv.offboard_user(&session, &name)?;
+            let user = mrv.offboard_user(session, &name)?;
             print(json, &user, |u| {
                 format!("{} offboarded; their sessions ended\n", u.name)
             })
@@ -152,15 +153,14 @@ pub(crate) fn user(ws: &Path, json: bool, as_user: Option<&str>, cmd: UserComman
 }
 
 pub(crate) fn review(
-    ws: &Path,
+    mrv: &mut Mrv,
+    session: &Session,
     json: bool,
-    as_user: Option<&str>,
     cmd: ReviewCommand,
 ) -> Result<()> {
-    let (mut mrv, session) = signed_in(ws, as_user)?;
     match cmd {
         ReviewCommand::Start { batch } => {
-            let b = mrv.start_review(&session, batch)?;
+            let b = mrv.start_review(session, batch)?;
             print(json, &b, |b| format!("batch {} is {}\n", b.id, b.state))
         }
         ReviewCommand::Reject {
@@ -168,7 +168,7 @@ pub(crate) fn review(
             code,
             reason,
         } => {
-            let b = mrv.reject(&session, batch, &code, &reason)?;
+            let b = mrv.reject(session, batch, &code, &reason)?;
             print(json, &b, |b| {
                 format!("batch {} rejected ({code}): {reason}\n", b.id)
             })
@@ -186,7 +186,7 @@ pub(crate) fn review(
                     })?;
                 justifications.insert(id, text.to_owned());
             }
-            let stamp = mrv.approve(&session, batch, &justifications)?;
+            let stamp = mrv.approve(session, batch, &justifications)?;
             print(json, &stamp, |s| {
                 format!(
                     "batch {} approved and stamped\nstamp hash  {}\nrows root   {} ({} rows)\nsigned by   {} ({})\n",
@@ -198,14 +198,13 @@ pub(crate) fn review(
 }
 
 pub(crate) fn attach(
-    ws: &Path,
+    mrv: &mut Mrv,
+    session: &Session,
     json: bool,
-    as_user: Option<&str>,
     batch: i64,
     file: &Path,
 ) -> Result<()> {
-    let (mut mrv, session) = signed_in(ws, as_user)?;
-    let a = mrv.attach(&session, batch, file)?;
+    let a = mrv.attach(session, batch, file)?;
     print(json, &a, |a| {
         format!(
             "{} attached to batch {} (SHA-256 {})\n",
@@ -214,9 +213,8 @@ pub(crate) fn attach(
     })
 }
 
-pub(crate) fn history(ws: &Path, json: bool, as_user: Option<&str>, batch: i64) -> Result<()> {
-    let (mrv, session) = signed_in(ws, as_user)?;
-    let entries = mrv.history(&session, batch)?;
+pub(crate) fn history(mrv: &Mrv, session: &Session, json: bool, batch: i64) -> Result<()> {
+    let entries = mrv.history(session, batch)?;
     print(json, &entries, |es| {
         let mut s = String::new();
         for e in es {
@@ -245,11 +243,10 @@ pub(crate) fn history(ws: &Path, json: bool, as_user: Option<&str>, batch: i64) 
     })
 }
 
-pub(crate) fn stamp(ws: &Path, json: bool, as_user: Option<&str>, cmd: StampCommand) -> Result<()> {
-    let (mrv, session) = signed_in(ws, as_user)?;
+pub(crate) fn stamp(mrv: &Mrv, session: &Session, json: bool, cmd: StampCommand) -> Result<()> {
     match cmd {
         StampCommand::Show { batch } => {
-            let s = mrv.stamp_view(&session, batch)?;
+            let s = mrv.stamp_view(session, batch)?;
             print(json, &s, |s| {
                 format!(
                     "stamp of batch {}\nhash        {}\nrows root   {} ({} rows)\nsigner      {} ({})\nsignature   {}\nsigned at   {}\n",
@@ -265,7 +262,7 @@ pub(crate) fn stamp(ws: &Path, json: bool, as_user: Option<&str>, cmd: StampComm
             })
         }
         StampCommand::Export { batch, dir } => {
-            let written = mrv.export_stamp(&session, batch, &dir)?;
+            let written = mrv.export_stamp(session, batch, &dir)?;
             print(json, &written, |w| {
                 w.iter()
                     .map(|p| format!("wrote {}\n", p.display()))
@@ -318,15 +315,14 @@ pub(crate) fn verify_stamp(
 }
 
 pub(crate) fn prove_row(
-    ws: &Path,
+    mrv: &Mrv,
+    session: &Session,
     json: bool,
-    as_user: Option<&str>,
     batch: i64,
     row: i64,
     out: &Path,
 ) -> Result<()> {
-    let (mrv, session) = signed_in(ws, as_user)?;
-    let proof = mrv.prove_row(&session, batch, row)?;
+    let proof = mrv.prove_row(session, batch, row)?;
     let text = serde_json::to_string_pretty(&proof)?;
     let tmp = out.with_extension("tmp");
     std::fs::write(&tmp, text)
@@ -353,16 +349,10 @@ pub(crate) fn verify_row(json: bool, file: &Path, stamp_dir: &Path) -> Result<()
     })
 }
 
-pub(crate) fn journal(
-    ws: &Path,
-    json: bool,
-    as_user: Option<&str>,
-    cmd: JournalCommand,
-) -> Result<()> {
-    let (mrv, session) = signed_in(ws, as_user)?;
+pub(crate) fn journal(mrv: &Mrv, session: &Session, json: bool, cmd: JournalCommand) -> Result<()> {
     match cmd {
         JournalCommand::Verify => {
-            let check = mrv.verify_journal(&session)?;
+            let check = mrv.verify_journal(session)?;
             print(json, &check, |c| format!("{}\n", c.message))?;
             if !check.ok {
                 return Err(AppError::Conflict(check.message).into());

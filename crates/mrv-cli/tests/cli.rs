@@ -1,5 +1,6 @@
-//! The `mrv` binary as a user runs it: JSON output, exit codes, and a process killed with
-//! SIGKILL in the middle of an import leaving nothing half-written.
+//! The `mrv` binary as a user runs it: JSON output, exit codes, data commands only for a
+//! signed-in user with the role for them, and a process killed with SIGKILL in the middle of an
+//! import leaving nothing half-written.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -7,13 +8,22 @@ use std::process::{Command, Stdio};
 
 const PERIOD: &str = "2025-01-01..2025-12-31";
 
-fn mrv(ws: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_mrv"))
-        .arg("--workspace")
+/// `mrv --workspace WS --as USER` with the demo password (no user: without `--as`).
+fn mrv_command(ws: &Path, user: Option<&str>) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mrv"));
+    cmd.arg("--workspace")
         .arg(ws)
-        .args(args)
-        .output()
-        .unwrap()
+        .env_remove("MRV_USER")
+        .env("MRV_PASSWORD", "demo-password");
+    if let Some(user) = user {
+        cmd.args(["--as", user]);
+    }
+    cmd
+}
+
+/// `mrv` run by the demo analyst, `ana`.
+fn mrv(ws: &Path, args: &[&str]) -> std::process::Output {
+    mrv_command(ws, Some("ana")).args(args).output().unwrap()
 }
 
 fn json(out: &std::process::Output) -> serde_json::Value {
@@ -102,9 +112,7 @@ fn killed_import_leaves_nothing_half_written() {
     let big = dir.path().join("big.csv");
     write_plots(&big, 300_000);
     for round in 0..3 {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mrv"))
-            .arg("--workspace")
-            .arg(&ws)
+        let mut child = mrv_command(&ws, Some("ana"))
             .args([
                 "import",
                 big.to_str().unwrap(),
@@ -418,9 +426,7 @@ fn killed_enrichment_leaves_the_batch_un_enriched() {
     };
     assert_eq!(counts(&ws), "imported|0|0");
     for round in 0..2 {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mrv"))
-            .arg("--workspace")
-            .arg(&ws)
+        let mut child = mrv_command(&ws, Some("ana"))
             .args(["enrich", &batch, "--progress"])
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
@@ -444,4 +450,99 @@ fn killed_enrichment_leaves_the_batch_un_enriched() {
     );
     assert!(counts(&ws).starts_with("enriched|3|"), "{}", counts(&ws));
     assert_eq!(sqlite3(&ws, "PRAGMA integrity_check;"), "ok");
+}
+
+#[test]
+fn data_commands_need_a_signed_in_user_with_the_role_for_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(mrv(&ws, &["init", "--demo"]).status.success());
+    let counts = || {
+        sqlite3(&ws, "SELECT (SELECT COUNT(*) FROM project), (SELECT COUNT(*) FROM batch), (SELECT COUNT(*) FROM measurement), (SELECT COUNT(*) FROM journal);")
+    };
+    let before = counts();
+    let plots = dir.path().join("plots.csv");
+    write_plots(&plots, 10);
+    let boundary = ws.join("demo/boundary.geojson");
+    let project_add = [
+        "project",
+        "add",
+        "--name",
+        "Second",
+        "--methodology",
+        "arr-tree-plots",
+        "--boundary",
+        boundary.to_str().unwrap(),
+    ];
+
+    // Without --as: exit 7, and nothing changes (import, project add) or is shown (reads).
+    let anonymous = |args: &[&str]| mrv_command(&ws, None).args(args).output().unwrap();
+    let import_args = [
+        "import",
+        plots.to_str().unwrap(),
+        "--project",
+        "1",
+        "--period",
+        PERIOD,
+    ];
+    for args in [
+        &import_args[..],
+        &project_add[..],
+        &["batch", "list"][..],
+        &["flags", "1"][..],
+        &["enrich", "1"][..],
+    ] {
+        let out = anonymous(args);
+        assert_eq!(out.status.code(), Some(7), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "error: this command needs a signed-in user: add --as USER (password from MRV_PASSWORD)\n",
+            "{args:?}"
+        );
+    }
+    let out = mrv_command(&ws, None)
+        .arg("--json")
+        .args(import_args)
+        .output()
+        .unwrap();
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["code"], "unauthenticated");
+    assert_eq!(counts(), before, "nothing changed");
+
+    // A verifier may not add projects: exit 8 with the reason; nothing added.
+    let out = mrv_command(&ws, Some("vera"))
+        .args(project_add)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(8));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: vera (verifier) may not add projects; that needs the role analyst or methodology_owner\n"
+    );
+    assert_eq!(counts(), before, "nothing changed");
+    // Nor may a methodology owner import.
+    let out = mrv_command(&ws, Some("mo"))
+        .args(import_args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(8));
+    assert_eq!(counts(), before, "nothing changed");
+
+    // What needs no user still works without one.
+    for args in [&["status"][..], &["methodology", "list"][..]] {
+        assert!(anonymous(args).status.success(), "{args:?}");
+    }
+    // The methodology owner adds the project.
+    let added = mrv_command(&ws, Some("mo"))
+        .arg("--json")
+        .args(project_add)
+        .output()
+        .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    assert_eq!(json(&added)["name"], "Second");
 }

@@ -15,7 +15,7 @@ use crate::batches::BatchView;
 use crate::projects::file_name;
 use crate::users::Session;
 use crate::{clock, AppError, Mrv};
-use mrv_core::{Action, ImportReport, MethodologyProfile, MonitoringPeriod};
+use mrv_core::{Action, Granted, ImportReport, MethodologyProfile, MonitoringPeriod};
 use mrv_geo::ToWgs84;
 use mrv_store::{BatchWriter, BlobWriter, NewBatch, StoredFile};
 use serde::{Deserialize, Serialize};
@@ -191,11 +191,13 @@ impl Mrv {
     /// Reads a file's columns and the first rows and matches them against the project's profile.
     pub fn preview_import(
         &self,
+        session: &Session,
         file: &Path,
         project_id: i64,
         mapping: &[ColumnMapping],
     ) -> Result<ImportPreview, AppError> {
-        let profile = self.project_profile(project_id)?;
+        self.authorize(session, Action::ImportBatch)?;
+        let profile = self.profile_of(project_id)?;
         let format = format_of(file)?;
         let name = file.display().to_string();
         let handle =
@@ -280,43 +282,32 @@ impl Mrv {
         })
     }
 
-    /// Imports a batch, all or nothing, then enriches it (samples the project's layers and runs
-    /// the checks; see [`Mrv::enrich`]). `on_progress` is called every few thousand rows;
-    /// answering [`Progress::Cancel`] during the import stops it and writes nothing.
+    /// Imports a batch, all or nothing, as the signed-in user, who is recorded as its importer
+    /// (and so may not review it), then enriches it (samples the project's layers and runs the
+    /// checks; see [`Mrv::enrich`]). `on_progress` is called every few thousand rows of the
+    /// import, then as the enrichment's passes go; answering [`Progress::Cancel`] during the
+    /// import stops it and writes nothing.
     pub fn import(
-        &mut self,
-        req: &ImportRequest,
-        on_progress: &mut dyn FnMut(&ImportProgress) -> Progress,
-    ) -> Result<BatchView, AppError> {
-        let batch = self.import_only(req, on_progress)?;
-        self.enrich(batch.id, &mut |_| Progress::Continue)
-    }
-
-    /// The import alone, leaving the batch `imported` (for bulk loads that enrich later with
-    /// [`Mrv::enrich`]).
-    pub fn import_only(
-        &mut self,
-        req: &ImportRequest,
-        on_progress: &mut dyn FnMut(&ImportProgress) -> Progress,
-    ) -> Result<BatchView, AppError> {
-        self.import_with(req, &Lineage::default(), on_progress)
-    }
-
-    /// Imports (and enriches) a batch as the signed-in user, who is recorded as its importer
-    /// (and so may not review it).
-    pub fn import_as(
         &mut self,
         session: &Session,
         req: &ImportRequest,
         on_progress: &mut dyn FnMut(&ImportProgress) -> Progress,
     ) -> Result<BatchView, AppError> {
         let granted = self.authorize(session, Action::ImportBatch)?;
-        let lineage = Lineage {
-            importer: Some((granted.user_id(), granted.user().to_owned())),
-            supersedes: None,
-        };
-        let batch = self.import_with(req, &lineage, on_progress)?;
-        self.enrich(batch.id, on_progress)
+        let batch = self.import_with(&granted, req, None, on_progress)?;
+        self.enrich_authorized(batch.id, on_progress)
+    }
+
+    /// The import alone, leaving the batch `imported` (for bulk loads that enrich later with
+    /// [`Mrv::enrich`]).
+    pub fn import_only(
+        &mut self,
+        session: &Session,
+        req: &ImportRequest,
+        on_progress: &mut dyn FnMut(&ImportProgress) -> Progress,
+    ) -> Result<BatchView, AppError> {
+        let granted = self.authorize(session, Action::ImportBatch)?;
+        self.import_with(&granted, req, None, on_progress)
     }
 
     /// Imports a corrected file as the next version of a rejected batch (same project and
@@ -354,23 +345,22 @@ impl Mrv {
                 old.project_id
             )));
         }
-        let lineage = Lineage {
-            importer: Some((granted.user_id(), granted.user().to_owned())),
-            supersedes: Some((old.id, old.version)),
-        };
-        let batch = self.import_with(req, &lineage, on_progress)?;
-        self.enrich(batch.id, on_progress)
+        let batch = self.import_with(&granted, req, Some((old.id, old.version)), on_progress)?;
+        self.enrich_authorized(batch.id, on_progress)
     }
 
+    /// The import itself, by the user `granted` was given to (recorded as the importer and in
+    /// the journal); `supersedes` is the (id, version) of the rejected batch it corrects.
     fn import_with(
         &mut self,
+        granted: &Granted,
         req: &ImportRequest,
-        lineage: &Lineage,
+        supersedes: Option<(i64, i64)>,
         on_progress: &mut dyn FnMut(&ImportProgress) -> Progress,
     ) -> Result<BatchView, AppError> {
         let period = MonitoringPeriod::parse(&req.period).map_err(AppError::InvalidInput)?;
         let project = self.project_record(req.project_id)?;
-        let profile = self.project_profile(req.project_id)?;
+        let profile = self.profile_of(req.project_id)?;
         let format = format_of(&req.file)?;
         let shown = req.file.display().to_string();
         // Refuse an unknown CRS before anything is read (the reader thread makes its own).
@@ -387,8 +377,8 @@ impl Mrv {
         let now = clock::now().to_string();
         let header = NewBatch {
             project_id: project.id,
-            version: lineage.supersedes.map_or(1, |(_, v)| v + 1),
-            supersedes_batch_id: lineage.supersedes.map(|(id, _)| id),
+            version: supersedes.map_or(1, |(_, v)| v + 1),
+            supersedes_batch_id: supersedes.map(|(id, _)| id),
             period_start: start.clone(),
             period_end: end.clone(),
             source_name: file_name(&req.file),
@@ -403,7 +393,7 @@ impl Mrv {
                 .map_err(|e| AppError::Internal(e.to_string()))?,
             state: mrv_core::BatchState::Imported.as_str().into(),
             imported_at: now.clone(),
-            imported_by: lineage.importer.as_ref().map(|(id, _)| *id),
+            imported_by: Some(granted.user_id()),
         };
         let mut blob = self.ws.blob_writer()?;
         // A bigger page cache keeps the record-id index in memory while the batch is written.
@@ -509,31 +499,22 @@ impl Mrv {
             original_name: &header.source_name,
             size,
         };
-        if let Some((_, user)) = &lineage.importer {
-            crate::journal::append(
-                writer.conn(),
-                &now,
-                user,
-                "batch.import",
-                &format!("batch:{}", writer.batch_id()),
-                serde_json::json!({
-                    "source": header.source_name,
-                    "sha256": sha256,
-                    "rows": writer.rows(),
-                    "supersedes": header.supersedes_batch_id,
-                }),
-            )?;
-        }
+        crate::journal::append(
+            writer.conn(),
+            &now,
+            granted.user(),
+            "batch.import",
+            &format!("batch:{}", writer.batch_id()),
+            serde_json::json!({
+                "source": header.source_name,
+                "sha256": sha256,
+                "rows": writer.rows(),
+                "supersedes": header.supersedes_batch_id,
+            }),
+        )?;
         let batch_id = writer.commit(&source, &columns_json, &now)?;
-        self.batch(batch_id)
+        self.batch_by_id(batch_id)
     }
-}
-
-/// Who imports a batch and which rejected batch it corrects (id, version).
-#[derive(Debug, Default)]
-struct Lineage {
-    importer: Option<(i64, String)>,
-    supersedes: Option<(i64, i64)>,
 }
 
 /// Re-reads a source file exactly as an import reads it (format, validation against `profile`,
