@@ -2,11 +2,26 @@
 //! and consistency proofs — generating them from leaf hashes and verifying them from nothing but
 //! the proof, the sizes and the roots.
 //!
-//! Used for stamps (a measurement row proven to belong to an approved batch) and the audit log.
+//! Used for stamps (a measurement row proven to belong to an approved batch) and the audit log,
+//! whose formats live in the modules: [`levels`] (a growing tree that proves in O(log n)),
+//! [`note`] (C2SP signed-note with Ed25519), [`checkpoint`] (C2SP tlog-checkpoint), [`tiles`]
+//! (C2SP tlog-tiles paths, tiles and entry bundles) and [`receipt`] (C2SP tlog-proof).
 //! Pure: no I/O, no clock.
 
 use sha2::{Digest, Sha256};
 use thiserror::Error;
+
+pub mod checkpoint;
+pub mod levels;
+pub mod note;
+pub mod receipt;
+pub mod tiles;
+
+pub use checkpoint::{Checkpoint, CheckpointError};
+pub use levels::Levels;
+pub use note::{NoteError, Opened, SignerKey, VerifierKey};
+pub use receipt::{Receipt, ReceiptError};
+pub use tiles::{TilePath, TILE_HEIGHT, TILE_WIDTH};
 
 /// A SHA-256 hash: a leaf hash, an interior node hash or a tree hash.
 pub type Hash = [u8; 32];
@@ -34,7 +49,7 @@ pub fn empty_root() -> Hash {
 }
 
 /// The largest power of two strictly less than `n` (`n >= 2`): where RFC 6962 splits a tree.
-fn split(n: u64) -> u64 {
+pub(crate) fn split(n: u64) -> u64 {
     debug_assert!(n >= 2);
     1 << (63 - (n - 1).leading_zeros())
 }
@@ -109,25 +124,40 @@ pub enum ProofError {
 /// The audit path (RFC 6962 PATH) of leaf `index` in the tree of `leaves`.
 pub fn inclusion_proof(leaves: &[Hash], index: u64) -> Result<Vec<Hash>, ProofError> {
     let size = leaves.len() as u64;
+    inclusion_proof_from(
+        &|lo, hi| root(&leaves[lo as usize..hi as usize]),
+        index,
+        size,
+    )
+}
+
+/// The audit path of leaf `index` in the tree of the first `size` leaves, taking subtree hashes
+/// from `subtree(lo, hi)` (the tree hash of leaves `lo..hi`): O(log n) calls, each for a range
+/// RFC 6962's recursion produces.
+pub(crate) fn inclusion_proof_from(
+    subtree: &dyn Fn(u64, u64) -> Hash,
+    index: u64,
+    size: u64,
+) -> Result<Vec<Hash>, ProofError> {
     if index >= size {
         return Err(ProofError::IndexOutOfRange { index, size });
     }
     let mut proof = Vec::new();
-    path(leaves, index as usize, &mut proof);
+    path(subtree, 0, size, index, &mut proof);
     Ok(proof)
 }
 
-fn path(leaves: &[Hash], m: usize, proof: &mut Vec<Hash>) {
-    if leaves.len() <= 1 {
+fn path(subtree: &dyn Fn(u64, u64) -> Hash, lo: u64, hi: u64, m: u64, proof: &mut Vec<Hash>) {
+    if hi - lo <= 1 {
         return;
     }
-    let k = split(leaves.len() as u64) as usize;
+    let k = split(hi - lo);
     if m < k {
-        path(&leaves[..k], m, proof);
-        proof.push(root(&leaves[k..]));
+        path(subtree, lo, lo + k, m, proof);
+        proof.push(subtree(lo + k, hi));
     } else {
-        path(&leaves[k..], m - k, proof);
-        proof.push(root(&leaves[..k]));
+        path(subtree, lo + k, hi, m - k, proof);
+        proof.push(subtree(lo, lo + k));
     }
 }
 
@@ -207,29 +237,46 @@ pub fn verify_inclusion(
 /// prefix of the tree of `leaves`.
 pub fn consistency_proof(leaves: &[Hash], old: u64) -> Result<Vec<Hash>, ProofError> {
     let new = leaves.len() as u64;
+    consistency_proof_from(&|lo, hi| root(&leaves[lo as usize..hi as usize]), old, new)
+}
+
+/// The consistency proof between the trees of the first `old` and `new` leaves, taking subtree
+/// hashes from `subtree(lo, hi)`.
+pub(crate) fn consistency_proof_from(
+    subtree: &dyn Fn(u64, u64) -> Hash,
+    old: u64,
+    new: u64,
+) -> Result<Vec<Hash>, ProofError> {
     if old == 0 || old > new {
         return Err(ProofError::BadSizes { old, new });
     }
     let mut proof = Vec::new();
-    subproof(old as usize, leaves, true, &mut proof);
+    subproof(subtree, old, 0, new, true, &mut proof);
     Ok(proof)
 }
 
-fn subproof(m: usize, leaves: &[Hash], complete: bool, proof: &mut Vec<Hash>) {
-    let n = leaves.len();
+fn subproof(
+    subtree: &dyn Fn(u64, u64) -> Hash,
+    m: u64,
+    lo: u64,
+    hi: u64,
+    complete: bool,
+    proof: &mut Vec<Hash>,
+) {
+    let n = hi - lo;
     if m == n {
         if !complete {
-            proof.push(root(leaves));
+            proof.push(subtree(lo, hi));
         }
         return;
     }
-    let k = split(n as u64) as usize;
+    let k = split(n);
     if m <= k {
-        subproof(m, &leaves[..k], complete, proof);
-        proof.push(root(&leaves[k..]));
+        subproof(subtree, m, lo, lo + k, complete, proof);
+        proof.push(subtree(lo + k, hi));
     } else {
-        subproof(m - k, &leaves[k..], false, proof);
-        proof.push(root(&leaves[..k]));
+        subproof(subtree, m - k, lo + k, hi, false, proof);
+        proof.push(subtree(lo, lo + k));
     }
 }
 

@@ -1,0 +1,290 @@
+//! C2SP `tlog-tiles`: tile paths, hash tiles cut from a [`Levels`] tree, and entry bundles.
+//!
+//! A hash tile at level `L` and index `N` holds the hashes of the complete subtrees of height
+//! `8·L` numbered `N·256 ..`, 32 bytes each: 256 of them when full, `W` (1..=255) in a partial
+//! tile `.p/W`. An entry bundle holds entries `N·256 ..`, each as a big-endian `u16` length and
+//! the bytes.
+
+use crate::levels::Levels;
+use thiserror::Error;
+
+/// Hashes (or entries) per full tile.
+pub const TILE_WIDTH: u64 = 256;
+/// Tree levels per tile level.
+pub const TILE_HEIGHT: u32 = 8;
+/// The longest entry a bundle can hold.
+pub const MAX_ENTRY: usize = u16::MAX as usize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TileError {
+    #[error("not a tile path: {0}")]
+    BadPath(&'static str),
+    #[error("malformed entry bundle: {0}")]
+    BadBundle(&'static str),
+}
+
+/// What a tile path names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TilePath {
+    /// `tile/<L>/<N>[.p/<W>]`
+    Hashes { level: u8, index: u64, width: u16 },
+    /// `tile/entries/<N>[.p/<W>]`
+    Entries { index: u64, width: u16 },
+}
+
+/// `N` as 3-digit groups, all but the last prefixed by `x`: 1234067 → `x001/x234/067`.
+pub fn encode_index(mut n: u64) -> String {
+    let mut groups = vec![format!("{:03}", n % 1000)];
+    n /= 1000;
+    while n > 0 {
+        groups.push(format!("x{:03}", n % 1000));
+        n /= 1000;
+    }
+    groups.reverse();
+    groups.join("/")
+}
+
+fn three_digits(s: &str) -> Option<u64> {
+    (s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().unwrap_or(0))
+}
+
+fn decode_index(groups: &[&str]) -> Result<u64, TileError> {
+    let bad = TileError::BadPath;
+    let (last, rest) = groups.split_last().ok_or(bad("no index"))?;
+    let mut n: u64 = 0;
+    for (i, g) in rest.iter().enumerate() {
+        let d = g
+            .strip_prefix('x')
+            .and_then(three_digits)
+            .ok_or(bad("an index group is not x + 3 digits"))?;
+        if i == 0 && d == 0 {
+            return Err(bad("the index has a leading zero group"));
+        }
+        n = n
+            .checked_mul(1000)
+            .and_then(|n| n.checked_add(d))
+            .ok_or(bad("the index is too large"))?;
+    }
+    let d = three_digits(last).ok_or(bad("the last index group is not 3 digits"))?;
+    n.checked_mul(1000)
+        .and_then(|n| n.checked_add(d))
+        .ok_or(bad("the index is too large"))
+}
+
+impl TilePath {
+    pub fn width(&self) -> u16 {
+        match *self {
+            TilePath::Hashes { width, .. } | TilePath::Entries { width, .. } => width,
+        }
+    }
+
+    /// The path, without a leading slash.
+    pub fn to_path(&self) -> String {
+        let (head, index, width) = match *self {
+            TilePath::Hashes {
+                level,
+                index,
+                width,
+            } => (level.to_string(), index, width),
+            TilePath::Entries { index, width } => ("entries".to_owned(), index, width),
+        };
+        let mut p = format!("tile/{head}/{}", encode_index(index));
+        if u64::from(width) < TILE_WIDTH {
+            p.push_str(&format!(".p/{width}"));
+        }
+        p
+    }
+
+    /// Parses a path such as `tile/0/x001/234.p/7` or `tile/entries/000` (a leading slash is
+    /// allowed). Only canonical spellings are accepted.
+    pub fn parse(path: &str) -> Result<TilePath, TileError> {
+        let bad = TileError::BadPath;
+        let path = path.strip_prefix('/').unwrap_or(path);
+        let rest = path
+            .strip_prefix("tile/")
+            .ok_or(bad("does not start with tile/"))?;
+        let (head, rest) = rest.split_once('/').ok_or(bad("no index"))?;
+        let (index_part, width) = match rest.split_once(".p/") {
+            Some((i, w)) => {
+                let canonical = !w.starts_with('0') && w.bytes().all(|b| b.is_ascii_digit());
+                let w: u16 = w
+                    .parse()
+                    .ok()
+                    .filter(|&w| canonical && w >= 1 && u64::from(w) < TILE_WIDTH)
+                    .ok_or(bad("a partial width is 1..=255 without leading zeros"))?;
+                (i, w)
+            }
+            None => (rest, TILE_WIDTH as u16),
+        };
+        let groups: Vec<&str> = index_part.split('/').collect();
+        let index = decode_index(&groups)?;
+        if head == "entries" {
+            return Ok(TilePath::Entries { index, width });
+        }
+        let canonical = head == "0" || !head.starts_with('0');
+        let level: u8 = head
+            .parse()
+            .ok()
+            .filter(|&l: &u8| canonical && l <= 63 && head.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or(bad("the level is not a number 0..=63"))?;
+        Ok(TilePath::Hashes {
+            level,
+            index,
+            width,
+        })
+    }
+}
+
+/// How many hashes (or entries) of the tile at `level`/`index` a tree of `size` leaves fills
+/// (level `None` for entry bundles): 0..=256.
+pub fn filled(level: Option<u8>, index: u64, size: u64) -> u64 {
+    let span = 1u128 << (TILE_HEIGHT * u32::from(level.unwrap_or(0)));
+    let nodes = u128::from(size) / span; // complete nodes at that tree level
+    let start = u128::from(index) * u128::from(TILE_WIDTH);
+    nodes.saturating_sub(start).min(u128::from(TILE_WIDTH)) as u64
+}
+
+/// The bytes of hash tile `level`/`index` of width `width` in the tree of the first `size`
+/// leaves of `tree`, or `None` if that tree does not fill it that far.
+pub fn hash_tile(tree: &Levels, size: u64, level: u8, index: u64, width: u16) -> Option<Vec<u8>> {
+    if u64::from(width) > filled(Some(level), index, size) || width == 0 {
+        return None;
+    }
+    let tree_level = TILE_HEIGHT * u32::from(level);
+    let mut out = Vec::with_capacity(32 * usize::from(width));
+    for i in 0..u64::from(width) {
+        out.extend_from_slice(&tree.node(tree_level, index * TILE_WIDTH + i)?);
+    }
+    Some(out)
+}
+
+/// An entry bundle of `entries` (each at most 65535 bytes).
+pub fn encode_bundle<'a>(
+    entries: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Vec<u8>, TileError> {
+    let mut out = Vec::new();
+    for e in entries {
+        let len = u16::try_from(e.len()).map_err(|_| TileError::BadBundle("entry too long"))?;
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(e);
+    }
+    Ok(out)
+}
+
+/// The entries of a bundle.
+pub fn decode_bundle(mut bytes: &[u8]) -> Result<Vec<Vec<u8>>, TileError> {
+    let mut out = Vec::new();
+    while !bytes.is_empty() {
+        if bytes.len() < 2 {
+            return Err(TileError::BadBundle("a length prefix is cut short"));
+        }
+        let len = usize::from(u16::from_be_bytes([bytes[0], bytes[1]]));
+        let rest = &bytes[2..];
+        if rest.len() < len {
+            return Err(TileError::BadBundle("an entry is cut short"));
+        }
+        out.push(rest[..len].to_vec());
+        bytes = &rest[len..];
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{leaf_hash, root};
+
+    #[test]
+    fn index_encoding_matches_the_spec() {
+        assert_eq!(encode_index(0), "000");
+        assert_eq!(encode_index(7), "007");
+        assert_eq!(encode_index(1000), "x001/000");
+        assert_eq!(encode_index(1234067), "x001/x234/067");
+        let p = TilePath::Hashes {
+            level: 0,
+            index: 1234067,
+            width: 256,
+        };
+        assert_eq!(p.to_path(), "tile/0/x001/x234/067");
+        let e = TilePath::Entries { index: 5, width: 3 };
+        assert_eq!(e.to_path(), "tile/entries/005.p/3");
+        for n in [0, 1, 999, 1000, 1001, 999_999, 1_000_000, u64::MAX] {
+            let p = TilePath::Hashes {
+                level: 3,
+                index: n,
+                width: 17,
+            };
+            assert_eq!(TilePath::parse(&p.to_path()).unwrap(), p);
+        }
+        assert_eq!(
+            TilePath::parse("/tile/entries/x001/234").unwrap(),
+            TilePath::Entries {
+                index: 1234,
+                width: 256
+            }
+        );
+    }
+
+    #[test]
+    fn non_canonical_paths_are_refused() {
+        for bad in [
+            "tile/0/1",
+            "tile/0/0001",
+            "tile/0/x000/001",
+            "tile/0/001/002",
+            "tile/0/x01/002",
+            "tile/0/000.p/0",
+            "tile/0/000.p/256",
+            "tile/0/000.p/07",
+            "tile/0/000.p/",
+            "tile/01/000",
+            "tile/64/000",
+            "tile/-1/000",
+            "tile/data/000",
+            "tile/0/",
+            "tiles/0/000",
+            "tile/0/x018/x446/x744/x073/x709/x551/616",
+        ] {
+            assert!(TilePath::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hash_tiles_full_and_partial() {
+        let leaves: Vec<_> = (0..600u32).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+        let mut tree = Levels::new();
+        for l in &leaves {
+            tree.push(*l);
+        }
+        // Level 0: tiles 0 and 1 full, tile 2 holds 88.
+        assert_eq!(filled(Some(0), 2, 600), 88);
+        let t = hash_tile(&tree, 600, 0, 2, 88).unwrap();
+        assert_eq!(t.len(), 88 * 32);
+        assert_eq!(&t[..32], &leaves[512]);
+        assert!(hash_tile(&tree, 600, 0, 2, 89).is_none());
+        assert!(hash_tile(&tree, 600, 0, 2, 256).is_none());
+        // A smaller earlier tree fills less.
+        assert!(hash_tile(&tree, 520, 0, 2, 9).is_none());
+        assert!(hash_tile(&tree, 520, 0, 2, 8).is_some());
+        // Level 1: each hash is the root of 256 leaves; 600 leaves make 2.
+        assert_eq!(filled(Some(1), 0, 600), 2);
+        let t = hash_tile(&tree, 600, 1, 0, 2).unwrap();
+        assert_eq!(&t[..32], &root(&leaves[..256]));
+        assert_eq!(&t[32..], &root(&leaves[256..512]));
+        assert!(hash_tile(&tree, 600, 1, 0, 3).is_none());
+        assert_eq!(filled(None, 2, 600), 88);
+        assert_eq!(filled(Some(2), 0, 600), 0);
+    }
+
+    #[test]
+    fn bundles_round_trip_and_refuse_truncation() {
+        let entries: Vec<&[u8]> = vec![b"one", b"", b"three\n"];
+        let b = encode_bundle(entries.iter().copied()).unwrap();
+        assert_eq!(&b[..5], b"\x00\x03one");
+        assert_eq!(decode_bundle(&b).unwrap(), entries);
+        assert!(decode_bundle(&b[..b.len() - 1]).is_err());
+        assert!(decode_bundle(&[0]).is_err());
+        let big = vec![0u8; MAX_ENTRY + 1];
+        assert!(encode_bundle([big.as_slice()]).is_err());
+    }
+}
