@@ -380,7 +380,7 @@ mod tests {
         let v = VerifierKey::parse(GO_VKEY).unwrap();
         let altered = go_note().replace("cryptography", "cryptographi");
         assert!(matches!(
-            open(altered.as_bytes(), &[v.clone()]),
+            open(altered.as_bytes(), std::slice::from_ref(&v)),
             Err(NoteError::InvalidSignature { .. })
         ));
         // A second, good signature does not save it.
@@ -431,14 +431,17 @@ mod tests {
         ];
         for c in cases {
             assert!(
-                matches!(open(&c, &[v.clone()]), Err(NoteError::Malformed(_))),
+                matches!(
+                    open(&c, std::slice::from_ref(&v)),
+                    Err(NoteError::Malformed(_))
+                ),
                 "{:?}",
                 String::from_utf8_lossy(&c)
             );
         }
         let many = format!("{GO_TEXT}\n{}", GO_SIG.repeat(101));
         assert_eq!(
-            open(many.as_bytes(), &[v.clone()]),
+            open(many.as_bytes(), std::slice::from_ref(&v)),
             Err(NoteError::Malformed("more than 100 signatures"))
         );
         // Repeated identical signatures below the limit are fine.
