@@ -13,10 +13,11 @@ ALLOWED = {
     "mrv-app": {"mrv-core", "mrv-store", "mrv-geo", "mrv-identity", "mrv-stamp", "mrv-tlog"},
     "mrv-cli": {"mrv-app"},
     "mrv-desk": {"mrv-app"},
+    "mrv-auditlog": {"mrv-core", "mrv-tlog"},
     "mrv-e2e": set(),
 }
 FRAMEWORKS = {"tauri", "clap", "axum", "tauri-specta", "specta"}
-FRONT_ENDS = {"mrv-cli", "mrv-desk", "mrv-e2e"}
+FRONT_ENDS = {"mrv-cli", "mrv-desk", "mrv-e2e", "mrv-auditlog"}
 
 meta = json.loads(subprocess.check_output(["cargo", "metadata", "--no-deps", "--format-version", "1"]))
 errors = []

@@ -5,6 +5,7 @@
 //! (see [`time::Timestamp`]); files are read by `mrv-app` and handed over as text or values.
 
 pub mod access;
+pub mod anchor;
 pub mod batch;
 pub mod checks;
 pub mod date;
@@ -19,6 +20,7 @@ pub mod time;
 pub mod value;
 
 pub use access::{authorize, not_own_work, role_allows, Action, Actor, Denied, Granted, Role};
+pub use anchor::{AnchorEntry, AnchorError, AnchorKind};
 pub use batch::BatchState;
 pub use checks::{Finding, Severity};
 pub use date::{CalendarDate, MonitoringPeriod};

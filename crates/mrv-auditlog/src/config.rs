@@ -1,0 +1,76 @@
+//! The server's configuration: a TOML file or the same settings as flags.
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// Where the log listens, keeps its entries and key, what it is called, and who may write.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `host:port`; port 0 picks a free one (printed at start).
+    pub listen: String,
+    /// The SQLite file holding entries and signed checkpoints.
+    pub store: PathBuf,
+    /// The private key file (`PRIVATE+KEY+<origin>+…`), as written by `keygen`.
+    pub key: PathBuf,
+    /// The log's name, first line of every checkpoint (a schema-less URL).
+    pub origin: String,
+    /// Writer tokens: one `<name> <sha256 of the token, hex>` per line.
+    pub tokens: PathBuf,
+}
+
+impl Config {
+    /// Reads a TOML config; relative paths are taken from the config file's folder.
+    pub fn load(file: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read the config {}", file.display()))?;
+        let mut c: Config =
+            toml::from_str(&text).with_context(|| format!("{}: bad config", file.display()))?;
+        let base = file.parent().unwrap_or(Path::new("."));
+        for p in [&mut c.store, &mut c.key, &mut c.tokens] {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// SHA-256 of a bearer token: how tokens are stored and compared.
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// The writer token hashes of a token file (blank lines and `#` comments skipped).
+pub fn load_tokens(file: &Path) -> Result<HashSet<[u8; 32]>> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read the token file {}", file.display()))?;
+    let mut out = HashSet::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let hash = line.split_whitespace().nth(1).unwrap_or("");
+        let mut h = [0u8; 32];
+        if hex::decode_to_slice(hash, &mut h).is_err() {
+            bail!(
+                "{} line {}: expected `<name> <sha256 hex of the token>`",
+                file.display(),
+                n + 1
+            );
+        }
+        out.insert(h);
+    }
+    Ok(out)
+}
+
+/// A fresh random writer token.
+pub fn new_token() -> Result<String> {
+    let mut raw = [0u8; 24];
+    getrandom::getrandom(&mut raw).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(format!("mrvlog_{}", hex::encode(raw)))
+}

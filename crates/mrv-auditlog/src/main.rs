@@ -1,0 +1,170 @@
+//! `mrv-auditlog`: generate the log's key, add writer tokens, serve the log.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use mrv_auditlog::config::{self, Config};
+use mrv_tlog::SignerKey;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(
+    name = "mrv-auditlog",
+    version,
+    about = "MRV Desk's audit-log server (a C2SP transparency log)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate the log's signing key; prints the verifier key (vkey) clients pin.
+    Keygen {
+        /// The log's name (a schema-less URL such as auditlog.example.org/mrv).
+        #[arg(long)]
+        origin: String,
+        /// Where to write the private key (must not exist).
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Print the verifier key (vkey) of a key file.
+    Vkey {
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Writer tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Serve the log: --config FILE, or every setting as a flag.
+    Serve {
+        #[arg(long, conflicts_with_all = ["listen", "store", "key", "origin", "token_file"])]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        listen: Option<String>,
+        #[arg(long)]
+        store: Option<PathBuf>,
+        #[arg(long)]
+        key: Option<PathBuf>,
+        #[arg(long)]
+        origin: Option<String>,
+        #[arg(long)]
+        token_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a writer token: prints it once and stores only its SHA-256.
+    Add {
+        /// Who the token is for (e.g. the workspace).
+        name: String,
+        #[arg(long)]
+        token_file: PathBuf,
+    },
+}
+
+fn keygen(origin: &str, file: &Path) -> Result<SignerKey> {
+    let mut seed = [0u8; 32];
+    getrandom::getrandom(&mut seed).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let key = SignerKey::from_seed(origin, &seed)
+        .map_err(|e| anyhow::anyhow!("origin {origin:?}: {e}"))?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts
+        .open(file)
+        .with_context(|| format!("cannot create {} (it must not exist yet)", file.display()))?;
+    writeln!(f, "{}", key.to_text())?;
+    f.sync_all()?;
+    Ok(key)
+}
+
+fn main() {
+    if let Err(e) = run(Cli::parse()) {
+        eprintln!("mrv-auditlog: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Keygen { origin, key } => {
+            println!("{}", keygen(&origin, &key)?.verifier().to_text());
+        }
+        Command::Vkey { key } => {
+            let text = std::fs::read_to_string(&key)
+                .with_context(|| format!("cannot read {}", key.display()))?;
+            let key =
+                SignerKey::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", key.display()))?;
+            println!("{}", key.verifier().to_text());
+        }
+        Command::Token(TokenCommand::Add { name, token_file }) => {
+            if name.is_empty() || name.chars().any(char::is_whitespace) {
+                bail!("a token name is one word");
+            }
+            let token = config::new_token()?;
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(&token_file)
+                .with_context(|| format!("cannot open {}", token_file.display()))?;
+            writeln!(f, "{name} {}", hex::encode(config::token_hash(&token)))?;
+            f.sync_all()?;
+            println!("{token}");
+        }
+        Command::Serve {
+            config,
+            listen,
+            store,
+            key,
+            origin,
+            token_file,
+        } => {
+            let config = match config {
+                Some(file) => Config::load(&file)?,
+                None => Config {
+                    listen: listen.context("--listen (or --config) is needed")?,
+                    store: store.context("--store is needed")?,
+                    key: key.context("--key is needed")?,
+                    origin: origin.context("--origin is needed")?,
+                    tokens: token_file.context("--token-file is needed")?,
+                },
+            };
+            serve(config)?;
+        }
+    }
+    Ok(())
+}
+
+fn serve(config: Config) -> Result<()> {
+    // First run: no key and no store yet → make the key and say which vkey to pin.
+    if !config.key.exists() && !config.store.exists() {
+        let key = keygen(&config.origin, &config.key)?;
+        println!(
+            "mrv-auditlog: new key {}; pin this vkey in clients:",
+            config.key.display()
+        );
+        println!("vkey {}", key.verifier().to_text());
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let app = mrv_auditlog::app(&config)?;
+        println!(
+            "mrv-auditlog: serving {} at http://{}",
+            config.origin,
+            listener.local_addr()?
+        );
+        std::io::stdout().flush()?;
+        axum::serve(listener, app)
+            .await
+            .context("the HTTP server stopped")
+    })
+}
