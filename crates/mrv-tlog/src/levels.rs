@@ -70,13 +70,19 @@ impl Levels {
     /// The audit path of leaf `index` in the tree of the first `size` leaves.
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, ProofError> {
         self.check(size)?;
-        crate::inclusion_proof_from(&|lo, hi| self.subtree(lo, hi), index, size)
+        if index >= size {
+            return Err(ProofError::IndexOutOfRange { index, size });
+        }
+        crate::inclusion_path(&mut |lo, hi| Ok(self.subtree(lo, hi)), index, size)
     }
 
     /// The consistency proof from the tree of `old` leaves to the tree of `new` leaves.
     pub fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, ProofError> {
         self.check(new)?;
-        crate::consistency_proof_from(&|lo, hi| self.subtree(lo, hi), old, new)
+        if old == 0 || old > new {
+            return Err(ProofError::BadSizes { old, new });
+        }
+        crate::consistency_path(&mut |lo, hi| Ok(self.subtree(lo, hi)), old, new)
     }
 
     fn check(&self, size: u64) -> Result<(), ProofError> {

@@ -21,7 +21,7 @@ pub use checkpoint::{Checkpoint, CheckpointError};
 pub use levels::Levels;
 pub use note::{NoteError, Opened, SignerKey, VerifierKey};
 pub use receipt::{Receipt, ReceiptError};
-pub use tiles::{TilePath, TILE_HEIGHT, TILE_WIDTH};
+pub use tiles::{TilePath, TiledError, TiledTree, TILE_HEIGHT, TILE_WIDTH};
 
 /// A SHA-256 hash: a leaf hash, an interior node hash or a tree hash.
 pub type Hash = [u8; 32];
@@ -124,41 +124,39 @@ pub enum ProofError {
 /// The audit path (RFC 6962 PATH) of leaf `index` in the tree of `leaves`.
 pub fn inclusion_proof(leaves: &[Hash], index: u64) -> Result<Vec<Hash>, ProofError> {
     let size = leaves.len() as u64;
-    inclusion_proof_from(
-        &|lo, hi| root(&leaves[lo as usize..hi as usize]),
-        index,
-        size,
-    )
-}
-
-/// The audit path of leaf `index` in the tree of the first `size` leaves, taking subtree hashes
-/// from `subtree(lo, hi)` (the tree hash of leaves `lo..hi`): O(log n) calls, each for a range
-/// RFC 6962's recursion produces.
-pub(crate) fn inclusion_proof_from(
-    subtree: &dyn Fn(u64, u64) -> Hash,
-    index: u64,
-    size: u64,
-) -> Result<Vec<Hash>, ProofError> {
     if index >= size {
         return Err(ProofError::IndexOutOfRange { index, size });
     }
-    let mut proof = Vec::new();
-    path(subtree, 0, size, index, &mut proof);
-    Ok(proof)
+    let sub = &mut |lo: u64, hi: u64| Ok::<_, ProofError>(root(&leaves[lo as usize..hi as usize]));
+    inclusion_path(sub, index, size)
 }
 
-fn path(subtree: &dyn Fn(u64, u64) -> Hash, lo: u64, hi: u64, m: u64, proof: &mut Vec<Hash>) {
-    if hi - lo <= 1 {
-        return;
+/// The audit path of leaf `index < size` in the tree of the first `size` leaves, taking subtree
+/// hashes from `subtree(lo, hi)` (the tree hash of leaves `lo..hi`): O(log n) calls, each for a
+/// range RFC 6962's recursion produces (a complete, aligned subtree on its left side).
+pub(crate) fn inclusion_path<E>(
+    subtree: &mut impl FnMut(u64, u64) -> Result<Hash, E>,
+    index: u64,
+    size: u64,
+) -> Result<Vec<Hash>, E> {
+    let mut proof = Vec::new();
+    let (mut lo, mut hi, mut m) = (0, size, index);
+    let mut siblings = Vec::new();
+    while hi - lo > 1 {
+        let k = split(hi - lo);
+        if m < k {
+            siblings.push((lo + k, hi));
+            hi = lo + k;
+        } else {
+            siblings.push((lo, lo + k));
+            lo += k;
+            m -= k;
+        }
     }
-    let k = split(hi - lo);
-    if m < k {
-        path(subtree, lo, lo + k, m, proof);
-        proof.push(subtree(lo + k, hi));
-    } else {
-        path(subtree, lo + k, hi, m - k, proof);
-        proof.push(subtree(lo, lo + k));
+    for (a, b) in siblings.into_iter().rev() {
+        proof.push(subtree(a, b)?);
     }
+    Ok(proof)
 }
 
 /// The root an inclusion proof leads to for `leaf` at `index` in a tree of `size` leaves
@@ -237,47 +235,48 @@ pub fn verify_inclusion(
 /// prefix of the tree of `leaves`.
 pub fn consistency_proof(leaves: &[Hash], old: u64) -> Result<Vec<Hash>, ProofError> {
     let new = leaves.len() as u64;
-    consistency_proof_from(&|lo, hi| root(&leaves[lo as usize..hi as usize]), old, new)
-}
-
-/// The consistency proof between the trees of the first `old` and `new` leaves, taking subtree
-/// hashes from `subtree(lo, hi)`.
-pub(crate) fn consistency_proof_from(
-    subtree: &dyn Fn(u64, u64) -> Hash,
-    old: u64,
-    new: u64,
-) -> Result<Vec<Hash>, ProofError> {
     if old == 0 || old > new {
         return Err(ProofError::BadSizes { old, new });
     }
-    let mut proof = Vec::new();
-    subproof(subtree, old, 0, new, true, &mut proof);
-    Ok(proof)
+    let sub = &mut |lo: u64, hi: u64| Ok::<_, ProofError>(root(&leaves[lo as usize..hi as usize]));
+    consistency_path(sub, old, new)
 }
 
-fn subproof(
-    subtree: &dyn Fn(u64, u64) -> Hash,
-    m: u64,
-    lo: u64,
-    hi: u64,
-    complete: bool,
-    proof: &mut Vec<Hash>,
-) {
-    let n = hi - lo;
-    if m == n {
-        if !complete {
-            proof.push(subtree(lo, hi));
+/// The consistency proof between the trees of the first `old` and `new` leaves
+/// (`0 < old <= new`), taking subtree hashes from `subtree(lo, hi)`.
+pub(crate) fn consistency_path<E>(
+    subtree: &mut impl FnMut(u64, u64) -> Result<Hash, E>,
+    old: u64,
+    new: u64,
+) -> Result<Vec<Hash>, E> {
+    // RFC 6962 SUBPROOF, unrolled: walk down, noting the ranges, then hash them bottom-up.
+    let mut ranges = Vec::new();
+    let (mut m, mut lo, mut hi, mut complete) = (old, 0, new, true);
+    loop {
+        let n = hi - lo;
+        if m == n {
+            if !complete {
+                ranges.push((lo, hi));
+            }
+            break;
         }
-        return;
+        let k = split(n);
+        if m <= k {
+            ranges.push((lo + k, hi));
+            hi = lo + k;
+        } else {
+            ranges.push((lo, lo + k));
+            lo += k;
+            m -= k;
+            complete = false;
+        }
     }
-    let k = split(n);
-    if m <= k {
-        subproof(subtree, m, lo, lo + k, complete, proof);
-        proof.push(subtree(lo + k, hi));
-    } else {
-        subproof(subtree, m - k, lo + k, hi, false, proof);
-        proof.push(subtree(lo, lo + k));
+    // The recursion emits the innermost hash first.
+    let mut proof = Vec::with_capacity(ranges.len());
+    for &(a, b) in ranges.iter().rev() {
+        proof.push(subtree(a, b)?);
     }
+    Ok(proof)
 }
 
 /// Checks that the tree of `old` leaves with hash `old_root` is a prefix of the tree of `new`

@@ -288,3 +288,171 @@ mod tests {
         assert!(encode_bundle([big.as_slice()]).is_err());
     }
 }
+
+/// A log's tree of `size` leaves seen only through its hash tiles (fetched by the caller's
+/// `fetch`, cached): its root and its inclusion and consistency proofs, computed by us. A client
+/// compares [`TiledTree::root`] with the signed checkpoint's root before trusting any proof.
+pub struct TiledTree<F> {
+    size: u64,
+    fetch: F,
+    cache: std::collections::HashMap<(u8, u64), Vec<u8>>,
+}
+
+/// Why a proof could not be computed from tiles.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TiledError {
+    #[error("fetching {path}: {reason}")]
+    Fetch { path: String, reason: String },
+    #[error("{path} has {got} bytes; a tile of width {width} has {}", 32 * *width as usize)]
+    WrongLength {
+        path: String,
+        got: usize,
+        width: u16,
+    },
+    #[error("{0}")]
+    Proof(#[from] crate::ProofError),
+}
+
+impl<F: FnMut(&TilePath) -> Result<Vec<u8>, String>> TiledTree<F> {
+    pub fn new(size: u64, fetch: F) -> TiledTree<F> {
+        TiledTree {
+            size,
+            fetch,
+            cache: Default::default(),
+        }
+    }
+
+    /// The complete subtree of `2^height` leaves at `index`, from the tile holding its
+    /// descendants at the nearest tile level below, hashed up.
+    fn node(&mut self, height: u32, index: u64) -> Result<crate::Hash, TiledError> {
+        let level = (height / TILE_HEIGHT) as u8;
+        let rest = height % TILE_HEIGHT;
+        let first = index << rest;
+        let n = first / TILE_WIDTH;
+        let width = filled(Some(level), n, self.size) as u16;
+        if !self.cache.contains_key(&(level, n)) {
+            let path = TilePath::Hashes {
+                level,
+                index: n,
+                width,
+            };
+            let bytes = (self.fetch)(&path).map_err(|reason| TiledError::Fetch {
+                path: path.to_path(),
+                reason,
+            })?;
+            if bytes.len() != 32 * usize::from(width) {
+                return Err(TiledError::WrongLength {
+                    path: path.to_path(),
+                    got: bytes.len(),
+                    width,
+                });
+            }
+            self.cache.insert((level, n), bytes);
+        }
+        let tile = &self.cache[&(level, n)];
+        let start = (first % TILE_WIDTH) as usize;
+        let mut row: Vec<crate::Hash> = (start..start + (1 << rest))
+            .map(|i| tile[32 * i..32 * i + 32].try_into().expect("32 bytes"))
+            .collect();
+        while row.len() > 1 {
+            row = row
+                .chunks(2)
+                .map(|p| crate::node_hash(&p[0], &p[1]))
+                .collect();
+        }
+        Ok(row[0])
+    }
+
+    fn subtree(&mut self, lo: u64, hi: u64) -> Result<crate::Hash, TiledError> {
+        let n = hi - lo;
+        if n.is_power_of_two() && lo.is_multiple_of(n) {
+            return self.node(n.trailing_zeros(), lo / n);
+        }
+        let k = crate::split(n);
+        let left = self.subtree(lo, lo + k)?;
+        Ok(crate::node_hash(&left, &self.subtree(lo + k, hi)?))
+    }
+
+    /// The tree hash, to compare with the checkpoint's root.
+    pub fn root(&mut self) -> Result<crate::Hash, TiledError> {
+        if self.size == 0 {
+            return Ok(crate::empty_root());
+        }
+        self.subtree(0, self.size)
+    }
+
+    pub fn inclusion_proof(&mut self, index: u64) -> Result<Vec<crate::Hash>, TiledError> {
+        if index >= self.size {
+            return Err(crate::ProofError::IndexOutOfRange {
+                index,
+                size: self.size,
+            }
+            .into());
+        }
+        let size = self.size;
+        crate::inclusion_path(&mut |lo, hi| self.subtree(lo, hi), index, size)
+    }
+
+    /// The consistency proof from the tree of `old` leaves to this one.
+    pub fn consistency_proof(&mut self, old: u64) -> Result<Vec<crate::Hash>, TiledError> {
+        if old == 0 || old > self.size {
+            return Err(crate::ProofError::BadSizes {
+                old,
+                new: self.size,
+            }
+            .into());
+        }
+        let size = self.size;
+        crate::consistency_path(&mut |lo, hi| self.subtree(lo, hi), old, size)
+    }
+}
+
+#[cfg(test)]
+mod tiled_tests {
+    use super::*;
+    use crate::{leaf_hash, verify_consistency, verify_inclusion, Levels};
+
+    #[test]
+    fn proofs_from_tiles_equal_proofs_from_the_whole_tree() {
+        let mut tree = Levels::new();
+        for i in 0..70_000u32 {
+            tree.push(leaf_hash(&i.to_be_bytes()));
+        }
+        for size in [1u64, 2, 255, 256, 257, 65_535, 65_536, 65_537, 70_000] {
+            let mut fetched = 0;
+            let mut tiled = TiledTree::new(size, |p: &TilePath| {
+                fetched += 1;
+                match *p {
+                    TilePath::Hashes {
+                        level,
+                        index,
+                        width,
+                    } => hash_tile(&tree, size, level, index, width).ok_or("404".to_owned()),
+                    TilePath::Entries { .. } => Err("not a hash tile".into()),
+                }
+            });
+            let root = tree.root(size).unwrap();
+            assert_eq!(tiled.root().unwrap(), root, "root({size})");
+            for i in [0, size / 3, size - 1] {
+                let p = tiled.inclusion_proof(i).unwrap();
+                assert_eq!(p, tree.inclusion_proof(i, size).unwrap());
+                verify_inclusion(&tree.node(0, i).unwrap(), i, size, &p, &root).unwrap();
+            }
+            for old in [1, size / 2 + 1, size] {
+                let p = tiled.consistency_proof(old).unwrap();
+                assert_eq!(p, tree.consistency_proof(old, size).unwrap());
+                verify_consistency(old, size, &tree.root(old).unwrap(), &root, &p).unwrap();
+            }
+            drop(tiled);
+            assert!(fetched <= 12, "{fetched} tiles fetched for size {size}");
+        }
+    }
+
+    #[test]
+    fn short_and_missing_tiles_are_errors() {
+        let mut short = TiledTree::new(300, |_: &TilePath| Ok(vec![0; 31]));
+        assert!(matches!(short.root(), Err(TiledError::WrongLength { .. })));
+        let mut missing = TiledTree::new(300, |_: &TilePath| Err("connection refused".to_owned()));
+        assert!(matches!(missing.root(), Err(TiledError::Fetch { .. })));
+    }
+}
