@@ -9,6 +9,7 @@
 //! Architecture invariant: it never depends on tauri, clap or any transport; what it returns is
 //! plain `serde` data, and every error carries a machine-readable [`ErrorCode`].
 
+mod auditlog;
 mod batches;
 mod clock;
 mod demo;
@@ -25,6 +26,10 @@ mod users;
 mod verify;
 mod workspace;
 
+pub use auditlog::{
+    verify_receipt, AlarmView, AnchorRun, AnchorView, AuditLogView, CheckpointView, LogHealth,
+    ReceiptCheck,
+};
 pub use batches::{BatchView, RowView, RowsPage};
 pub use demo::{DEMO_PASSWORD, DEMO_USERS};
 pub use error::{AppError, ErrorCode};

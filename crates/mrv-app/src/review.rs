@@ -337,6 +337,7 @@ impl Mrv {
             &format!("batch:{batch_id}"),
             serde_json::json!({"stamp_hash": hash}),
         )?;
+        crate::auditlog::queue_stamp(&tx, batch_id, batch.version, &hash, &now)?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
         self.stamp_of(batch_id)
     }

@@ -75,10 +75,14 @@ pub enum Action {
     ManageUsers,
     /// Re-compute the local journal's hash chain.
     VerifyJournal,
+    /// Connect the workspace to an audit log (its URL, pinned key and writer token).
+    ConfigureAuditLog,
+    /// Send queued anchors to the audit log and check its checkpoints.
+    Anchor,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 13] = [
         Action::ViewEvidence,
         Action::ManageProjects,
         Action::ImportBatch,
@@ -90,6 +94,8 @@ impl Action {
         Action::AttachEvidence,
         Action::ManageUsers,
         Action::VerifyJournal,
+        Action::ConfigureAuditLog,
+        Action::Anchor,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -105,6 +111,8 @@ impl Action {
             Action::AttachEvidence => "attach_evidence",
             Action::ManageUsers => "manage_users",
             Action::VerifyJournal => "verify_journal",
+            Action::ConfigureAuditLog => "configure_audit_log",
+            Action::Anchor => "anchor",
         }
     }
 
@@ -122,6 +130,8 @@ impl Action {
             Action::AttachEvidence => "attach evidence",
             Action::ManageUsers => "manage users",
             Action::VerifyJournal => "verify the journal",
+            Action::ConfigureAuditLog => "connect the workspace to an audit log",
+            Action::Anchor => "anchor records to the audit log",
         }
     }
 }
@@ -139,6 +149,8 @@ pub const fn role_allows(role: Role, action: Action) -> bool {
         StartReview | ApproveBatch | RejectBatch => matches!(role, Verifier),
         AttachEvidence => matches!(role, Analyst | Verifier),
         ManageUsers => matches!(role, TenantAdmin),
+        ConfigureAuditLog => matches!(role, OpsAdmin),
+        Anchor => matches!(role, Verifier | MethodologyOwner | OpsAdmin),
     }
 }
 
@@ -257,7 +269,7 @@ mod tests {
     fn permission_matrix() {
         use Action::*;
         // Columns: analyst, verifier, methodology_owner, ops_admin, tenant_admin, manager.
-        let table: [(Action, [u8; 6]); 11] = [
+        let table: [(Action, [u8; 6]); 13] = [
             (ViewEvidence, [1, 1, 1, 1, 1, 1]),
             (ManageProjects, [1, 0, 1, 0, 0, 0]),
             (ImportBatch, [1, 0, 0, 0, 0, 0]),
@@ -269,6 +281,8 @@ mod tests {
             (AttachEvidence, [1, 1, 0, 0, 0, 0]),
             (ManageUsers, [0, 0, 0, 0, 1, 0]),
             (VerifyJournal, [1, 1, 1, 1, 1, 1]),
+            (ConfigureAuditLog, [0, 0, 0, 1, 0, 0]),
+            (Anchor, [0, 1, 1, 1, 0, 0]),
         ];
         assert_eq!(table.len(), Action::ALL.len());
         for (action, row) in table {

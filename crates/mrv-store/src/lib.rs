@@ -3,6 +3,7 @@
 //!
 //! Architecture invariant: SQL lives only in this crate, and every statement is parameterised.
 
+mod anchors;
 mod blobs;
 mod error;
 mod migrations;
@@ -10,6 +11,7 @@ mod people;
 mod queries;
 mod workspace;
 
+pub use anchors::*;
 pub use blobs::{BlobWriter, Sha256Hex};
 pub use error::StoreError;
 pub use migrations::{MigrationRecord, MIGRATIONS};

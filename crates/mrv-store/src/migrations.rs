@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0006_batch_columns.sql"),
     ),
     (7, "review", include_str!("migrations/0007_review.sql")),
+    (8, "auditlog", include_str!("migrations/0008_auditlog.sql")),
 ];
 
 /// One applied migration as recorded in `schema_migration`.

@@ -1,0 +1,700 @@
+//! The audit-log client (DESIGN.md §6, client duties): the workspace pins one log's origin and
+//! verifier key, queues an anchor for every stamp (in the approval's own transaction) and for the
+//! journal head, and sends them when the log is reachable, with backoff. It trusts nothing the
+//! log says without checking it:
+//!
+//! - every checkpoint's signature against the pinned key, and its origin;
+//! - each receipt's inclusion proof against a leaf it recomputes from its own entry bytes;
+//! - every newer checkpoint's consistency with the last one it stored, by a consistency proof it
+//!   computes from the log's tiles (whose root must match the signed one); same size ⇒ same root;
+//!   never backwards.
+//!
+//! A checkpoint that conflicts with a stored one raises an alarm that keeps both signed
+//! checkpoints as evidence, and anchoring stops until an ops admin connects to a log again.
+
+use crate::users::Session;
+use crate::{clock, AppError, Mrv};
+use mrv_core::{Action, AnchorEntry, AnchorKind};
+use mrv_store::{AlarmRecord, AnchorRecord, AuditLogRecord, CheckpointRecord, HealthRecord};
+use mrv_tlog::{leaf_hash, verify_consistency, Checkpoint, Receipt, TiledTree, VerifierKey};
+use serde::Serialize;
+use std::time::Duration;
+
+/// The first retry waits this long; each failure doubles it, up to [`MAX_BACKOFF_SECONDS`].
+pub const FIRST_BACKOFF_SECONDS: i64 = 5;
+pub const MAX_BACKOFF_SECONDS: i64 = 3600;
+
+/// The log connection as front ends show it (never the token).
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditLogView {
+    pub url: String,
+    pub origin: String,
+    pub vkey: String,
+    pub connected_by: String,
+    pub connected_at: String,
+}
+
+/// A stored, verified checkpoint.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckpointView {
+    pub size: u64,
+    pub root_base64: String,
+    pub seen_at: String,
+}
+
+/// A conflict the log signed: both checkpoints are kept.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlarmView {
+    pub id: i64,
+    /// `fork` (same or larger size, not an extension of ours) or `rollback` (smaller tree).
+    pub kind: String,
+    pub detail: String,
+    pub detected_at: String,
+    pub stored_checkpoint: String,
+    pub presented_checkpoint: String,
+}
+
+/// The log-health panel.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogHealth {
+    pub log: Option<AuditLogView>,
+    pub latest: Option<CheckpointView>,
+    pub last_checked_at: Option<String>,
+    pub last_consistent_at: Option<String>,
+    pub last_error: Option<String>,
+    pub alarms: Vec<AlarmView>,
+    pub queued: usize,
+    pub failed: usize,
+    pub anchored: usize,
+}
+
+/// One anchor as front ends show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnchorView {
+    pub kind: String,
+    pub record_id: String,
+    pub batch_id: Option<i64>,
+    /// `queued`, `failed` (will retry) or `anchored`.
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: Option<String>,
+    pub last_error: Option<String>,
+    pub log_index: Option<i64>,
+    pub checkpoint_size: Option<i64>,
+    pub origin: Option<String>,
+    pub anchored_at: Option<String>,
+    /// The entry text (what the leaf is hashed from).
+    pub entry: String,
+    /// The C2SP tlog-proof receipt, once anchored.
+    pub receipt: Option<String>,
+}
+
+impl From<AnchorRecord> for AnchorView {
+    fn from(a: AnchorRecord) -> AnchorView {
+        AnchorView {
+            next_attempt_at: (a.state != "anchored").then_some(a.next_attempt_at),
+            kind: a.kind,
+            record_id: a.record_id,
+            batch_id: a.batch_id,
+            state: a.state,
+            attempts: a.attempts,
+            last_error: a.last_error,
+            log_index: a.log_index,
+            checkpoint_size: a.checkpoint_size,
+            origin: a.origin,
+            anchored_at: a.anchored_at,
+            entry: String::from_utf8_lossy(&a.entry).into_owned(),
+            receipt: a.receipt,
+        }
+    }
+}
+
+/// What one anchoring pass did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AnchorRun {
+    pub attempted: usize,
+    pub anchored: usize,
+    pub failed: usize,
+    pub anchors: Vec<AnchorView>,
+}
+
+/// The record id of a batch version's stamp anchor.
+pub(crate) fn stamp_record_id(batch_id: i64, version: i64) -> String {
+    format!("batch-{batch_id}-v{version}")
+}
+
+/// Queues the anchor of a stamp, inside the approval's transaction.
+pub(crate) fn queue_stamp(
+    tx: &mrv_store::Connection,
+    batch_id: i64,
+    version: i64,
+    stamp_hash_hex: &str,
+    now: &str,
+) -> Result<(), AppError> {
+    let id = stamp_record_id(batch_id, version);
+    let entry = entry(AnchorKind::Stamp, &id, stamp_hash_hex)?;
+    mrv_store::queue_anchor(tx, "stamp", &id, Some(batch_id), &entry.to_bytes(), now)?;
+    Ok(())
+}
+
+fn entry(kind: AnchorKind, id: &str, hash_hex: &str) -> Result<AnchorEntry, AppError> {
+    let mut sha = [0u8; 32];
+    hex::decode_to_slice(hash_hex, &mut sha)
+        .map_err(|_| AppError::Internal(format!("{id}: {hash_hex:?} is not a SHA-256")))?;
+    AnchorEntry::new(kind, id, sha).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// The wire: a blocking HTTP client with short timeouts.
+pub(crate) struct LogClient {
+    url: String,
+    agent: ureq::Agent,
+}
+
+impl LogClient {
+    pub(crate) fn new(url: &str) -> LogClient {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(5)))
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        LogClient {
+            url: url.trim_end_matches('/').to_owned(),
+            agent,
+        }
+    }
+
+    fn read(&self, path: &str) -> Result<Vec<u8>, String> {
+        let mut r = self
+            .agent
+            .get(format!("{}/{path}", self.url))
+            .call()
+            .map_err(|e| format!("GET {path}: {e}"))?;
+        let status = r.status().as_u16();
+        let body = r
+            .body_mut()
+            .with_config()
+            .limit(1 << 20)
+            .read_to_vec()
+            .map_err(|e| format!("GET {path}: {e}"))?;
+        if status != 200 {
+            return Err(format!(
+                "GET {path}: HTTP {status} {}",
+                String::from_utf8_lossy(&body).trim()
+            ));
+        }
+        Ok(body)
+    }
+
+    fn add(&self, token: &str, entry: &[u8]) -> Result<String, String> {
+        let mut r = self
+            .agent
+            .post(format!("{}/add", self.url))
+            .header("Authorization", &format!("Bearer {token}"))
+            .header("Content-Type", "text/plain")
+            .send(entry)
+            .map_err(|e| format!("POST /add: {e}"))?;
+        let status = r.status().as_u16();
+        let body = r
+            .body_mut()
+            .with_config()
+            .limit(1 << 20)
+            .read_to_string()
+            .map_err(|e| format!("POST /add: {e}"))?;
+        if status != 200 {
+            return Err(format!("POST /add: HTTP {status} {}", body.trim()));
+        }
+        Ok(body)
+    }
+}
+
+/// Why a checkpoint was not accepted.
+enum Refusal {
+    /// Not trustworthy (bad signature, bad tiles, network): retry later.
+    Error(String),
+    /// The log signed something inconsistent with what we stored: alarm raised.
+    Alarm(String),
+}
+
+impl Mrv {
+    /// Connects the workspace to the log at `url`, pinning `vkey` (whose name is the log's
+    /// origin). The log must answer with a checkpoint that key signed; it becomes the first one
+    /// stored for that origin.
+    pub fn connect_auditlog(
+        &mut self,
+        session: &Session,
+        url: &str,
+        vkey: &str,
+        token: &str,
+    ) -> Result<LogHealth, AppError> {
+        let granted = self.authorize(session, Action::ConfigureAuditLog)?;
+        let key =
+            VerifierKey::parse(vkey).map_err(|e| AppError::InvalidInput(format!("--vkey: {e}")))?;
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(AppError::InvalidInput(format!(
+                "{url:?} is not an http:// or https:// URL"
+            )));
+        }
+        if token.trim().is_empty() {
+            return Err(AppError::InvalidInput("a writer token is needed".into()));
+        }
+        let client = LogClient::new(url);
+        let note = client
+            .read("checkpoint")
+            .map_err(|e| AppError::Io(format!("the audit log at {url} did not answer: {e}")))?;
+        Checkpoint::open(&note, &key.name, &key)
+            .map_err(|e| AppError::InvalidInput(format!("{url}/checkpoint: {e}")))?;
+        let now = clock::now().to_string();
+        let tx = self.transaction()?;
+        mrv_store::set_auditlog(
+            &tx,
+            &AuditLogRecord {
+                url: client.url.clone(),
+                origin: key.name.clone(),
+                vkey: key.to_text(),
+                token: token.trim().to_owned(),
+                connected_by: granted.user().to_owned(),
+                connected_at: now.clone(),
+            },
+        )?;
+        crate::journal::append(
+            &tx,
+            &now,
+            granted.user(),
+            "auditlog.connect",
+            &format!("auditlog:{}", key.name),
+            serde_json::json!({"url": client.url, "vkey": key.to_text()}),
+        )?;
+        tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
+        let log = self.log_config()?.expect("just stored");
+        let note = String::from_utf8_lossy(&note).into_owned();
+        if let Err(Refusal::Error(e) | Refusal::Alarm(e)) = self.accept(&log, &client, &note, true)
+        {
+            return Err(AppError::Conflict(e));
+        }
+        self.health_of(&log)
+    }
+
+    fn log_config(&self) -> Result<Option<(AuditLogRecord, VerifierKey)>, AppError> {
+        Ok(match mrv_store::auditlog(self.ws.conn())? {
+            None => None,
+            Some(rec) => {
+                let key = VerifierKey::parse(&rec.vkey)
+                    .map_err(|e| AppError::Internal(format!("stored vkey: {e}")))?;
+                Some((rec, key))
+            }
+        })
+    }
+
+    fn needs_log(&self) -> Result<(AuditLogRecord, VerifierKey), AppError> {
+        self.log_config()?.ok_or_else(|| {
+            AppError::Conflict(
+                "this workspace is not connected to an audit log: an ops admin runs `mrv auditlog connect URL --vkey VKEY --token TOKEN`".into(),
+            )
+        })
+    }
+
+    /// The log-health panel.
+    pub fn log_health(&self, session: &Session) -> Result<LogHealth, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        match self.log_config()? {
+            Some(log) => self.health_of(&log),
+            None => {
+                let anchors = mrv_store::list_anchors(self.ws.conn())?;
+                let count = |s: &str| anchors.iter().filter(|a| a.state == s).count();
+                Ok(LogHealth {
+                    log: None,
+                    latest: None,
+                    last_checked_at: None,
+                    last_consistent_at: None,
+                    last_error: None,
+                    alarms: vec![],
+                    queued: count("queued"),
+                    failed: count("failed"),
+                    anchored: count("anchored"),
+                })
+            }
+        }
+    }
+
+    fn health_of(&self, (log, _): &(AuditLogRecord, VerifierKey)) -> Result<LogHealth, AppError> {
+        let conn = self.ws.conn();
+        let h = mrv_store::health(conn, &log.origin)?;
+        let anchors = mrv_store::list_anchors(conn)?;
+        let count = |s: &str| anchors.iter().filter(|a| a.state == s).count();
+        use base64::Engine;
+        Ok(LogHealth {
+            log: Some(AuditLogView {
+                url: log.url.clone(),
+                origin: log.origin.clone(),
+                vkey: log.vkey.clone(),
+                connected_by: log.connected_by.clone(),
+                connected_at: log.connected_at.clone(),
+            }),
+            latest: mrv_store::latest_checkpoint(conn, &log.origin)?.map(|c| CheckpointView {
+                size: c.size,
+                root_base64: base64::engine::general_purpose::STANDARD.encode(c.root),
+                seen_at: c.seen_at,
+            }),
+            last_checked_at: h.last_checked_at,
+            last_consistent_at: h.last_consistent_at,
+            last_error: h.last_error,
+            alarms: mrv_store::alarms(conn, &log.origin)?
+                .into_iter()
+                .map(|a| AlarmView {
+                    id: a.id,
+                    kind: a.kind,
+                    detail: a.detail,
+                    detected_at: a.detected_at,
+                    stored_checkpoint: a.stored_note,
+                    presented_checkpoint: a.presented_note,
+                })
+                .collect(),
+            queued: count("queued"),
+            failed: count("failed"),
+            anchored: count("anchored"),
+        })
+    }
+
+    /// Fetches the log's latest checkpoint and checks it against the stored one.
+    pub fn check_auditlog(&mut self, session: &Session) -> Result<LogHealth, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        let log = self.needs_log()?;
+        let client = LogClient::new(&log.0.url);
+        let outcome = client
+            .read("checkpoint")
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .map_err(Refusal::Error)
+            .and_then(|note| self.accept(&log, &client, &note, true));
+        if let Err(Refusal::Error(e)) = outcome {
+            self.note_health(&log.0.origin, |h| h.last_error = Some(e))?;
+        }
+        self.health_of(&log)
+    }
+
+    fn note_health(
+        &self,
+        origin: &str,
+        change: impl FnOnce(&mut HealthRecord),
+    ) -> Result<(), AppError> {
+        let conn = self.ws.conn();
+        let mut h = mrv_store::health(conn, origin)?;
+        h.last_checked_at = Some(clock::now().to_string());
+        change(&mut h);
+        mrv_store::set_health(conn, origin, &h)?;
+        Ok(())
+    }
+
+    /// Checks a signed checkpoint against the stored one and stores it when it extends it.
+    /// `latest_claim`: the log presents it as its latest (so a smaller tree is a rollback).
+    fn accept(
+        &self,
+        (log, key): &(AuditLogRecord, VerifierKey),
+        client: &LogClient,
+        note: &str,
+        latest_claim: bool,
+    ) -> Result<Checkpoint, Refusal> {
+        let store = |e: mrv_store::StoreError| Refusal::Error(e.to_string());
+        let conn = self.ws.conn();
+        let (cp, _) = Checkpoint::open(note.as_bytes(), &log.origin, key)
+            .map_err(|e| Refusal::Error(format!("the log's checkpoint was refused: {e}")))?;
+        let now = clock::now().to_string();
+        let stored = mrv_store::latest_checkpoint(conn, &log.origin).map_err(store)?;
+        let alarm = |kind: &str, stored: &CheckpointRecord, detail: String| {
+            let _ = mrv_store::insert_alarm(
+                conn,
+                &AlarmRecord {
+                    id: 0,
+                    origin: log.origin.clone(),
+                    kind: kind.to_owned(),
+                    stored_note: stored.note.clone(),
+                    presented_note: note.to_owned(),
+                    detail: detail.clone(),
+                    detected_at: now.clone(),
+                },
+            );
+            Refusal::Alarm(detail)
+        };
+        if let Some(old) = &stored {
+            if cp.size == old.size && cp.root != old.root {
+                return Err(alarm(
+                    "fork",
+                    old,
+                    format!(
+                        "the log signed two different trees of size {}: a fork",
+                        cp.size
+                    ),
+                ));
+            }
+            if cp.size < old.size {
+                // Is the smaller tree at least a prefix of ours? Prove it from our size's tiles.
+                let proven = self.consistent(client, cp.size, &cp.root, old.size, &old.root);
+                if let Err(e) = proven {
+                    return Err(match e {
+                        Refusal::Alarm(d) => alarm("fork", old, d),
+                        other => other,
+                    });
+                }
+                if latest_claim {
+                    return Err(alarm(
+                        "rollback",
+                        old,
+                        format!(
+                            "the log presented size {} as its latest, after it had signed size {}: a rollback",
+                            cp.size, old.size
+                        ),
+                    ));
+                }
+                return Ok(cp);
+            }
+            if cp.size > old.size {
+                if let Err(e) = self.consistent(client, old.size, &old.root, cp.size, &cp.root) {
+                    return Err(match e {
+                        Refusal::Alarm(d) => alarm("fork", old, d),
+                        other => other,
+                    });
+                }
+            }
+        }
+        mrv_store::insert_checkpoint(
+            conn,
+            &CheckpointRecord {
+                origin: log.origin.clone(),
+                size: cp.size,
+                root: cp.root,
+                note: note.to_owned(),
+                seen_at: now.clone(),
+            },
+        )
+        .map_err(store)?;
+        let _ = self.note_health(&log.origin, |h| {
+            h.last_consistent_at = Some(now.clone());
+            h.last_error = None;
+        });
+        Ok(cp)
+    }
+
+    /// Proves, from the log's tiles for the larger tree, that the tree of `old` leaves with
+    /// `old_root` is a prefix of the tree of `new` leaves with `new_root`.
+    fn consistent(
+        &self,
+        client: &LogClient,
+        old: u64,
+        old_root: &[u8; 32],
+        new: u64,
+        new_root: &[u8; 32],
+    ) -> Result<(), Refusal> {
+        if old == 0 {
+            return Ok(());
+        }
+        let mut tiles = TiledTree::new(new, |p: &mrv_tlog::TilePath| client.read(&p.to_path()));
+        let root = tiles
+            .root()
+            .map_err(|e| Refusal::Error(format!("reading the log's tiles: {e}")))?;
+        if &root != new_root {
+            return Err(Refusal::Error(format!(
+                "the log's tiles do not hash to its signed root for size {new}"
+            )));
+        }
+        let proof = tiles
+            .consistency_proof(old)
+            .map_err(|e| Refusal::Error(format!("reading the log's tiles: {e}")))?;
+        verify_consistency(old, new, old_root, new_root, &proof).map_err(|e| {
+            Refusal::Alarm(format!(
+                "the log's tree of size {new} does not extend the tree of size {old} it signed before ({e}): a fork"
+            ))
+        })
+    }
+
+    /// Sends one batch's stamp anchor now (whatever its backoff).
+    pub fn anchor_batch(
+        &mut self,
+        session: &Session,
+        batch_id: i64,
+    ) -> Result<AnchorView, AppError> {
+        self.authorize(session, Action::Anchor)?;
+        let a = mrv_store::batch_anchor(self.ws.conn(), batch_id)?.ok_or_else(|| {
+            AppError::Conflict(format!(
+                "batch {batch_id} has no stamp to anchor: only an approved batch is anchored"
+            ))
+        })?;
+        let log = self.needs_log()?;
+        self.halt_on_alarm(&log)?;
+        let client = LogClient::new(&log.0.url);
+        self.send(&log, &client, &a)?;
+        Ok(mrv_store::anchor(self.ws.conn(), a.id)?
+            .expect("anchor exists")
+            .into())
+    }
+
+    /// Queues the journal head (when it moved since the last one anchored) and sends every
+    /// anchor that is due, or all unanchored ones with `all`.
+    pub fn anchor_pending(&mut self, session: &Session, all: bool) -> Result<AnchorRun, AppError> {
+        let granted = self.authorize(session, Action::Anchor)?;
+        let now = clock::now().to_string();
+        if let Some((seq, hash)) = mrv_store::journal_head(self.ws.conn())? {
+            let id = format!("journal-{seq}");
+            if mrv_store::last_journal_anchor(self.ws.conn())?.as_deref() != Some(id.as_str()) {
+                let e = entry(AnchorKind::Journal, &id, &hash)?;
+                mrv_store::queue_anchor(self.ws.conn(), "journal", &id, None, &e.to_bytes(), &now)?;
+            }
+        }
+        let _ = granted;
+        let log = self.needs_log()?;
+        self.halt_on_alarm(&log)?;
+        let client = LogClient::new(&log.0.url);
+        let due = mrv_store::due_anchors(self.ws.conn(), (!all).then_some(now.as_str()))?;
+        let mut run = AnchorRun::default();
+        for a in due {
+            run.attempted += 1;
+            match self.send(&log, &client, &a) {
+                Ok(()) => run.anchored += 1,
+                Err(AppError::Conflict(e)) => return Err(AppError::Conflict(e)),
+                Err(_) => run.failed += 1,
+            }
+            run.anchors.push(
+                mrv_store::anchor(self.ws.conn(), a.id)?
+                    .expect("anchor exists")
+                    .into(),
+            );
+        }
+        Ok(run)
+    }
+
+    fn halt_on_alarm(&self, (log, _): &(AuditLogRecord, VerifierKey)) -> Result<(), AppError> {
+        let alarms = mrv_store::alarms(self.ws.conn(), &log.origin)?;
+        match alarms.last() {
+            None => Ok(()),
+            Some(a) => Err(AppError::Conflict(format!(
+                "anchoring is halted: the audit log {} {} ({}); both signed checkpoints are kept as evidence in the log-health panel",
+                log.origin, a.detail, a.detected_at
+            ))),
+        }
+    }
+
+    /// Sends one anchor and verifies the receipt; records the outcome. A receipt that does not
+    /// verify, or an unreachable log, leaves it `failed` with the reason and a later retry; an
+    /// alarm is returned as a conflict.
+    fn send(
+        &self,
+        log: &(AuditLogRecord, VerifierKey),
+        client: &LogClient,
+        a: &AnchorRecord,
+    ) -> Result<(), AppError> {
+        let conn = self.ws.conn();
+        let now = clock::now();
+        let outcome = client
+            .add(&log.0.token, &a.entry)
+            .map_err(Refusal::Error)
+            .and_then(|text| {
+                let receipt = Receipt::parse(&text)
+                    .map_err(|e| Refusal::Error(format!("the log's receipt: {e}")))?;
+                // Our own leaf, from our own entry bytes.
+                let (cp, _) =
+                    Checkpoint::open(receipt.checkpoint.as_bytes(), &log.0.origin, &log.1)
+                        .map_err(|e| Refusal::Error(format!("the receipt's checkpoint: {e}")))?;
+                mrv_tlog::verify_inclusion(
+                    &leaf_hash(&a.entry),
+                    receipt.index,
+                    cp.size,
+                    &receipt.proof,
+                    &cp.root,
+                )
+                .map_err(|e| Refusal::Error(format!("the receipt's inclusion proof: {e}")))?;
+                self.accept(log, client, &receipt.checkpoint, false)?;
+                Ok((receipt, cp, text))
+            });
+        match outcome {
+            Ok((receipt, cp, text)) => {
+                mrv_store::anchor_done(
+                    conn,
+                    a.id,
+                    &log.0.origin,
+                    receipt.index,
+                    cp.size,
+                    &text,
+                    &now.to_string(),
+                )?;
+                Ok(())
+            }
+            Err(Refusal::Error(e)) => {
+                let delay = (FIRST_BACKOFF_SECONDS << a.attempts.min(20)).min(MAX_BACKOFF_SECONDS);
+                let next = mrv_core::Timestamp::from_unix_seconds(now.unix_seconds() + delay);
+                mrv_store::anchor_failed(conn, a.id, &e, &next.to_string())?;
+                Err(AppError::Io(e))
+            }
+            Err(Refusal::Alarm(e)) => {
+                mrv_store::anchor_failed(conn, a.id, &e, &now.to_string())?;
+                Err(AppError::Conflict(format!(
+                    "the audit log {}: {e}",
+                    log.0.origin
+                )))
+            }
+        }
+    }
+
+    /// A batch's anchor, if it was approved.
+    pub fn batch_anchor(
+        &self,
+        session: &Session,
+        batch_id: i64,
+    ) -> Result<Option<AnchorView>, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        Ok(mrv_store::batch_anchor(self.ws.conn(), batch_id)?.map(AnchorView::from))
+    }
+
+    /// Every anchor, oldest first.
+    pub fn anchors(&self, session: &Session) -> Result<Vec<AnchorView>, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        Ok(mrv_store::list_anchors(self.ws.conn())?
+            .into_iter()
+            .map(AnchorView::from)
+            .collect())
+    }
+}
+
+/// What `verify-receipt` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReceiptCheck {
+    pub origin: String,
+    pub index: u64,
+    pub checkpoint_size: u64,
+    /// Whether an entry was given and proven included.
+    pub entry_checked: bool,
+    pub entry: Option<String>,
+}
+
+/// Checks a receipt offline against a pinned verifier key (whose name is the log's origin):
+/// the checkpoint's signature, and with `entry` the inclusion of that entry.
+pub fn verify_receipt(
+    receipt: &str,
+    vkey: &str,
+    entry: Option<&[u8]>,
+) -> Result<ReceiptCheck, AppError> {
+    let key =
+        VerifierKey::parse(vkey).map_err(|e| AppError::InvalidInput(format!("--vkey: {e}")))?;
+    let r = Receipt::parse(receipt).map_err(|e| AppError::InvalidInput(e.to_string()))?;
+    let cp = match entry {
+        Some(e) => r
+            .verify(e, &key.name, &key)
+            .map_err(|e| AppError::InvalidInput(format!("the receipt does not verify: {e}")))?,
+        None => {
+            Checkpoint::open(r.checkpoint.as_bytes(), &key.name, &key)
+                .map_err(|e| AppError::InvalidInput(format!("the receipt does not verify: {e}")))?
+                .0
+        }
+    };
+    if r.index >= cp.size {
+        return Err(AppError::InvalidInput(format!(
+            "the receipt's index {} is outside its checkpoint of size {}",
+            r.index, cp.size
+        )));
+    }
+    Ok(ReceiptCheck {
+        origin: cp.origin,
+        index: r.index,
+        checkpoint_size: cp.size,
+        entry_checked: entry.is_some(),
+        entry: entry.map(|e| String::from_utf8_lossy(e).into_owned()),
+    })
+}
