@@ -530,7 +530,9 @@ impl Mrv {
     /// Queues the journal head (when it moved since the last one anchored) and sends every
     /// anchor that is due, or all unanchored ones with `all`.
     pub fn anchor_pending(&mut self, session: &Session, all: bool) -> Result<AnchorRun, AppError> {
-        let granted = self.authorize(session, Action::Anchor)?;
+        self.authorize(session, Action::Anchor)?;
+        let log = self.needs_log()?;
+        self.halt_on_alarm(&log)?;
         let now = clock::now().to_string();
         if let Some((seq, hash)) = mrv_store::journal_head(self.ws.conn())? {
             let id = format!("journal-{seq}");
@@ -539,9 +541,6 @@ impl Mrv {
                 mrv_store::queue_anchor(self.ws.conn(), "journal", &id, None, &e.to_bytes(), &now)?;
             }
         }
-        let _ = granted;
-        let log = self.needs_log()?;
-        self.halt_on_alarm(&log)?;
         let client = LogClient::new(&log.0.url);
         let due = mrv_store::due_anchors(self.ws.conn(), (!all).then_some(now.as_str()))?;
         let mut run = AnchorRun::default();

@@ -1,6 +1,8 @@
 //! The real server process on 127.0.0.1:0, and a small HTTP client for tests.
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
