@@ -12,6 +12,7 @@
 //! problem, 7 not signed in (no or wrong credentials, session over), 8 forbidden (role or
 //! segregation of duties), 1 anything else.
 
+mod anchor;
 mod review;
 
 use anyhow::Result;
@@ -44,7 +45,7 @@ struct Cli {
     #[arg(long, global = true)]
     json: bool,
     /// Act as this user (password from MRV_PASSWORD, else a prompt). Every command but init,
-    /// status, methodology list, verify-stamp and verify-row needs it (and so does user add,
+    /// status, methodology list, verify-stamp, verify-row and verify-receipt needs it (and so does user add,
     /// after the workspace's first user).
     #[arg(long = "as", global = true, env = "MRV_USER", value_name = "USER")]
     as_user: Option<String>,
@@ -81,6 +82,15 @@ enum Command {
         file: PathBuf,
         #[arg(long)]
         stamp: PathBuf,
+    },
+    /// Check an audit-log receipt (C2SP tlog-proof) offline against the log's pinned key.
+    VerifyReceipt {
+        file: PathBuf,
+        #[arg(long)]
+        vkey: String,
+        /// The anchored entry: proves it is the one at the receipt's index.
+        #[arg(long)]
+        entry: Option<PathBuf>,
     },
 }
 
@@ -140,6 +150,11 @@ enum SignedInCommand {
     Journal(review::JournalCommand),
     /// Draw a layer over a map view as a PNG (the map's overlay, same colours and cache).
     Overlay(OverlayArgs),
+    /// The audit log this workspace anchors to.
+    #[command(subcommand)]
+    Auditlog(anchor::AuditlogCommand),
+    /// Anchor stamps (and the journal head) to the audit log; `anchor show BATCH` for receipts.
+    Anchor(anchor::AnchorArgs),
 }
 
 #[derive(Args)]
@@ -374,6 +389,9 @@ fn run(cli: Cli) -> Result<()> {
             attachments,
         } => review::verify_stamp(json, &dir, &source, &layers, &attachments),
         Command::VerifyRow { file, stamp } => review::verify_row(json, &file, &stamp),
+        Command::VerifyReceipt { file, vkey, entry } => {
+            anchor::verify_receipt(json, &file, &vkey, entry.as_deref())
+        }
         // A workspace's first user is added by nobody (and must be a tenant admin).
         Command::SignedIn(SignedInCommand::User(review::UserCommand::Add { name, roles }))
             if as_user.is_none() =>
@@ -461,6 +479,8 @@ fn run_signed_in(
         }
         SignedInCommand::Journal(cmd) => review::journal(mrv, session, json, cmd),
         SignedInCommand::Overlay(args) => overlay(mrv, session, json, &args),
+        SignedInCommand::Auditlog(cmd) => anchor::auditlog(mrv, session, json, cmd),
+        SignedInCommand::Anchor(args) => anchor::anchor(mrv, session, json, args),
     }
 }
 
