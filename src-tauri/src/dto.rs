@@ -656,3 +656,114 @@ impl From<mrv_app::AttachmentView> for AttachmentDto {
         }
     }
 }
+
+/// A record anchored (or waiting to be) in the audit log.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct AnchorDto {
+    /// `stamp`, `signoff` or `journal`.
+    pub kind: String,
+    pub record_id: String,
+    pub batch_id: Option<i64>,
+    /// `queued`, `failed` (will retry) or `anchored`.
+    pub state: String,
+    pub attempts: f64,
+    pub next_attempt_at: Option<String>,
+    pub last_error: Option<String>,
+    pub log_index: Option<f64>,
+    pub checkpoint_size: Option<f64>,
+    pub origin: Option<String>,
+    pub anchored_at: Option<String>,
+    pub entry: String,
+    pub receipt: Option<String>,
+}
+
+impl From<mrv_app::AnchorView> for AnchorDto {
+    fn from(a: mrv_app::AnchorView) -> Self {
+        AnchorDto {
+            kind: a.kind,
+            record_id: a.record_id,
+            batch_id: a.batch_id,
+            state: a.state,
+            attempts: a.attempts as f64,
+            next_attempt_at: a.next_attempt_at,
+            last_error: a.last_error,
+            log_index: a.log_index.map(|i| i as f64),
+            checkpoint_size: a.checkpoint_size.map(|i| i as f64),
+            origin: a.origin,
+            anchored_at: a.anchored_at,
+            entry: a.entry,
+            receipt: a.receipt,
+        }
+    }
+}
+
+/// A conflicting pair of checkpoints the log signed (both kept as evidence).
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct LogAlarmDto {
+    pub id: i64,
+    /// `fork` or `rollback`.
+    pub kind: String,
+    pub detail: String,
+    pub detected_at: String,
+    pub stored_checkpoint: String,
+    pub presented_checkpoint: String,
+}
+
+/// The log-health panel.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct LogHealthDto {
+    pub connected: bool,
+    pub url: Option<String>,
+    pub origin: Option<String>,
+    pub vkey: Option<String>,
+    pub checkpoint_size: Option<f64>,
+    pub checkpoint_root: Option<String>,
+    pub checkpoint_seen_at: Option<String>,
+    pub last_checked_at: Option<String>,
+    pub last_consistent_at: Option<String>,
+    pub last_error: Option<String>,
+    pub alarms: Vec<LogAlarmDto>,
+    pub queued: f64,
+    pub failed: f64,
+    pub anchored: f64,
+}
+
+impl From<mrv_app::LogHealth> for LogHealthDto {
+    fn from(h: mrv_app::LogHealth) -> Self {
+        LogHealthDto {
+            connected: h.log.is_some(),
+            url: h.log.as_ref().map(|l| l.url.clone()),
+            origin: h.log.as_ref().map(|l| l.origin.clone()),
+            vkey: h.log.as_ref().map(|l| l.vkey.clone()),
+            checkpoint_size: h.latest.as_ref().map(|c| c.size as f64),
+            checkpoint_root: h.latest.as_ref().map(|c| c.root_base64.clone()),
+            checkpoint_seen_at: h.latest.map(|c| c.seen_at),
+            last_checked_at: h.last_checked_at,
+            last_consistent_at: h.last_consistent_at,
+            last_error: h.last_error,
+            alarms: h
+                .alarms
+                .into_iter()
+                .map(|a| LogAlarmDto {
+                    id: a.id,
+                    kind: a.kind,
+                    detail: a.detail,
+                    detected_at: a.detected_at,
+                    stored_checkpoint: a.stored_checkpoint,
+                    presented_checkpoint: a.presented_checkpoint,
+                })
+                .collect(),
+            queued: h.queued as f64,
+            failed: h.failed as f64,
+            anchored: h.anchored as f64,
+        }
+    }
+}
+
+/// What an anchoring pass did.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct AnchorRunDto {
+    pub attempted: f64,
+    pub anchored: f64,
+    pub failed: f64,
+}

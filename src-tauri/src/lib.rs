@@ -485,6 +485,69 @@ fn batch_stamp(desk: State<'_, Desk>, batch_id: i64) -> Result<Option<StampDto>,
     }
 }
 
+/// The batch's audit-log anchor (null until it is approved).
+#[tauri::command]
+#[specta::specta]
+fn batch_anchor(desk: State<'_, Desk>, batch_id: i64) -> Result<Option<AnchorDto>, CommandError> {
+    let (mrv, session) = desk.open_as()?;
+    Ok(mrv.batch_anchor(&session, batch_id)?.map(Into::into))
+}
+
+/// Sends the batch's stamp anchor to the audit log now; a log that cannot be reached leaves it
+/// queued (the returned anchor says so), which is not an error of the call.
+#[tauri::command]
+#[specta::specta]
+async fn anchor_batch(desk: State<'_, Desk>, batch_id: i64) -> Result<AnchorDto, CommandError> {
+    blocking_as(&desk, move |mrv, session| {
+        match mrv.anchor_batch(session, batch_id) {
+            Ok(a) => Ok(a.into()),
+            Err(AppError::Io(_)) => Ok(mrv
+                .batch_anchor(session, batch_id)?
+                .expect("an anchor that was just sent exists")
+                .into()),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await
+}
+
+/// Sends every anchor that is due (and queues the journal head).
+#[tauri::command]
+#[specta::specta]
+async fn anchor_pending(desk: State<'_, Desk>) -> Result<AnchorRunDto, CommandError> {
+    blocking_as(&desk, move |mrv, session| {
+        let run = mrv.anchor_pending(session, false)?;
+        Ok(AnchorRunDto {
+            attempted: run.attempted as f64,
+            anchored: run.anchored as f64,
+            failed: run.failed as f64,
+        })
+    })
+    .await
+}
+
+/// The log-health panel as stored (no network).
+#[tauri::command]
+#[specta::specta]
+fn log_health(desk: State<'_, Desk>) -> Result<LogHealthDto, CommandError> {
+    let (mrv, session) = desk.open_as()?;
+    Ok(mrv.log_health(&session)?.into())
+}
+
+/// Fetches the log's latest checkpoint, checks it against the stored one, and returns the
+/// log-health panel (with any alarm it raised).
+#[tauri::command]
+#[specta::specta]
+async fn check_auditlog(desk: State<'_, Desk>) -> Result<LogHealthDto, CommandError> {
+    blocking_as(&desk, move |mrv, session| {
+        if mrv.log_health(session)?.log.is_none() {
+            return Ok(mrv.log_health(session)?.into());
+        }
+        Ok(mrv.check_auditlog(session)?.into())
+    })
+    .await
+}
+
 /// Writes the stamp (and the proof of row `row`, when given) into `dir`; returns the files.
 #[tauri::command]
 #[specta::specta]
@@ -572,6 +635,11 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             export_stamp,
             attach_evidence,
             batch_attachments,
+            batch_anchor,
+            anchor_batch,
+            anchor_pending,
+            log_health,
+            check_auditlog,
         ])
         // Ids and counts stay far below 2^53; numbers keep the UI code plain.
         .dangerously_cast_bigints_to_number()

@@ -51,9 +51,73 @@ export const commands = {
 	exportStamp: (batchId: number, dir: string, row: number | null) => typedError<string[], CommandError_Serialize>(__TAURI_INVOKE("export_stamp", { batchId, dir, row })),
 	attachEvidence: (batchId: number, path: string) => typedError<AttachmentDto, CommandError_Serialize>(__TAURI_INVOKE("attach_evidence", { batchId, path })),
 	batchAttachments: (batchId: number) => typedError<AttachmentDto[], CommandError_Serialize>(__TAURI_INVOKE("batch_attachments", { batchId })),
+	/**  The batch's audit-log anchor (null until it is approved). */
+	batchAnchor: (batchId: number) => typedError<AnchorDto_Serialize | null, CommandError_Serialize>(__TAURI_INVOKE("batch_anchor", { batchId })),
+	/**
+	 *  Sends the batch's stamp anchor to the audit log now; a log that cannot be reached leaves it
+	 *  queued (the returned anchor says so), which is not an error of the call.
+	 */
+	anchorBatch: (batchId: number) => typedError<AnchorDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("anchor_batch", { batchId })),
+	/**  Sends every anchor that is due (and queues the journal head). */
+	anchorPending: () => typedError<AnchorRunDto, CommandError_Serialize>(__TAURI_INVOKE("anchor_pending")),
+	/**  The log-health panel as stored (no network). */
+	logHealth: () => typedError<LogHealthDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("log_health")),
+	/**
+	 *  Fetches the log's latest checkpoint, checks it against the stored one, and returns the
+	 *  log-health panel (with any alarm it raised).
+	 */
+	checkAuditlog: () => typedError<LogHealthDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("check_auditlog")),
 };
 
 /* Types */
+/**  A record anchored (or waiting to be) in the audit log. */
+export type AnchorDto = AnchorDto_Serialize | AnchorDto_Deserialize;
+
+/**  A record anchored (or waiting to be) in the audit log. */
+export type AnchorDto_Deserialize = {
+	/**  `stamp`, `signoff` or `journal`. */
+	kind: string,
+	record_id: string,
+	batch_id?: number | null,
+	/**  `queued`, `failed` (will retry) or `anchored`. */
+	state: string,
+	attempts: number | null,
+	next_attempt_at?: string | null,
+	last_error?: string | null,
+	log_index?: number | null,
+	checkpoint_size?: number | null,
+	origin?: string | null,
+	anchored_at?: string | null,
+	entry: string,
+	receipt?: string | null,
+};
+
+/**  A record anchored (or waiting to be) in the audit log. */
+export type AnchorDto_Serialize = {
+	/**  `stamp`, `signoff` or `journal`. */
+	kind: string,
+	record_id: string,
+	batch_id: number | null,
+	/**  `queued`, `failed` (will retry) or `anchored`. */
+	state: string,
+	attempts: number | null,
+	next_attempt_at: string | null,
+	last_error: string | null,
+	log_index: number | null,
+	checkpoint_size: number | null,
+	origin: string | null,
+	anchored_at: string | null,
+	entry: string,
+	receipt: string | null,
+};
+
+/**  What an anchoring pass did. */
+export type AnchorRunDto = {
+	attempted: number | null,
+	anchored: number | null,
+	failed: number | null,
+};
+
 /**  An evidence file attached to a batch. */
 export type AttachmentDto = {
 	id: number,
@@ -280,6 +344,56 @@ export type LayerStyleDto_Serialize = {
 	/**  Values drawn transparent (e.g. "no loss"). */
 	clear: (number | null)[],
 	unit: string | null,
+};
+
+/**  A conflicting pair of checkpoints the log signed (both kept as evidence). */
+export type LogAlarmDto = {
+	id: number,
+	/**  `fork` or `rollback`. */
+	kind: string,
+	detail: string,
+	detected_at: string,
+	stored_checkpoint: string,
+	presented_checkpoint: string,
+};
+
+/**  The log-health panel. */
+export type LogHealthDto = LogHealthDto_Serialize | LogHealthDto_Deserialize;
+
+/**  The log-health panel. */
+export type LogHealthDto_Deserialize = {
+	connected: boolean,
+	url?: string | null,
+	origin?: string | null,
+	vkey?: string | null,
+	checkpoint_size?: number | null,
+	checkpoint_root?: string | null,
+	checkpoint_seen_at?: string | null,
+	last_checked_at?: string | null,
+	last_consistent_at?: string | null,
+	last_error?: string | null,
+	alarms: LogAlarmDto[],
+	queued: number | null,
+	failed: number | null,
+	anchored: number | null,
+};
+
+/**  The log-health panel. */
+export type LogHealthDto_Serialize = {
+	connected: boolean,
+	url: string | null,
+	origin: string | null,
+	vkey: string | null,
+	checkpoint_size: number | null,
+	checkpoint_root: string | null,
+	checkpoint_seen_at: string | null,
+	last_checked_at: string | null,
+	last_consistent_at: string | null,
+	last_error: string | null,
+	alarms: LogAlarmDto[],
+	queued: number | null,
+	failed: number | null,
+	anchored: number | null,
 };
 
 /**  Columns over a batch's rows (index 0 is row 1). */
