@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Installs everything MRV Desk needs on Debian 12, idempotently: apt packages, Rust components,
-# tauri-driver, the UI's npm packages. Safe to run again; skips what is already there.
+# Installs everything MRV Desk needs on Debian 12, idempotently: apt packages (including Go and
+# golang.org/x/mod, the independent audit-log verifier), Rust components, tauri-driver, the UI's
+# npm packages. Safe to run again; skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
   libayatana-appindicator3-dev libgdal-dev gdal-bin pkg-config build-essential xvfb xauth webkit2gtk-driver
-  sqlite3 imagemagick python3 curl ca-certificates)
+  sqlite3 imagemagick python3 curl ca-certificates golang-go golang-golang-x-mod-dev)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -319,7 +319,7 @@ impl Mrv {
 
     fn health_of(&self, (log, _): &(AuditLogRecord, VerifierKey)) -> Result<LogHealth, AppError> {
         let conn = self.ws.conn();
-        let h = mrv_store::health(conn, &log.origin)?;
+        let h = mrv_store::health(conn, &log.vkey)?;
         let anchors = mrv_store::list_anchors(conn)?;
         let count = |s: &str| anchors.iter().filter(|a| a.state == s).count();
         use base64::Engine;
@@ -331,7 +331,7 @@ impl Mrv {
                 connected_by: log.connected_by.clone(),
                 connected_at: log.connected_at.clone(),
             }),
-            latest: mrv_store::latest_checkpoint(conn, &log.origin)?.map(|c| CheckpointView {
+            latest: mrv_store::latest_checkpoint(conn, &log.vkey)?.map(|c| CheckpointView {
                 size: c.size,
                 root_base64: base64::engine::general_purpose::STANDARD.encode(c.root),
                 seen_at: c.seen_at,
@@ -339,7 +339,7 @@ impl Mrv {
             last_checked_at: h.last_checked_at,
             last_consistent_at: h.last_consistent_at,
             last_error: h.last_error,
-            alarms: mrv_store::alarms(conn, &log.origin)?
+            alarms: mrv_store::alarms(conn, &log.vkey)?
                 .into_iter()
                 .map(|a| AlarmView {
                     id: a.id,
@@ -367,21 +367,21 @@ impl Mrv {
             .map_err(Refusal::Error)
             .and_then(|note| self.accept(&log, &client, &note, true));
         if let Err(Refusal::Error(e)) = outcome {
-            self.note_health(&log.0.origin, |h| h.last_error = Some(e))?;
+            self.note_health(&log.0.vkey, |h| h.last_error = Some(e))?;
         }
         self.health_of(&log)
     }
 
     fn note_health(
         &self,
-        origin: &str,
+        log_vkey: &str,
         change: impl FnOnce(&mut HealthRecord),
     ) -> Result<(), AppError> {
         let conn = self.ws.conn();
-        let mut h = mrv_store::health(conn, origin)?;
+        let mut h = mrv_store::health(conn, log_vkey)?;
         h.last_checked_at = Some(clock::now().to_string());
         change(&mut h);
-        mrv_store::set_health(conn, origin, &h)?;
+        mrv_store::set_health(conn, log_vkey, &h)?;
         Ok(())
     }
 
@@ -399,13 +399,13 @@ impl Mrv {
         let (cp, _) = Checkpoint::open(note.as_bytes(), &log.origin, key)
             .map_err(|e| Refusal::Error(format!("the log's checkpoint was refused: {e}")))?;
         let now = clock::now().to_string();
-        let stored = mrv_store::latest_checkpoint(conn, &log.origin).map_err(store)?;
+        let stored = mrv_store::latest_checkpoint(conn, &log.vkey).map_err(store)?;
         let alarm = |kind: &str, stored: &CheckpointRecord, detail: String| {
             let _ = mrv_store::insert_alarm(
                 conn,
                 &AlarmRecord {
                     id: 0,
-                    origin: log.origin.clone(),
+                    log_vkey: log.vkey.clone(),
                     kind: kind.to_owned(),
                     stored_note: stored.note.clone(),
                     presented_note: note.to_owned(),
@@ -459,7 +459,7 @@ impl Mrv {
         mrv_store::insert_checkpoint(
             conn,
             &CheckpointRecord {
-                origin: log.origin.clone(),
+                log_vkey: log.vkey.clone(),
                 size: cp.size,
                 root: cp.root,
                 note: note.to_owned(),
@@ -467,7 +467,7 @@ impl Mrv {
             },
         )
         .map_err(store)?;
-        let _ = self.note_health(&log.origin, |h| {
+        let _ = self.note_health(&log.vkey, |h| {
             h.last_consistent_at = Some(now.clone());
             h.last_error = None;
         });
@@ -561,7 +561,7 @@ impl Mrv {
     }
 
     fn halt_on_alarm(&self, (log, _): &(AuditLogRecord, VerifierKey)) -> Result<(), AppError> {
-        let alarms = mrv_store::alarms(self.ws.conn(), &log.origin)?;
+        let alarms = mrv_store::alarms(self.ws.conn(), &log.vkey)?;
         match alarms.last() {
             None => Ok(()),
             Some(a) => Err(AppError::Conflict(format!(

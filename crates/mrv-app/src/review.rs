@@ -562,13 +562,21 @@ impl Mrv {
         let project = self.project_record(batch.project_id)?;
         std::fs::create_dir_all(dir)
             .map_err(|e| AppError::Io(format!("{}: {e}", dir.display())))?;
-        let files: [(&str, &[u8]); 5] = [
+        let anchor = mrv_store::batch_anchor(self.ws.conn(), batch_id)?;
+        let mut files: Vec<(&str, &[u8])> = vec![
             ("stamp.json", &record.document),
             ("stamp.sig", record.signature.as_bytes()),
             ("signer.pub", record.signer_key.as_bytes()),
             ("profile.toml", project.methodology_toml.as_bytes()),
             ("boundary.geojson", project.boundary_geojson.as_bytes()),
         ];
+        // Once anchored: the audit-log entry and its receipt (check with `mrv verify-receipt`).
+        if let Some(a) = &anchor {
+            if let Some(receipt) = &a.receipt {
+                files.push(("anchor.entry", &a.entry));
+                files.push(("anchor.tlog-proof", receipt.as_bytes()));
+            }
+        }
         let mut written = Vec::new();
         for (name, bytes) in files {
             let path = dir.join(name);

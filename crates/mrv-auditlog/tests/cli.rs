@@ -138,6 +138,22 @@ fn approve_connect_anchor_show_and_verify_the_receipt_from_the_cli() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not verify"));
 
+    // The stamp export carries the anchor too.
+    let export = dir.path().join("export");
+    ok(mrv(
+        &ws,
+        Some("vera"),
+        &["stamp", "export", "1", "-o", export.to_str().unwrap()],
+    ));
+    assert_eq!(
+        std::fs::read(export.join("anchor.tlog-proof")).unwrap(),
+        std::fs::read(&receipt).unwrap()
+    );
+    assert_eq!(
+        std::fs::read(export.join("anchor.entry")).unwrap(),
+        std::fs::read(&entry).unwrap()
+    );
+
     let status = ok(mrv(&ws, Some("max"), &["auditlog", "status", "--check"]));
     assert!(status.contains("checkpoint   size 1"), "{status}");
     assert!(

@@ -337,3 +337,26 @@ fn a_fork_signed_with_the_log_key_raises_an_alarm_with_both_checkpoints() {
         );
     }
 }
+
+#[test]
+fn a_log_with_a_new_key_is_another_log_and_trust_starts_afresh() {
+    let mut f = fixture();
+    f.mrv
+        .connect_auditlog(&f.oscar, &f.server.url, &f.log.vkey, &f.log.token)
+        .unwrap();
+    f.mrv.anchor_pending(&f.vera, false).unwrap(); // log A: size 2
+    let other = tempfile::tempdir().unwrap();
+    let second = LogDir::new(other.path());
+    let second_server = second.start();
+    let health = f
+        .mrv
+        .connect_auditlog(&f.oscar, &second_server.url, &second.vkey, &second.token)
+        .unwrap();
+    // A smaller tree, but signed by another key: not a rollback of log A.
+    assert!(health.alarms.is_empty());
+    assert_eq!(health.latest.unwrap().size, 0);
+    // What was anchored in log A stays anchored there.
+    let a = f.mrv.batch_anchor(&f.vera, 1).unwrap().unwrap();
+    assert_eq!(a.origin.as_deref(), Some(ORIGIN));
+    assert_eq!(a.state, "anchored");
+}

@@ -185,7 +185,8 @@ pub fn anchor_done(
 /// A verified checkpoint as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckpointRecord {
-    pub origin: String,
+    /// The pinned verifier key of the log that signed it.
+    pub log_vkey: String,
     pub size: u64,
     pub root: [u8; 32],
     pub note: String,
@@ -194,15 +195,15 @@ pub struct CheckpointRecord {
 
 pub fn latest_checkpoint(
     conn: &Connection,
-    origin: &str,
+    log_vkey: &str,
 ) -> Result<Option<CheckpointRecord>, StoreError> {
     Ok(conn
         .query_row(
-            "SELECT origin, size, root, note, seen_at FROM log_checkpoint WHERE origin = ?1 ORDER BY size DESC LIMIT 1",
-            [origin],
+            "SELECT log_vkey, size, root, note, seen_at FROM log_checkpoint WHERE log_vkey = ?1 ORDER BY size DESC LIMIT 1",
+            [log_vkey],
             |r| {
                 Ok(CheckpointRecord {
-                    origin: r.get(0)?,
+                    log_vkey: r.get(0)?,
                     size: r.get::<_, i64>(1)? as u64,
                     root: r.get(2)?,
                     note: r.get(3)?,
@@ -215,8 +216,8 @@ pub fn latest_checkpoint(
 
 pub fn insert_checkpoint(conn: &Connection, c: &CheckpointRecord) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO log_checkpoint (origin, size, root, note, seen_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-        params![c.origin, c.size as i64, c.root, c.note, c.seen_at],
+        "INSERT INTO log_checkpoint (log_vkey, size, root, note, seen_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        params![c.log_vkey, c.size as i64, c.root, c.note, c.seen_at],
     )?;
     Ok(())
 }
@@ -225,7 +226,7 @@ pub fn insert_checkpoint(conn: &Connection, c: &CheckpointRecord) -> Result<(), 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlarmRecord {
     pub id: i64,
-    pub origin: String,
+    pub log_vkey: String,
     pub kind: String,
     pub stored_note: String,
     pub presented_note: String,
@@ -235,20 +236,20 @@ pub struct AlarmRecord {
 
 pub fn insert_alarm(conn: &Connection, a: &AlarmRecord) -> Result<i64, StoreError> {
     conn.execute(
-        "INSERT INTO log_alarm (origin, kind, stored_note, presented_note, detail, detected_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![a.origin, a.kind, a.stored_note, a.presented_note, a.detail, a.detected_at],
+        "INSERT INTO log_alarm (log_vkey, kind, stored_note, presented_note, detail, detected_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![a.log_vkey, a.kind, a.stored_note, a.presented_note, a.detail, a.detected_at],
     )?;
     Ok(conn.last_insert_rowid())
 }
 
-pub fn alarms(conn: &Connection, origin: &str) -> Result<Vec<AlarmRecord>, StoreError> {
+pub fn alarms(conn: &Connection, log_vkey: &str) -> Result<Vec<AlarmRecord>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT id, origin, kind, stored_note, presented_note, detail, detected_at FROM log_alarm WHERE origin = ?1 ORDER BY id",
+        "SELECT id, log_vkey, kind, stored_note, presented_note, detail, detected_at FROM log_alarm WHERE log_vkey = ?1 ORDER BY id",
     )?;
-    let rows = stmt.query_map([origin], |r| {
+    let rows = stmt.query_map([log_vkey], |r| {
         Ok(AlarmRecord {
             id: r.get(0)?,
-            origin: r.get(1)?,
+            log_vkey: r.get(1)?,
             kind: r.get(2)?,
             stored_note: r.get(3)?,
             presented_note: r.get(4)?,
@@ -267,11 +268,11 @@ pub struct HealthRecord {
     pub last_error: Option<String>,
 }
 
-pub fn health(conn: &Connection, origin: &str) -> Result<HealthRecord, StoreError> {
+pub fn health(conn: &Connection, log_vkey: &str) -> Result<HealthRecord, StoreError> {
     Ok(conn
         .query_row(
-            "SELECT last_checked_at, last_consistent_at, last_error FROM log_health WHERE origin = ?1",
-            [origin],
+            "SELECT last_checked_at, last_consistent_at, last_error FROM log_health WHERE log_vkey = ?1",
+            [log_vkey],
             |r| {
                 Ok(HealthRecord {
                     last_checked_at: r.get(0)?,
@@ -284,11 +285,11 @@ pub fn health(conn: &Connection, origin: &str) -> Result<HealthRecord, StoreErro
         .unwrap_or_default())
 }
 
-pub fn set_health(conn: &Connection, origin: &str, h: &HealthRecord) -> Result<(), StoreError> {
+pub fn set_health(conn: &Connection, log_vkey: &str, h: &HealthRecord) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO log_health (origin, last_checked_at, last_consistent_at, last_error) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (origin) DO UPDATE SET last_checked_at = ?2, last_consistent_at = ?3, last_error = ?4",
-        params![origin, h.last_checked_at, h.last_consistent_at, h.last_error],
+        "INSERT INTO log_health (log_vkey, last_checked_at, last_consistent_at, last_error) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (log_vkey) DO UPDATE SET last_checked_at = ?2, last_consistent_at = ?3, last_error = ?4",
+        params![log_vkey, h.last_checked_at, h.last_consistent_at, h.last_error],
     )?;
     Ok(())
 }

@@ -32,18 +32,20 @@ CREATE TABLE anchor (
 );
 CREATE INDEX anchor_due ON anchor(state, next_attempt_at);
 
+-- The tables below are keyed by the log's pinned verifier key: a log with a new key is another
+-- log, and trust in it starts afresh.
 CREATE TABLE log_checkpoint (
-    origin    TEXT NOT NULL,
+    log_vkey  TEXT NOT NULL,
     size      INTEGER NOT NULL,
     root      BLOB NOT NULL,
     note      TEXT NOT NULL,                     -- the signed checkpoint, verbatim
     seen_at   TEXT NOT NULL,
-    PRIMARY KEY (origin, size)
+    PRIMARY KEY (log_vkey, size)
 ) WITHOUT ROWID;
 
 CREATE TABLE log_alarm (
     id              INTEGER PRIMARY KEY,
-    origin          TEXT NOT NULL,
+    log_vkey        TEXT NOT NULL,
     kind            TEXT NOT NULL,               -- fork, rollback
     stored_note     TEXT NOT NULL,               -- our checkpoint
     presented_note  TEXT NOT NULL,               -- the conflicting one the log signed
@@ -52,7 +54,7 @@ CREATE TABLE log_alarm (
 );
 
 CREATE TABLE log_health (
-    origin               TEXT PRIMARY KEY,
+    log_vkey             TEXT PRIMARY KEY,
     last_checked_at      TEXT,
     last_consistent_at   TEXT,
     last_error           TEXT
