@@ -14,7 +14,7 @@
 
 use crate::users::Session;
 use crate::{clock, AppError, Mrv};
-use mrv_core::{Action, AnchorEntry, AnchorKind};
+use mrv_core::{Action, AnchorEntry, AnchorKind, Granted};
 use mrv_store::{AlarmRecord, AnchorRecord, AuditLogRecord, CheckpointRecord, HealthRecord};
 use mrv_tlog::{leaf_hash, verify_consistency, Checkpoint, Receipt, TiledTree, VerifierKey};
 use serde::Serialize;
@@ -512,7 +512,7 @@ impl Mrv {
         session: &Session,
         batch_id: i64,
     ) -> Result<AnchorView, AppError> {
-        self.authorize(session, Action::Anchor)?;
+        let granted = self.authorize(session, Action::Anchor)?;
         let a = mrv_store::batch_anchor(self.ws.conn(), batch_id)?.ok_or_else(|| {
             AppError::Conflict(format!(
                 "batch {batch_id} has no stamp to anchor: only an approved batch is anchored"
@@ -521,7 +521,7 @@ impl Mrv {
         let log = self.needs_log()?;
         self.halt_on_alarm(&log)?;
         let client = LogClient::new(&log.0.url);
-        self.send(&log, &client, &a)?;
+        self.send(&granted, &log, &client, &a)?;
         Ok(mrv_store::anchor(self.ws.conn(), a.id)?
             .expect("anchor exists")
             .into())
@@ -530,7 +530,7 @@ impl Mrv {
     /// Queues the journal head (when it moved since the last one anchored) and sends every
     /// anchor that is due, or all unanchored ones with `all`.
     pub fn anchor_pending(&mut self, session: &Session, all: bool) -> Result<AnchorRun, AppError> {
-        self.authorize(session, Action::Anchor)?;
+        let granted = self.authorize(session, Action::Anchor)?;
         let log = self.needs_log()?;
         self.halt_on_alarm(&log)?;
         let now = clock::now().to_string();
@@ -546,7 +546,7 @@ impl Mrv {
         let mut run = AnchorRun::default();
         for a in due {
             run.attempted += 1;
-            match self.send(&log, &client, &a) {
+            match self.send(&granted, &log, &client, &a) {
                 Ok(()) => run.anchored += 1,
                 Err(AppError::Conflict(e)) => return Err(AppError::Conflict(e)),
                 Err(_) => run.failed += 1,
@@ -571,16 +571,17 @@ impl Mrv {
         }
     }
 
-    /// Sends one anchor and verifies the receipt; records the outcome. A receipt that does not
-    /// verify, or an unreachable log, leaves it `failed` with the reason and a later retry; an
-    /// alarm is returned as a conflict.
+    /// Sends one anchor and verifies the receipt; records the outcome (a stamp's batch moves to
+    /// `anchored` in the same transaction). A receipt that does not verify, or an unreachable
+    /// log, leaves it `failed` with the reason and a later retry; an alarm is returned as a
+    /// conflict.
     fn send(
-        &self,
+        &mut self,
+        granted: &Granted,
         log: &(AuditLogRecord, VerifierKey),
         client: &LogClient,
         a: &AnchorRecord,
     ) -> Result<(), AppError> {
-        let conn = self.ws.conn();
         let now = clock::now();
         let outcome = client
             .add(&log.0.token, &a.entry)
@@ -605,25 +606,45 @@ impl Mrv {
             });
         match outcome {
             Ok((receipt, cp, text)) => {
+                let now = now.to_string();
+                let tx = self.transaction()?;
                 mrv_store::anchor_done(
-                    conn,
+                    &tx,
                     a.id,
                     &log.0.origin,
                     receipt.index,
                     cp.size,
                     &text,
-                    &now.to_string(),
+                    &now,
                 )?;
+                if let (Some(batch_id), "stamp") = (a.batch_id, a.kind.as_str()) {
+                    let batch = mrv_store::get_batch(&tx, batch_id)?.ok_or(AppError::NotFound {
+                        what: "batch",
+                        id: batch_id.to_string(),
+                    })?;
+                    if batch.state == mrv_core::BatchState::Stamped.as_str() {
+                        Mrv::transition(
+                            &tx,
+                            &batch,
+                            mrv_core::ReviewEvent::Anchor,
+                            granted.user_id(),
+                            granted.user(),
+                            &now,
+                            None,
+                        )?;
+                    }
+                }
+                tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
                 Ok(())
             }
             Err(Refusal::Error(e)) => {
                 let delay = (FIRST_BACKOFF_SECONDS << a.attempts.min(20)).min(MAX_BACKOFF_SECONDS);
                 let next = mrv_core::Timestamp::from_unix_seconds(now.unix_seconds() + delay);
-                mrv_store::anchor_failed(conn, a.id, &e, &next.to_string())?;
+                mrv_store::anchor_failed(self.ws.conn(), a.id, &e, &next.to_string())?;
                 Err(AppError::Io(e))
             }
             Err(Refusal::Alarm(e)) => {
-                mrv_store::anchor_failed(conn, a.id, &e, &now.to_string())?;
+                mrv_store::anchor_failed(self.ws.conn(), a.id, &e, &now.to_string())?;
                 Err(AppError::Conflict(format!(
                     "the audit log {}: {e}",
                     log.0.origin

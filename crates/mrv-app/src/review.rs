@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 pub struct HistoryEntry {
     pub batch_id: i64,
     pub version: i64,
-    /// `import`, `start_review`, `approve`, `reject`, `stamp`.
+    /// `import`, `start_review`, `approve`, `reject`, `stamp`, `anchor`.
     pub action: String,
     pub from_state: Option<String>,
     pub to_state: String,
@@ -148,7 +148,7 @@ impl Mrv {
 
     /// Moves a batch along the journey inside `tx`, with its review event and journal entry.
     #[allow(clippy::too_many_arguments)]
-    fn transition(
+    pub(crate) fn transition(
         tx: &mrv_store::Connection,
         batch: &BatchRecord,
         event: ReviewEvent,

@@ -127,6 +127,13 @@ fn stamps_and_the_journal_head_are_anchored_and_receipts_verify_offline() {
     assert_eq!(stamp.state, "anchored");
     assert_eq!(stamp.log_index, Some(0));
     assert_eq!(stamp.checkpoint_size, Some(1));
+    // The batch moved to `anchored`, and its history says who anchored it.
+    assert_eq!(f.mrv.batch(&f.vera, 1).unwrap().state, "anchored");
+    let last = f.mrv.history(&f.vera, 1).unwrap().pop().unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.user.as_deref()),
+        ("anchor", Some("vera"))
+    );
     let journal = &run.anchors[1];
     assert_eq!(journal.kind, "journal");
     assert_eq!(journal.log_index, Some(1));
@@ -141,16 +148,20 @@ fn stamps_and_the_journal_head_are_anchored_and_receipts_verify_offline() {
     assert!(err.to_string().contains("does not verify"), "{err}");
     assert!(mrv_app::verify_receipt(&receipt, &wrong.vkey, None).is_err());
 
-    // Anchoring again changes nothing: same index, the log does not grow.
+    // The batch's move to `anchored` is itself journaled: the next pass anchors that head.
+    let run = f.mrv.anchor_pending(&f.vera, false).unwrap();
+    assert_eq!((run.attempted, run.anchored), (1, 1));
+    assert_ne!(run.anchors[0].record_id, journal.record_id);
+    // Then anchoring again changes nothing: same index, the log does not grow.
     assert_eq!(f.mrv.anchor_pending(&f.vera, false).unwrap().attempted, 0);
     let again = f.mrv.anchor_batch(&f.vera, 1).unwrap();
     assert_eq!(again.log_index, Some(0));
-    assert_eq!(log_size(&f.server.url), 2);
+    assert_eq!(log_size(&f.server.url), 3);
     let health = f.mrv.check_auditlog(&f.vera).unwrap();
-    assert_eq!(health.latest.unwrap().size, 2);
+    assert_eq!(health.latest.unwrap().size, 3);
     assert!(health.alarms.is_empty());
     assert!(health.last_consistent_at.is_some());
-    assert_eq!((health.queued, health.failed, health.anchored), (0, 0, 2));
+    assert_eq!((health.queued, health.failed, health.anchored), (0, 0, 3));
     // An analyst may look but not anchor.
     let ana = f.mrv.sign_in("ana", DEMO_PASSWORD).unwrap();
     assert_eq!(
