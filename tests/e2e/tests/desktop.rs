@@ -23,17 +23,111 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn app_binary() -> PathBuf {
+fn binary(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    let binary = target.join("debug/mrv-desk");
+    let binary = target.join("debug").join(name);
     assert!(
         binary.is_file(),
-        "{} is missing: build it first (cargo build --bin mrv-desk, after npm run build in ui/)",
+        "{} is missing: build it first (cargo build --bin mrv-desk, after npm run build in ui/; cargo test --workspace builds mrv and mrv-auditlog)",
         binary.display()
     );
     binary
+}
+
+fn app_binary() -> PathBuf {
+    binary("mrv-desk")
+}
+
+/// A real `mrv-auditlog` process the demo workspace is connected to (killed when dropped).
+struct AuditLog {
+    server: Child,
+    vkey: String,
+    workspace: PathBuf,
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+impl AuditLog {
+    fn start(dir: &Path, workspace: &Path) -> AuditLog {
+        use std::io::BufRead;
+        let log = dir.join("auditlog");
+        std::fs::create_dir_all(&log).unwrap();
+        let bin = binary("mrv-auditlog");
+        let origin = "e2e.mrv-desk.local/auditlog";
+        let vkey = run(Command::new(&bin)
+            .args(["keygen", "--origin", origin, "--key"])
+            .arg(log.join("log.key")))
+        .trim()
+        .to_owned();
+        let token = run(Command::new(&bin)
+            .args(["token", "add", "e2e", "--token-file"])
+            .arg(log.join("tokens")))
+        .trim()
+        .to_owned();
+        let mut server = Command::new(&bin)
+            .args(["serve", "--listen", "127.0.0.1:0", "--origin", origin])
+            .arg("--store")
+            .arg(log.join("log.db"))
+            .arg("--key")
+            .arg(log.join("log.key"))
+            .arg("--token-file")
+            .arg(log.join("tokens"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(server.stdout.take().unwrap()).lines();
+        let url = loop {
+            let line = lines.next().expect("mrv-auditlog exited").unwrap();
+            if let Some(at) = line.find("http://") {
+                break line[at..].trim().to_owned();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        run(Command::new(binary("mrv"))
+            .arg("-w")
+            .arg(workspace)
+            .args(["init", "--demo"]));
+        run(Command::new(binary("mrv"))
+            .arg("-w")
+            .arg(workspace)
+            .args([
+                "--as", "oscar", "auditlog", "connect", &url, "--vkey", &vkey, "--token", &token,
+            ])
+            .env("MRV_PASSWORD", "demo-password"));
+        AuditLog {
+            server,
+            vkey,
+            workspace: workspace.to_owned(),
+        }
+    }
+
+    /// `mrv` as vera on the workspace.
+    fn mrv(&self, args: &[&str]) -> String {
+        run(Command::new(binary("mrv"))
+            .arg("-w")
+            .arg(&self.workspace)
+            .args(["--as", "vera"])
+            .args(args)
+            .env("MRV_PASSWORD", "demo-password"))
+    }
+}
+
+impl Drop for AuditLog {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
 }
 
 /// tauri-driver, stopped with SIGTERM so its WebKitWebDriver child goes with it.
@@ -126,6 +220,10 @@ async fn import_through_the_ui_shows_the_row_count() -> anyhow::Result<()> {
     let csv = dir.path().join("e2e-plots.csv");
     write_batch(&csv, 1234);
 
+    // The demo workspace, connected to a real audit-log process on 127.0.0.1, as run-demo.sh
+    // sets it up.
+    let log = AuditLog::start(dir.path(), &workspace);
+
     let (port, native_port) = (free_port(), free_port());
     let driver_process = Command::new("tauri-driver")
         .args([
@@ -154,7 +252,7 @@ async fn import_through_the_ui_shows_the_row_count() -> anyhow::Result<()> {
     caps.set("browserName", "wry")?;
     caps.set("tauri:options", serde_json::json!({ "application": app }))?;
     let driver = WebDriver::new(&url, caps).await?;
-    let result = drive(&driver, &csv).await;
+    let result = drive(&driver, &csv, &log).await;
     if result.is_err() {
         if let Ok(png) = driver.screenshot_as_png().await {
             let _ = std::fs::write(std::env::temp_dir().join("mrv-e2e-failure.png"), png);
@@ -364,7 +462,7 @@ async fn sign_in(driver: &WebDriver, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
+async fn drive(driver: &WebDriver, csv: &Path, log: &AuditLog) -> anyhow::Result<()> {
     let long = Duration::from_secs(60);
     // The app opens on the sign-in screen; the demo analyst imports.
     let hint = content(driver, "[data-testid=signin-hint]", long).await?;
@@ -458,7 +556,7 @@ async fn drive(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
         "the last row is numbered `{last_index}`"
     );
     screenshot(driver, "mrv-e2e-million.png").await?;
-    review_journey(driver, csv).await
+    review_journey(driver, csv, log).await
 }
 
 /// Clicks the sidebar's batch whose label contains `name`.
@@ -506,7 +604,7 @@ async fn choose(driver: &WebDriver, testid: &str, value: &str) -> anyhow::Result
 
 /// The sign-off journey: vera rejects the demo batch, ana imports a corrected version, vera
 /// approves it with a justification per open high flag and sees the signed stamp.
-async fn review_journey(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
+async fn review_journey(driver: &WebDriver, csv: &Path, log: &AuditLog) -> anyhow::Result<()> {
     let long = Duration::from_secs(60);
     sign_in(driver, "vera").await?;
     open_batch(driver, "tree-plots-2025.csv").await?;
@@ -578,6 +676,42 @@ async fn review_journey(driver: &WebDriver, csv: &Path) -> anyhow::Result<()> {
     let hash = content(driver, "[data-testid=stamp-hash]", long).await?;
     anyhow::ensure!(hash.len() >= 64, "stamp hash reads `{hash}`");
     wait_until(driver, "the whole timeline", long, "const h = document.querySelector('[data-testid=history]'); return !!h && h.textContent.includes('Stamped') && h.textContent.includes('Rejected');").await?;
+
+    // The approval anchors the stamp in the audit log; the card and the log pill say so.
+    wait_for_content(driver, "[data-testid=anchor-state]", "Anchored", long).await?;
+    let status = content(driver, "[data-testid=anchor-status]", long).await?;
+    anyhow::ensure!(
+        status.contains("index 0"),
+        "the anchor status reads `{status}`"
+    );
+    wait_for_content(driver, "[data-testid=log-health-pill]", "OK", long).await?;
     screenshot(driver, "mrv-e2e-stamp.png").await?;
+    click(driver, "log-health-pill").await?;
+    let panel = content(driver, "[data-testid=log-health-panel]", long).await?;
+    anyhow::ensure!(
+        panel.contains("e2e.mrv-desk.local/auditlog"),
+        "the log-health panel reads `{panel}`"
+    );
+    screenshot(driver, "mrv-e2e-log-health.png").await?;
+
+    // And the receipt verifies offline, with nothing but the pinned key and the entry.
+    let batches: serde_json::Value = serde_json::from_str(&log.mrv(&["--json", "batch", "list"]))?;
+    let anchored = batches
+        .as_array()
+        .and_then(|b| b.iter().find(|b| b["state"] == "anchored"))
+        .ok_or_else(|| anyhow::anyhow!("no anchored batch in {batches}"))?;
+    let id = anchored["id"].to_string();
+    let receipts = csv.with_file_name("receipts");
+    log.mrv(&["anchor", "show", &id, "-o", receipts.to_str().unwrap()]);
+    let record = format!("batch-{id}-v2");
+    let checked = run(Command::new(binary("mrv"))
+        .arg("verify-receipt")
+        .arg(receipts.join(format!("{record}.tlog-proof")))
+        .args(["--vkey", &log.vkey, "--entry"])
+        .arg(receipts.join(format!("{record}.entry"))));
+    anyhow::ensure!(
+        checked.contains("receipt ok: index 0"),
+        "verify-receipt said `{checked}`"
+    );
     Ok(())
 }
