@@ -165,47 +165,42 @@ impl LogClient {
     }
 
     fn read(&self, path: &str) -> Result<Vec<u8>, String> {
-        let mut r = self
-            .agent
-            .get(format!("{}/{path}", self.url))
-            .call()
-            .map_err(|e| format!("GET {path}: {e}"))?;
-        let status = r.status().as_u16();
-        let body = r
-            .body_mut()
-            .with_config()
-            .limit(1 << 20)
-            .read_to_vec()
-            .map_err(|e| format!("GET {path}: {e}"))?;
-        if status != 200 {
-            return Err(format!(
-                "GET {path}: HTTP {status} {}",
-                String::from_utf8_lossy(&body).trim()
-            ));
-        }
-        Ok(body)
+        let what = format!("GET /{path}");
+        ok_body(&what, self.agent.get(format!("{}/{path}", self.url)).call())
     }
 
     fn add(&self, token: &str, entry: &[u8]) -> Result<String, String> {
-        let mut r = self
+        let answer = self
             .agent
             .post(format!("{}/add", self.url))
             .header("Authorization", &format!("Bearer {token}"))
             .header("Content-Type", "text/plain")
-            .send(entry)
-            .map_err(|e| format!("POST /add: {e}"))?;
-        let status = r.status().as_u16();
-        let body = r
-            .body_mut()
-            .with_config()
-            .limit(1 << 20)
-            .read_to_string()
-            .map_err(|e| format!("POST /add: {e}"))?;
-        if status != 200 {
-            return Err(format!("POST /add: HTTP {status} {}", body.trim()));
-        }
-        Ok(body)
+            .send(entry);
+        let body = ok_body("POST /add", answer)?;
+        String::from_utf8(body).map_err(|_| "POST /add: the answer is not UTF-8".into())
     }
+}
+
+/// The body of a 200 answer (at most 1 MiB), or why there is none.
+fn ok_body(
+    what: &str,
+    answer: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<Vec<u8>, String> {
+    let mut r = answer.map_err(|e| format!("{what}: {e}"))?;
+    let status = r.status().as_u16();
+    let body = r
+        .body_mut()
+        .with_config()
+        .limit(1 << 20)
+        .read_to_vec()
+        .map_err(|e| format!("{what}: {e}"))?;
+    if status != 200 {
+        return Err(format!(
+            "{what}: HTTP {status} {}",
+            String::from_utf8_lossy(&body).trim()
+        ));
+    }
+    Ok(body)
 }
 
 /// Why a checkpoint was not accepted.
