@@ -184,3 +184,48 @@ fn cmd_with(cmd: &mut std::process::Command, flag: &str, value: &str) -> std::pr
     }
     out
 }
+
+#[test]
+fn a_config_file_with_relative_paths_and_a_first_run_that_makes_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let etc = dir.path().join("etc");
+    std::fs::create_dir(&etc).unwrap();
+    let token = String::from_utf8(
+        std::process::Command::new(bin())
+            .args(["token", "add", "ws", "--token-file"])
+            .arg(etc.join("tokens"))
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_owned();
+    std::fs::write(
+        etc.join("config.toml"),
+        format!(
+            "listen = \"127.0.0.1:0\"\nstore = \"log.db\"\nkey = \"log.key\"\norigin = \"{ORIGIN}\"\ntokens = \"tokens\"\n"
+        ),
+    )
+    .unwrap();
+    let mut cmd = std::process::Command::new(bin());
+    cmd.args(["serve", "--config"]).arg(etc.join("config.toml"));
+    let server = Server::spawn(cmd);
+    // The first run made the key beside the config, and its vkey verifies the checkpoint.
+    let key_text = std::fs::read_to_string(etc.join("log.key")).unwrap();
+    let vkey = mrv_tlog::SignerKey::parse(&key_text).unwrap().verifier();
+    let agent = agent();
+    let (status, body) = add(&agent, &server.url, Some(&token), &entry(0));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(checkpoint(&agent, &server.url, &vkey).size, 1);
+    assert!(etc.join("log.db").exists());
+    // An unknown setting is refused with the file's name.
+    std::fs::write(etc.join("bad.toml"), "listen = \"127.0.0.1:0\"\nport = 3\n").unwrap();
+    let out = std::process::Command::new(bin())
+        .args(["serve", "--config"])
+        .arg(etc.join("bad.toml"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.toml"));
+}
