@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { batchLabel, formatCoord, formatCount, formatTonnes, formatValue, plainCount, progressFraction, rowsStatus, shortHash, stateLabel, stateTone } from "./format";
+import { asSentence, batchLabel, formatCoord, formatCount, formatRelative, formatTonnes, formatValue, plainCount, progressFraction, rowsStatus, shortHash, stateLabel, stateTone } from "./format";
 
 describe("format", () => {
   it("formats counts, tonnes and coordinates", () => {
@@ -44,5 +44,22 @@ describe("format", () => {
     expect(formatValue(-0.0001)).toBe("0");
     expect(formatValue(null)).toBe("—");
     expect(formatValue(NaN)).toBe("—");
+  });
+
+  it("says how long ago a time was, in words", () => {
+    const now = Date.parse("2026-03-04T12:00:00Z");
+    expect(formatRelative("2026-03-04T11:59:30Z", now)).toBe("just now");
+    expect(formatRelative("2026-03-04T11:59:00Z", now)).toBe("1 minute ago");
+    expect(formatRelative("2026-03-04T11:55:00Z", now)).toBe("5 minutes ago");
+    expect(formatRelative("2026-03-04T09:00:00Z", now)).toBe("3 hours ago");
+    expect(formatRelative("2026-03-02T12:00:00Z", now)).toBe("2 days ago");
+    expect(formatRelative("2026-03-04T12:10:00Z", now)).toBe("in 10 minutes");
+    expect(formatRelative("not a time", now)).toBe("");
+  });
+
+  it("turns a backend phrase into a sentence", () => {
+    expect(asSentence("the log signed two different trees of size 12: a fork")).toBe("The log signed two different trees of size 12: a fork.");
+    expect(asSentence("connection refused.")).toBe("Connection refused.");
+    expect(asSentence("  ")).toBe("");
   });
 });

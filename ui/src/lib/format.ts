@@ -68,6 +68,22 @@ export function formatTimestamp(iso: string): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
+/**
+ * How long ago (or how soon) an ISO timestamp is from `now` (ms since the epoch), in words:
+ * "just now", "5 minutes ago", "3 hours ago", "2 days ago", "in 10 minutes"; "" if unparseable.
+ */
+export function formatRelative(iso: string, now: number): string {
+  const t = new Date(iso).getTime();
+  if (Number.isNaN(t)) return "";
+  const seconds = Math.round((now - t) / 1000);
+  const a = Math.abs(seconds);
+  if (a < 45) return "just now";
+  const [size, name] = a < 3600 ? [60, "minute"] : a < 86400 ? [3600, "hour"] : [86400, "day"];
+  const n = Math.max(1, Math.floor(a / size));
+  const phrase = `${n} ${name}${n === 1 ? "" : "s"}`;
+  return seconds >= 0 ? `${phrase} ago` : `in ${phrase}`;
+}
+
 /** "Rows 1–40 of 1,000,000" (1-based, inclusive); "No rows" when empty. */
 export function rowsStatus(first: number, endExclusive: number, total: number): string {
   if (total <= 0) return "No rows";
@@ -105,4 +121,12 @@ export function stateTone(state: string): "ok" | "warn" | "bad" | "info" | "neut
 export function stateLabel(state: string): string {
   const s = state.replace(/_/g, " ").trim();
   return s ? s[0]!.toUpperCase() + s.slice(1) : "Unknown";
+}
+
+/** A phrase from the backend as a sentence: "the log signed… a fork" → "The log signed… a fork.". */
+export function asSentence(text: string): string {
+  const t = text.trim();
+  if (!t) return t;
+  const capital = t[0]!.toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }

@@ -30,14 +30,15 @@ const chain: HistoryEntry[] = [
 
 describe("history", () => {
   it("words every action", () => {
-    expect(["import", "start_review", "reject", "approve", "stamp"].map(historyActionLabel)).toEqual([
+    expect(["import", "start_review", "reject", "approve", "stamp", "anchor"].map(historyActionLabel)).toEqual([
       "Imported",
       "Review started",
       "Rejected",
       "Approved",
       "Stamped and signed",
+      "Anchored in the audit log",
     ]);
-    expect(historyActionLabel("anchor")).toBe("Anchor");
+    expect(historyActionLabel("archive")).toBe("Archive");
   });
 
   it("reads who imported and what corrects a batch", () => {

@@ -9,6 +9,7 @@ const ACTION_LABELS: Record<string, string> = {
   approve: "Approved",
   reject: "Rejected",
   stamp: "Stamped and signed",
+  anchor: "Anchored in the audit log",
 };
 
 /** "start_review" → "Review started"; unknown actions are spelled out from their code. */
@@ -29,6 +30,7 @@ export function historyTone(action: string): HistoryTone {
       return "warn";
     case "approve":
     case "stamp":
+    case "anchor":
       return "ok";
     case "reject":
       return "bad";
