@@ -29,6 +29,11 @@ const COMMANDS: &[&str] = &[
     "export_stamp",
     "attach_evidence",
     "batch_attachments",
+    "batch_anchor",
+    "anchor_batch",
+    "anchor_pending",
+    "log_health",
+    "check_auditlog",
 ];
 
 fn main() {

@@ -732,6 +732,37 @@ mod tests {
         );
     }
 
+    /// Every command the UI can call is registered with tauri-build and allowed for the main
+    /// window; a command missing from either fails in the app with "not allowed".
+    #[test]
+    fn every_command_is_built_and_allowed() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = tempfile_dir();
+        let fresh = dir.join("commands.ts");
+        super::export_bindings(&fresh).unwrap();
+        let bindings = std::fs::read_to_string(&fresh).unwrap();
+        let build = std::fs::read_to_string(root.join("src-tauri/build.rs")).unwrap();
+        let capability =
+            std::fs::read_to_string(root.join("src-tauri/capabilities/main.json")).unwrap();
+        let names: Vec<&str> = bindings
+            .split("TAURI_INVOKE(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        assert!(names.len() > 30, "found {} commands", names.len());
+        for name in names {
+            assert!(
+                build.contains(&format!("\"{name}\",")),
+                "{name} is not in src-tauri/build.rs COMMANDS"
+            );
+            let permission = format!("\"allow-{}\"", name.replace('_', "-"));
+            assert!(
+                capability.contains(&permission),
+                "{permission} is not in src-tauri/capabilities/main.json"
+            );
+        }
+    }
+
     fn tempfile_dir() -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("mrv-bindings-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

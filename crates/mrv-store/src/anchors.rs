@@ -234,12 +234,15 @@ pub struct AlarmRecord {
     pub detected_at: String,
 }
 
-pub fn insert_alarm(conn: &Connection, a: &AlarmRecord) -> Result<i64, StoreError> {
+/// Records an alarm, once: the same pair of checkpoints presented again adds nothing.
+pub fn insert_alarm(conn: &Connection, a: &AlarmRecord) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO log_alarm (log_vkey, kind, stored_note, presented_note, detail, detected_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO log_alarm (log_vkey, kind, stored_note, presented_note, detail, detected_at)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE NOT EXISTS (
+             SELECT 1 FROM log_alarm WHERE log_vkey = ?1 AND stored_note = ?3 AND presented_note = ?4)",
         params![a.log_vkey, a.kind, a.stored_note, a.presented_note, a.detail, a.detected_at],
     )?;
-    Ok(conn.last_insert_rowid())
+    Ok(())
 }
 
 pub fn alarms(conn: &Connection, log_vkey: &str) -> Result<Vec<AlarmRecord>, StoreError> {
