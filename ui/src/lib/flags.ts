@@ -1,6 +1,6 @@
 /** Pure helpers for the evidence strip and the flags panel of the batch view. No DOM. */
 import type { FlagDto_Serialize, LayerDto_Serialize } from "./bindings";
-import { formatCount } from "./format";
+import { codeToWords, formatCount } from "./format";
 
 export type Severity = "high" | "medium" | "low";
 export type SeverityFilter = Severity | "all";
@@ -46,12 +46,6 @@ export function severityLabel(severity: Severity): string {
   return severity[0]!.toUpperCase() + severity.slice(1);
 }
 
-/** "snake_case_words" → "Snake case words"; "" → fallback. */
-function humanize(code: string, fallback: string): string {
-  const s = code.replace(/[_-]+/g, " ").replace(/\s+/g, " ").trim();
-  return s ? s[0]!.toUpperCase() + s.slice(1).toLowerCase() : fallback;
-}
-
 const CHECK_LABELS: Record<string, string> = {
   outside_boundary: "Outside boundary",
   nodata: "No data",
@@ -64,7 +58,7 @@ const CHECK_LABELS: Record<string, string> = {
 
 /** Plain-words name of a check; unknown checks are spelled out from their code. */
 export function checkLabel(check: string): string {
-  return CHECK_LABELS[check] ?? humanize(check, "Other check");
+  return CHECK_LABELS[check] ?? codeToWords(check, "Other check");
 }
 
 const KIND_LABELS: Record<string, string> = {
@@ -81,7 +75,7 @@ export const LAYER_KINDS: readonly string[] = Object.keys(KIND_LABELS);
 
 /** Plain-words name of a raster layer kind. */
 export function layerKindLabel(kind: string): string {
-  return KIND_LABELS[kind] ?? humanize(kind, "Other");
+  return KIND_LABELS[kind] ?? codeToWords(kind, "Other");
 }
 
 /** A guess at a layer's kind from its file name ("ndvi-2025-06.tif" → "ndvi"); null when nothing fits. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { asSentence, batchLabel, formatCoord, formatCount, formatRelative, formatTonnes, formatValue, plainCount, progressFraction, rowsStatus, shortHash, stateLabel, stateTone } from "./format";
+import { asSentence, batchLabel, codeToWords, formatCoord, formatCount, formatRelative, formatTonnes, formatValue, plainCount, progressFraction, rowsStatus, shortHash, stateLabel, stateTone } from "./format";
 
 describe("format", () => {
   it("formats counts, tonnes and coordinates", () => {
@@ -33,6 +33,7 @@ describe("format", () => {
     expect(stateTone("in_review")).toBe("warn");
     expect(stateTone("rejected")).toBe("bad");
     expect(stateLabel("in_review")).toBe("In review");
+    expect(stateLabel("")).toBe("Unknown");
   });
 
   it("formats values with decimals that fit their size", () => {
@@ -57,9 +58,18 @@ describe("format", () => {
     expect(formatRelative("not a time", now)).toBe("");
   });
 
+  it("spells out a code it has no words for", () => {
+    expect(codeToWords("data_steward")).toBe("Data steward");
+    expect(codeToWords("slope_TOO-steep")).toBe("Slope too steep");
+    expect(codeToWords(" _ ", "Other")).toBe("Other");
+    expect(codeToWords("")).toBe("");
+  });
+
   it("turns a backend phrase into a sentence", () => {
     expect(asSentence("the log signed two different trees of size 12: a fork")).toBe("The log signed two different trees of size 12: a fork.");
     expect(asSentence("connection refused.")).toBe("Connection refused.");
     expect(asSentence("  ")).toBe("");
+    expect(asSentence("Done!")).toBe("Done!");
+    expect(asSentence("still checking…")).toBe("Still checking…");
   });
 });

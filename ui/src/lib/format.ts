@@ -117,16 +117,27 @@ export function stateTone(state: string): "ok" | "warn" | "bad" | "info" | "neut
   }
 }
 
-/** "in_review" → "In review". */
-export function stateLabel(state: string): string {
-  const s = state.replace(/_/g, " ").trim();
-  return s ? s[0]!.toUpperCase() + s.slice(1) : "Unknown";
+/**
+ * A code the UI has no words for, spelled out from the code itself: "snake_case-words" →
+ * "Snake case words"; `fallback` when nothing is left of it.
+ */
+export function codeToWords(code: string, fallback = ""): string {
+  const s = code.replace(/[_-]+/g, " ").replace(/\s+/g, " ").trim();
+  return s ? s[0]!.toUpperCase() + s.slice(1).toLowerCase() : fallback;
 }
 
-/** A phrase from the backend as a sentence: "the log signed… a fork" → "The log signed… a fork.". */
+/** "in_review" → "In review". */
+export function stateLabel(state: string): string {
+  return codeToWords(state, "Unknown");
+}
+
+/**
+ * A phrase from the backend as a sentence: "the log signed… a fork" → "The log signed… a fork.";
+ * one that already ends (".", "!", "?", "…") keeps its ending; "" when there is no text.
+ */
 export function asSentence(text: string): string {
   const t = text.trim();
   if (!t) return t;
   const capital = t[0]!.toUpperCase() + t.slice(1);
-  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+  return /[.!?…]$/.test(capital) ? capital : `${capital}.`;
 }

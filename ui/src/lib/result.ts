@@ -12,8 +12,11 @@ export async function unwrap<T, E>(call: Promise<Result<T, E>>): Promise<T> {
   throw r.error;
 }
 
+/** A command's answer as `attempt` gives it: the data, or the error to show. */
+export type Answer<T> = { ok: true; data: T } | { ok: false; error: ShownError };
+
 /** Runs a command, returning data or a ShownError; also catches anything thrown. */
-export async function attempt<T, E>(call: () => Promise<Result<T, E>>): Promise<{ ok: true; data: T } | { ok: false; error: ShownError }> {
+export async function attempt<T, E>(call: () => Promise<Result<T, E>>): Promise<Answer<T>> {
   try {
     const r = await call();
     if (r.status === "ok") return { ok: true, data: r.data };

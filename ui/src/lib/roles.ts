@@ -1,4 +1,5 @@
 /** The roles of DESIGN.md §3 in plain words. Permissions are decided by the backend alone. */
+import { codeToWords } from "./format";
 
 const ROLE_LABELS: Record<string, string> = {
   analyst: "Analyst",
@@ -14,10 +15,15 @@ export const KNOWN_ROLES: readonly string[] = Object.keys(ROLE_LABELS);
 
 /** "methodology_owner" → "Methodology owner"; unknown roles are spelled out from their code. */
 export function roleLabel(role: string): string {
-  const known = ROLE_LABELS[role];
-  if (known) return known;
-  const s = role.replace(/[_-]+/g, " ").trim();
-  return s ? s[0]!.toUpperCase() + s.slice(1).toLowerCase() : "Unknown role";
+  return ROLE_LABELS[role] ?? codeToWords(role, "Unknown role");
+}
+
+/**
+ * Whether any of `roles` is one of `allowed` (mrv-core's role table, for one action). A role the
+ * UI does not know counts as allowed: only the backend knows what it may do, and it decides.
+ */
+export function rolesAllow(roles: readonly string[], allowed: readonly string[]): boolean {
+  return roles.some((r) => !KNOWN_ROLES.includes(r) || allowed.includes(r));
 }
 
 /** "Analyst, Verifier"; "No roles" when there are none. */

@@ -6,7 +6,7 @@
 import type { AnchorDto_Serialize, LogHealthDto_Serialize } from "../../lib/bindings";
 import type { ShownError } from "../../lib/errors";
 import { asSentence, formatTimestamp, plainCount } from "../../lib/format";
-import { KNOWN_ROLES } from "../../lib/roles";
+import { rolesAllow } from "../../lib/roles";
 
 /** The tones of callouts and status chips (app.css). */
 export type Tone = "ok" | "warn" | "bad" | "neutral";
@@ -53,7 +53,7 @@ export const ANCHOR_ROLES: readonly string[] = ["verifier", "methodology_owner",
 
 /** Whether any of `roles` may send anchors; a role the UI does not know may (the backend decides). */
 export function mayAnchor(roles: readonly string[]): boolean {
-  return roles.some((r) => !KNOWN_ROLES.includes(r) || ANCHOR_ROLES.includes(r));
+  return rolesAllow(roles, ANCHOR_ROLES);
 }
 
 /**

@@ -3,7 +3,7 @@
  * log-health panel. An alarm (the log rewrote its history) outranks everything else.
  */
 import type { LogHealthDto_Serialize } from "../../lib/bindings";
-import { formatCount, formatRelative, formatTimestamp } from "../../lib/format";
+import { codeToWords, formatCount, formatRelative, formatTimestamp } from "../../lib/format";
 import type { Tone } from "./anchor";
 
 export interface HealthSummary {
@@ -69,7 +69,7 @@ export function alarmTitle(kind: string): string {
     case "rollback":
       return "Rollback detected";
     default:
-      return `Alarm: ${kind.replace(/_/g, " ")}`;
+      return `Alarm: ${codeToWords(kind).toLowerCase()}`;
   }
 }
 

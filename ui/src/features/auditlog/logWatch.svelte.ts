@@ -7,10 +7,8 @@
  */
 import type { AnchorRunDto, LogHealthDto_Serialize } from "../../lib/bindings";
 import type { ShownError } from "../../lib/errors";
+import type { Answer } from "../../lib/result";
 import { mayAnchor } from "./anchor";
-
-/** A command's answer, as `lib/result.ts`'s `attempt` gives it (never throws). */
-export type Answer<T> = { ok: true; data: T } | { ok: false; error: ShownError };
 
 /** The commands the watch calls (the app passes the generated ones, wrapped in `attempt`). */
 export interface LogCommands {

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AnchorRunDto, LogHealthDto_Serialize } from "../../lib/bindings";
 import type { ShownError } from "../../lib/errors";
-import { LogWatch, POLL_INTERVAL_MS, type Answer, type LogCommands } from "./logWatch.svelte";
+import type { Answer } from "../../lib/result";
+import { LogWatch, POLL_INTERVAL_MS, type LogCommands } from "./logWatch.svelte";
 
 function health(size: number): LogHealthDto_Serialize {
   return {

@@ -3,7 +3,7 @@
  * and segregation of duties); the UI only hides what certainly does not apply, so a role it does
  * not know still sees the buttons and gets the backend's answer.
  */
-import { KNOWN_ROLES } from "../../lib/roles";
+import { rolesAllow } from "../../lib/roles";
 
 export type ReviewAction = "start_review" | "approve" | "reject" | "attach" | "import_correction";
 
@@ -27,7 +27,7 @@ const STATES_FOR: Record<ReviewAction, readonly string[]> = {
 
 /** Whether any of `roles` may do `action`; an unknown role may (only the backend knows). */
 export function rolesMay(roles: readonly string[], action: ReviewAction): boolean {
-  return roles.some((r) => !KNOWN_ROLES.includes(r) || ROLES_FOR[action].includes(r));
+  return rolesAllow(roles, ROLES_FOR[action]);
 }
 
 export interface ReviewContext {

@@ -1,6 +1,7 @@
 /** A batch's history (every version of it, and every decision) in words, for the timeline. */
 import type { HistoryEntryDto_Serialize as HistoryEntry } from "../../lib/bindings";
 import { checkLabel } from "../../lib/flags";
+import { codeToWords } from "../../lib/format";
 import { describeReasonCode } from "./reasonCodes";
 
 const ACTION_LABELS: Record<string, string> = {
@@ -14,10 +15,7 @@ const ACTION_LABELS: Record<string, string> = {
 
 /** "start_review" → "Review started"; unknown actions are spelled out from their code. */
 export function historyActionLabel(action: string): string {
-  const known = ACTION_LABELS[action];
-  if (known) return known;
-  const s = action.replace(/[_-]+/g, " ").trim();
-  return s ? s[0]!.toUpperCase() + s.slice(1) : "Changed";
+  return ACTION_LABELS[action] ?? codeToWords(action, "Changed");
 }
 
 export type HistoryTone = "info" | "warn" | "ok" | "bad" | "neutral";
