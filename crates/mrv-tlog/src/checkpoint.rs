@@ -7,7 +7,7 @@
 //! [extension lines]
 //! ```
 
-use crate::note::{self, NoteError, Opened, SignerKey, VerifierKey};
+use crate::note::{self, NoteError, SignerKey, VerifierKey};
 use crate::Hash;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -61,13 +61,9 @@ impl Checkpoint {
             return Err(bad("the origin line is empty"));
         }
         let size = lines.next().ok_or(bad("no tree size line"))?;
-        let canonical = size == "0" || (!size.starts_with('0') && !size.is_empty());
-        if !canonical || !size.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad("the tree size is not a decimal without leading zeros"));
-        }
-        let size: u64 = size
-            .parse()
-            .map_err(|_| bad("the tree size is too large"))?;
+        let size = crate::canonical_decimal(size).ok_or(bad(
+            "the tree size is not a decimal below 2^64 without leading zeros",
+        ))?;
         let root = B64
             .decode(lines.next().ok_or(bad("no root hash line"))?)
             .map_err(|_| bad("the root hash is not base64"))?;
@@ -98,7 +94,7 @@ impl Checkpoint {
         signed: &[u8],
         origin: &str,
         key: &VerifierKey,
-    ) -> Result<(Checkpoint, Opened), CheckpointError> {
+    ) -> Result<Checkpoint, CheckpointError> {
         let opened = note::open(signed, std::slice::from_ref(key))?;
         let cp = Checkpoint::parse(&opened.text)?;
         if cp.origin != origin {
@@ -107,7 +103,7 @@ impl Checkpoint {
                 want: origin.to_owned(),
             });
         }
-        Ok((cp, opened))
+        Ok(cp)
     }
 }
 
@@ -135,7 +131,7 @@ mod tests {
         );
         assert_eq!(Checkpoint::parse(&text).unwrap(), cp);
         let signed = cp.sign(&key()).unwrap();
-        let (back, _) =
+        let back =
             Checkpoint::open(signed.as_bytes(), "log.example/mrv", &key().verifier()).unwrap();
         assert_eq!(back, cp);
         assert!(matches!(

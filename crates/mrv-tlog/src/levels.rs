@@ -2,7 +2,7 @@
 //! at any earlier size, inclusion and consistency proofs and tlog-tiles all come in O(log n)
 //! hashes. It holds about two hashes per leaf (64 bytes).
 
-use crate::{empty_root, node_hash, split, Hash, ProofError};
+use crate::{empty_root, node_hash, Hash, ProofError};
 
 /// Every complete subtree's hash: `levels[h][i]` is the tree hash of leaves
 /// `i·2^h .. (i+1)·2^h`.
@@ -49,12 +49,13 @@ impl Levels {
 
     /// The tree hash of leaves `lo..hi` (`lo < hi <= size`), taking complete subtrees whole.
     fn subtree(&self, lo: u64, hi: u64) -> Hash {
-        let n = hi - lo;
-        if n.is_power_of_two() && lo.is_multiple_of(n) {
-            return self.levels[n.trailing_zeros() as usize][(lo / n) as usize];
+        let node = &mut |height: u32, index: u64| {
+            Ok::<_, std::convert::Infallible>(self.levels[height as usize][index as usize])
+        };
+        match crate::subtree_hash(lo, hi, node) {
+            Ok(hash) => hash,
+            Err(never) => match never {},
         }
-        let k = split(n);
-        node_hash(&self.subtree(lo, lo + k), &self.subtree(lo + k, hi))
     }
 
     /// The tree hash of the first `size` leaves.

@@ -48,6 +48,33 @@ pub fn empty_root() -> Hash {
     Sha256::digest([]).into()
 }
 
+/// A decimal number in its one canonical spelling (digits only, no leading zero but for `0`),
+/// as every count and index in the C2SP formats is written.
+pub(crate) fn canonical_decimal(s: &str) -> Option<u64> {
+    let digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits || (s.len() > 1 && s.starts_with('0')) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// The tree hash of leaves `lo..hi` (`lo < hi`) from complete subtrees: `node(height, index)` is
+/// the hash of the `2^height` leaves from `index·2^height`. RFC 6962's split keeps every left
+/// part complete and aligned, so this takes O(log n) nodes.
+pub(crate) fn subtree_hash<E>(
+    lo: u64,
+    hi: u64,
+    node: &mut impl FnMut(u32, u64) -> Result<Hash, E>,
+) -> Result<Hash, E> {
+    let n = hi - lo;
+    if n.is_power_of_two() && lo.is_multiple_of(n) {
+        return node(n.trailing_zeros(), lo / n);
+    }
+    let k = split(n);
+    let left = subtree_hash(lo, lo + k, node)?;
+    Ok(node_hash(&left, &subtree_hash(lo + k, hi, node)?))
+}
+
 /// The largest power of two strictly less than `n` (`n >= 2`): where RFC 6962 splits a tree.
 pub(crate) fn split(n: u64) -> u64 {
     debug_assert!(n >= 2);

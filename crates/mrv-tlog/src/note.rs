@@ -77,44 +77,62 @@ impl VerifierKey {
     /// Parses a `vkey`: `<name>+<8 hex digits key id>+<base64(0x01 ‖ 32-byte public key)>`.
     pub fn parse(text: &str) -> Result<VerifierKey, NoteError> {
         let bad = NoteError::BadVerifierKey;
-        let mut parts = text.trim().splitn(3, '+');
-        let (name, id, key) = match (parts.next(), parts.next(), parts.next()) {
-            (Some(n), Some(i), Some(k)) => (n, i, k),
-            _ => return Err(bad("expected <name>+<key id>+<key>")),
-        };
+        let (name, given, public) = key_parts(text.trim(), "an Ed25519 key is 32 bytes", bad)?;
         if !valid_name(name) {
             return Err(bad("the name is empty or has a space or '+'"));
         }
-        let given = parse_id(id).ok_or(bad("the key id is not 8 hexadecimal digits"))?;
-        let raw = B64.decode(key).map_err(|_| bad("the key is not base64"))?;
-        let (&alg, public) = raw.split_first().ok_or(bad("the key is empty"))?;
-        if alg != ED25519 {
-            return Err(NoteError::UnknownAlgorithm(alg));
-        }
-        let public: [u8; 32] = public
-            .try_into()
-            .map_err(|_| bad("an Ed25519 key is 32 bytes"))?;
         let computed = key_id(name, &public);
         if computed != given {
             return Err(NoteError::KeyIdMismatch { given, computed });
         }
         let key = VerifyingKey::from_bytes(&public).map_err(|_| bad("not an Ed25519 point"))?;
-        VerifierKey::new(name, key)
+        Ok(VerifierKey {
+            name: name.to_owned(),
+            id: computed,
+            key,
+        })
     }
 
     /// The `vkey` text.
     pub fn to_text(&self) -> String {
-        let mut raw = vec![ED25519];
-        raw.extend_from_slice(self.key.as_bytes());
-        format!("{}+{:08x}+{}", self.name, self.id, B64.encode(raw))
+        format!(
+            "{}+{:08x}+{}",
+            self.name,
+            self.id,
+            key_text(self.key.as_bytes())
+        )
     }
 }
 
-fn parse_id(hex: &str) -> Option<u32> {
-    if hex.len() != 8 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
+/// `<name>+<8 hex digits>+<base64(0x01 ‖ 32 bytes)>` split into its name, key id and key bytes.
+fn key_parts<'a>(
+    text: &'a str,
+    wrong_length: &'static str,
+    bad: fn(&'static str) -> NoteError,
+) -> Result<(&'a str, u32, [u8; 32]), NoteError> {
+    let mut parts = text.splitn(3, '+');
+    let (name, id, key) = match (parts.next(), parts.next(), parts.next()) {
+        (Some(n), Some(i), Some(k)) => (n, i, k),
+        _ => return Err(bad("expected <name>+<key id>+<key>")),
+    };
+    let id = (id.len() == 8 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| u32::from_str_radix(id, 16).ok())
+        .flatten()
+        .ok_or(bad("the key id is not 8 hexadecimal digits"))?;
+    let raw = B64.decode(key).map_err(|_| bad("the key is not base64"))?;
+    let (&alg, bytes) = raw.split_first().ok_or(bad("the key is empty"))?;
+    if alg != ED25519 {
+        return Err(NoteError::UnknownAlgorithm(alg));
     }
-    u32::from_str_radix(hex, 16).ok()
+    let bytes: [u8; 32] = bytes.try_into().map_err(|_| bad(wrong_length))?;
+    Ok((name, id, bytes))
+}
+
+/// `base64(0x01 ‖ key bytes)`: how key texts carry a key.
+fn key_text(bytes: &[u8; 32]) -> String {
+    let mut raw = vec![ED25519];
+    raw.extend_from_slice(bytes);
+    B64.encode(raw)
 }
 
 /// A private key that signs notes.
@@ -154,20 +172,7 @@ impl SignerKey {
             .trim()
             .strip_prefix("PRIVATE+KEY+")
             .ok_or(bad("expected PRIVATE+KEY+<name>+<key id>+<key>"))?;
-        let mut parts = rest.splitn(3, '+');
-        let (name, id, key) = match (parts.next(), parts.next(), parts.next()) {
-            (Some(n), Some(i), Some(k)) => (n, i, k),
-            _ => return Err(bad("expected PRIVATE+KEY+<name>+<key id>+<key>")),
-        };
-        let given = parse_id(id).ok_or(bad("the key id is not 8 hexadecimal digits"))?;
-        let raw = B64.decode(key).map_err(|_| bad("the key is not base64"))?;
-        let (&alg, seed) = raw.split_first().ok_or(bad("the key is empty"))?;
-        if alg != ED25519 {
-            return Err(NoteError::UnknownAlgorithm(alg));
-        }
-        let seed: [u8; 32] = seed
-            .try_into()
-            .map_err(|_| bad("an Ed25519 seed is 32 bytes"))?;
+        let (name, given, seed) = key_parts(rest, "an Ed25519 seed is 32 bytes", bad)?;
         let signer = SignerKey::from_seed(name, &seed)?;
         if signer.id != given {
             return Err(NoteError::KeyIdMismatch {
@@ -180,14 +185,8 @@ impl SignerKey {
 
     /// The private key text (keep it secret).
     pub fn to_text(&self) -> String {
-        let mut raw = vec![ED25519];
-        raw.extend_from_slice(self.key.as_bytes());
-        format!(
-            "PRIVATE+KEY+{}+{:08x}+{}",
-            self.name,
-            self.id,
-            B64.encode(raw)
-        )
+        let key = key_text(self.key.as_bytes());
+        format!("PRIVATE+KEY+{}+{:08x}+{key}", self.name, self.id)
     }
 
     pub fn verifier(&self) -> VerifierKey {

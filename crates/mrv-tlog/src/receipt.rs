@@ -75,9 +75,7 @@ impl Receipt {
         }
         let index = line
             .strip_prefix("index ")
-            .filter(|n| *n == "0" || (!n.starts_with('0') && !n.is_empty()))
-            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|n| n.parse().ok())
+            .and_then(crate::canonical_decimal)
             .ok_or(bad("the index line is not `index <decimal>`"))?;
         let proof = lines
             .map(|l| {
@@ -106,7 +104,7 @@ impl Receipt {
         origin: &str,
         key: &VerifierKey,
     ) -> Result<Checkpoint, ReceiptError> {
-        let (cp, _) = Checkpoint::open(self.checkpoint.as_bytes(), origin, key)?;
+        let cp = Checkpoint::open(self.checkpoint.as_bytes(), origin, key)?;
         verify_inclusion(
             &leaf_hash(entry),
             self.index,

@@ -106,13 +106,10 @@ impl TilePath {
         let (head, rest) = rest.split_once('/').ok_or(bad("no index"))?;
         let (index_part, width) = match rest.split_once(".p/") {
             Some((i, w)) => {
-                let canonical = !w.starts_with('0') && w.bytes().all(|b| b.is_ascii_digit());
-                let w: u16 = w
-                    .parse()
-                    .ok()
-                    .filter(|&w| canonical && w >= 1 && u64::from(w) < TILE_WIDTH)
+                let w = crate::canonical_decimal(w)
+                    .filter(|&w| (1..TILE_WIDTH).contains(&w))
                     .ok_or(bad("a partial width is 1..=255 without leading zeros"))?;
-                (i, w)
+                (i, w as u16)
             }
             None => (rest, TILE_WIDTH as u16),
         };
@@ -121,25 +118,25 @@ impl TilePath {
         if head == "entries" {
             return Ok(TilePath::Entries { index, width });
         }
-        let canonical = head == "0" || !head.starts_with('0');
-        let level: u8 = head
-            .parse()
-            .ok()
-            .filter(|&l: &u8| canonical && l <= 63 && head.bytes().all(|b| b.is_ascii_digit()))
+        let level = crate::canonical_decimal(head)
+            .filter(|&l| l <= 63)
             .ok_or(bad("the level is not a number 0..=63"))?;
         Ok(TilePath::Hashes {
-            level,
+            level: level as u8,
             index,
             width,
         })
     }
 }
 
-/// How many hashes (or entries) of the tile at `level`/`index` a tree of `size` leaves fills
-/// (level `None` for entry bundles): 0..=256.
-pub fn filled(level: Option<u8>, index: u64, size: u64) -> u64 {
-    let span = 1u128 << (TILE_HEIGHT * u32::from(level.unwrap_or(0)));
-    let nodes = u128::from(size) / span; // complete nodes at that tree level
+/// How many hashes of the tile at `level`/`index` a tree of `size` leaves fills (level 0 also
+/// for entry bundles): 0..=256.
+pub fn filled(level: u8, index: u64, size: u64) -> u64 {
+    let height = TILE_HEIGHT * u32::from(level);
+    if height >= 64 {
+        return 0; // no tree of u64 leaves has a complete node that high
+    }
+    let nodes = u128::from(size) >> height; // complete nodes at that tree level
     let start = u128::from(index) * u128::from(TILE_WIDTH);
     nodes.saturating_sub(start).min(u128::from(TILE_WIDTH)) as u64
 }
@@ -147,7 +144,7 @@ pub fn filled(level: Option<u8>, index: u64, size: u64) -> u64 {
 /// The bytes of hash tile `level`/`index` of width `width` in the tree of the first `size`
 /// leaves of `tree`, or `None` if that tree does not fill it that far.
 pub fn hash_tile(tree: &Levels, size: u64, level: u8, index: u64, width: u16) -> Option<Vec<u8>> {
-    if u64::from(width) > filled(Some(level), index, size) || width == 0 {
+    if u64::from(width) > filled(level, index, size) || width == 0 {
         return None;
     }
     let tree_level = TILE_HEIGHT * u32::from(level);
@@ -257,7 +254,7 @@ mod tests {
             tree.push(*l);
         }
         // Level 0: tiles 0 and 1 full, tile 2 holds 88.
-        assert_eq!(filled(Some(0), 2, 600), 88);
+        assert_eq!(filled(0, 2, 600), 88);
         let t = hash_tile(&tree, 600, 0, 2, 88).unwrap();
         assert_eq!(t.len(), 88 * 32);
         assert_eq!(&t[..32], &leaves[512]);
@@ -267,13 +264,18 @@ mod tests {
         assert!(hash_tile(&tree, 520, 0, 2, 9).is_none());
         assert!(hash_tile(&tree, 520, 0, 2, 8).is_some());
         // Level 1: each hash is the root of 256 leaves; 600 leaves make 2.
-        assert_eq!(filled(Some(1), 0, 600), 2);
+        assert_eq!(filled(1, 0, 600), 2);
         let t = hash_tile(&tree, 600, 1, 0, 2).unwrap();
         assert_eq!(&t[..32], &root(&leaves[..256]));
         assert_eq!(&t[32..], &root(&leaves[256..512]));
         assert!(hash_tile(&tree, 600, 1, 0, 3).is_none());
-        assert_eq!(filled(None, 2, 600), 88);
-        assert_eq!(filled(Some(2), 0, 600), 0);
+        assert_eq!(filled(0, 2, 600), 88);
+        assert_eq!(filled(2, 0, 600), 0);
+        // Levels up to 63 parse; from 8 up no tree has a node that high.
+        for level in [8, 16, 63] {
+            assert_eq!(filled(level, 0, u64::MAX), 0);
+            assert!(hash_tile(&tree, 600, level, 0, 1).is_none());
+        }
     }
 
     #[test]
@@ -329,7 +331,7 @@ impl<F: FnMut(&TilePath) -> Result<Vec<u8>, String>> TiledTree<F> {
         let rest = height % TILE_HEIGHT;
         let first = index << rest;
         let n = first / TILE_WIDTH;
-        let width = filled(Some(level), n, self.size) as u16;
+        let width = filled(level, n, self.size) as u16;
         if !self.cache.contains_key(&(level, n)) {
             let path = TilePath::Hashes {
                 level,
@@ -364,13 +366,7 @@ impl<F: FnMut(&TilePath) -> Result<Vec<u8>, String>> TiledTree<F> {
     }
 
     fn subtree(&mut self, lo: u64, hi: u64) -> Result<crate::Hash, TiledError> {
-        let n = hi - lo;
-        if n.is_power_of_two() && lo.is_multiple_of(n) {
-            return self.node(n.trailing_zeros(), lo / n);
-        }
-        let k = crate::split(n);
-        let left = self.subtree(lo, lo + k)?;
-        Ok(crate::node_hash(&left, &self.subtree(lo + k, hi)?))
+        crate::subtree_hash(lo, hi, &mut |height, index| self.node(height, index))
     }
 
     /// The tree hash, to compare with the checkpoint's root.
