@@ -44,6 +44,37 @@ pub fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
+/// Adds a writer token for `name` to a token file (made if missing): appends
+/// `<name> <sha256 hex>` and returns the token, which is stored nowhere else.
+pub fn add_token(file: &Path, name: &str) -> Result<String> {
+    if name.is_empty() || name.chars().any(char::is_whitespace) || name.starts_with('#') {
+        bail!("a token name is one word, not starting with # (which marks a comment)");
+    }
+    let token = new_token()?;
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(file)
+        .with_context(|| format!("cannot open {}", file.display()))?;
+    // A hand-edited file may lack its final newline: never run two lines together.
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut f, &mut text)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let sep = if text.is_empty() || text.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    std::io::Write::write_all(
+        &mut f,
+        format!("{sep}{name} {}\n", hex::encode(token_hash(&token))).as_bytes(),
+    )
+    .and_then(|()| f.sync_all())
+    .with_context(|| format!("cannot write {}", file.display()))?;
+    Ok(token)
+}
+
 /// The writer token hashes of a token file (blank lines and `#` comments skipped).
 pub fn load_tokens(file: &Path) -> Result<HashSet<[u8; 32]>> {
     let text = std::fs::read_to_string(file)

@@ -27,7 +27,7 @@ use axum::Router;
 use mrv_core::AnchorEntry;
 use mrv_tlog::tiles::{self, TilePath};
 use mrv_tlog::{leaf_hash, Checkpoint, Levels, Receipt, SignerKey};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::oneshot;
@@ -52,7 +52,7 @@ struct Shared {
     published: RwLock<Published>,
     reads: Mutex<rusqlite::Connection>,
     tokens: HashSet<[u8; 32]>,
-    adds: Mutex<mpsc::Sender<Pending>>,
+    adds: mpsc::Sender<Pending>,
 }
 
 struct Pending {
@@ -60,10 +60,17 @@ struct Pending {
     reply: oneshot::Sender<String>,
 }
 
-/// Opens the store (refusing a wrong key or origin), starts the sequencer and serves HTTP on
-/// `listener` until the process ends.
+/// Opens the store (refusing a wrong key or origin), starts the sequencer, prints
+/// `mrv-auditlog: serving <origin> at http://<address>` on stdout once it is ready, and serves
+/// HTTP on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, config: Config) -> Result<()> {
     let app = app(&config)?;
+    println!(
+        "mrv-auditlog: serving {} at http://{}",
+        config.origin,
+        listener.local_addr()?
+    );
+    std::io::Write::flush(&mut std::io::stdout())?;
     axum::serve(listener, app)
         .await
         .context("the HTTP server stopped")
@@ -87,20 +94,27 @@ pub fn app(config: &Config) -> Result<Router> {
     let loaded = store::open(&config.store, &key)?;
     let reads = store::connect(&config.store)?;
     let (tx, rx) = mpsc::channel();
+    let store::Loaded {
+        conn,
+        tree,
+        index,
+        size,
+        note,
+    } = loaded;
     let shared = Arc::new(Shared {
-        tree: RwLock::new(loaded.tree.clone()),
+        tree: RwLock::new(tree),
         published: RwLock::new(Published {
-            size: loaded.size,
-            note: loaded.note.clone().into(),
+            size,
+            note: note.into(),
         }),
         reads: Mutex::new(reads),
         tokens,
-        adds: Mutex::new(tx),
+        adds: tx,
     });
     let seq = shared.clone();
     std::thread::Builder::new()
         .name("sequencer".into())
-        .spawn(move || sequence(loaded, key, seq, rx))?;
+        .spawn(move || sequence(conn, index, key, seq, rx))?;
     Ok(Router::new()
         .route("/add", post(add))
         .route("/checkpoint", get(checkpoint))
@@ -111,16 +125,12 @@ pub fn app(config: &Config) -> Result<Router> {
 
 /// The sequencer loop: batch, commit durably, publish, answer.
 fn sequence(
-    loaded: store::Loaded,
+    mut conn: rusqlite::Connection,
+    mut index: HashMap<[u8; 32], u64>,
     key: SignerKey,
     shared: Arc<Shared>,
     rx: mpsc::Receiver<Pending>,
 ) {
-    let store::Loaded {
-        mut conn,
-        mut index,
-        ..
-    } = loaded;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -222,7 +232,7 @@ async fn add(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes)
         );
     }
     let (reply, answer) = oneshot::channel();
-    let sent = shared.adds.lock().expect("adds lock").send(Pending {
+    let sent = shared.adds.send(Pending {
         entry: body.to_vec(),
         reply,
     });
@@ -269,7 +279,7 @@ async fn tile(State(shared): State<Arc<Shared>>, UrlPath(path): UrlPath<String>)
             tiles::hash_tile(&tree, size, level, index, width)
         }
         TilePath::Entries { index, width } => {
-            if u64::from(width) > tiles::filled(None, index, size) {
+            if u64::from(width) > tiles::filled(0, index, size) {
                 None
             } else {
                 let shared = shared.clone();

@@ -1,6 +1,6 @@
 //! `mrv-auditlog`: generate the log's key, add writer tokens, serve the log.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use mrv_auditlog::config::{self, Config};
 use mrv_tlog::SignerKey;
@@ -102,18 +102,7 @@ fn run(cli: Cli) -> Result<()> {
             println!("{}", key.verifier().to_text());
         }
         Command::Token(TokenCommand::Add { name, token_file }) => {
-            if name.is_empty() || name.chars().any(char::is_whitespace) {
-                bail!("a token name is one word");
-            }
-            let token = config::new_token()?;
-            let mut f = std::fs::OpenOptions::new()
-                .append(true)
-                .create(true)
-                .open(&token_file)
-                .with_context(|| format!("cannot open {}", token_file.display()))?;
-            writeln!(f, "{name} {}", hex::encode(config::token_hash(&token)))?;
-            f.sync_all()?;
-            println!("{token}");
+            println!("{}", config::add_token(&token_file, &name)?);
         }
         Command::Serve {
             config,
@@ -156,15 +145,6 @@ fn serve(config: Config) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(&config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
-        let app = mrv_auditlog::app(&config)?;
-        println!(
-            "mrv-auditlog: serving {} at http://{}",
-            config.origin,
-            listener.local_addr()?
-        );
-        std::io::stdout().flush()?;
-        axum::serve(listener, app)
-            .await
-            .context("the HTTP server stopped")
+        mrv_auditlog::serve(listener, config).await
     })
 }

@@ -54,6 +54,13 @@ pub fn open(path: &Path, key: &SignerKey) -> Result<Loaded> {
     };
     match (meta(&conn, "origin")?, meta(&conn, "vkey")?) {
         (None, None) => {
+            let entries: i64 = conn.query_row("SELECT COUNT(*) FROM entry", [], |r| r.get(0))?;
+            if entries > 0 {
+                bail!(
+                    "{} holds {entries} entries but no origin or key: refusing to adopt them",
+                    path.display()
+                );
+            }
             let tx = conn.transaction()?;
             tx.execute("INSERT INTO meta VALUES ('origin', ?1)", [&key.name])?;
             tx.execute("INSERT INTO meta VALUES ('vkey', ?1)", [&vkey])?;
@@ -107,9 +114,11 @@ pub fn open(path: &Path, key: &SignerKey) -> Result<Loaded> {
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let (cp, _) = Checkpoint::open(note.as_bytes(), &key.name, &key.verifier())
+    let cp = Checkpoint::open(note.as_bytes(), &key.name, &key.verifier())
         .context("the latest stored checkpoint does not verify")?;
-    if cp.size != size || size > tree.size() || tree.root(size)? != cp.root {
+    // Entries and their checkpoint are committed together, so the latest checkpoint covers
+    // exactly the stored entries.
+    if cp.size != size || size != tree.size() || tree.root(size)? != cp.root {
         bail!(
             "{}: the latest checkpoint (size {size}) does not match the stored entries: refusing to start",
             path.display()

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 fn checkpoint(agent: &ureq::Agent, url: &str, vkey: &VerifierKey) -> Checkpoint {
     let (status, body) = get(agent, &format!("{url}/checkpoint"));
     assert_eq!(status, 200);
-    Checkpoint::open(&body, ORIGIN, vkey).unwrap().0
+    Checkpoint::open(&body, ORIGIN, vkey).unwrap()
 }
 
 /// Every entry of the log, read from its entry bundles.
@@ -228,4 +228,70 @@ fn a_config_file_with_relative_paths_and_a_first_run_that_makes_the_key() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad.toml"));
+}
+
+#[test]
+fn tiles_above_the_tree_are_404_and_bad_tokens_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = LogDir::new(dir.path());
+    let server = log.start();
+    let agent = agent();
+    add(&agent, &server.url, Some(&log.token), &entry(0));
+    // Levels parse up to 63, but no tree has nodes that high: an answer, not a dropped request.
+    for path in ["tile/8/000", "tile/16/000", "tile/63/000.p/1"] {
+        assert_eq!(
+            get(&agent, &format!("{}/{path}", server.url)).0,
+            404,
+            "{path}"
+        );
+    }
+    // A token name that would read as a comment is refused; a file without its last newline
+    // still gets a line of its own.
+    let tokens = dir.path().join("tokens");
+    let out = std::process::Command::new(bin())
+        .args(["token", "add", "#ci", "--token-file"])
+        .arg(&tokens)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not starting with #"));
+    let before = std::fs::read_to_string(&tokens).unwrap();
+    std::fs::write(&tokens, before.trim_end()).unwrap();
+    let out = std::process::Command::new(bin())
+        .args(["token", "add", "second", "--token-file"])
+        .arg(&tokens)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lines: Vec<String> = std::fs::read_to_string(&tokens)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[1].starts_with("second "));
+}
+
+#[test]
+fn a_store_whose_entries_outrun_its_latest_checkpoint_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = LogDir::new(dir.path());
+    let mut server = log.start();
+    let agent = agent();
+    for i in 0..3 {
+        add(&agent, &server.url, Some(&log.token), &entry(i));
+    }
+    server.kill();
+    // Hand-delete the latest checkpoint: the entries now run past the one left.
+    let conn = rusqlite::Connection::open(dir.path().join("log.db")).unwrap();
+    conn.execute(
+        "DELETE FROM checkpoint WHERE size = (SELECT MAX(size) FROM checkpoint)",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let out = log.command().output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("does not match the stored entries"), "{err}");
 }
