@@ -540,8 +540,9 @@ fn log_health(desk: State<'_, Desk>) -> Result<LogHealthDto, CommandError> {
 #[specta::specta]
 async fn check_auditlog(desk: State<'_, Desk>) -> Result<LogHealthDto, CommandError> {
     blocking_as(&desk, move |mrv, session| {
-        if mrv.log_health(session)?.log.is_none() {
-            return Ok(mrv.log_health(session)?.into());
+        let health = mrv.log_health(session)?;
+        if health.log.is_none() {
+            return Ok(health.into());
         }
         Ok(mrv.check_auditlog(session)?.into())
     })
@@ -565,11 +566,8 @@ fn export_stamp(
         .map(|p| p.display().to_string())
         .collect();
     if let Some(row) = row {
-        let proof = mrv.prove_row(&session, batch_id, row)?;
         let path = dir.join(format!("row-{row}.proof.json"));
-        let text = serde_json::to_string_pretty(&proof).map_err(|e| internal(&e.to_string()))?;
-        std::fs::write(&path, text)
-            .map_err(|e| CommandError::from(AppError::Io(format!("{}: {e}", path.display()))))?;
+        mrv.write_row_proof(&session, batch_id, row, &path)?;
         written.push(path.display().to_string());
     }
     Ok(written)

@@ -16,7 +16,7 @@ use crate::users::Session;
 use crate::{clock, AppError, Mrv};
 use mrv_core::{Action, AnchorEntry, AnchorKind, Granted};
 use mrv_store::{AlarmRecord, AnchorRecord, AuditLogRecord, CheckpointRecord, HealthRecord};
-use mrv_tlog::{leaf_hash, verify_consistency, Checkpoint, Receipt, TiledTree, VerifierKey};
+use mrv_tlog::{verify_consistency, Checkpoint, Receipt, ReceiptError, TiledTree, VerifierKey};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -144,10 +144,12 @@ fn entry(kind: AnchorKind, id: &str, hash_hex: &str) -> Result<AnchorEntry, AppE
     AnchorEntry::new(kind, id, sha).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// The wire: a blocking HTTP client with short timeouts.
+/// The wire: a blocking HTTP client with short timeouts. Tiles are immutable once served (a
+/// path names its width), so one client — one check or one anchoring run — reads each once.
 pub(crate) struct LogClient {
     url: String,
     agent: ureq::Agent,
+    tiles: std::cell::RefCell<std::collections::HashMap<String, Vec<u8>>>,
 }
 
 impl LogClient {
@@ -161,12 +163,22 @@ impl LogClient {
         LogClient {
             url: url.trim_end_matches('/').to_owned(),
             agent,
+            tiles: Default::default(),
         }
     }
 
     fn read(&self, path: &str) -> Result<Vec<u8>, String> {
+        if let Some(tile) = self.tiles.borrow().get(path) {
+            return Ok(tile.clone());
+        }
         let what = format!("GET /{path}");
-        ok_body(&what, self.agent.get(format!("{}/{path}", self.url)).call())
+        let body = ok_body(&what, self.agent.get(format!("{}/{path}", self.url)).call())?;
+        if path.starts_with("tile/") {
+            self.tiles
+                .borrow_mut()
+                .insert(path.to_owned(), body.clone());
+        }
+        Ok(body)
     }
 
     fn add(&self, token: &str, entry: &[u8]) -> Result<String, String> {
@@ -203,12 +215,32 @@ fn ok_body(
     Ok(body)
 }
 
+/// Opens a signed checkpoint with the pinned key and origin.
+fn open_checkpoint(
+    (log, key): &(AuditLogRecord, VerifierKey),
+    note: &str,
+    what: &str,
+) -> Result<Checkpoint, Refusal> {
+    Checkpoint::open(note.as_bytes(), &log.origin, key)
+        .map_err(|e| Refusal::Error(format!("{what}: {e}")))
+}
+
 /// Why a checkpoint was not accepted.
 enum Refusal {
     /// Not trustworthy (bad signature, bad tiles, network): retry later.
     Error(String),
     /// The log signed something inconsistent with what we stored: alarm raised.
     Alarm(String),
+}
+
+impl Refusal {
+    /// As the caller's error: a failed exchange is `Io` (retried later), an alarm a conflict.
+    fn into_error(self, origin: &str) -> AppError {
+        match self {
+            Refusal::Error(e) => AppError::Io(e),
+            Refusal::Alarm(e) => AppError::Conflict(format!("the audit log {origin}: {e}")),
+        }
+    }
 }
 
 impl Mrv {
@@ -237,13 +269,11 @@ impl Mrv {
         let note = client
             .read("checkpoint")
             .map_err(|e| AppError::Io(format!("the audit log at {url} did not answer: {e}")))?;
-        Checkpoint::open(&note, &key.name, &key)
+        let cp = Checkpoint::open(&note, &key.name, &key)
             .map_err(|e| AppError::InvalidInput(format!("{url}/checkpoint: {e}")))?;
         let now = clock::now().to_string();
-        let tx = self.transaction()?;
-        mrv_store::set_auditlog(
-            &tx,
-            &AuditLogRecord {
+        let log = (
+            AuditLogRecord {
                 url: client.url.clone(),
                 origin: key.name.clone(),
                 vkey: key.to_text(),
@@ -251,7 +281,15 @@ impl Mrv {
                 connected_by: granted.user().to_owned(),
                 connected_at: now.clone(),
             },
-        )?;
+            key,
+        );
+        // Checked against what we hold for that key before the workspace switches to it.
+        let note = String::from_utf8_lossy(&note);
+        self.accept(&log, &client, &cp, &note, true)
+            .map_err(|r| r.into_error(&log.0.origin))?;
+        let key = &log.1;
+        let tx = self.transaction()?;
+        mrv_store::set_auditlog(&tx, &log.0)?;
         crate::journal::append(
             &tx,
             &now,
@@ -261,13 +299,7 @@ impl Mrv {
             serde_json::json!({"url": client.url, "vkey": key.to_text()}),
         )?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
-        let log = self.log_config()?.expect("just stored");
-        let note = String::from_utf8_lossy(&note).into_owned();
-        if let Err(Refusal::Error(e) | Refusal::Alarm(e)) = self.accept(&log, &client, &note, true)
-        {
-            return Err(AppError::Conflict(e));
-        }
-        self.health_of(&log)
+        self.health_of(Some(&log))
     }
 
     fn log_config(&self) -> Result<Option<(AuditLogRecord, VerifierKey)>, AppError> {
@@ -292,63 +324,58 @@ impl Mrv {
     /// The log-health panel.
     pub fn log_health(&self, session: &Session) -> Result<LogHealth, AppError> {
         self.authorize(session, Action::ViewEvidence)?;
-        match self.log_config()? {
-            Some(log) => self.health_of(&log),
-            None => {
-                let anchors = mrv_store::list_anchors(self.ws.conn())?;
-                let count = |s: &str| anchors.iter().filter(|a| a.state == s).count();
-                Ok(LogHealth {
-                    log: None,
-                    latest: None,
-                    last_checked_at: None,
-                    last_consistent_at: None,
-                    last_error: None,
-                    alarms: vec![],
-                    queued: count("queued"),
-                    failed: count("failed"),
-                    anchored: count("anchored"),
-                })
-            }
-        }
+        self.health_of(self.log_config()?.as_ref())
     }
 
-    fn health_of(&self, (log, _): &(AuditLogRecord, VerifierKey)) -> Result<LogHealth, AppError> {
-        let conn = self.ws.conn();
-        let h = mrv_store::health(conn, &log.vkey)?;
-        let anchors = mrv_store::list_anchors(conn)?;
-        let count = |s: &str| anchors.iter().filter(|a| a.state == s).count();
+    fn health_of(
+        &self,
+        log: Option<&(AuditLogRecord, VerifierKey)>,
+    ) -> Result<LogHealth, AppError> {
         use base64::Engine;
-        Ok(LogHealth {
-            log: Some(AuditLogView {
-                url: log.url.clone(),
-                origin: log.origin.clone(),
-                vkey: log.vkey.clone(),
-                connected_by: log.connected_by.clone(),
-                connected_at: log.connected_at.clone(),
-            }),
-            latest: mrv_store::latest_checkpoint(conn, &log.vkey)?.map(|c| CheckpointView {
-                size: c.size,
-                root_base64: base64::engine::general_purpose::STANDARD.encode(c.root),
-                seen_at: c.seen_at,
-            }),
-            last_checked_at: h.last_checked_at,
-            last_consistent_at: h.last_consistent_at,
-            last_error: h.last_error,
-            alarms: mrv_store::alarms(conn, &log.vkey)?
-                .into_iter()
-                .map(|a| AlarmView {
-                    id: a.id,
-                    kind: a.kind,
-                    detail: a.detail,
-                    detected_at: a.detected_at,
-                    stored_checkpoint: a.stored_note,
-                    presented_checkpoint: a.presented_note,
-                })
-                .collect(),
-            queued: count("queued"),
-            failed: count("failed"),
-            anchored: count("anchored"),
-        })
+        let conn = self.ws.conn();
+        let counts = mrv_store::anchor_counts(conn)?;
+        let mut health = LogHealth {
+            log: None,
+            latest: None,
+            last_checked_at: None,
+            last_consistent_at: None,
+            last_error: None,
+            alarms: vec![],
+            queued: counts.queued,
+            failed: counts.failed,
+            anchored: counts.anchored,
+        };
+        let Some((log, _)) = log else {
+            return Ok(health);
+        };
+        let h = mrv_store::health(conn, &log.vkey)?;
+        health.log = Some(AuditLogView {
+            url: log.url.clone(),
+            origin: log.origin.clone(),
+            vkey: log.vkey.clone(),
+            connected_by: log.connected_by.clone(),
+            connected_at: log.connected_at.clone(),
+        });
+        health.latest = mrv_store::latest_checkpoint(conn, &log.vkey)?.map(|c| CheckpointView {
+            size: c.size,
+            root_base64: base64::engine::general_purpose::STANDARD.encode(c.root),
+            seen_at: c.seen_at,
+        });
+        health.last_checked_at = h.last_checked_at;
+        health.last_consistent_at = h.last_consistent_at;
+        health.last_error = h.last_error;
+        health.alarms = mrv_store::alarms(conn, &log.vkey)?
+            .into_iter()
+            .map(|a| AlarmView {
+                id: a.id,
+                kind: a.kind,
+                detail: a.detail,
+                detected_at: a.detected_at,
+                stored_checkpoint: a.stored_note,
+                presented_checkpoint: a.presented_note,
+            })
+            .collect();
+        Ok(health)
     }
 
     /// Fetches the log's latest checkpoint and checks it against the stored one.
@@ -360,11 +387,14 @@ impl Mrv {
             .read("checkpoint")
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .map_err(Refusal::Error)
-            .and_then(|note| self.accept(&log, &client, &note, true));
+            .and_then(|note| {
+                let cp = open_checkpoint(&log, &note, "the log's checkpoint was refused")?;
+                self.accept(&log, &client, &cp, &note, true)
+            });
         if let Err(Refusal::Error(e)) = outcome {
             self.note_health(&log.0.vkey, |h| h.last_error = Some(e))?;
         }
-        self.health_of(&log)
+        self.health_of(Some(&log))
     }
 
     fn note_health(
@@ -380,35 +410,35 @@ impl Mrv {
         Ok(())
     }
 
-    /// Checks a signed checkpoint against the stored one and stores it when it extends it.
-    /// `latest_claim`: the log presents it as its latest (so a smaller tree is a rollback).
+    /// Checks a checkpoint (`cp`, opened from the signed `note` with the pinned key) against the
+    /// stored one and stores it when it extends it. `latest_claim`: the log presents it as its
+    /// latest (so a smaller tree is a rollback).
     fn accept(
         &self,
-        (log, key): &(AuditLogRecord, VerifierKey),
+        (log, _): &(AuditLogRecord, VerifierKey),
         client: &LogClient,
+        cp: &Checkpoint,
         note: &str,
         latest_claim: bool,
-    ) -> Result<Checkpoint, Refusal> {
+    ) -> Result<(), Refusal> {
         let store = |e: mrv_store::StoreError| Refusal::Error(e.to_string());
         let conn = self.ws.conn();
-        let (cp, _) = Checkpoint::open(note.as_bytes(), &log.origin, key)
-            .map_err(|e| Refusal::Error(format!("the log's checkpoint was refused: {e}")))?;
         let now = clock::now().to_string();
         let stored = mrv_store::latest_checkpoint(conn, &log.vkey).map_err(store)?;
         let alarm = |kind: &str, stored: &CheckpointRecord, detail: String| {
-            let _ = mrv_store::insert_alarm(
-                conn,
-                &AlarmRecord {
-                    id: 0,
-                    log_vkey: log.vkey.clone(),
-                    kind: kind.to_owned(),
-                    stored_note: stored.note.clone(),
-                    presented_note: note.to_owned(),
-                    detail: detail.clone(),
-                    detected_at: now.clone(),
-                },
-            );
-            Refusal::Alarm(detail)
+            let record = AlarmRecord {
+                id: 0,
+                log_vkey: log.vkey.clone(),
+                kind: kind.to_owned(),
+                stored_note: stored.note.clone(),
+                presented_note: note.to_owned(),
+                detail: detail.clone(),
+                detected_at: now.clone(),
+            };
+            match mrv_store::insert_alarm(conn, &record) {
+                Ok(()) => Refusal::Alarm(detail),
+                Err(e) => Refusal::Error(format!("{detail}; recording the alarm failed: {e}")),
+            }
         };
         if let Some(old) = &stored {
             if cp.size == old.size && cp.root != old.root {
@@ -440,7 +470,7 @@ impl Mrv {
                         ),
                     ));
                 }
-                return Ok(cp);
+                return Ok(());
             }
             if cp.size > old.size {
                 if let Err(e) = self.consistent(client, old.size, &old.root, cp.size, &cp.root) {
@@ -462,11 +492,11 @@ impl Mrv {
             },
         )
         .map_err(store)?;
-        let _ = self.note_health(&log.vkey, |h| {
+        self.note_health(&log.vkey, |h| {
             h.last_consistent_at = Some(now.clone());
             h.last_error = None;
-        });
-        Ok(cp)
+        })
+        .map_err(|e| Refusal::Error(e.to_string()))
     }
 
     /// Proves, from the log's tiles for the larger tree, that the tree of `old` leaves with
@@ -544,7 +574,10 @@ impl Mrv {
             match self.send(&granted, &log, &client, &a) {
                 Ok(()) => run.anchored += 1,
                 Err(AppError::Conflict(e)) => return Err(AppError::Conflict(e)),
-                Err(_) => run.failed += 1,
+                // Only a failed exchange with the log is retried later; anything else (our own
+                // database) stops the run before an entry the log took could be sent again.
+                Err(AppError::Io(_)) => run.failed += 1,
+                Err(e) => return Err(e),
             }
             run.anchors.push(
                 mrv_store::anchor(self.ws.conn(), a.id)?
@@ -584,19 +617,16 @@ impl Mrv {
             .and_then(|text| {
                 let receipt = Receipt::parse(&text)
                     .map_err(|e| Refusal::Error(format!("the log's receipt: {e}")))?;
-                // Our own leaf, from our own entry bytes.
-                let (cp, _) =
-                    Checkpoint::open(receipt.checkpoint.as_bytes(), &log.0.origin, &log.1)
-                        .map_err(|e| Refusal::Error(format!("the receipt's checkpoint: {e}")))?;
-                mrv_tlog::verify_inclusion(
-                    &leaf_hash(&a.entry),
-                    receipt.index,
-                    cp.size,
-                    &receipt.proof,
-                    &cp.root,
-                )
-                .map_err(|e| Refusal::Error(format!("the receipt's inclusion proof: {e}")))?;
-                self.accept(log, client, &receipt.checkpoint, false)?;
+                // Our own leaf, from our own entry bytes, against the pinned key.
+                let cp = receipt
+                    .verify(&a.entry, &log.0.origin, &log.1)
+                    .map_err(|e| {
+                        Refusal::Error(match e {
+                            ReceiptError::Checkpoint(e) => format!("the receipt's checkpoint: {e}"),
+                            e => format!("the receipt's inclusion proof: {e}"),
+                        })
+                    })?;
+                self.accept(log, client, &cp, &receipt.checkpoint, false)?;
                 Ok((receipt, cp, text))
             });
         match outcome {
@@ -622,8 +652,7 @@ impl Mrv {
                             &tx,
                             &batch,
                             mrv_core::ReviewEvent::Anchor,
-                            granted.user_id(),
-                            granted.user(),
+                            granted,
                             &now,
                             None,
                         )?;
@@ -640,10 +669,7 @@ impl Mrv {
             }
             Err(Refusal::Alarm(e)) => {
                 mrv_store::anchor_failed(self.ws.conn(), a.id, &e, &now.to_string())?;
-                Err(AppError::Conflict(format!(
-                    "the audit log {}: {e}",
-                    log.0.origin
-                )))
+                Err(Refusal::Alarm(e).into_error(&log.0.origin))
             }
         }
     }
@@ -680,27 +706,27 @@ pub struct ReceiptCheck {
 }
 
 /// Checks a receipt offline against a pinned verifier key (whose name is the log's origin):
-/// the checkpoint's signature, and with `entry` the inclusion of that entry.
+/// the checkpoint's signature, and with `entry` the inclusion of that entry. `name` names the
+/// receipt in errors.
 pub fn verify_receipt(
+    name: &str,
     receipt: &str,
     vkey: &str,
     entry: Option<&[u8]>,
 ) -> Result<ReceiptCheck, AppError> {
     let key =
         VerifierKey::parse(vkey).map_err(|e| AppError::InvalidInput(format!("--vkey: {e}")))?;
-    let r = Receipt::parse(receipt).map_err(|e| AppError::InvalidInput(e.to_string()))?;
+    let bad = |e: String| AppError::InvalidInput(format!("{name}: {e}"));
+    let r = Receipt::parse(receipt).map_err(|e| bad(e.to_string()))?;
     let cp = match entry {
-        Some(e) => r
-            .verify(e, &key.name, &key)
-            .map_err(|e| AppError::InvalidInput(format!("the receipt does not verify: {e}")))?,
+        Some(e) => r.verify(e, &key.name, &key).map_err(|e| e.to_string()),
         None => {
-            Checkpoint::open(r.checkpoint.as_bytes(), &key.name, &key)
-                .map_err(|e| AppError::InvalidInput(format!("the receipt does not verify: {e}")))?
-                .0
+            Checkpoint::open(r.checkpoint.as_bytes(), &key.name, &key).map_err(|e| e.to_string())
         }
-    };
+    }
+    .map_err(|e| bad(format!("the receipt does not verify: {e}")))?;
     if r.index >= cp.size {
-        return Err(AppError::InvalidInput(format!(
+        return Err(bad(format!(
             "the receipt's index {} is outside its checkpoint of size {}",
             r.index, cp.size
         )));
@@ -712,4 +738,29 @@ pub fn verify_receipt(
         entry_checked: entry.is_some(),
         entry: entry.map(|e| String::from_utf8_lossy(e).into_owned()),
     })
+}
+
+/// [`verify_receipt`] of a receipt file, and an entry file when given; each file that cannot
+/// be read is named.
+pub fn verify_receipt_file(
+    receipt: &std::path::Path,
+    vkey: &str,
+    entry: Option<&std::path::Path>,
+) -> Result<ReceiptCheck, AppError> {
+    let read = |what: &str, path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| {
+            AppError::InvalidInput(format!("cannot read the {what} {}: {e}", path.display()))
+        })
+    };
+    let text = read("receipt", receipt)?;
+    let text = String::from_utf8(text).map_err(|_| {
+        AppError::InvalidInput(format!("{}: a receipt is UTF-8 text", receipt.display()))
+    })?;
+    let entry = entry.map(|p| read("entry", p)).transpose()?;
+    verify_receipt(
+        &receipt.display().to_string(),
+        &text,
+        vkey,
+        entry.as_deref(),
+    )
 }

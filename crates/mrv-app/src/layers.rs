@@ -299,10 +299,7 @@ impl Mrv {
         batch_id: i64,
         on_progress: &mut dyn FnMut(&crate::ImportProgress) -> Progress,
     ) -> Result<crate::BatchView, AppError> {
-        let batch = mrv_store::get_batch(self.ws.conn(), batch_id)?.ok_or(AppError::NotFound {
-            what: "batch",
-            id: batch_id.to_string(),
-        })?;
+        let batch = self.batch_record(batch_id)?;
         if !matches!(batch.state.as_str(), "imported" | "enriched") {
             return Err(AppError::Conflict(format!(
                 "batch {batch_id} is {} and can no longer be enriched",
@@ -430,10 +427,7 @@ impl Mrv {
     /// The flags of a batch, in row order.
     pub fn flags(&self, session: &Session, batch_id: i64) -> Result<Vec<FlagView>, AppError> {
         self.authorize(session, Action::ViewEvidence)?;
-        let batch = mrv_store::get_batch(self.ws.conn(), batch_id)?.ok_or(AppError::NotFound {
-            what: "batch",
-            id: batch_id.to_string(),
-        })?;
+        let batch = self.batch_record(batch_id)?;
         Ok(mrv_store::list_flags(self.ws.conn(), &batch)?
             .into_iter()
             .map(Into::into)
@@ -459,10 +453,7 @@ impl Mrv {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<RowSamples>, AppError> {
-        let batch = mrv_store::get_batch(self.ws.conn(), batch_id)?.ok_or(AppError::NotFound {
-            what: "batch",
-            id: batch_id.to_string(),
-        })?;
+        let batch = self.batch_record(batch_id)?;
         let layers = mrv_store::list_layers(self.ws.conn(), Some(batch.project_id))?;
         let rows = mrv_store::measurement_page(self.ws.conn(), &batch, offset, limit)?;
         let mut out: Vec<RowSamples> = rows

@@ -27,8 +27,8 @@ mod verify;
 mod workspace;
 
 pub use auditlog::{
-    verify_receipt, AlarmView, AnchorRun, AnchorView, AuditLogView, CheckpointView, LogHealth,
-    ReceiptCheck,
+    verify_receipt, verify_receipt_file, AlarmView, AnchorRun, AnchorView, AuditLogView,
+    CheckpointView, LogHealth, ReceiptCheck,
 };
 pub use batches::{BatchView, RowView, RowsPage};
 pub use demo::{DEMO_PASSWORD, DEMO_USERS};
@@ -46,4 +46,4 @@ pub use projects::{NewProject, ProjectView};
 pub use review::{AttachmentView, HistoryEntry, StampView};
 pub use users::{NewUser, Session, UserView, SESSION_HOURS};
 pub use verify::{verify_row, verify_stamp, Check, StampCheck};
-pub use workspace::{Mrv, WorkspaceInfo};
+pub use workspace::{write_atomic, Mrv, WorkspaceInfo};

@@ -78,9 +78,7 @@ impl Mrv {
         )?;
         // Written aside and renamed: a reader never sees half a PNG. A cache that cannot be
         // written costs a re-render next time, nothing more.
-        let tmp = dir.join(format!("{key}.{}.tmp", std::process::id()));
-        if std::fs::create_dir_all(&dir).is_ok() && std::fs::write(&tmp, &png).is_ok() {
-            let _ = std::fs::rename(&tmp, &cached);
+        if std::fs::create_dir_all(&dir).is_ok() && crate::write_atomic(&cached, &png).is_ok() {
             trim_cache(&dir, CACHE_ENTRIES);
         }
         Ok(Overlay { png, cached: false })

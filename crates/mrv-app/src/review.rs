@@ -139,29 +139,37 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 impl Mrv {
-    fn batch_for_review(&self, batch_id: i64) -> Result<BatchRecord, AppError> {
-        mrv_store::get_batch(self.ws.conn(), batch_id)?.ok_or(AppError::NotFound {
-            what: "batch",
-            id: batch_id.to_string(),
-        })
-    }
-
-    /// Moves a batch along the journey inside `tx`, with its review event and journal entry.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn transition(
-        tx: &mrv_store::Connection,
+    /// Where `batch` would go on `event`, or why it may not.
+    pub(crate) fn next_state_of(
         batch: &BatchRecord,
         event: ReviewEvent,
-        user_id: i64,
-        user: &str,
-        at: &str,
-        reason: Option<(&str, &str)>,
-    ) -> Result<(BatchState, i64), AppError> {
+    ) -> Result<(BatchState, BatchState), AppError> {
         let from = BatchState::parse(&batch.state)
             .ok_or_else(|| AppError::Internal(format!("batch {}: unknown state", batch.id)))?;
         let to = next_state(from, event)
             .map_err(|e| AppError::Conflict(format!("batch {}: {e}", batch.id)))?;
-        mrv_store::set_batch_state(tx, batch.id, to.as_str())?;
+        Ok((from, to))
+    }
+
+    /// Moves a batch along the journey inside `tx`, with its review event and journal entry
+    /// recording `granted`'s user. The move only happens if the batch is still in the state it
+    /// was read in, so two decisions made at once cannot both land.
+    pub(crate) fn transition(
+        tx: &mrv_store::Connection,
+        batch: &BatchRecord,
+        event: ReviewEvent,
+        granted: &Granted,
+        at: &str,
+        reason: Option<(&str, &str)>,
+    ) -> Result<(BatchState, i64), AppError> {
+        let (from, to) = Self::next_state_of(batch, event)?;
+        if !mrv_store::move_batch_state(tx, batch.id, from.as_str(), to.as_str())? {
+            return Err(AppError::Conflict(format!(
+                "batch {} is no longer {}: it was changed meanwhile; look at it again",
+                batch.id,
+                from.as_str()
+            )));
+        }
         let id = mrv_store::insert_review_event(
             tx,
             &NewReviewEvent {
@@ -169,7 +177,7 @@ impl Mrv {
                 action: event.as_str(),
                 from_state: from.as_str(),
                 to_state: to.as_str(),
-                user_id,
+                user_id: granted.user_id(),
                 at,
                 reason_code: reason.map(|r| r.0),
                 reason_text: reason.map(|r| r.1),
@@ -178,7 +186,7 @@ impl Mrv {
         crate::journal::append(
             tx,
             at,
-            user,
+            granted.user(),
             &format!("batch.{}", event.as_str()),
             &format!("batch:{}", batch.id),
             serde_json::json!({
@@ -228,7 +236,7 @@ impl Mrv {
 
     /// The reviewer's batch (segregation of duties checked), for a decision by `granted`.
     fn reviewed_batch(&self, granted: &Granted, batch_id: i64) -> Result<BatchRecord, AppError> {
-        let batch = self.batch_for_review(batch_id)?;
+        let batch = self.batch_record(batch_id)?;
         let importer = mrv_store::batch_importer(self.ws.conn(), batch_id)?;
         not_own_work(granted, batch_id, importer)?;
         Ok(batch)
@@ -245,8 +253,7 @@ impl Mrv {
         let batch = self.reviewed_batch(granted, batch_id)?;
         let now = clock::now().to_string();
         let tx = self.transaction()?;
-        let (user_id, user) = (granted.user_id(), granted.user());
-        Self::transition(&tx, &batch, event, user_id, user, &now, reason)?;
+        Self::transition(&tx, &batch, event, granted, &now, reason)?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
         self.batch_by_id(batch_id)
     }
@@ -287,6 +294,8 @@ impl Mrv {
                 missing.join(", ")
             )));
         }
+        // Refused before the work of stamping, not after it.
+        Self::next_state_of(&batch, ReviewEvent::Approve)?;
         let now = clock::now().to_string();
         let stamp = self.build_stamp(&batch, &flags, justifications, session, &now)?;
         let document = stamp
@@ -295,29 +304,16 @@ impl Mrv {
         let hash = stamp_hash(&document);
         let signature = sign(&session.signing_key, &document);
         let tx = self.transaction()?;
-        let (_, event_id) = Self::transition(
-            &tx,
-            &batch,
-            ReviewEvent::Approve,
-            granted.user_id(),
-            granted.user(),
-            &now,
-            None,
-        )?;
+        let (approved, event_id) =
+            Self::transition(&tx, &batch, ReviewEvent::Approve, &granted, &now, None)?;
         for (flag_id, text) in justifications {
             mrv_store::insert_justification(&tx, event_id, *flag_id, text.trim())?;
         }
-        let approved = mrv_store::get_batch(&tx, batch_id)?
-            .ok_or_else(|| AppError::Internal("batch vanished".into()))?;
-        Self::transition(
-            &tx,
-            &approved,
-            ReviewEvent::Stamp,
-            granted.user_id(),
-            granted.user(),
-            &now,
-            None,
-        )?;
+        let approved = BatchRecord {
+            state: approved.as_str().to_owned(),
+            ..batch
+        };
+        Self::transition(&tx, &approved, ReviewEvent::Stamp, &granted, &now, None)?;
         mrv_store::insert_stamp(
             &tx,
             &StampRecord {
@@ -558,7 +554,7 @@ impl Mrv {
     ) -> Result<Vec<PathBuf>, AppError> {
         self.authorize(session, Action::ViewEvidence)?;
         let record = self.stamp_record(batch_id)?;
-        let batch = self.batch_for_review(batch_id)?;
+        let batch = self.batch_record(batch_id)?;
         let project = self.project_record(batch.project_id)?;
         std::fs::create_dir_all(dir)
             .map_err(|e| AppError::Io(format!("{}: {e}", dir.display())))?;
@@ -571,22 +567,45 @@ impl Mrv {
             ("boundary.geojson", project.boundary_geojson.as_bytes()),
         ];
         // Once anchored: the audit-log entry and its receipt (check with `mrv verify-receipt`).
-        if let Some(a) = &anchor {
-            if let Some(receipt) = &a.receipt {
-                files.push(("anchor.entry", &a.entry));
-                files.push(("anchor.tlog-proof", receipt.as_bytes()));
+        if let Some((a, receipt)) = anchor.as_ref().and_then(|a| Some((a, a.receipt.as_ref()?))) {
+            files.push(("anchor.entry", &a.entry));
+            files.push(("anchor.tlog-proof", receipt.as_bytes()));
+        } else {
+            // A folder reused for another batch must not keep that batch's anchor.
+            for stale in ["anchor.entry", "anchor.tlog-proof"] {
+                match std::fs::remove_file(dir.join(stale)) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(AppError::Io(format!("{}: {e}", dir.join(stale).display())))
+                    }
+                    _ => {}
+                }
             }
         }
         let mut written = Vec::new();
         for (name, bytes) in files {
             let path = dir.join(name);
-            let tmp = dir.join(format!(".{name}.tmp"));
-            std::fs::write(&tmp, bytes)
-                .and_then(|()| std::fs::rename(&tmp, &path))
+            crate::write_atomic(&path, bytes)
                 .map_err(|e| AppError::Io(format!("{}: {e}", path.display())))?;
             written.push(path);
         }
         Ok(written)
+    }
+
+    /// Writes the proof that row `row` belongs to a stamped batch to `path` (JSON, whole or
+    /// not at all).
+    pub fn write_row_proof(
+        &self,
+        session: &Session,
+        batch_id: i64,
+        row: i64,
+        path: &Path,
+    ) -> Result<mrv_stamp::proof::RowProof, AppError> {
+        let proof = self.prove_row(session, batch_id, row)?;
+        let text =
+            serde_json::to_string_pretty(&proof).map_err(|e| AppError::Internal(e.to_string()))?;
+        crate::write_atomic(path, text.as_bytes())
+            .map_err(|e| AppError::Io(format!("{}: {e}", path.display())))?;
+        Ok(proof)
     }
 
     /// An inclusion proof that row `row` (1-based) belongs to a stamped batch.
@@ -598,7 +617,7 @@ impl Mrv {
     ) -> Result<mrv_stamp::proof::RowProof, AppError> {
         self.authorize(session, Action::ViewEvidence)?;
         let record = self.stamp_record(batch_id)?;
-        let batch = self.batch_for_review(batch_id)?;
+        let batch = self.batch_record(batch_id)?;
         if row < 1 || row > batch.row_count {
             return Err(AppError::NotFound {
                 what: "row",
@@ -646,7 +665,7 @@ impl Mrv {
         file: &Path,
     ) -> Result<AttachmentView, AppError> {
         let granted = self.authorize(session, Action::AttachEvidence)?;
-        let batch = self.batch_for_review(batch_id)?;
+        let batch = self.batch_record(batch_id)?;
         if matches!(
             batch.state.as_str(),
             "approved" | "stamped" | "anchored" | "rejected"
@@ -708,7 +727,7 @@ impl Mrv {
         batch_id: i64,
     ) -> Result<Vec<AttachmentView>, AppError> {
         self.authorize(session, Action::ViewEvidence)?;
-        self.batch_for_review(batch_id)?;
+        self.batch_record(batch_id)?;
         Ok(mrv_store::attachments(self.ws.conn(), batch_id)?
             .into_iter()
             .map(Into::into)
@@ -719,7 +738,7 @@ impl Mrv {
     /// supersede it): each import and decision with who, when and why, oldest first.
     pub fn history(&self, session: &Session, batch_id: i64) -> Result<Vec<HistoryEntry>, AppError> {
         self.authorize(session, Action::ViewEvidence)?;
-        let batch = self.batch_for_review(batch_id)?;
+        let batch = self.batch_record(batch_id)?;
         let all = mrv_store::list_batches(self.ws.conn(), Some(batch.project_id))?;
         // The version chain: walk back through `supersedes`, then forward.
         let mut chain = vec![batch.clone()];

@@ -63,7 +63,19 @@ fn approve_stamps_and_the_export_verifies_offline_from_the_original_files() {
     assert!(stamp.document.contains("\"justifications\":[{"));
 
     let out = dir.path().join("export");
-    mrv.export_stamp(&vera, 1, &out).unwrap();
+    // A folder that held another batch's anchored export keeps none of its anchor files.
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("anchor.entry"), "another batch's entry").unwrap();
+    std::fs::write(out.join("anchor.tlog-proof"), "another batch's receipt").unwrap();
+    let written = mrv.export_stamp(&vera, 1, &out).unwrap();
+    assert_eq!(written.len(), 5, "{written:?}");
+    assert!(!out.join("anchor.entry").exists() && !out.join("anchor.tlog-proof").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
     let (source, layers) = demo_files(dir.path());
     // Offline: no workspace involved from here.
     drop(mrv);

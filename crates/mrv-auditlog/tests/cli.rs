@@ -154,6 +154,25 @@ fn approve_connect_anchor_show_and_verify_the_receipt_from_the_cli() {
         std::fs::read(&entry).unwrap()
     );
 
+    // Bad input names what is wrong: the missing entry file, or the key.
+    let missing = dir.path().join("missing.entry");
+    let out = verify(&missing);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot read the entry") && err.contains("missing.entry"),
+        "{err}"
+    );
+    let out = Command::new(mrv_bin())
+        .arg("verify-receipt")
+        .arg(&receipt)
+        .args(["--vkey", "not-a-key"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--vkey: malformed verifier key"), "{err}");
+
     let status = ok(mrv(&ws, Some("max"), &["auditlog", "status", "--check"]));
     assert!(status.contains("checkpoint   size 1"), "{status}");
     assert!(

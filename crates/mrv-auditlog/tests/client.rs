@@ -140,13 +140,23 @@ fn stamps_and_the_journal_head_are_anchored_and_receipts_verify_offline() {
 
     // The receipt verifies offline against the pinned key and our entry; another entry fails.
     let receipt = stamp.receipt.clone().unwrap();
-    let check =
-        mrv_app::verify_receipt(&receipt, &f.log.vkey, Some(stamp.entry.as_bytes())).unwrap();
+    let check = mrv_app::verify_receipt(
+        "receipt",
+        &receipt,
+        &f.log.vkey,
+        Some(stamp.entry.as_bytes()),
+    )
+    .unwrap();
     assert_eq!((check.index, check.checkpoint_size), (0, 1));
-    let err =
-        mrv_app::verify_receipt(&receipt, &f.log.vkey, Some(journal.entry.as_bytes())).unwrap_err();
+    let err = mrv_app::verify_receipt(
+        "receipt",
+        &receipt,
+        &f.log.vkey,
+        Some(journal.entry.as_bytes()),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("does not verify"), "{err}");
-    assert!(mrv_app::verify_receipt(&receipt, &wrong.vkey, None).is_err());
+    assert!(mrv_app::verify_receipt("receipt", &receipt, &wrong.vkey, None).is_err());
 
     // The batch's move to `anchored` is itself journaled: the next pass anchors that head.
     let run = f.mrv.anchor_pending(&f.vera, false).unwrap();

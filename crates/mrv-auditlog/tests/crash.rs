@@ -81,7 +81,7 @@ fn kill_9_under_load_loses_no_acknowledged_entry_and_never_forks() {
         let (_, body) = get(&agent(), &format!("{}/checkpoint", server.url));
         seen.lock()
             .unwrap()
-            .push(Checkpoint::open(&body, ORIGIN, &vkey).unwrap().0);
+            .push(Checkpoint::open(&body, ORIGIN, &vkey).unwrap());
     }
     std::thread::sleep(Duration::from_millis(250));
     stop.store(true, Ordering::Relaxed);
@@ -94,7 +94,7 @@ fn kill_9_under_load_loses_no_acknowledged_entry_and_never_forks() {
     let server = log.start();
     let agent = agent();
     let (_, body) = get(&agent, &format!("{}/checkpoint", server.url));
-    let last = Checkpoint::open(&body, ORIGIN, &vkey).unwrap().0;
+    let last = Checkpoint::open(&body, ORIGIN, &vkey).unwrap();
     let mut entries = Vec::new();
     let mut n = 0;
     while (entries.len() as u64) < last.size {

@@ -58,7 +58,7 @@ fn go_sumdb_verifies_our_log() {
                 args.push("-receipt".into());
                 args.push(format!("{}:{}", rf.display(), ef.display()));
                 receipt_count += 1;
-                let (cp, _) = Checkpoint::open(r.checkpoint.as_bytes(), ORIGIN, &vkey).unwrap();
+                let cp = Checkpoint::open(r.checkpoint.as_bytes(), ORIGIN, &vkey).unwrap();
                 let cf = files.join(format!("c{next}.note"));
                 std::fs::write(&cf, &r.checkpoint).unwrap();
                 args.push("-old".into());

@@ -216,17 +216,7 @@ pub(crate) fn verify_receipt(
     vkey: &str,
     entry: Option<&Path>,
 ) -> Result<()> {
-    let receipt = std::fs::read_to_string(file)
-        .with_context(|| format!("cannot read the receipt {}", file.display()))?;
-    let entry = entry
-        .map(|p| std::fs::read(p).with_context(|| format!("cannot read the entry {}", p.display())))
-        .transpose()?;
-    let check = mrv_app::verify_receipt(&receipt, vkey, entry.as_deref()).map_err(|e| {
-        anyhow::anyhow!(mrv_app::AppError::InvalidInput(format!(
-            "{}: {e}",
-            file.display()
-        )))
-    })?;
+    let check = mrv_app::verify_receipt_file(file, vkey, entry)?;
     print(json, &check, |c| {
         let mut t = format!(
             "receipt ok: index {} in checkpoint size {} of {}, signed by the pinned key\n",

@@ -538,13 +538,8 @@ fn overlay(mrv: &Mrv, session: &Session, json: bool, args: &OverlayArgs) -> Resu
         height,
     };
     let overlay = mrv.overlay(session, args.layer, &view)?;
-    let tmp = output.with_extension("png.tmp");
-    std::fs::write(&tmp, &overlay.png)
-        .and_then(|()| std::fs::rename(&tmp, output))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            invalid(format!("cannot write {}: {e}", output.display()))
-        })?;
+    mrv_app::write_atomic(output, &overlay.png)
+        .map_err(|e| invalid(format!("cannot write {}: {e}", output.display())))?;
     #[derive(Serialize)]
     struct Written<'a> {
         path: &'a std::path::Path,

@@ -322,12 +322,7 @@ pub(crate) fn prove_row(
     row: i64,
     out: &Path,
 ) -> Result<()> {
-    let proof = mrv.prove_row(session, batch, row)?;
-    let text = serde_json::to_string_pretty(&proof)?;
-    let tmp = out.with_extension("tmp");
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, out))
-        .map_err(|e| AppError::Io(format!("{}: {e}", out.display())))?;
+    let proof = mrv.write_row_proof(session, batch, row, out)?;
     print(json, &proof, |p| {
         format!(
             "proof that row {} belongs to batch {} (stamp {}) written to {}\n",

@@ -142,6 +142,30 @@ pub fn list_anchors(conn: &Connection) -> Result<Vec<AnchorRecord>, StoreError> 
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// How many anchors are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AnchorCounts {
+    pub queued: usize,
+    pub failed: usize,
+    pub anchored: usize,
+}
+
+pub fn anchor_counts(conn: &Connection) -> Result<AnchorCounts, StoreError> {
+    let mut stmt = conn.prepare("SELECT state, COUNT(*) FROM anchor GROUP BY state")?;
+    let mut rows = stmt.query([])?;
+    let mut counts = AnchorCounts::default();
+    while let Some(r) = rows.next()? {
+        let n = r.get::<_, i64>(1)? as usize;
+        match r.get::<_, String>(0)?.as_str() {
+            "queued" => counts.queued = n,
+            "failed" => counts.failed = n,
+            "anchored" => counts.anchored = n,
+            _ => {}
+        }
+    }
+    Ok(counts)
+}
+
 /// The latest journal anchor's record id (`journal-<seq>`), if any.
 pub fn last_journal_anchor(conn: &Connection) -> Result<Option<String>, StoreError> {
     Ok(conn

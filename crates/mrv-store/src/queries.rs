@@ -590,6 +590,21 @@ pub fn replace_sample_set(
     Ok(())
 }
 
+/// Moves a batch from `from` to `to`; false (and nothing changed) when it is no longer in `from`
+/// — someone else moved it since it was read.
+pub fn move_batch_state(
+    conn: &Connection,
+    batch_id: i64,
+    from: &str,
+    to: &str,
+) -> Result<bool, StoreError> {
+    let changed = conn.execute(
+        "UPDATE batch SET state = ?1 WHERE id = ?2 AND state = ?3",
+        params![to, batch_id, from],
+    )?;
+    Ok(changed == 1)
+}
+
 pub fn set_batch_state(conn: &Connection, batch_id: i64, state: &str) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE batch SET state = ?1 WHERE id = ?2",

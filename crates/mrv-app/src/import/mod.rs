@@ -320,10 +320,7 @@ impl Mrv {
         on_progress: &mut dyn FnMut(&ImportProgress) -> Progress,
     ) -> Result<BatchView, AppError> {
         let granted = self.authorize(session, Action::ImportBatch)?;
-        let old = mrv_store::get_batch(self.ws.conn(), supersedes)?.ok_or(AppError::NotFound {
-            what: "batch",
-            id: supersedes.to_string(),
-        })?;
+        let old = self.batch_record(supersedes)?;
         if old.state != mrv_core::BatchState::Rejected.as_str() {
             return Err(AppError::Conflict(format!(
                 "batch {supersedes} is {}; only a rejected batch gets a corrected version",
