@@ -38,3 +38,26 @@ pub(crate) fn gdal_reason(error: &gdal::errors::GdalError) -> String {
         msg
     }
 }
+
+impl GeoError {
+    /// The same error naming `file` instead: a check run on a stored copy reports the file
+    /// the user gave.
+    pub fn naming(self, file: &str) -> GeoError {
+        match self {
+            GeoError::Unreadable { what, reason, .. } => GeoError::Unreadable {
+                file: file.to_owned(),
+                what,
+                reason,
+            },
+            GeoError::InvalidRaster { problem, .. } => GeoError::InvalidRaster {
+                file: file.to_owned(),
+                problem,
+            },
+            GeoError::InvalidBoundary { problem, .. } => GeoError::InvalidBoundary {
+                file: file.to_owned(),
+                problem,
+            },
+            other => other,
+        }
+    }
+}

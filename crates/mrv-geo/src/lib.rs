@@ -8,14 +8,17 @@
 mod boundary;
 mod error;
 mod overlay;
+mod plot;
 mod raster;
 mod transform;
 
 pub use boundary::{read_boundary, validate_polygon_geojson, Boundary, BoundaryIndex};
 pub use error::GeoError;
 pub use overlay::{overlay_values, render_overlay, value_range, OverlayView, MAX_OVERLAY_SIDE};
+pub use plot::{plot_position, PolygonRings};
 pub use raster::{
-    inspect_raster, read_every_block, sample_points, zonal_stats, RasterInfo, Sample, ZonalStats,
+    check_raster, inspect_raster, read_every_block, sample_points, zonal_stats, RasterInfo, Sample,
+    ZonalStats, MAX_BLOCK_PIXELS,
 };
 pub use transform::ToWgs84;
 

@@ -96,11 +96,7 @@ pub fn render_overlay(
 /// is large), nodata excluded; `None` for a band with no valid pixel.
 pub fn value_range(path: &Path, band: usize) -> Result<Option<(f64, f64)>, GeoError> {
     inspect_raster(path, band)?;
-    let dataset = gdal::Dataset::open(path).map_err(|e| GeoError::Unreadable {
-        file: path.display().to_string(),
-        what: "a raster",
-        reason: crate::error::gdal_reason(&e),
-    })?;
+    let dataset = crate::raster::open(path)?;
     let band = dataset
         .rasterband(band)
         .map_err(|e| GeoError::InvalidRaster {

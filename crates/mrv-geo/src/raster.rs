@@ -33,16 +33,116 @@ pub struct RasterInfo {
     pub block_size: (usize, usize),
 }
 
-fn open(path: &Path) -> Result<Dataset, GeoError> {
+/// The largest block (tile or strip) MRV Desk reads, in pixels: a block is the unit GDAL
+/// decodes, so this bounds the memory one read takes (64 MiB as f64, what zonal statistics
+/// widen to) whatever size the file's header declares.
+pub const MAX_BLOCK_PIXELS: usize = 8 * 1024 * 1024;
+
+/// The sibling list raster files are opened with: one name no file in a folder can have (it
+/// holds a `/`). GDAL then finds no side file at all; an empty list would not do, GDAL reads
+/// it as "unknown" and probes the folder.
+const NO_SIBLINGS: &[&str] = &["mrv/no-side-files"];
+
+/// The raster drivers whose files hold their own pixels. A stored layer must be
+/// self-contained: its SHA-256 pins what is sampled.
+const SELF_CONTAINED_DRIVERS: &[&str] = &["GTiff"];
+
+/// Opens `path` as a self-contained GeoTIFF/COG: only the GTiff driver, and no sibling files
+/// ([`NO_SIBLINGS`]) so that nothing next to it (`.aux.xml`, `.tfw`, `.prj`, `.ovr`, `.msk`) is
+/// read. What is sampled is then exactly what is stored content-addressed, which has no
+/// siblings.
+pub(crate) fn open(path: &Path) -> Result<Dataset, GeoError> {
     let options = DatasetOptions {
         open_flags: GdalOpenFlags::GDAL_OF_RASTER | GdalOpenFlags::GDAL_OF_READONLY,
+        allowed_drivers: Some(SELF_CONTAINED_DRIVERS),
+        sibling_files: Some(NO_SIBLINGS),
         ..Default::default()
     };
-    Dataset::open_ex(path, options).map_err(|e| GeoError::Unreadable {
-        file: path.display().to_string(),
-        what: "a raster",
-        reason: crate::error::gdal_reason(&e),
+    Dataset::open_ex(path, options).map_err(|e| {
+        let file = path.display().to_string();
+        match other_driver(path) {
+            Some(driver) => GeoError::InvalidRaster {
+                file,
+                problem: format!(
+                    "is a {driver} raster, not a GeoTIFF; MRV Desk stores only self-contained GeoTIFF/COG files (a VRT or a format with side files would let pixels change while the stored file stays the same); convert it first, e.g. `gdal_translate -of COG`"
+                ),
+            },
+            None => GeoError::Unreadable {
+                file,
+                what: "a GeoTIFF",
+                reason: crate::error::gdal_reason(&e),
+            },
+        }
     })
+}
+
+/// The driver of a raster GDAL can read but not as a GeoTIFF (only to explain a refusal).
+fn other_driver(path: &Path) -> Option<String> {
+    let options = DatasetOptions {
+        open_flags: GdalOpenFlags::GDAL_OF_RASTER | GdalOpenFlags::GDAL_OF_READONLY,
+        sibling_files: Some(NO_SIBLINGS),
+        ..Default::default()
+    };
+    let dataset = Dataset::open_ex(path, options).ok()?;
+    let name = dataset.driver().short_name();
+    (!SELF_CONTAINED_DRIVERS.contains(&name.as_str())).then_some(name)
+}
+
+/// Refuses geotransforms that do not map pixels to places: non-finite terms, a zero pixel
+/// size, a rotated grid, an extent that overflows.
+fn check_geo_transform(gt: &[f64; 6], width: usize, height: usize) -> Result<(), String> {
+    if *gt == [0.0, 1.0, 0.0, 0.0, 0.0, 1.0] {
+        return Err("has no georeferencing (identity geotransform)".into());
+    }
+    if let Some(bad) = gt.iter().find(|v| !v.is_finite()) {
+        return Err(format!(
+            "has a broken geotransform {gt:?} ({bad} is not a finite number)"
+        ));
+    }
+    if gt[2] != 0.0 || gt[4] != 0.0 {
+        return Err("is a rotated grid; warp it to a north-up grid first".into());
+    }
+    if gt[1] == 0.0 || gt[5] == 0.0 {
+        return Err(format!(
+            "has a broken geotransform {gt:?} (a pixel size of zero)"
+        ));
+    }
+    let far_x = gt[0] + width as f64 * gt[1];
+    let far_y = gt[3] + height as f64 * gt[5];
+    if !far_x.is_finite() || !far_y.is_finite() || 1.0 / gt[1] == 0.0 || 1.0 / gt[5] == 0.0 {
+        return Err(format!(
+            "has a broken geotransform {gt:?} (its extent is not finite)"
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses blocks larger than [`MAX_BLOCK_PIXELS`] and more blocks than the file has bytes
+/// (each block needs at least its offset in the file), so that reading never allocates more
+/// than the file can really hold.
+fn check_blocks(info: &RasterInfo, type_bytes: usize, file_bytes: u64) -> Result<(), String> {
+    let (bw, bh) = info.block_size;
+    let (w, h) = (info.width, info.height);
+    if bw == 0 || bh == 0 {
+        return Err("declares an empty block size".into());
+    }
+    let pixels = (bw as u128) * (bh as u128);
+    if pixels > MAX_BLOCK_PIXELS as u128 {
+        return Err(format!(
+            "stores its pixels in blocks of {bw} x {bh} ({} MiB of {} each, {} bytes a pixel), more than the {} pixels MRV Desk decodes at once; re-tile it, e.g. `gdal_translate -co TILED=YES -co BLOCKXSIZE=512 -co BLOCKYSIZE=512`",
+            pixels * type_bytes as u128 / (1024 * 1024),
+            info.data_type,
+            type_bytes,
+            MAX_BLOCK_PIXELS
+        ));
+    }
+    let blocks = (w.div_ceil(bw) as u128) * (h.div_ceil(bh) as u128);
+    if blocks > u32::MAX as u128 || blocks > file_bytes as u128 {
+        return Err(format!(
+            "declares {w} x {h} pixels in {blocks} blocks of {bw} x {bh}, more blocks than its {file_bytes} bytes can hold; the header is damaged or forged"
+        ));
+    }
+    Ok(())
 }
 
 /// Reads a raster's description and refuses what cannot be sampled reliably: no
@@ -66,16 +166,8 @@ pub fn inspect_raster(path: &Path, band: usize) -> Result<RasterInfo, GeoError> 
     let geo_transform = dataset
         .geo_transform()
         .map_err(|_| invalid("has no georeferencing (no geotransform)".into()))?;
-    if geo_transform == [0.0, 1.0, 0.0, 0.0, 0.0, 1.0] {
-        return Err(invalid(
-            "has no georeferencing (identity geotransform)".into(),
-        ));
-    }
-    if geo_transform[2] != 0.0 || geo_transform[4] != 0.0 {
-        return Err(invalid(
-            "is a rotated grid; warp it to a north-up grid first".into(),
-        ));
-    }
+    let (width, height) = dataset.raster_size();
+    check_geo_transform(&geo_transform, width, height).map_err(invalid)?;
     let srs = dataset
         .spatial_ref()
         .map_err(|_| invalid("has no coordinate reference system".into()))?;
@@ -99,20 +191,89 @@ pub fn inspect_raster(path: &Path, band: usize) -> Result<RasterInfo, GeoError> 
             "has a data type MRV Desk cannot sample (complex or unknown); convert it to a real type first, e.g. `gdal_translate -ot Float32`".into(),
         ));
     }
-    let type_name = data_type.name();
-    let (width, height) = dataset.raster_size();
-    Ok(RasterInfo {
+    let type_bytes = data_type.bytes() as usize;
+    let info = RasterInfo {
         width,
         height,
         band_count,
         band,
-        data_type: type_name,
+        data_type: data_type.name(),
         nodata: raster_band.no_data_value(),
         crs_name: srs.name().unwrap_or_else(|| "unnamed CRS".into()),
         crs_wkt,
         geo_transform,
         block_size: raster_band.block_size(),
-    })
+    };
+    let file_bytes = std::fs::metadata(path)
+        .map_err(|e| invalid(format!("cannot be read: {e}")))?
+        .len();
+    check_blocks(&info, type_bytes, file_bytes).map_err(invalid)?;
+    Ok(info)
+}
+
+/// [`inspect_raster`], then every block of `band` decoded once: a file whose header is fine
+/// but whose tiles or strips are truncated or corrupt is refused here, naming the first block
+/// that does not decode, instead of failing later at every sampling. Memory: one block per
+/// thread.
+pub fn check_raster(path: &Path, band: usize) -> Result<RasterInfo, GeoError> {
+    let info = inspect_raster(path, band)?;
+    let (bw, bh) = info.block_size;
+    let per_row = info.width.div_ceil(bw);
+    let blocks = per_row * info.height.div_ceil(bh);
+    let threads = worker_threads().min(blocks).max(1);
+    let info_ref = &info;
+    let results: Vec<Result<(), GeoError>> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = (0..threads)
+            .map(|k| {
+                scope.spawn(move || {
+                    let dataset = open(path)?;
+                    let band = dataset.rasterband(info_ref.band).map_err(|e| {
+                        GeoError::InvalidRaster {
+                            file: path.display().to_string(),
+                            problem: e.to_string(),
+                        }
+                    })?;
+                    for block in (k..blocks).step_by(threads) {
+                        let (bx, by) = (block % per_row, block / per_row);
+                        decode_block(&band, (bx, by)).map_err(|e| GeoError::InvalidRaster {
+                            file: path.display().to_string(),
+                            problem: format!(
+                                "is damaged: the block at pixel ({}, {}) of band {} does not decode ({})",
+                                bx * bw,
+                                by * bh,
+                                info_ref.band,
+                                crate::error::gdal_reason(&e)
+                            ),
+                        })?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        jobs.into_iter()
+            .map(|j| j.join().expect("checking thread panicked"))
+            .collect()
+    });
+    // The first damaged block in block order is the one named.
+    for result in results {
+        result?;
+    }
+    Ok(info)
+}
+
+/// Decodes one block in the band's own type and drops it.
+fn decode_block(band: &RasterBand, at: (usize, usize)) -> Result<(), gdal::errors::GdalError> {
+    match band.band_type() {
+        GdalDataType::UInt8 => band.read_block::<u8>(at).map(drop),
+        GdalDataType::UInt16 => band.read_block::<u16>(at).map(drop),
+        GdalDataType::Int16 => band.read_block::<i16>(at).map(drop),
+        GdalDataType::UInt32 => band.read_block::<u32>(at).map(drop),
+        GdalDataType::Int32 => band.read_block::<i32>(at).map(drop),
+        GdalDataType::UInt64 => band.read_block::<u64>(at).map(drop),
+        GdalDataType::Int64 => band.read_block::<i64>(at).map(drop),
+        GdalDataType::Float32 => band.read_block::<f32>(at).map(drop),
+        _ => band.read_block::<f64>(at).map(drop),
+    }
 }
 
 /// Samples `band` at every WGS84 (lon, lat) point; the result is in the order of `points`.
@@ -433,33 +594,47 @@ pub fn zonal_stats(
     if col_a >= col_b || row_a >= row_b {
         return Ok(empty);
     }
-    let (w, h) = (col_b - col_a, row_b - row_a);
-    let window = raster_band
-        .read_as::<f64>((col_a as isize, row_a as isize), (w, h), (w, h), None)
-        .map_err(|e| GeoError::InvalidRaster {
-            file: path.display().to_string(),
-            problem: e.to_string(),
-        })?;
-    let data = window.data();
+    // Block by block over the window, so memory stays one block whatever the plot's size.
+    let (bw, bh) = info.block_size;
     let (mut count, mut sum, mut min, mut max) = (0u64, 0.0, f64::INFINITY, f64::NEG_INFINITY);
-    for r in 0..h {
-        let y = gt[3] + (row_a + r) as f64 * gt[5] + 0.5 * gt[5];
-        for c in 0..w {
-            let x = gt[0] + (col_a + c) as f64 * gt[1] + 0.5 * gt[1];
-            if !polygon.contains(x, y) {
-                continue;
+    for block_row in row_a / bh..row_b.div_ceil(bh) {
+        let (r0, r1) = (
+            (block_row * bh).max(row_a),
+            ((block_row + 1) * bh).min(row_b),
+        );
+        for block_col in col_a / bw..col_b.div_ceil(bw) {
+            let (c0, c1) = (
+                (block_col * bw).max(col_a),
+                ((block_col + 1) * bw).min(col_b),
+            );
+            let (w, h) = (c1 - c0, r1 - r0);
+            let window = raster_band
+                .read_as::<f64>((c0 as isize, r0 as isize), (w, h), (w, h), None)
+                .map_err(|e| GeoError::InvalidRaster {
+                    file: path.display().to_string(),
+                    problem: e.to_string(),
+                })?;
+            let data = window.data();
+            for r in 0..h {
+                let y = gt[3] + (r0 + r) as f64 * gt[5] + 0.5 * gt[5];
+                for c in 0..w {
+                    let x = gt[0] + (c0 + c) as f64 * gt[1] + 0.5 * gt[1];
+                    if !polygon.contains(x, y) {
+                        continue;
+                    }
+                    let v = data[r * w + c];
+                    if info
+                        .nodata
+                        .is_some_and(|nd| v == nd || (nd.is_nan() && v.is_nan()))
+                    {
+                        continue;
+                    }
+                    count += 1;
+                    sum += v;
+                    min = min.min(v);
+                    max = max.max(v);
+                }
             }
-            let v = data[r * w + c];
-            if info
-                .nodata
-                .is_some_and(|nd| v == nd || (nd.is_nan() && v.is_nan()))
-            {
-                continue;
-            }
-            count += 1;
-            sum += v;
-            min = min.min(v);
-            max = max.max(v);
         }
     }
     if count == 0 {
