@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "cancel_import",
     "enrich_batch",
     "add_layer",
+    "remove_layer",
     "cancel_enrich",
     "layer_style",
     "render_overlay",

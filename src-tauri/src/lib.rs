@@ -257,6 +257,17 @@ async fn add_layer(
     .await
 }
 
+/// Removes a layer (refused while a reviewed batch depends on it) and re-enriches the
+/// project's batches without it.
+#[tauri::command]
+#[specta::specta]
+async fn remove_layer(desk: State<'_, Desk>, layer_id: i64) -> Result<LayerDto, CommandError> {
+    blocking_as(&desk, move |mrv, session| {
+        Ok(mrv.remove_layer(session, layer_id)?.into())
+    })
+    .await
+}
+
 #[tauri::command]
 #[specta::specta]
 fn cancel_enrich(desk: State<'_, Desk>) {
@@ -615,6 +626,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             cancel_import,
             enrich_batch,
             add_layer,
+            remove_layer,
             cancel_enrich,
             layer_style,
             render_overlay,

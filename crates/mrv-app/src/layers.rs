@@ -5,7 +5,7 @@
 use crate::projects::file_name;
 use crate::{clock, AppError, Mrv, Progress, Session};
 use mrv_core::{checks, Action, BatchState, CalendarDate, Finding, LayerKind, Sample};
-use mrv_store::{LayerRecord, NewFlag, ZonalRecord};
+use mrv_store::{BatchRecord, LayerRecord, NewFlag, ZonalRecord};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -153,9 +153,11 @@ impl Mrv {
     }
 
     /// [`Mrv::add_layer`] reporting the enrichment of the project's batches (rows done over
-    /// all of them). The layer is registered first and the project's enriched batches go back
-    /// to `imported` in the same transaction, so a cancelled or killed enrichment leaves them
-    /// honestly un-enriched; each is then enriched in its own transaction.
+    /// all of them). The raster is read whole first ([`mrv_geo::check_raster`]: a
+    /// self-contained GeoTIFF, georeferenced by itself, with a sane geotransform and blocks,
+    /// every block of the band decoding) and only then stored content-addressed. Registering the layer and
+    /// re-enriching the project's un-reviewed batches with it is one transaction: a refused,
+    /// failed, cancelled or killed `add_layer` leaves no layer and every batch as it was.
     pub fn add_layer_with_progress(
         &mut self,
         session: &Session,
@@ -184,70 +186,113 @@ impl Mrv {
                 input.file.display()
             )));
         }
-        let info = mrv_geo::inspect_raster(&input.file, input.band)?;
         if mrv_store::layer_name_taken(self.ws.conn(), input.project_id, name)? {
             return Err(AppError::Conflict(format!(
                 "project {} already has a layer named `{name}`",
                 input.project_id
             )));
         }
+        // Read whole before anything is stored; then the stored copy (what enrichment samples,
+        // with no side files next to it) must describe the same raster.
+        let info = mrv_geo::check_raster(&input.file, input.band)?;
         let (sha256, size) = self.store_file(&input.file)?;
+        let stored = self.ws.blob_path(&sha256);
+        let user_file = input.file.display().to_string();
+        let stored_info =
+            mrv_geo::inspect_raster(&stored, input.band).map_err(|e| e.naming(&user_file))?;
+        if stored_info != info {
+            return Err(AppError::InvalidInput(format!(
+                "{user_file} changed while it was being read; add the layer again"
+            )));
+        }
+        let mut context = self.enrich_context(input.project_id)?;
         let now = clock::now().to_string();
         let source_name = file_name(&input.file);
         let tx = self.transaction()?;
         mrv_store::record_stored_file(&tx, &sha256, &source_name, size, &now)?;
-        let id = mrv_store::insert_layer(
-            &tx,
-            &LayerRecord {
-                id: 0,
-                project_id: input.project_id,
-                name: name.to_owned(),
-                kind: kind.as_str().to_owned(),
-                band: input.band as i64,
-                acquired_on: input.acquired_on.clone(),
-                file_sha256: sha256,
-                source_name,
-                width: info.width as i64,
-                height: info.height as i64,
-                data_type: info.data_type,
-                nodata: info.nodata,
-                crs_name: info.crs_name,
-                registered_at: now,
-            },
-        )?;
-        let batches = mrv_store::list_batches(&tx, Some(input.project_id))?;
-        let stale: Vec<_> = batches
+        let record = LayerRecord {
+            id: 0,
+            project_id: input.project_id,
+            name: name.to_owned(),
+            kind: kind.as_str().to_owned(),
+            band: input.band as i64,
+            acquired_on: input.acquired_on.clone(),
+            file_sha256: sha256,
+            source_name,
+            width: info.width as i64,
+            height: info.height as i64,
+            data_type: info.data_type,
+            nodata: info.nodata,
+            crs_name: info.crs_name,
+            registered_at: now,
+        };
+        let id = mrv_store::insert_layer(&tx, &record)?;
+        context.layers.push(ContextLayer {
+            record: LayerRecord { id, ..record },
+            kind,
+            path: stored,
+        });
+        let stale = reenrichable_batches(&tx, input.project_id)?;
+        reenrich(&tx, &context, &stale, on_progress)?;
+        tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
+        self.layer(id)
+    }
+
+    /// Removes a layer with everything enrichment derived from it (samples, zonal statistics,
+    /// flags) and re-enriches the project's un-reviewed batches without it, in one transaction.
+    /// Refused while a batch that left enrichment (in review, decided, stamped, anchored) holds
+    /// evidence from it: its review, and its stamp's `layers`, depend on that evidence. The
+    /// stored file stays (content-addressed files are never deleted).
+    pub fn remove_layer(
+        &mut self,
+        session: &Session,
+        layer_id: i64,
+    ) -> Result<LayerView, AppError> {
+        let granted = self.authorize(session, Action::ManageLayers)?;
+        let layer = self.layer_record(layer_id)?;
+        let mut context = self.enrich_context(layer.project_id)?;
+        context.layers.retain(|l| l.record.id != layer_id);
+        let now = clock::now().to_string();
+        let tx = self.transaction()?;
+        let dependents: Vec<(i64, String)> = mrv_store::batches_with_layer_evidence(&tx, layer_id)?
             .into_iter()
-            .filter(|b| {
-                b.state == BatchState::Enriched.as_str() || b.state == BatchState::Imported.as_str()
+            .filter(|(_, state)| {
+                state != BatchState::Imported.as_str() && state != BatchState::Enriched.as_str()
             })
             .collect();
-        for batch in &stale {
-            mrv_store::set_batch_state(&tx, batch.id, BatchState::Imported.as_str())?;
+        if let Some((batch_id, state)) = dependents.first() {
+            let why = match state.as_str() {
+                "in_review" => "is in review against its evidence",
+                "rejected" => "was rejected on its evidence",
+                _ => "has a stamp that lists it",
+            };
+            return Err(AppError::Conflict(format!(
+                "layer {layer_id} (`{}`) cannot be removed: batch {batch_id} {why}{}",
+                layer.name,
+                match dependents.len() {
+                    1 => String::new(),
+                    n => format!(" (and {} more batch(es) depend on it)", n - 1),
+                }
+            )));
         }
+        mrv_store::delete_layer(&tx, layer_id)?;
+        let stale = reenrichable_batches(&tx, layer.project_id)?;
+        reenrich(&tx, &context, &stale, &mut |_| Progress::Continue)?;
+        crate::journal::append(
+            &tx,
+            &now,
+            granted.user(),
+            "layer.remove",
+            &format!("layer:{layer_id}"),
+            serde_json::json!({
+                "project": layer.project_id,
+                "name": layer.name,
+                "sha256": layer.file_sha256,
+                "reenriched_batches": stale.iter().map(|b| b.id).collect::<Vec<_>>(),
+            }),
+        )?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
-        let total: u64 = stale.iter().map(|b| b.row_count as u64).sum();
-        let mut before = 0u64;
-        for batch in &stale {
-            let mut cancelled = false;
-            self.enrich_authorized(batch.id, &mut |p| {
-                // Enrichment counts rows over all its passes; scale that to this batch's rows.
-                let done = before + p.rows * batch.row_count as u64 / p.bytes_total.max(1);
-                let reply = on_progress(&crate::ImportProgress {
-                    rows: done,
-                    bytes_read: done,
-                    bytes_total: total,
-                });
-                cancelled = reply == Progress::Cancel;
-                reply
-            })
-            .map_err(|e| match (cancelled, e) {
-                (true, _) => AppError::Cancelled,
-                (false, e) => e,
-            })?;
-            before += batch.row_count as u64;
-        }
-        self.layer(id)
+        Ok(layer.into())
     }
 
     pub fn list_layers(
@@ -292,8 +337,8 @@ impl Mrv {
         self.enrich_authorized(batch_id, on_progress)
     }
 
-    /// [`Mrv::enrich`] for the use cases that enrich as part of their own work (an import,
-    /// a new layer) and have checked their session for that.
+    /// [`Mrv::enrich`] for the use cases that enrich as part of their own work (an import)
+    /// and have checked their session for that.
     pub(crate) fn enrich_authorized(
         &mut self,
         batch_id: i64,
@@ -306,122 +351,37 @@ impl Mrv {
                 batch.state
             )));
         }
-        let project = self.project_record(batch.project_id)?;
-        let profile = self.profile_of(batch.project_id)?;
+        let context = self.enrich_context(batch.project_id)?;
+        let tx = self.transaction()?;
+        enrich_in(&tx, &context, &batch, on_progress)?;
+        tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
+        self.batch_by_id(batch_id)
+    }
+
+    /// What enriching any batch of `project_id` needs: its profile, baseline, boundary and
+    /// layers with their stored files.
+    fn enrich_context(&self, project_id: i64) -> Result<EnrichContext, AppError> {
+        let project = self.project_record(project_id)?;
+        let profile = self.profile_of(project_id)?;
         let baseline = project
             .baseline_date
             .as_deref()
             .and_then(CalendarDate::parse);
         let boundary = mrv_geo::BoundaryIndex::from_geojson(&project.boundary_geojson)?;
-        let layers = mrv_store::list_layers(self.ws.conn(), Some(batch.project_id))?;
-        let kinds: Vec<LayerKind> = layers
-            .iter()
-            .map(|l| LayerKind::parse(&l.kind).map_err(AppError::Internal))
-            .collect::<Result<_, _>>()?;
-        let paths: Vec<PathBuf> = layers
-            .iter()
-            .map(|l| self.ws.blob_path(&l.file_sha256))
-            .collect();
-        let total = batch.row_count as u64 * (1 + layers.len() as u64);
-        let tx = self.transaction()?;
-        mrv_store::delete_flags(&tx, batch_id)?;
-        let mut done = 0u64;
-        let mut tick = |rows: usize| {
-            done += rows as u64;
-            on_progress(&crate::ImportProgress {
-                rows: done,
-                bytes_read: done,
-                bytes_total: total,
+        let layers = mrv_store::list_layers(self.ws.conn(), Some(project_id))?
+            .into_iter()
+            .map(|record| {
+                let kind = LayerKind::parse(&record.kind).map_err(AppError::Internal)?;
+                let path = self.ws.blob_path(&record.file_sha256);
+                Ok(ContextLayer { record, kind, path })
             })
-        };
-
-        // Pass 1: every row's position against the boundary; the positions and claimed values
-        // feed the batch-level checks and the sampling.
-        let columns = mrv_store::batch_columns(&tx, &batch)?;
-        let n = columns.lon.len();
-        let points: Vec<(f64, f64)> = columns
-            .lon
-            .iter()
-            .copied()
-            .zip(columns.lat.iter().copied())
-            .collect();
-        let flags: Vec<NewFlag> = points
-            .iter()
-            .enumerate()
-            .filter_map(|(i, &(lon, lat))| {
-                let finding = checks::outside_boundary(&profile, boundary.contains(lon, lat))?;
-                Some(new_flag(batch.first_row_id + i as i64, None, finding))
-            })
-            .collect();
-        mrv_store::insert_flags(&tx, batch_id, &flags)?;
-        if tick(n) == Progress::Cancel {
-            return Err(AppError::Cancelled);
-        }
-        let claimed = columns.claimed_tco2e;
-        let has_plots = columns.has_plots;
-        let mut batch_flags = Vec::new();
-        for (i, z, median, mad) in checks::robust_outliers(&claimed) {
-            if let Some(f) = checks::outlier_finding(&profile, claimed[i], z, median, mad) {
-                batch_flags.push(new_flag(batch.first_row_id + i as i64, None, f));
-            }
-        }
-        for (i, first) in checks::duplicate_positions(&points) {
-            let first_row_id = batch.first_row_id + first as i64;
-            let first_id = mrv_store::record_id_of(&tx, first_row_id)?;
-            if let Some(f) = checks::duplicate_finding(&profile, first as i64 + 1, &first_id) {
-                batch_flags.push(new_flag(batch.first_row_id + i as i64, None, f));
-            }
-        }
-        mrv_store::insert_flags(&tx, batch_id, &batch_flags)?;
-        drop(claimed);
-
-        // Pass 2: every layer at every row (each needed raster block read once), and the
-        // per-point checks on what it shows.
-        for ((layer, kind), path) in layers.iter().zip(&kinds).zip(&paths) {
-            let samples = mrv_geo::sample_points(path, layer.band as usize, &points)
-                .map_err(|e| AppError::Internal(format!("layer `{}`: {e}", layer.name)))?;
-            mrv_store::replace_sample_set(&tx, &batch, layer.id, &samples)?;
-            let flags: Vec<NewFlag> = samples
-                .iter()
-                .enumerate()
-                .filter_map(|(i, &sample)| {
-                    let finding =
-                        checks::check_sample(&profile, baseline, &layer.name, *kind, sample)?;
-                    Some(new_flag(
-                        batch.first_row_id + i as i64,
-                        Some(layer.id),
-                        finding,
-                    ))
-                })
-                .collect();
-            mrv_store::insert_flags(&tx, batch_id, &flags)?;
-            // Plot polygons also get zonal statistics (pixels whose centre is inside).
-            let mut zonal = Vec::new();
-            let mut offset = 0;
-            while has_plots && offset < batch.row_count {
-                for (row_id, geometry) in
-                    mrv_store::plot_geometries(&tx, &batch, offset, ENRICH_CHUNK)?
-                {
-                    let z = mrv_geo::zonal_stats(path, layer.band as usize, &geometry)
-                        .map_err(|e| AppError::Internal(format!("layer `{}`: {e}", layer.name)))?;
-                    zonal.push(ZonalRecord {
-                        row_id,
-                        pixel_count: z.count as i64,
-                        mean: z.mean,
-                        min: z.min,
-                        max: z.max,
-                    });
-                }
-                offset += ENRICH_CHUNK;
-            }
-            mrv_store::replace_zonal_stats(&tx, &batch, layer.id, &zonal)?;
-            if tick(n) == Progress::Cancel {
-                return Err(AppError::Cancelled);
-            }
-        }
-        mrv_store::set_batch_state(&tx, batch_id, BatchState::Enriched.as_str())?;
-        tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
-        self.batch_by_id(batch_id)
+            .collect::<Result<_, AppError>>()?;
+        Ok(EnrichContext {
+            profile,
+            baseline,
+            boundary,
+            layers,
+        })
     }
 
     /// The flags of a batch, in row order.
@@ -498,4 +458,179 @@ impl Mrv {
         }
         Ok(out)
     }
+}
+
+/// What enriching a project's batches needs, read once before the transaction.
+pub(crate) struct EnrichContext {
+    profile: mrv_core::MethodologyProfile,
+    baseline: Option<CalendarDate>,
+    boundary: mrv_geo::BoundaryIndex,
+    layers: Vec<ContextLayer>,
+}
+
+/// A layer with its kind and its stored file.
+struct ContextLayer {
+    record: LayerRecord,
+    kind: LayerKind,
+    path: PathBuf,
+}
+
+/// The batches of a project that enrichment may (re)write: `imported` and `enriched` ones.
+fn reenrichable_batches(
+    conn: &mrv_store::Connection,
+    project_id: i64,
+) -> Result<Vec<BatchRecord>, AppError> {
+    Ok(mrv_store::list_batches(conn, Some(project_id))?
+        .into_iter()
+        .filter(|b| {
+            b.state == BatchState::Enriched.as_str() || b.state == BatchState::Imported.as_str()
+        })
+        .collect())
+}
+
+/// Enriches `batches` inside the caller's transaction, reporting rows done over all of them.
+fn reenrich(
+    tx: &mrv_store::Connection,
+    context: &EnrichContext,
+    batches: &[BatchRecord],
+    on_progress: &mut dyn FnMut(&crate::ImportProgress) -> Progress,
+) -> Result<(), AppError> {
+    let total: u64 = batches.iter().map(|b| b.row_count as u64).sum();
+    let mut before = 0u64;
+    for batch in batches {
+        enrich_in(tx, context, batch, &mut |p| {
+            // Enrichment counts rows over all its passes; scale that to this batch's rows.
+            let done = before + p.rows * batch.row_count as u64 / p.bytes_total.max(1);
+            on_progress(&crate::ImportProgress {
+                rows: done,
+                bytes_read: done,
+                bytes_total: total,
+            })
+        })?;
+        before += batch.row_count as u64;
+    }
+    Ok(())
+}
+
+/// Enriches one batch inside the caller's transaction: samples every layer of `context` at
+/// every row, runs the profile's checks, replaces earlier samples and flags, and marks the
+/// batch enriched. `on_progress` counts rows done over all passes; cancel returns
+/// [`AppError::Cancelled`] (the caller's transaction then rolls back).
+fn enrich_in(
+    tx: &mrv_store::Connection,
+    context: &EnrichContext,
+    batch: &BatchRecord,
+    on_progress: &mut dyn FnMut(&crate::ImportProgress) -> Progress,
+) -> Result<(), AppError> {
+    let batch_id = batch.id;
+    let profile = &context.profile;
+    let total = batch.row_count as u64 * (1 + context.layers.len() as u64);
+    mrv_store::delete_flags(tx, batch_id)?;
+    let mut done = 0u64;
+    let mut tick = |rows: usize| {
+        done += rows as u64;
+        on_progress(&crate::ImportProgress {
+            rows: done,
+            bytes_read: done,
+            bytes_total: total,
+        })
+    };
+
+    // Pass 1: every row's position against the boundary; the positions and claimed values
+    // feed the batch-level checks and the sampling.
+    let columns = mrv_store::batch_columns(tx, batch)?;
+    let n = columns.lon.len();
+    let points: Vec<(f64, f64)> = columns
+        .lon
+        .iter()
+        .copied()
+        .zip(columns.lat.iter().copied())
+        .collect();
+    let flags: Vec<NewFlag> = points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &(lon, lat))| {
+            let finding = checks::outside_boundary(profile, context.boundary.contains(lon, lat))?;
+            Some(new_flag(batch.first_row_id + i as i64, None, finding))
+        })
+        .collect();
+    mrv_store::insert_flags(tx, batch_id, &flags)?;
+    if tick(n) == Progress::Cancel {
+        return Err(AppError::Cancelled);
+    }
+    let claimed = columns.claimed_tco2e;
+    let has_plots = columns.has_plots;
+    let mut batch_flags = Vec::new();
+    for (i, z, median, mad) in checks::robust_outliers(&claimed) {
+        if let Some(f) = checks::outlier_finding(profile, claimed[i], z, median, mad) {
+            batch_flags.push(new_flag(batch.first_row_id + i as i64, None, f));
+        }
+    }
+    for (i, first) in checks::duplicate_positions(&points) {
+        let first_row_id = batch.first_row_id + first as i64;
+        let first_id = mrv_store::record_id_of(tx, first_row_id)?;
+        if let Some(f) = checks::duplicate_finding(profile, first as i64 + 1, &first_id) {
+            batch_flags.push(new_flag(batch.first_row_id + i as i64, None, f));
+        }
+    }
+    mrv_store::insert_flags(tx, batch_id, &batch_flags)?;
+    drop(claimed);
+
+    // Pass 2: every layer at every row (each needed raster block read once), and the
+    // per-point checks on what it shows.
+    for ContextLayer {
+        record: layer,
+        kind,
+        path,
+    } in &context.layers
+    {
+        // Layers are read whole when registered; a stored file that no longer reads is a
+        // damaged workspace, and the layer can be removed.
+        let unreadable = |e: mrv_geo::GeoError| {
+            AppError::InvalidInput(format!(
+                "layer {} (`{}`, {}) cannot be sampled: {e}; remove it with `mrv layer remove {}`",
+                layer.id, layer.name, layer.source_name, layer.id
+            ))
+        };
+        let samples =
+            mrv_geo::sample_points(path, layer.band as usize, &points).map_err(unreadable)?;
+        mrv_store::replace_sample_set(tx, batch, layer.id, &samples)?;
+        let flags: Vec<NewFlag> = samples
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &sample)| {
+                let finding =
+                    checks::check_sample(profile, context.baseline, &layer.name, *kind, sample)?;
+                Some(new_flag(
+                    batch.first_row_id + i as i64,
+                    Some(layer.id),
+                    finding,
+                ))
+            })
+            .collect();
+        mrv_store::insert_flags(tx, batch_id, &flags)?;
+        // Plot polygons also get zonal statistics (pixels whose centre is inside).
+        let mut zonal = Vec::new();
+        let mut offset = 0;
+        while has_plots && offset < batch.row_count {
+            for (row_id, geometry) in mrv_store::plot_geometries(tx, batch, offset, ENRICH_CHUNK)? {
+                let z = mrv_geo::zonal_stats(path, layer.band as usize, &geometry)
+                    .map_err(unreadable)?;
+                zonal.push(ZonalRecord {
+                    row_id,
+                    pixel_count: z.count as i64,
+                    mean: z.mean,
+                    min: z.min,
+                    max: z.max,
+                });
+            }
+            offset += ENRICH_CHUNK;
+        }
+        mrv_store::replace_zonal_stats(tx, batch, layer.id, &zonal)?;
+        if tick(n) == Progress::Cancel {
+            return Err(AppError::Cancelled);
+        }
+    }
+    mrv_store::set_batch_state(tx, batch_id, BatchState::Enriched.as_str())?;
+    Ok(())
 }

@@ -485,35 +485,36 @@ fn batches_without_stored_columns_are_read_from_their_rows() {
 }
 
 #[test]
-fn a_cancelled_layer_enrichment_leaves_batches_imported_until_enriched_again() {
+fn a_cancelled_layer_addition_registers_nothing_and_leaves_batches_as_they_were() {
     let dir = tempfile::tempdir().unwrap();
     let (mut mrv, s, project) = fixture(dir.path());
     let batch = import(&mut mrv, &s, dir.path(), project, "plots.csv", &POINTS);
     assert_eq!(mrv.batch(&s, batch).unwrap().state, "enriched");
+    let flags_before = mrv.flags(&s, batch).unwrap().len();
     let raster = constant_raster(dir.path(), "ndvi.tif", "0.625", None);
     let mut calls = 0;
     let err = mrv
-        .add_layer_with_progress(&s, &layer(project, raster, "ndvi-s2"), &mut |_| {
+        .add_layer_with_progress(&s, &layer(project, raster.clone(), "ndvi-s2"), &mut |_| {
             calls += 1;
             Progress::Cancel
         })
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Cancelled, "{err}");
     assert_eq!(calls, 1);
-    // The layer is registered, the batch honestly not enriched with it.
-    assert_eq!(mrv.list_layers(&s, Some(project)).unwrap().len(), 1);
-    assert_eq!(mrv.batch(&s, batch).unwrap().state, "imported");
-    let row = &mrv.samples(&s, batch, 0, 1).unwrap()[0];
-    assert_eq!(row.missing["ndvi-s2"], "not_enriched");
+    // Registration and re-enrichment are one transaction: nothing of it is left.
+    assert!(mrv.list_layers(&s, Some(project)).unwrap().is_empty());
+    assert_eq!(mrv.batch(&s, batch).unwrap().state, "enriched");
+    assert!(mrv.samples(&s, batch, 0, 1).unwrap()[0].samples.is_empty());
+    assert_eq!(mrv.flags(&s, batch).unwrap().len(), flags_before);
 
     let mut seen = Vec::new();
-    mrv.enrich(&s, batch, &mut |p| {
+    mrv.add_layer_with_progress(&s, &layer(project, raster, "ndvi-s2"), &mut |p| {
         seen.push((p.rows, p.bytes_total));
         Progress::Continue
     })
     .unwrap();
-    // Two passes (positions, one layer) over 3 rows.
-    assert_eq!(seen, [(3, 6), (6, 6)]);
+    // Two passes (positions, one layer) over the batch's 3 rows, scaled to its rows.
+    assert_eq!(seen, [(1, 3), (3, 3)]);
     assert_eq!(mrv.batch(&s, batch).unwrap().state, "enriched");
     assert_eq!(
         mrv.samples(&s, batch, 0, 1).unwrap()[0].samples["ndvi-s2"],

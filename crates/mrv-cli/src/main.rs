@@ -200,6 +200,9 @@ enum LayerCommand {
         #[arg(long)]
         project: Option<i64>,
     },
+    /// Remove a layer and what enrichment derived from it (refused once a batch in review,
+    /// decided or stamped depends on it); the project's batches are re-enriched without it.
+    Remove { layer: i64 },
 }
 
 #[derive(Subcommand)]
@@ -745,6 +748,12 @@ fn layer(mrv: &mut Mrv, session: &Session, json: bool, cmd: LayerCommand) -> Res
                     "layer {} added: {} ({}, band {}, {}×{} {}, {})\n",
                     l.id, l.name, l.kind, l.band, l.width, l.height, l.data_type, l.crs_name
                 )
+            })
+        }
+        LayerCommand::Remove { layer } => {
+            let removed = mrv.remove_layer(session, layer)?;
+            print(json, &removed, |l| {
+                format!("layer {} removed: {} ({})\n", l.id, l.name, l.source_name)
             })
         }
         LayerCommand::List { project } => {

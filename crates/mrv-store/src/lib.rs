@@ -6,6 +6,7 @@
 mod anchors;
 mod blobs;
 mod error;
+mod layer_removal;
 mod migrations;
 mod people;
 mod queries;
@@ -14,6 +15,7 @@ mod workspace;
 pub use anchors::*;
 pub use blobs::{BlobWriter, Sha256Hex};
 pub use error::StoreError;
+pub use layer_removal::{batches_with_layer_evidence, delete_layer};
 pub use migrations::{MigrationRecord, MIGRATIONS};
 pub use people::*;
 pub use queries::*;

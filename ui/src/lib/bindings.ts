@@ -22,6 +22,11 @@ export const commands = {
 	enrichBatch: (batchId: number, onProgress: Channel<ProgressDto>) => typedError<BatchDto, CommandError_Serialize>(__TAURI_INVOKE("enrich_batch", { batchId, onProgress })),
 	/**  Registers a raster layer and enriches the project's batches with it. */
 	addLayer: (layer: NewLayerDto_Deserialize, onProgress: Channel<ProgressDto>) => typedError<LayerDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("add_layer", { layer, onProgress })),
+	/**
+	 *  Removes a layer (refused while a reviewed batch depends on it) and re-enriches the
+	 *  project's batches without it.
+	 */
+	removeLayer: (layerId: number) => typedError<LayerDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("remove_layer", { layerId })),
 	cancelEnrich: () => __TAURI_INVOKE<void>("cancel_enrich"),
 	layerStyle: (layerId: number) => typedError<LayerStyleDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("layer_style", { layerId })),
 	/**  A layer drawn over a map view (`bbox` = min x, min y, max x, max y in EPSG:3857). */
