@@ -10,17 +10,22 @@ use mrv_core::{ImportProblem, MethodologyProfile};
 use mrv_geo::ToWgs84;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_json::{Map, Value};
-use std::collections::HashMap;
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::Read;
+
+/// A feature's properties by name (sorted, the last of duplicate names kept), each as the
+/// JSON text the file holds: numbers never pass through binary floating point.
+pub(crate) type Properties = BTreeMap<String, Box<RawValue>>;
 
 #[derive(Deserialize)]
 pub(crate) struct RawFeature {
     #[serde(rename = "type")]
     kind: String,
     #[serde(default)]
-    pub(crate) properties: Option<Map<String, Value>>,
+    pub(crate) properties: Option<Properties>,
     #[serde(default)]
     geometry: Option<Value>,
 }
@@ -129,11 +134,19 @@ impl<'de> Visitor<'de> for FeaturesSeed<'_, '_> {
     }
 }
 
-fn property_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
+/// A property value as the text a CSV cell would hold: a string unescaped, a number exactly
+/// as written (its decimal text, so `12.3456789012345678901` stays that and reads as the CSV
+/// cell `12.3456789012345678901` does), `true`/`false`, `null` as empty, and an object or
+/// array as compact JSON.
+pub(crate) fn property_text(value: &RawValue) -> String {
+    let text = value.get();
+    match text.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<String>(text).unwrap_or_default(),
+        Some(b'{' | b'[') => serde_json::from_str::<Value>(text)
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
+        _ if text == "null" => String::new(),
+        _ => text.to_owned(),
     }
 }
 
@@ -142,29 +155,9 @@ fn number_pair(value: &Value) -> Option<(f64, f64)> {
     Some((arr.first()?.as_f64()?, arr.get(1)?.as_f64()?))
 }
 
-/// Area-weighted centroid of a ring (shoelace); the vertex mean for degenerate rings.
-fn ring_centroid(ring: &[(f64, f64)]) -> (f64, f64, f64) {
-    let (mut a, mut cx, mut cy) = (0.0, 0.0, 0.0);
-    for w in ring.windows(2) {
-        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
-        let cross = x0 * y1 - x1 * y0;
-        a += cross;
-        cx += (x0 + x1) * cross;
-        cy += (y0 + y1) * cross;
-    }
-    if a.abs() < 1e-18 {
-        let n = ring.len().max(1) as f64;
-        return (
-            ring.iter().map(|p| p.0).sum::<f64>() / n,
-            ring.iter().map(|p| p.1).sum::<f64>() / n,
-            0.0,
-        );
-    }
-    (cx / (3.0 * a), cy / (3.0 * a), (a / 2.0).abs())
-}
-
 /// Transforms every vertex of a Polygon/MultiPolygon to WGS84 (if a transform is given) and
-/// returns the new geometry JSON and the centroid of its outer rings.
+/// returns the new geometry JSON and the plot's position ([`mrv_geo::plot_position`]: its
+/// centroid computed on a projected copy, or an interior point when that is outside it).
 fn polygon_to_wgs84(
     geometry: &Value,
     transform: Option<&ToWgs84>,
@@ -185,13 +178,14 @@ fn polygon_to_wgs84(
             .collect(),
     };
     let mut out_polys = Vec::new();
-    let (mut sx, mut sy, mut sa) = (0.0, 0.0, 0.0);
+    let mut wgs84_polygons: Vec<mrv_geo::PolygonRings> = Vec::new();
     for polygon in polygons {
         let rings = polygon
             .as_array()
             .ok_or("polygon coordinates must be an array of rings")?;
         let mut out_rings = Vec::new();
-        for (r, ring) in rings.iter().enumerate() {
+        let mut wgs84_rings = Vec::new();
+        for ring in rings {
             let points: Vec<(f64, f64)> = ring
                 .as_array()
                 .ok_or("a ring must be an array of positions")?
@@ -209,20 +203,15 @@ fn polygon_to_wgs84(
                 }
             }
             let ring: Vec<(f64, f64)> = xs.into_iter().zip(ys).collect();
-            if r == 0 {
-                let (cx, cy, area) = ring_centroid(&ring);
-                let w = if area > 0.0 { area } else { 1e-12 };
-                sx += cx * w;
-                sy += cy * w;
-                sa += w;
-            }
             out_rings.push(Value::Array(
-                ring.into_iter()
+                ring.iter()
                     .map(|(x, y)| serde_json::json!([x, y]))
                     .collect(),
             ));
+            wgs84_rings.push(ring);
         }
         out_polys.push(Value::Array(out_rings));
+        wgs84_polygons.push(wgs84_rings);
     }
     let geometry = if kind == "Polygon" {
         serde_json::json!({"type": "Polygon", "coordinates": out_polys.into_iter().next().unwrap_or(Value::Null)})
@@ -231,7 +220,8 @@ fn polygon_to_wgs84(
     };
     let text = geometry.to_string();
     mrv_geo::validate_polygon_geojson(&text).map_err(|e| e.to_string())?;
-    Ok((text, sx / sa, sy / sa))
+    let (lon, lat) = mrv_geo::plot_position(&wgs84_polygons).map_err(|e| e.to_string())?;
+    Ok((text, lon, lat))
 }
 
 /// Streams every feature into the sink. Returns the stored column names.
@@ -398,13 +388,41 @@ mod tests {
             {"type":"Feature","properties":{"a":"two"},"geometry":null}],"bbox":[0,0,1,1]}"#;
         let mut seen = Vec::new();
         stream_features(&text[..], &mut |i, f| {
-            seen.push((i, f.properties.unwrap()["a"].clone()));
+            seen.push((i, property_text(&f.properties.unwrap()["a"])));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, vec![(1, "1".to_owned()), (2, "two".to_owned())]);
+    }
+
+    #[test]
+    fn property_numbers_keep_their_decimal_text() {
+        let text = br#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{"a":12.3456789012345678901,"b":49.99999999999999999999,
+             "c":-0.0,"d":1.5e3,"e":"t\u00e9xt","f":null,"g":true,"h":{"k": [1, 2]}},"geometry":null}]}"#;
+        let mut seen = Vec::new();
+        stream_features(&text[..], &mut |_, f| {
+            seen = f
+                .properties
+                .unwrap()
+                .values()
+                .map(|v| property_text(v))
+                .collect();
             Ok(())
         })
         .unwrap();
         assert_eq!(
             seen,
-            vec![(1, serde_json::json!(1)), (2, serde_json::json!("two"))]
+            [
+                "12.3456789012345678901",
+                "49.99999999999999999999",
+                "-0.0",
+                "1.5e3",
+                "téxt",
+                "",
+                "true",
+                r#"{"k":[1,2]}"#
+            ]
         );
     }
 
@@ -421,12 +439,5 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.contains("expected `FeatureCollection`"), "{err}");
-    }
-
-    #[test]
-    fn square_centroid_is_its_centre() {
-        let (x, y, a) =
-            ring_centroid(&[(0.0, 0.0), (2.0, 0.0), (2.0, 2.0), (0.0, 2.0), (0.0, 0.0)]);
-        assert_eq!((x, y, a), (1.0, 1.0, 4.0));
     }
 }

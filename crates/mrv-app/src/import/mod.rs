@@ -241,9 +241,7 @@ impl Mrv {
                             .iter()
                             .map(|c| {
                                 p.get(c)
-                                    .map(|v| {
-                                        v.as_str().map_or_else(|| v.to_string(), str::to_owned)
-                                    })
+                                    .map(|v| geojson_source::property_text(v))
                                     .unwrap_or_default()
                             })
                             .collect()
