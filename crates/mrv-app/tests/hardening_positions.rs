@@ -211,3 +211,43 @@ fn plot_polygons_land_within_centimetres_of_their_centre() {
         .iter()
         .all(|f| f.check != "outside_boundary"));
 }
+
+#[test]
+fn an_empty_or_flat_plot_polygon_is_refused_not_placed_at_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut mrv, ana, _, project) = fixture(dir.path());
+    let properties = r#"{"plot_id":"E","date":"2025-03-01","species":"Inga edulis","dbh_cm":12.5,"height_m":8,"claimed_tco2e":1.25}"#;
+    for (name, coordinates) in [
+        ("empty.geojson", "[[]]"),
+        (
+            "flat.geojson",
+            "[[[-47.5,-24.5],[-47.4,-24.5],[-47.5,-24.5]]]",
+        ),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(
+            &file,
+            format!(
+                r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{properties},"geometry":{{"type":"Polygon","coordinates":{coordinates}}}}}]}}"#
+            ),
+        )
+        .unwrap();
+        let request = ImportRequest {
+            file,
+            project_id: project,
+            period: "2025-01-01..2025-12-31".into(),
+            crs: None,
+            mapping: vec![],
+        };
+        let err = mrv
+            .import(&ana, &request, &mut |_| Progress::Continue)
+            .unwrap_err();
+        let report = err.report().unwrap_or_else(|| panic!("{name}: {err}"));
+        assert_eq!(
+            report.problems[0].column.as_deref(),
+            Some("geometry"),
+            "{name}"
+        );
+    }
+    assert!(mrv.list_batches(&ana, Some(project)).unwrap().is_empty());
+}
