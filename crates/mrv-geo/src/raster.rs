@@ -185,8 +185,20 @@ pub fn inspect_raster(path: &Path, band: usize) -> Result<RasterInfo, GeoError> 
         .rasterband(band)
         .map_err(|e| invalid(e.to_string()))?;
     let data_type = raster_band.band_type();
-    // The gdal crate knows the real-valued types only; complex ones come back as Unknown.
-    if matches!(data_type, GdalDataType::Unknown) {
+    // The gdal crate knows the real-valued types only; complex ones come back as Unknown. The
+    // sampler reads the nine types below (a newer GDAL's Int8 among the refused).
+    if !matches!(
+        data_type,
+        GdalDataType::UInt8
+            | GdalDataType::UInt16
+            | GdalDataType::Int16
+            | GdalDataType::UInt32
+            | GdalDataType::Int32
+            | GdalDataType::UInt64
+            | GdalDataType::Int64
+            | GdalDataType::Float32
+            | GdalDataType::Float64
+    ) {
         return Err(invalid(
             "has a data type MRV Desk cannot sample (complex or unknown); convert it to a real type first, e.g. `gdal_translate -ot Float32`".into(),
         ));
@@ -272,6 +284,7 @@ fn decode_block(band: &RasterBand, at: (usize, usize)) -> Result<(), gdal::error
         GdalDataType::UInt64 => band.read_block::<u64>(at).map(drop),
         GdalDataType::Int64 => band.read_block::<i64>(at).map(drop),
         GdalDataType::Float32 => band.read_block::<f32>(at).map(drop),
+        // Float64: inspect_raster refused every other type.
         _ => band.read_block::<f64>(at).map(drop),
     }
 }
