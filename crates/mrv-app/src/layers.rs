@@ -142,8 +142,8 @@ const ENRICH_CHUNK: i64 = 100_000;
 
 impl Mrv {
     /// Registers a raster layer for a project (stored content-addressed with its SHA-256) and
-    /// enriches the project's batches with it. A raster GDAL cannot read, or that is not
-    /// georeferenced, has no CRS or no such band, registers nothing.
+    /// enriches the project's batches with it. A raster that is not a self-contained,
+    /// georeferenced GeoTIFF with a CRS, that band and every block readable registers nothing.
     pub fn add_layer(
         &mut self,
         session: &Session,
@@ -155,9 +155,10 @@ impl Mrv {
     /// [`Mrv::add_layer`] reporting the enrichment of the project's batches (rows done over
     /// all of them). The raster is read whole first ([`mrv_geo::check_raster`]: a
     /// self-contained GeoTIFF, georeferenced by itself, with a sane geotransform and blocks,
-    /// every block of the band decoding) and only then stored content-addressed. Registering the layer and
-    /// re-enriching the project's un-reviewed batches with it is one transaction: a refused,
-    /// failed, cancelled or killed `add_layer` leaves no layer and every batch as it was.
+    /// every block of the band decoding) and only then stored content-addressed. Registering
+    /// the layer and re-enriching the project's un-reviewed batches with it is one
+    /// transaction: a refused, failed, cancelled or killed `add_layer` leaves no layer and
+    /// every batch as it was.
     pub fn add_layer_with_progress(
         &mut self,
         session: &Session,
