@@ -9,6 +9,7 @@ mod error;
 mod migrations;
 mod people;
 mod queries;
+mod rows;
 mod workspace;
 
 pub use anchors::*;
@@ -17,5 +18,6 @@ pub use error::StoreError;
 pub use migrations::{MigrationRecord, MIGRATIONS};
 pub use people::*;
 pub use queries::*;
+pub use rows::{row_ids, row_indices};
 pub use rusqlite::{Connection, Transaction};
 pub use workspace::{Workspace, DATABASE_FILE};
