@@ -175,12 +175,8 @@ impl Mrv {
             })?;
         }
         self.project_record(input.project_id)?;
-        if !input.file.is_file() {
-            return Err(AppError::InvalidInput(format!(
-                "raster file {} does not exist",
-                input.file.display()
-            )));
-        }
+        // GDAL would block opening a FIFO: refuse anything but a regular file first.
+        crate::files::check_input(&input.file, "raster file")?;
         let info = mrv_geo::inspect_raster(&input.file, input.band)?;
         if mrv_store::layer_name_taken(self.ws.conn(), input.project_id, name)? {
             return Err(AppError::Conflict(format!(

@@ -277,6 +277,31 @@ fn output_files_are_never_written_through_links_nor_over_files_unless_forced() {
         .contains("\"row\""));
 }
 
+#[cfg(unix)]
+/// Runs `cmd` to its end (exit code, stderr), failing the test if it takes a minute: what a
+/// command blocked on a FIFO would do forever.
+fn finishes(mut cmd: Command) -> (Option<i32>, String) {
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the command blocked");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    (status.code(), err)
+}
+
 #[test]
 #[cfg(unix)]
 fn a_directory_or_a_fifo_is_named_for_what_it_is_and_never_blocks() {
@@ -293,35 +318,46 @@ fn a_directory_or_a_fifo_is_named_for_what_it_is_and_never_blocks() {
         .status()
         .unwrap()
         .success());
-    // Nobody ever writes to the pipe: an import that opened it blocking would never end.
-    let mut child = mrv_command(&ws, "ana")
-        .args([
-            "import",
-            fifo.to_str().unwrap(),
-            "--project",
-            "1",
-            "--period",
-            PERIOD,
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("importing a FIFO blocked");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
-    assert_eq!(status.code(), Some(2), "{err}");
-    assert!(err.contains("is a FIFO"), "{err}");
+    // Nobody ever writes to the pipe: a command that opened it blocking would never end.
+    let mut import = mrv_command(&ws, "ana");
+    import.args([
+        "import",
+        fifo.to_str().unwrap(),
+        "--project",
+        "1",
+        "--period",
+        PERIOD,
+    ]);
+    let (code, err) = finishes(import);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("measurement file") && err.contains("is a FIFO"),
+        "{err}"
+    );
+    let raster = dir.path().join("pipe.tif");
+    assert!(Command::new("mkfifo")
+        .arg(&raster)
+        .status()
+        .unwrap()
+        .success());
+    let mut layer = mrv_command(&ws, "mo");
+    layer.args([
+        "layer",
+        "add",
+        raster.to_str().unwrap(),
+        "--project",
+        "1",
+        "--kind",
+        "ndvi",
+        "--name",
+        "piped",
+    ]);
+    let (code, err) = finishes(layer);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("raster file") && err.contains("is a FIFO"),
+        "{err}"
+    );
     let boundary = mrv_as(
         &ws,
         "mo",
