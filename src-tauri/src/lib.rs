@@ -572,13 +572,13 @@ fn export_stamp(
     let (mrv, session) = desk.open_as()?;
     let dir = PathBuf::from(dir.trim());
     let mut written: Vec<String> = mrv
-        .export_stamp(&session, batch_id, &dir)?
+        .export_stamp(&session, batch_id, &dir, mrv_app::Overwrite::Refuse)?
         .iter()
         .map(|p| p.display().to_string())
         .collect();
     if let Some(row) = row {
         let path = dir.join(format!("row-{row}.proof.json"));
-        mrv.write_row_proof(&session, batch_id, row, &path)?;
+        mrv.write_row_proof(&session, batch_id, row, &path, mrv_app::Overwrite::Refuse)?;
         written.push(path.display().to_string());
     }
     Ok(written)

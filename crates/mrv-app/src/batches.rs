@@ -100,11 +100,7 @@ impl Mrv {
 
     /// [`Mrv::batch_rows`] for use cases that have checked their session.
     pub(crate) fn rows_page(&self, id: i64, offset: i64, limit: i64) -> Result<RowsPage, AppError> {
-        if offset < 0 || limit < 0 {
-            return Err(AppError::InvalidInput(
-                "offset and limit must not be negative".into(),
-            ));
-        }
+        check_page(offset, limit)?;
         let batch = self.batch_record(id)?;
         let columns = parse_columns(&batch)?;
         let rows =
@@ -163,4 +159,14 @@ impl Mrv {
 fn parse_columns(b: &BatchRecord) -> Result<Vec<String>, AppError> {
     serde_json::from_str(&b.columns_json)
         .map_err(|e| AppError::Internal(format!("batch {}: stored columns unreadable: {e}", b.id)))
+}
+
+/// Refuses a negative offset or limit; any other pair is safe (the store clamps and saturates).
+pub(crate) fn check_page(offset: i64, limit: i64) -> Result<(), AppError> {
+    if offset < 0 || limit < 0 {
+        return Err(AppError::InvalidInput(format!(
+            "offset ({offset}) and limit ({limit}) must not be negative"
+        )));
+    }
+    Ok(())
 }

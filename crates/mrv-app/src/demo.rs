@@ -59,7 +59,7 @@ pub(crate) fn seed(mrv: &mut Mrv) -> Result<(), AppError> {
     let boundary = dir.join("boundary.geojson");
     let batch = dir.join("tree-plots-2025.csv");
     for (path, text) in [(&boundary, DEMO_BOUNDARY), (&batch, DEMO_BATCH)] {
-        std::fs::write(path, text).map_err(|e| AppError::Io(format!("{}: {e}", path.display())))?;
+        crate::write_atomic(path, text.as_bytes(), crate::Overwrite::Replace)?;
     }
     let mut admin = None;
     for (name, role) in DEMO_USERS {
@@ -101,8 +101,7 @@ pub(crate) fn seed(mrv: &mut Mrv) -> Result<(), AppError> {
     mrv.sign_out(&analyst)?;
     for (file, bytes, name, kind, date) in DEMO_LAYERS {
         let path = dir.join(file);
-        std::fs::write(&path, bytes)
-            .map_err(|e| AppError::Io(format!("{}: {e}", path.display())))?;
+        crate::write_atomic(&path, bytes, crate::Overwrite::Replace)?;
         mrv.add_layer(
             &owner,
             &NewLayer {

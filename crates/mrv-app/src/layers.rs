@@ -169,10 +169,7 @@ impl Mrv {
         // `enrich_batch` permission of its own.
         self.authorize(session, Action::ManageLayers)?;
         let kind = LayerKind::parse(&input.kind).map_err(AppError::InvalidInput)?;
-        let name = input.name.trim();
-        if name.is_empty() {
-            return Err(AppError::InvalidInput("a layer needs a name".into()));
-        }
+        let name = &crate::names::normalize("layer name", &input.name)?;
         if let Some(date) = &input.acquired_on {
             CalendarDate::parse(date).ok_or_else(|| {
                 AppError::InvalidInput(format!(
@@ -181,12 +178,8 @@ impl Mrv {
             })?;
         }
         self.project_record(input.project_id)?;
-        if !input.file.is_file() {
-            return Err(AppError::InvalidInput(format!(
-                "raster file {} does not exist",
-                input.file.display()
-            )));
-        }
+        // GDAL would block opening a FIFO: refuse anything but a regular file first.
+        crate::files::check_input(&input.file, "raster file")?;
         if mrv_store::layer_name_taken(self.ws.conn(), input.project_id, name)? {
             return Err(AppError::Conflict(format!(
                 "project {} already has a layer named `{name}`",
@@ -414,6 +407,7 @@ impl Mrv {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<RowSamples>, AppError> {
+        crate::batches::check_page(offset, limit)?;
         let batch = self.batch_record(batch_id)?;
         let layers = mrv_store::list_layers(self.ws.conn(), Some(batch.project_id))?;
         let rows = mrv_store::measurement_page(self.ws.conn(), &batch, offset, limit)?;
@@ -442,10 +436,11 @@ impl Mrv {
                 }
             }
             for z in mrv_store::zonal_page(self.ws.conn(), &batch, layer.id, offset, limit)? {
-                let index = (z.row_id - batch.first_row_id) as usize;
-                if let Some(r) = usize::try_from(offset)
+                let first =
+                    mrv_store::row_ids(batch.first_row_id, batch.row_count, offset, limit).start;
+                if let Some(r) = usize::try_from(z.row_id - first)
                     .ok()
-                    .and_then(|o| out.get_mut(index - o))
+                    .and_then(|k| out.get_mut(k))
                 {
                     let view = ZonalView {
                         pixel_count: z.pixel_count,

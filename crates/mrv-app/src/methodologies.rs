@@ -37,15 +37,19 @@ pub(crate) fn resolve(name_or_path: &str) -> Result<(MethodologyProfile, String)
         ));
     }
     let path = Path::new(name_or_path);
-    if !path.is_file() {
+    if !path.exists() {
         let ids: Vec<&str> = BUILTIN.iter().map(|(id, _)| *id).collect();
         return Err(AppError::InvalidInput(format!(
             "methodology `{name_or_path}` is neither a built-in profile ({}) nor a profile file",
             ids.join(", ")
         )));
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| AppError::InvalidInput(format!("{name_or_path}: {e}")))?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut crate::files::open_input(path, "methodology profile")?,
+        &mut text,
+    )
+    .map_err(|e| AppError::InvalidInput(format!("{name_or_path}: {e}")))?;
     let profile = MethodologyProfile::from_toml(&text)
         .map_err(|e| AppError::InvalidInput(format!("{name_or_path}: {e}")))?;
     Ok((profile, text))

@@ -78,7 +78,9 @@ impl Mrv {
         )?;
         // Written aside and renamed: a reader never sees half a PNG. A cache that cannot be
         // written costs a re-render next time, nothing more.
-        if std::fs::create_dir_all(&dir).is_ok() && crate::write_atomic(&cached, &png).is_ok() {
+        if std::fs::create_dir_all(&dir).is_ok()
+            && crate::write_atomic(&cached, &png, crate::Overwrite::Replace).is_ok()
+        {
             trim_cache(&dir, CACHE_ENTRIES);
         }
         Ok(Overlay { png, cached: false })

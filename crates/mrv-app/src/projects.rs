@@ -45,22 +45,14 @@ impl Mrv {
         input: &NewProject,
     ) -> Result<ProjectView, AppError> {
         self.authorize(session, Action::ManageProjects)?;
-        let name = input.name.trim();
-        if name.is_empty() {
-            return Err(AppError::InvalidInput("a project needs a name".into()));
-        }
+        let name = &crate::names::normalize("project name", &input.name)?;
         if let Some(baseline) = &input.baseline {
             CalendarDate::parse(baseline).ok_or_else(|| {
                 AppError::InvalidInput(format!("baseline `{baseline}` is not a YYYY-MM-DD date"))
             })?;
         }
         let (profile, profile_text) = methodologies::resolve(&input.methodology)?;
-        if !input.boundary.is_file() {
-            return Err(AppError::InvalidInput(format!(
-                "boundary file {} does not exist",
-                input.boundary.display()
-            )));
-        }
+        crate::files::check_input(&input.boundary, "boundary file")?;
         let boundary = mrv_geo::read_boundary(&input.boundary)?;
         if mrv_store::project_name_taken(self.ws.conn(), name)? {
             return Err(AppError::Conflict(format!(
@@ -161,8 +153,7 @@ impl Mrv {
     /// Copies a file into the content-addressed store; returns (sha256, size).
     pub(crate) fn store_file(&self, path: &std::path::Path) -> Result<(String, u64), AppError> {
         use std::io::Read;
-        let mut file = std::fs::File::open(path)
-            .map_err(|e| AppError::Io(format!("{}: {e}", path.display())))?;
+        let mut file = crate::files::open_input(path, "file")?;
         let mut blob = self.ws.blob_writer()?;
         let mut buf = vec![0u8; 1 << 16];
         loop {

@@ -5,7 +5,7 @@
 
 use crate::import::sink::ReadyRow;
 use crate::users::Session;
-use crate::{clock, AppError, BatchView, Mrv};
+use crate::{clock, AppError, BatchView, Mrv, Overwrite};
 use mrv_core::{
     next_state, not_own_work, Action, BatchState, FieldKind, Granted, ReasonCode, ReviewEvent,
 };
@@ -545,12 +545,14 @@ impl Mrv {
     }
 
     /// Writes the stamp of a batch for offline verification: `stamp.json`, `stamp.sig`,
-    /// `signer.pub`, `profile.toml`, `boundary.geojson`.
+    /// `signer.pub`, `profile.toml`, `boundary.geojson`. Existing files are replaced only with
+    /// [`Overwrite::Replace`]; links are never written through (see [`crate::write_atomic`]).
     pub fn export_stamp(
         &self,
         session: &Session,
         batch_id: i64,
         dir: &Path,
+        overwrite: Overwrite,
     ) -> Result<Vec<PathBuf>, AppError> {
         self.authorize(session, Action::ViewEvidence)?;
         let record = self.stamp_record(batch_id)?;
@@ -570,7 +572,16 @@ impl Mrv {
         if let Some((a, receipt)) = anchor.as_ref().and_then(|a| Some((a, a.receipt.as_ref()?))) {
             files.push(("anchor.entry", &a.entry));
             files.push(("anchor.tlog-proof", receipt.as_bytes()));
-        } else {
+        }
+        // Nothing is written unless every file may be: no half-replaced export.
+        for name in files
+            .iter()
+            .map(|(name, _)| *name)
+            .chain(["anchor.entry", "anchor.tlog-proof"])
+        {
+            crate::files::check_destination(&dir.join(name), overwrite)?;
+        }
+        if anchor.as_ref().is_none_or(|a| a.receipt.is_none()) {
             // A folder reused for another batch must not keep that batch's anchor.
             for stale in ["anchor.entry", "anchor.tlog-proof"] {
                 match std::fs::remove_file(dir.join(stale)) {
@@ -584,8 +595,7 @@ impl Mrv {
         let mut written = Vec::new();
         for (name, bytes) in files {
             let path = dir.join(name);
-            crate::write_atomic(&path, bytes)
-                .map_err(|e| AppError::Io(format!("{}: {e}", path.display())))?;
+            crate::write_atomic(&path, bytes, overwrite)?;
             written.push(path);
         }
         Ok(written)
@@ -599,12 +609,12 @@ impl Mrv {
         batch_id: i64,
         row: i64,
         path: &Path,
+        overwrite: Overwrite,
     ) -> Result<mrv_stamp::proof::RowProof, AppError> {
         let proof = self.prove_row(session, batch_id, row)?;
         let text =
             serde_json::to_string_pretty(&proof).map_err(|e| AppError::Internal(e.to_string()))?;
-        crate::write_atomic(path, text.as_bytes())
-            .map_err(|e| AppError::Io(format!("{}: {e}", path.display())))?;
+        crate::write_atomic(path, text.as_bytes(), overwrite)?;
         Ok(proof)
     }
 
@@ -675,12 +685,7 @@ impl Mrv {
                 batch.state
             )));
         }
-        if !file.is_file() {
-            return Err(AppError::InvalidInput(format!(
-                "{} does not exist",
-                file.display()
-            )));
-        }
+        crate::files::check_input(file, "attachment")?;
         let (sha256, size) = self.store_file(file)?;
         let name = crate::projects::file_name(file);
         let now = clock::now().to_string();

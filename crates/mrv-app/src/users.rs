@@ -99,8 +99,8 @@ impl Mrv {
                 ))
             }
         };
-        let name = input.name.trim();
-        if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        let name = &crate::names::normalize("user name", &input.name)?;
+        if name.chars().any(char::is_whitespace) {
             return Err(AppError::InvalidInput(format!(
                 "user name `{name}` must be one word without spaces"
             )));

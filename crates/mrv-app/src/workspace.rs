@@ -6,20 +6,6 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// An open workspace. Cheap to open; front ends may open one per request.
-/// Writes `bytes` to `path` so that a reader sees the old file or the whole new one, never
-/// part: written aside in the same folder, then renamed; the aside file is removed on failure.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .map_or_else(Default::default, |n| n.to_string_lossy());
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
-}
-
 pub struct Mrv {
     pub(crate) ws: Workspace,
 }

@@ -67,7 +67,9 @@ fn approve_stamps_and_the_export_verifies_offline_from_the_original_files() {
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("anchor.entry"), "another batch's entry").unwrap();
     std::fs::write(out.join("anchor.tlog-proof"), "another batch's receipt").unwrap();
-    let written = mrv.export_stamp(&vera, 1, &out).unwrap();
+    let written = mrv
+        .export_stamp(&vera, 1, &out, mrv_app::Overwrite::Replace)
+        .unwrap();
     assert_eq!(written.len(), 5, "{written:?}");
     assert!(!out.join("anchor.entry").exists() && !out.join("anchor.tlog-proof").exists());
     let leftovers: Vec<_> = std::fs::read_dir(&out)
@@ -173,7 +175,8 @@ fn row_proofs_verify_against_the_exported_stamp() {
     mrv.start_review(&vera, 1).unwrap();
     mrv.approve(&vera, 1, &justify_all(&mrv, &vera, 1)).unwrap();
     let out = dir.path().join("export");
-    mrv.export_stamp(&vera, 1, &out).unwrap();
+    mrv.export_stamp(&vera, 1, &out, mrv_app::Overwrite::Refuse)
+        .unwrap();
     let proof = mrv.prove_row(&vera, 1, 137).unwrap();
     assert!(proof.leaf.contains("\"id\":\"SDM-0137\""), "{}", proof.leaf);
     let file = dir.path().join("row-137.json");

@@ -592,7 +592,9 @@ impl<'t> Case<'t> {
             assert!(stamp.signature_valid, "batch {}: signature", b.id);
             if self.verified.insert(b.id) {
                 let out = self.dir.path().join(format!("stamp-{}", b.id));
-                self.mrv.export_stamp(self.observer(), b.id, &out).unwrap();
+                self.mrv
+                    .export_stamp(self.observer(), b.id, &out, mrv_app::Overwrite::Refuse)
+                    .unwrap();
                 let demo = self.mrv.root().join("demo");
                 let layers: Vec<PathBuf> = LAYERS.iter().map(|l| demo.join(l)).collect();
                 let attached = self.attached.get(&b.id).cloned().unwrap_or_default();

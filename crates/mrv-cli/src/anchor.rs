@@ -1,6 +1,7 @@
 //! The audit-log commands: connect the workspace to a log, its health, anchoring, receipts.
 
 use crate::print;
+use crate::text::shown;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use mrv_app::{AnchorView, LogHealth, Mrv, Session};
@@ -50,6 +51,9 @@ enum AnchorShow {
         /// Folder for the receipt (`.tlog-proof`) and entry files; default: <workspace>/receipts.
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
+        /// Replace receipt and entry files already in the --output folder.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -60,8 +64,12 @@ fn health_text(h: &LogHealth) -> String {
             "audit log    not connected (mrv auditlog connect URL --vkey VKEY --token TOKEN)\n",
         ),
         Some(l) => {
-            t.push_str(&format!("audit log    {} at {}\n", l.origin, l.url));
-            t.push_str(&format!("pinned key   {}\n", l.vkey));
+            t.push_str(&format!(
+                "audit log    {} at {}\n",
+                shown(&l.origin),
+                shown(&l.url)
+            ));
+            t.push_str(&format!("pinned key   {}\n", shown(&l.vkey)));
         }
     }
     if let Some(c) = &h.latest {
@@ -75,7 +83,7 @@ fn health_text(h: &LogHealth) -> String {
         h.last_consistent_at.as_deref().unwrap_or("never")
     ));
     if let Some(e) = &h.last_error {
-        t.push_str(&format!("last error   {e}\n"));
+        t.push_str(&format!("last error   {}\n", shown(e)));
     }
     t.push_str(&format!(
         "anchors      {} anchored, {} queued, {} failed (retrying)\n",
@@ -84,9 +92,9 @@ fn health_text(h: &LogHealth) -> String {
     for a in &h.alarms {
         t.push_str(&format!(
             "ALARM        {} at {}: {}\n             both signed checkpoints are kept (mrv --json auditlog status)\n",
-            a.kind.to_uppercase(),
+            shown(&a.kind.to_uppercase()),
             a.detected_at,
-            a.detail
+            shown(&a.detail)
         ));
     }
     t
@@ -97,18 +105,18 @@ fn anchor_text(a: &AnchorView) -> String {
         "anchored" => format!(
             "{} {}: anchored at index {} in checkpoint size {} of {}\n",
             a.kind,
-            a.record_id,
+            shown(&a.record_id),
             a.log_index.unwrap_or(-1),
             a.checkpoint_size.unwrap_or(-1),
-            a.origin.as_deref().unwrap_or("?")
+            shown(a.origin.as_deref().unwrap_or("?"))
         ),
         state => format!(
             "{} {}: {state}{}{}\n",
             a.kind,
-            a.record_id,
+            shown(&a.record_id),
             a.last_error
                 .as_deref()
-                .map(|e| format!(" ({e})"))
+                .map(|e| format!(" ({})", shown(e)))
                 .unwrap_or_default(),
             a.next_attempt_at
                 .as_deref()
@@ -149,22 +157,37 @@ struct Shown<'a> {
 }
 
 pub(crate) fn anchor(mrv: &mut Mrv, session: &Session, json: bool, args: AnchorArgs) -> Result<()> {
-    if let Some(AnchorShow::Show { batch, output }) = args.show {
+    if let Some(AnchorShow::Show {
+        batch,
+        output,
+        force,
+    }) = args.show
+    {
         let a = mrv
             .batch_anchor(session, batch)?
             .ok_or_else(|| mrv_app::AppError::NotFound {
                 what: "stamp anchor of batch",
                 id: batch.to_string(),
             })?;
+        // The workspace's own receipts folder is refreshed each time; a folder the user names
+        // keeps its files unless --force.
+        let overwrite = crate::overwrite(force || output.is_none());
         let dir = output.unwrap_or_else(|| mrv.root().join("receipts"));
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let entry_file = dir.join(format!("{}.entry", a.record_id));
-        write(&entry_file, a.entry.as_bytes())?;
-        let receipt_file = match &a.receipt {
-            Some(r) => {
-                let f = dir.join(format!("{}.tlog-proof", a.record_id));
-                write(&f, r.as_bytes())?;
+        let receipt_file = a
+            .receipt
+            .as_ref()
+            .map(|r| (dir.join(format!("{}.tlog-proof", a.record_id)), r));
+        // Both checked before either is written: nothing half-written.
+        for f in std::iter::once(&entry_file).chain(receipt_file.as_ref().map(|(f, _)| f)) {
+            mrv_app::check_destination(f, overwrite)?;
+        }
+        mrv_app::write_atomic(&entry_file, a.entry.as_bytes(), overwrite)?;
+        let receipt_file = match receipt_file {
+            Some((f, r)) => {
+                mrv_app::write_atomic(&f, r.as_bytes(), overwrite)?;
                 Some(f)
             }
             None => None,
@@ -204,10 +227,6 @@ pub(crate) fn anchor(mrv: &mut Mrv, session: &Session, json: bool, args: AnchorA
     let batch = args.batch.expect("clap requires BATCH without --pending");
     let a = mrv.anchor_batch(session, batch)?;
     print(json, &a, anchor_text)
-}
-
-fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
 pub(crate) fn verify_receipt(

@@ -14,6 +14,7 @@
 
 mod anchor;
 mod review;
+mod text;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -24,6 +25,7 @@ use mrv_app::{
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use text::{cell, shown};
 
 #[derive(Parser)]
 #[command(
@@ -120,9 +122,10 @@ enum SignedInCommand {
     /// The value each layer gave at each row of a batch.
     Samples {
         batch: i64,
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..))]
         offset: i64,
-        #[arg(long, default_value_t = i64::MAX)]
+        /// How many rows (default: all).
+        #[arg(long, default_value_t = i64::MAX, hide_default_value = true, value_parser = clap::value_parser!(i64).range(0..))]
         limit: i64,
     },
     /// Local users and their roles.
@@ -144,6 +147,9 @@ enum SignedInCommand {
         row: i64,
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
+        /// Replace the output file if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// The local journal.
     #[command(subcommand)]
@@ -172,6 +178,9 @@ struct OverlayArgs {
     /// Where to write the PNG.
     #[arg(short = 'o', long = "output")]
     output: PathBuf,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Subcommand)]
@@ -275,10 +284,10 @@ enum BatchCommand {
         #[arg(long)]
         rows: bool,
         /// First row to show (0-based) with --rows.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..))]
         offset: i64,
         /// How many rows to show with --rows.
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(0..))]
         limit: i64,
     },
 }
@@ -304,9 +313,16 @@ fn report_error(error: &anyhow::Error, json: bool) -> i32 {
         });
         eprintln!("{value}");
     } else {
-        eprintln!("error: {error}");
+        eprintln!("error: {}", shown(&error.to_string()));
         if let Some(report) = app.and_then(AppError::report) {
-            eprint!("{report}");
+            // One line per problem, whatever its value holds.
+            for problem in &report.problems {
+                eprintln!("  {}", shown(&problem.to_string()));
+            }
+            let hidden = report.total - report.problems.len() as u64;
+            if hidden > 0 {
+                eprintln!("  … and {hidden} more problems");
+            }
         }
     }
     match code {
@@ -441,7 +457,11 @@ fn run_signed_in(
                 for f in flags {
                     out += &format!(
                         "{:>7}  {:<14} {:<8} {:<20} {}\n",
-                        f.row, f.id, f.severity, f.check, f.explanation
+                        f.row,
+                        shown(&f.id),
+                        f.severity,
+                        f.check,
+                        shown(&f.explanation)
                     );
                 }
                 out
@@ -460,14 +480,15 @@ fn run_signed_in(
                         .samples
                         .iter()
                         .map(|(layer, v)| match v {
-                            Some(v) => format!("{layer}={v}"),
+                            Some(v) => format!("{}={v}", cell(layer)),
                             None => format!(
-                                "{layer}={}",
+                                "{}={}",
+                                cell(layer),
                                 r.missing.get(layer).map_or("-", String::as_str)
                             ),
                         })
                         .collect();
-                    out += &format!("{}\t{}\t{}\n", r.row, r.id, values.join("\t"));
+                    out += &format!("{}\t{}\t{}\n", r.row, cell(&r.id), values.join("\t"));
                 }
                 out
             })
@@ -477,13 +498,25 @@ fn run_signed_in(
         SignedInCommand::Attach { batch, file } => review::attach(mrv, session, json, batch, &file),
         SignedInCommand::History { batch } => review::history(mrv, session, json, batch),
         SignedInCommand::Stamp(cmd) => review::stamp(mrv, session, json, cmd),
-        SignedInCommand::ProveRow { batch, row, output } => {
-            review::prove_row(mrv, session, json, batch, row, &output)
-        }
+        SignedInCommand::ProveRow {
+            batch,
+            row,
+            output,
+            force,
+        } => review::prove_row(mrv, session, json, batch, row, &output, overwrite(force)),
         SignedInCommand::Journal(cmd) => review::journal(mrv, session, json, cmd),
         SignedInCommand::Overlay(args) => overlay(mrv, session, json, &args),
         SignedInCommand::Auditlog(cmd) => anchor::auditlog(mrv, session, json, cmd),
         SignedInCommand::Anchor(args) => anchor::anchor(mrv, session, json, args),
+    }
+}
+
+/// `--force` given: replace an existing output file (links are refused either way).
+pub(crate) fn overwrite(force: bool) -> mrv_app::Overwrite {
+    if force {
+        mrv_app::Overwrite::Replace
+    } else {
+        mrv_app::Overwrite::Refuse
     }
 }
 
@@ -541,8 +574,7 @@ fn overlay(mrv: &Mrv, session: &Session, json: bool, args: &OverlayArgs) -> Resu
         height,
     };
     let overlay = mrv.overlay(session, args.layer, &view)?;
-    mrv_app::write_atomic(output, &overlay.png)
-        .map_err(|e| invalid(format!("cannot write {}: {e}", output.display())))?;
+    mrv_app::write_atomic(output, &overlay.png, overwrite(args.force))?;
     #[derive(Serialize)]
     struct Written<'a> {
         path: &'a std::path::Path,
@@ -592,7 +624,9 @@ fn project(mrv: &mut Mrv, session: &Session, json: bool, cmd: ProjectCommand) ->
             print(json, &project, |p| {
                 format!(
                     "project {} added: {} ({})\n",
-                    p.id, p.name, p.methodology_id
+                    p.id,
+                    shown(&p.name),
+                    shown(&p.methodology_id)
                 )
             })
         }
@@ -610,8 +644,8 @@ fn project(mrv: &mut Mrv, session: &Session, json: bool, cmd: ProjectCommand) ->
                     s += &format!(
                         "{:>4}  {:<36} {:<22} {:<10} {:>7}\n",
                         p.id,
-                        p.name,
-                        p.methodology_id,
+                        shown(&p.name),
+                        shown(&p.methodology_id),
                         p.baseline_date.as_deref().unwrap_or("-"),
                         p.batch_count
                     );
@@ -625,10 +659,10 @@ fn project(mrv: &mut Mrv, session: &Session, json: bool, cmd: ProjectCommand) ->
                 format!(
                     "project {}: {}\ncountry      {}\nmethodology  {} ({})\nbaseline     {}\nperiods      {}\nbatches      {}\nboundary     sha256 {}\n",
                     p.id,
-                    p.name,
-                    p.country.as_deref().unwrap_or("-"),
-                    p.methodology_name,
-                    p.methodology_id,
+                    shown(&p.name),
+                    shown(p.country.as_deref().unwrap_or("-")),
+                    shown(&p.methodology_name),
+                    shown(&p.methodology_id),
                     p.baseline_date.as_deref().unwrap_or("-"),
                     if p.periods.is_empty() { "-".into() } else { p.periods.join(", ") },
                     p.batch_count,
@@ -681,7 +715,11 @@ fn import(mrv: &mut Mrv, session: &Session, json: bool, args: ImportArgs) -> Res
     print(json, &batch, |b| {
         format!(
             "imported batch {}: {} rows from {} ({}), claimed {:.3} tCO2e\n",
-            b.id, b.row_count, b.source_name, b.period, b.claimed_tco2e_total
+            b.id,
+            b.row_count,
+            shown(&b.source_name),
+            b.period,
+            b.claimed_tco2e_total
         )
     })
 }
@@ -746,7 +784,14 @@ fn layer(mrv: &mut Mrv, session: &Session, json: bool, cmd: LayerCommand) -> Res
             print(json, &layer, |l| {
                 format!(
                     "layer {} added: {} ({}, band {}, {}×{} {}, {})\n",
-                    l.id, l.name, l.kind, l.band, l.width, l.height, l.data_type, l.crs_name
+                    l.id,
+                    shown(&l.name),
+                    l.kind,
+                    l.band,
+                    l.width,
+                    l.height,
+                    l.data_type,
+                    shown(&l.crs_name)
                 )
             })
         }
@@ -771,11 +816,11 @@ fn layer(mrv: &mut Mrv, session: &Session, json: bool, cmd: LayerCommand) -> Res
                         "{:>4}  {:>7}  {:<20} {:<16} {:>4}  {:<10}  {}\n",
                         l.id,
                         l.project_id,
-                        l.name,
+                        shown(&l.name),
                         l.kind,
                         l.band,
                         l.acquired_on.as_deref().unwrap_or("-"),
-                        l.crs_name
+                        shown(&l.crs_name)
                     );
                 }
                 s
@@ -799,7 +844,12 @@ fn batch(mrv: &Mrv, session: &Session, json: bool, cmd: BatchCommand) -> Result<
                 for b in bs {
                     s += &format!(
                         "{:>4}  {:>7}  {:<22} {:<10} {:>9}  {}\n",
-                        b.id, b.project_id, b.period, b.state, b.row_count, b.source_name
+                        b.id,
+                        b.project_id,
+                        b.period,
+                        b.state,
+                        b.row_count,
+                        shown(&b.source_name)
                     );
                 }
                 s
@@ -816,7 +866,7 @@ fn batch(mrv: &Mrv, session: &Session, json: bool, cmd: BatchCommand) -> Result<
                 return print(json, &batch, |b| {
                     format!(
                         "batch {} (v{}) of project {} — {}\nperiod   {}\nstate    {}\nsource   {} ({}, {}) sha256 {}\nrows     {}\nclaimed  {:.3} tCO2e\ncolumns  {}\nimported {}\n",
-                        b.id, b.version, b.project_id, b.project_name, b.period, b.state, b.source_name, b.source_format, b.source_crs, b.source_sha256, b.row_count, b.claimed_tco2e_total, b.columns.join(", "), b.imported_at
+                        b.id, b.version, b.project_id, shown(&b.project_name), b.period, b.state, shown(&b.source_name), b.source_format, shown(&b.source_crs), b.source_sha256, b.row_count, b.claimed_tco2e_total, shown(&b.columns.join(", ")), b.imported_at
                     )
                 });
             }
@@ -833,12 +883,15 @@ fn batch(mrv: &Mrv, session: &Session, json: bool, cmd: BatchCommand) -> Result<
                     rows: &page,
                 },
                 |s| {
-                    let mut out = format!("#\t{}\tlon\tlat\n", s.rows.columns.join("\t"));
+                    let cells = |texts: &[String]| -> String {
+                        texts.iter().map(|t| cell(t)).collect::<Vec<_>>().join("\t")
+                    };
+                    let mut out = format!("#\t{}\tlon\tlat\n", cells(&s.rows.columns));
                     for r in &s.rows.rows {
                         out += &format!(
                             "{}\t{}\t{:.6}\t{:.6}\n",
                             r.index,
-                            r.values.join("\t"),
+                            cells(&r.values),
                             r.lon,
                             r.lat
                         );

@@ -2,6 +2,7 @@
 //! row proofs, offline verification and the journal.
 
 use crate::print;
+use crate::text::shown;
 use anyhow::Result;
 use clap::Subcommand;
 use mrv_app::{AppError, Mrv, NewUser, Session};
@@ -56,6 +57,9 @@ pub(crate) enum StampCommand {
         batch: i64,
         #[arg(short = 'o', long = "output")]
         dir: PathBuf,
+        /// Replace files of an earlier export in the folder.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -116,7 +120,7 @@ pub(crate) fn add_user(
     print(json, &user, |u| {
         format!(
             "user {} added ({}); signing key {}\n",
-            u.name,
+            shown(&u.name),
             u.roles.join(", "),
             u.public_key
         )
@@ -133,7 +137,7 @@ pub(crate) fn user(mrv: &mut Mrv, session: &Session, json: bool, cmd: UserComman
                 for u in us {
                     s += &format!(
                         "{:<16} {:<32} {}\n",
-                        u.name,
+                        shown(&u.name),
                         u.roles.join(", "),
                         u.offboarded_at
                             .as_deref()
@@ -146,7 +150,7 @@ pub(crate) fn user(mrv: &mut Mrv, session: &Session, json: bool, cmd: UserComman
         UserCommand::Offboard { name } => {
             let user = mrv.offboard_user(session, &name)?;
             print(json, &user, |u| {
-                format!("{} offboarded; their sessions ended\n", u.name)
+                format!("{} offboarded; their sessions ended\n", shown(&u.name))
             })
         }
     }
@@ -170,7 +174,12 @@ pub(crate) fn review(
         } => {
             let b = mrv.reject(session, batch, &code, &reason)?;
             print(json, &b, |b| {
-                format!("batch {} rejected ({code}): {reason}\n", b.id)
+                format!(
+                    "batch {} rejected ({}): {}\n",
+                    b.id,
+                    shown(&code),
+                    shown(&reason)
+                )
             })
         }
         ReviewCommand::Approve { batch, justify } => {
@@ -190,7 +199,12 @@ pub(crate) fn review(
             print(json, &stamp, |s| {
                 format!(
                     "batch {} approved and stamped\nstamp hash  {}\nrows root   {} ({} rows)\nsigned by   {} ({})\n",
-                    s.batch_id, s.stamp_hash, s.rows_root, s.row_count, s.signer, s.signer_key
+                    s.batch_id,
+                    s.stamp_hash,
+                    s.rows_root,
+                    s.row_count,
+                    shown(&s.signer),
+                    s.signer_key
                 )
             })
         }
@@ -208,7 +222,9 @@ pub(crate) fn attach(
     print(json, &a, |a| {
         format!(
             "{} attached to batch {} (SHA-256 {})\n",
-            a.name, a.batch_id, a.sha256
+            shown(&a.name),
+            a.batch_id,
+            a.sha256
         )
     })
 }
@@ -226,17 +242,17 @@ pub(crate) fn history(mrv: &Mrv, session: &Session, json: bool, batch: i64) -> R
                 e.action,
                 e.from_state.as_deref().unwrap_or("-"),
                 e.to_state,
-                e.user.as_deref().unwrap_or("-")
+                shown(e.user.as_deref().unwrap_or("-"))
             );
             if let Some(code) = &e.reason_code {
-                s += &format!("  [{code}]");
+                s += &format!("  [{}]", shown(code));
             }
             if let Some(text) = &e.reason_text {
-                s += &format!("  {text}");
+                s += &format!("  {}", shown(text));
             }
             s.push('\n');
             for j in &e.justifications {
-                s += &format!("    justified: {j}\n");
+                s += &format!("    justified: {}\n", shown(j));
             }
         }
         s
@@ -254,15 +270,15 @@ pub(crate) fn stamp(mrv: &Mrv, session: &Session, json: bool, cmd: StampCommand)
                     s.stamp_hash,
                     s.rows_root,
                     s.row_count,
-                    s.signer,
+                    shown(&s.signer),
                     s.signer_key,
                     if s.signature_valid { "valid" } else { "INVALID" },
                     s.created_at
                 )
             })
         }
-        StampCommand::Export { batch, dir } => {
-            let written = mrv.export_stamp(session, batch, &dir)?;
+        StampCommand::Export { batch, dir, force } => {
+            let written = mrv.export_stamp(session, batch, &dir, crate::overwrite(force))?;
             print(json, &written, |w| {
                 w.iter()
                     .map(|p| format!("wrote {}\n", p.display()))
@@ -321,8 +337,9 @@ pub(crate) fn prove_row(
     batch: i64,
     row: i64,
     out: &Path,
+    overwrite: mrv_app::Overwrite,
 ) -> Result<()> {
-    let proof = mrv.write_row_proof(session, batch, row, out)?;
+    let proof = mrv.write_row_proof(session, batch, row, out, overwrite)?;
     print(json, &proof, |p| {
         format!(
             "proof that row {} belongs to batch {} (stamp {}) written to {}\n",
@@ -348,7 +365,7 @@ pub(crate) fn journal(mrv: &Mrv, session: &Session, json: bool, cmd: JournalComm
     match cmd {
         JournalCommand::Verify => {
             let check = mrv.verify_journal(session)?;
-            print(json, &check, |c| format!("{}\n", c.message))?;
+            print(json, &check, |c| format!("{}\n", shown(&c.message)))?;
             if !check.ok {
                 return Err(AppError::Conflict(check.message).into());
             }

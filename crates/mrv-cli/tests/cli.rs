@@ -334,7 +334,10 @@ fn overlay_writes_the_demo_layer_as_png_and_refuses_bad_views() {
     let bytes = std::fs::read(&png).unwrap();
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
     assert_eq!(written["bytes"], bytes.len());
-    assert_eq!(json(&mrv(&ws, &args))["cached"], true);
+    // The same file again: replaced only when asked (--force), then from the cache.
+    assert_eq!(mrv(&ws, &args).status.code(), Some(5));
+    let again: Vec<&str> = args.iter().copied().chain(["--force"]).collect();
+    assert_eq!(json(&mrv(&ws, &again))["cached"], true);
 
     for (bad, message) in [
         (

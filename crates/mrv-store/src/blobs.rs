@@ -2,6 +2,8 @@
 //!
 //! A file is streamed into `tmp/`, hashed on the way, fsync'd and then renamed into place, so a
 //! stored blob is always complete; a crash leaves at most a temporary file, removed on next open.
+//! A writer holds an OS advisory lock on its temporary file for as long as it lives, so opening
+//! the workspace (any process, any time) removes only the files of writers that are gone.
 
 use crate::StoreError;
 use sha2::{Digest, Sha256};
@@ -22,18 +24,33 @@ pub struct BlobWriter {
 }
 
 impl BlobWriter {
+    /// Creates `tmp/blob-<pid>-<n>.part` exclusively and holds an OS advisory lock on it until
+    /// the writer is finished or dropped, so that [`clean_tmp`] (run by every workspace open, in
+    /// any process) leaves it alone.
     pub(crate) fn create(tmp_dir: &Path, files_dir: &Path) -> Result<BlobWriter, StoreError> {
         static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let tmp_path = tmp_dir.join(format!("blob-{}-{n}.part", std::process::id()));
-        let file = File::create(&tmp_path).map_err(|e| StoreError::io(&tmp_path, e))?;
-        Ok(BlobWriter {
-            tmp_path,
-            files_dir: files_dir.to_owned(),
-            out: BufWriter::with_capacity(1 << 16, file),
-            hasher: Sha256::new(),
-            size: 0,
-        })
+        loop {
+            let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let tmp_path = tmp_dir.join(format!("blob-{}-{n}.part", std::process::id()));
+            let file = match File::create_new(&tmp_path) {
+                // Left by an earlier process with the same id: take the next name.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                opened => opened.map_err(|e| StoreError::io(&tmp_path, e))?,
+            };
+            file.lock().map_err(|e| StoreError::io(&tmp_path, e))?;
+            // A cleaner may have locked and removed the file between its creation and our lock;
+            // then the name no longer leads to our file and we start again under a new name.
+            if !still_named(&file, &tmp_path) {
+                continue;
+            }
+            return Ok(BlobWriter {
+                tmp_path,
+                files_dir: files_dir.to_owned(),
+                out: BufWriter::with_capacity(1 << 16, file),
+                hasher: Sha256::new(),
+                size: 0,
+            });
+        }
     }
 
     pub fn write_all(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
@@ -66,8 +83,14 @@ impl BlobWriter {
         if final_path.exists() {
             std::fs::remove_file(&self.tmp_path).map_err(|e| StoreError::io(&self.tmp_path, e))?;
         } else {
-            std::fs::rename(&self.tmp_path, &final_path)
-                .map_err(|e| StoreError::io(&final_path, e))?;
+            std::fs::rename(&self.tmp_path, &final_path).map_err(|e| StoreError::Io {
+                path: format!(
+                    "moving {} to {}",
+                    self.tmp_path.display(),
+                    final_path.display()
+                ),
+                source: e,
+            })?;
             File::open(dir)
                 .and_then(|d| d.sync_all())
                 .map_err(|e| StoreError::io(dir, e))?;
@@ -81,6 +104,52 @@ impl Drop for BlobWriter {
     fn drop(&mut self) {
         if !self.tmp_path.as_os_str().is_empty() {
             let _ = std::fs::remove_file(&self.tmp_path);
+        }
+    }
+}
+
+/// Whether `path` still names the open `file` (same device and inode).
+fn still_named(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        // Elsewhere an open file cannot be removed, so the name still leads to it.
+        let _ = file;
+        path.exists()
+    }
+}
+
+/// Removes the partial blobs in `tmp` that no live writer holds: those left by a killed
+/// process. A file whose lock is held belongs to a writer still at work (in this or another
+/// process) and is left alone. Best effort: a file that cannot be removed is only wasted space,
+/// never mistaken for a stored blob.
+pub(crate) fn clean_tmp(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().ends_with(".part") {
+            continue;
+        }
+        let path = entry.path();
+        // Never follow a link planted in tmp/; it is not ours to lock or open.
+        if !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let Ok(file) = File::open(&path) else {
+            continue;
+        };
+        // Locked: a writer is still at work. Held by us: nobody owns it, so remove it while
+        // the lock keeps a new writer (which would pick another name anyway) away.
+        if file.try_lock().is_ok() {
+            let _ = std::fs::remove_file(&path);
         }
     }
 }

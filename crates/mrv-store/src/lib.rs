@@ -10,6 +10,7 @@ mod layer_removal;
 mod migrations;
 mod people;
 mod queries;
+mod rows;
 mod workspace;
 
 pub use anchors::*;
@@ -19,5 +20,6 @@ pub use layer_removal::{batches_with_layer_evidence, delete_layer};
 pub use migrations::{MigrationRecord, MIGRATIONS};
 pub use people::*;
 pub use queries::*;
+pub use rows::{row_ids, row_indices};
 pub use rusqlite::{Connection, Transaction};
 pub use workspace::{Workspace, DATABASE_FILE};

@@ -239,8 +239,8 @@ pub fn measurement_page(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<MeasurementRecord>, StoreError> {
-    let start = batch.first_row_id + offset.max(0);
-    let end = (batch.first_row_id + batch.row_count).min(start + limit.max(0));
+    let std::ops::Range { start, end } =
+        crate::rows::row_ids(batch.first_row_id, batch.row_count, offset, limit);
     let mut stmt = conn.prepare_cached(
         "SELECT row_id, record_id, lon, lat, obs_date, claimed_tco2e, values_json, geometry_json
          FROM measurement WHERE row_id >= ?1 AND row_id < ?2 ORDER BY row_id",
@@ -633,8 +633,8 @@ pub fn samples_page(
     let Some(id) = id else {
         return Ok(None);
     };
-    let start = offset.clamp(0, batch.row_count) as usize;
-    let end = (offset.max(0) + limit.max(0)).min(batch.row_count) as usize;
+    let rows = crate::rows::row_indices(batch.row_count, offset, limit);
+    let (start, end) = (rows.start as usize, rows.end as usize);
     let n = end.saturating_sub(start);
     let mut status = vec![0u8; n];
     let mut value = vec![0u8; n * 8];
@@ -740,8 +740,8 @@ pub fn row_facts(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<RowFacts>, StoreError> {
-    let start = batch.first_row_id + offset.max(0);
-    let end = (batch.first_row_id + batch.row_count).min(start + limit.max(0));
+    let std::ops::Range { start, end } =
+        crate::rows::row_ids(batch.first_row_id, batch.row_count, offset, limit);
     let mut stmt = conn.prepare_cached(
         "SELECT row_id, lon, lat, claimed_tco2e, geometry_json IS NOT NULL FROM measurement WHERE row_id >= ?1 AND row_id < ?2 ORDER BY row_id",
     )?;
@@ -881,8 +881,8 @@ pub fn plot_geometries(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<(i64, String)>, StoreError> {
-    let start = batch.first_row_id + offset.max(0);
-    let end = (batch.first_row_id + batch.row_count).min(start + limit.max(0));
+    let std::ops::Range { start, end } =
+        crate::rows::row_ids(batch.first_row_id, batch.row_count, offset, limit);
     let mut stmt = conn.prepare_cached(
         "SELECT row_id, geometry_json FROM measurement WHERE row_id >= ?1 AND row_id < ?2 AND geometry_json IS NOT NULL ORDER BY row_id",
     )?;
@@ -939,8 +939,8 @@ pub fn zonal_page(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<ZonalRecord>, StoreError> {
-    let start = batch.first_row_id + offset.max(0);
-    let end = (batch.first_row_id + batch.row_count).min(start + limit.max(0));
+    let std::ops::Range { start, end } =
+        crate::rows::row_ids(batch.first_row_id, batch.row_count, offset, limit);
     let mut stmt = conn.prepare_cached(
         "SELECT row_id, pixel_count, mean, min, max FROM zonal_stat WHERE layer_id = ?1 AND row_id >= ?2 AND row_id < ?3 ORDER BY row_id",
     )?;

@@ -1,6 +1,6 @@
 //! A workspace folder: `workspace.sqlite` (+ WAL), `files/` (content-addressed), `tmp/`.
 
-use crate::blobs::{blob_path, BlobWriter};
+use crate::blobs::{blob_path, clean_tmp, BlobWriter};
 use crate::migrations::{self, MigrationRecord};
 use crate::StoreError;
 use rusqlite::Connection;
@@ -96,18 +96,6 @@ impl Workspace {
     }
 }
 
-/// Removes partial blobs left by a killed process. Best effort: a file that cannot be removed is
-/// only wasted space, never mistaken for a stored blob.
-fn clean_tmp(tmp: &Path) {
-    if let Ok(entries) = std::fs::read_dir(tmp) {
-        for entry in entries.flatten() {
-            if entry.file_name().to_string_lossy().ends_with(".part") {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +178,63 @@ mod tests {
             std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
             0
         );
+    }
+
+    #[test]
+    fn opening_the_workspace_during_a_write_keeps_the_writers_part_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::create(dir.path(), "t").unwrap();
+        let mut writer = ws.blob_writer().unwrap();
+        writer.write_all(b"first half, ").unwrap();
+        writer.sync().unwrap();
+        // A file left by a killed process: nobody holds its lock.
+        let stale = dir.path().join("tmp/blob-1-0.part");
+        std::fs::write(&stale, b"left by a killed import").unwrap();
+        // What the desktop does on every command while an import runs.
+        let other = Workspace::open(dir.path(), "t").unwrap();
+        drop(other);
+        assert!(!stale.exists(), "an unowned part file is cleaned");
+        writer.write_all(b"second half").unwrap();
+        let (hash, size) = writer.finish().unwrap();
+        assert_eq!(size, 23);
+        assert_eq!(
+            std::fs::read(ws.blob_path(&hash)).unwrap(),
+            b"first half, second half"
+        );
+    }
+
+    #[test]
+    fn a_part_file_opened_in_another_process_survives_an_open() {
+        // The writer's lock is an OS lock: a second process opening the workspace must see it.
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::create(dir.path(), "t").unwrap();
+        let mut writer = ws.blob_writer().unwrap();
+        writer.write_all(b"abc").unwrap();
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "workspace::tests::open_the_workspace_named_by_the_environment",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env("MRV_TEST_OPEN_WORKSPACE", dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        writer.finish().unwrap();
+    }
+
+    /// Run by [`a_part_file_opened_in_another_process_survives_an_open`] in a child process.
+    #[test]
+    #[ignore = "run as a child process by another test"]
+    fn open_the_workspace_named_by_the_environment() {
+        let Some(root) = std::env::var_os("MRV_TEST_OPEN_WORKSPACE") else {
+            return; // run on its own: nothing to open
+        };
+        drop(Workspace::open(Path::new(&root), "t").unwrap());
+        let parts = std::fs::read_dir(Path::new(&root).join("tmp"))
+            .unwrap()
+            .count();
+        assert_eq!(parts, 1, "the parent's part file is still there");
     }
 }

@@ -1,5 +1,6 @@
 //! CSV reading: delimiter detection, optional UTF-8 BOM, quoted fields, strict UTF-8 per field.
 
+use super::csv_guard::{CsvGuard, CsvRefusal};
 use super::layout::{self, Layout};
 use super::sink::{Coords, Sink};
 use super::ColumnMapping;
@@ -47,7 +48,7 @@ pub(crate) fn delimiter_name(d: u8) -> &'static str {
 
 /// A CSV file opened past its BOM, with its delimiter and header.
 pub(crate) struct CsvFile<R: Read> {
-    pub reader: csv::Reader<BufReader<R>>,
+    pub reader: csv::Reader<CsvGuard<BufReader<R>>>,
     pub delimiter: u8,
     pub headers: Vec<String>,
 }
@@ -66,7 +67,7 @@ pub(crate) fn open<R: Read>(source: R, file: &str) -> Result<CsvFile<R>, ImportP
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_reader(buffered);
+        .from_reader(CsvGuard::new(buffered, delimiter));
     let mut header = csv::ByteRecord::new();
     let has_header = reader
         .read_byte_record(&mut header)
@@ -138,13 +139,23 @@ pub(crate) fn read_rows<R: Read>(
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                sink.problem(ImportProblem::at(
-                    file,
-                    row + 1,
-                    None,
-                    None,
-                    format!("unreadable CSV: {e}"),
-                ));
+                let problem = match CsvRefusal::of(&e) {
+                    // The guard counts records from the header (0), so its count is the row.
+                    Some(refusal) => ImportProblem::at(
+                        file,
+                        refusal.record().max(row + 1),
+                        refusal
+                            .field()
+                            .and_then(|f| headers.get(f))
+                            .map(String::as_str),
+                        None,
+                        refusal.to_string(),
+                    ),
+                    None => {
+                        ImportProblem::at(file, row + 1, None, None, format!("unreadable CSV: {e}"))
+                    }
+                };
+                sink.problem(problem);
                 break;
             }
         }

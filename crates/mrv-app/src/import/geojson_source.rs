@@ -224,6 +224,25 @@ fn polygon_to_wgs84(
     Ok((text, lon, lat))
 }
 
+/// Whether a Polygon or MultiPolygon has at least one polygon and every polygon an outer ring
+/// of at least four positions (a closed ring); an empty one has no place to stand for.
+fn has_rings(geometry: &Value) -> bool {
+    let ring_ok = |polygon: &Value| {
+        polygon
+            .as_array()
+            .and_then(|rings| rings.first())
+            .and_then(Value::as_array)
+            .is_some_and(|outer| outer.len() >= 4)
+    };
+    let coordinates = geometry.get("coordinates");
+    match geometry.get("type").and_then(Value::as_str) {
+        Some("Polygon") => coordinates.is_some_and(ring_ok),
+        _ => coordinates
+            .and_then(Value::as_array)
+            .is_some_and(|polygons| !polygons.is_empty() && polygons.iter().all(ring_ok)),
+    }
+}
+
 /// Streams every feature into the sink. Returns the stored column names.
 pub(crate) fn read_features<R: Read>(
     source: R,
@@ -299,6 +318,16 @@ pub(crate) fn read_features<R: Read>(
                     Ok(())
                 }
             },
+            ("Polygon" | "MultiPolygon", Some(g)) if !has_rings(g) => {
+                sink.problem(ImportProblem::at(
+                    file,
+                    index,
+                    Some("geometry"),
+                    None,
+                    "the plot polygon is empty: each polygon needs an outer ring of at least 4 positions",
+                ));
+                Ok(())
+            }
             ("Polygon" | "MultiPolygon", Some(g)) => match polygon_to_wgs84(g, transform) {
                 Ok((geojson, lon, lat)) => sink.accept(
                     index,

@@ -3,6 +3,7 @@
 
 use super::ColumnMapping;
 use mrv_core::MethodologyProfile;
+use std::collections::HashMap;
 
 /// How source columns feed a row.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,15 +66,19 @@ pub(crate) fn resolve(
         .iter()
         .map(|h| canonical_target(target_of(h, mapping), profile))
         .collect();
+    // Each target's first column, found in one pass (a file may have many thousand columns).
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(targets.len());
     for (i, t) in targets.iter().enumerate() {
-        if let Some(j) = targets[..i].iter().position(|u| u == t) {
+        if let Some(&j) = first.get(t.as_str()) {
             problems.push(format!(
                 "columns `{}` and `{}` both stand for `{t}`",
                 headers[j], headers[i]
             ));
+        } else {
+            first.insert(t, i);
         }
     }
-    let find = |name: &str| targets.iter().position(|t| t == name);
+    let find = |name: &str| first.get(name).copied();
     let mut field_cols = Vec::with_capacity(profile.fields.len());
     for field in &profile.fields {
         let col = find(&field.name);
@@ -131,4 +136,29 @@ pub(crate) fn canonical_target(name: &str, profile: &MethodologyProfile) -> Stri
         .find(|f| f.to_lowercase() == lower)
         .unwrap_or(name.trim())
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hundred_thousand_columns_resolve_and_a_late_duplicate_is_named() {
+        let profile = crate::methodologies::builtin_profiles()
+            .into_iter()
+            .find(|p| p.id == "arr-tree-plots")
+            .unwrap();
+        let mut headers: Vec<String> = profile.fields.iter().map(|f| f.name.clone()).collect();
+        headers.extend(["lon".into(), "lat".into()]);
+        headers.extend((0..100_000).map(|i| format!("extra_{i}")));
+        let layout = resolve(&headers, &[], &profile, false).unwrap();
+        assert_eq!(layout.extras.len(), 100_000);
+        assert_eq!(
+            layout.extras[99_999],
+            (headers.len() - 1, "extra_99999".into())
+        );
+        headers.push("LON".into());
+        let problems = resolve(&headers, &[], &profile, false).unwrap_err();
+        assert_eq!(problems, ["columns `lon` and `LON` both stand for `lon`"]);
+    }
 }

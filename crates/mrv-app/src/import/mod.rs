@@ -6,6 +6,7 @@
 //! including an identical file already imported for the project and period, known once the hash
 //! is — rolls the transaction back, so a bad file, or a killed process, leaves no batch behind.
 
+mod csv_guard;
 mod csv_source;
 mod geojson_source;
 mod layout;
@@ -200,8 +201,7 @@ impl Mrv {
         let profile = self.profile_of(project_id)?;
         let format = format_of(file)?;
         let name = file.display().to_string();
-        let handle =
-            File::open(file).map_err(|e| AppError::InvalidInput(format!("{name}: {e}")))?;
+        let handle = crate::files::open_input(file, "measurement file")?;
         let size_bytes = handle.metadata().map(|m| m.len()).unwrap_or(0);
         let (columns, sample_rows) = match format {
             Format::Csv => {
@@ -216,13 +216,14 @@ impl Mrv {
             }
             Format::GeoJson => {
                 let mut columns: Vec<String> = Vec::new();
+                let mut seen = std::collections::HashSet::new();
                 let mut props = Vec::new();
                 let _ = geojson_source::stream_features(
                     std::io::BufReader::new(handle),
                     &mut |i, feature| {
                         let p = feature.properties.unwrap_or_default();
                         for k in p.keys() {
-                            if !columns.contains(k) {
+                            if seen.insert(k.clone()) {
                                 columns.push(k.clone());
                             }
                         }
@@ -362,8 +363,7 @@ impl Mrv {
         if let Some(crs) = &req.crs {
             ToWgs84::new(crs)?;
         }
-        let file =
-            File::open(&req.file).map_err(|e| AppError::InvalidInput(format!("{shown}: {e}")))?;
+        let file = crate::files::open_input(&req.file, "measurement file")?;
         let bytes_total = file
             .metadata()
             .map_err(|e| AppError::Io(format!("{shown}: {e}")))?
@@ -524,7 +524,7 @@ pub(crate) fn reread_source(
 ) -> Result<Vec<String>, AppError> {
     let format = format_of(path)?;
     let shown = path.display().to_string();
-    let file = File::open(path).map_err(|e| AppError::InvalidInput(format!("{shown}: {e}")))?;
+    let file = crate::files::open_input(path, "measurement file")?;
     let read = AtomicU64::new(0);
     let source = SourceReader {
         file,

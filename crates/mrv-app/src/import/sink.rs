@@ -116,6 +116,8 @@ pub(crate) struct Sink<'a> {
     /// Per profile field, the column name in the source file (for messages).
     source_names: Vec<String>,
     coord_names: (String, String),
+    /// Scratch for [`Sink::accept`]: per extra slot, its index in the row's `extras`.
+    extra_slots: Vec<usize>,
 }
 
 impl<'a> Sink<'a> {
@@ -148,6 +150,7 @@ impl<'a> Sink<'a> {
             claimed_pos: pos(&profile.claimed_tco2e_field),
             source_names: profile.fields.iter().map(|f| f.name.clone()).collect(),
             coord_names: ("lon".into(), "lat".into()),
+            extra_slots: Vec::new(),
         }
     }
 
@@ -210,6 +213,17 @@ impl<'a> Sink<'a> {
                     ));
                 }
             }
+        }
+        // Ids that look alike must be alike: no invisible characters, one Unicode spelling.
+        let id = fields[self.id_pos].unwrap_or("").trim();
+        if let Err(problem) = mrv_core::check_identifier(id) {
+            self.report.push(ImportProblem::at(
+                self.file,
+                row,
+                Some(&self.source_names[self.id_pos]),
+                Some(&id.escape_debug().to_string()),
+                format!("the id {problem}"),
+            ));
         }
         let (x, y, needs_transform) = match coords {
             Coords::Text { x, y } => {
@@ -280,14 +294,17 @@ impl<'a> Sink<'a> {
             }
             push_json_string(values_json, value.unwrap_or("").trim());
         }
+        // Each slot's value (the first one given for it), placed in one pass over `extras`.
         let width = extras.iter().map(|(i, _)| i + 1).max().unwrap_or(0);
-        for slot in 0..width {
+        let slots = &mut self.extra_slots;
+        slots.clear();
+        slots.resize(width, usize::MAX);
+        for (k, (slot, _)) in extras.iter().enumerate().rev() {
+            slots[*slot] = k;
+        }
+        for &k in slots.iter() {
             values_json.push(',');
-            let value = extras
-                .iter()
-                .find(|(i, _)| *i == slot)
-                .map_or("", |(_, v)| *v);
-            push_json_string(values_json, value);
+            push_json_string(values_json, extras.get(k).map_or("", |(_, v)| *v));
         }
         values_json.push(']');
         r.record_id.clear();
