@@ -4,7 +4,7 @@
 
 use crate::projects::file_name;
 use crate::{clock, AppError, Mrv, Progress, Session};
-use mrv_core::{checks, Action, BatchState, CalendarDate, Finding, LayerKind, Sample};
+use mrv_core::{checks, Action, BatchState, CalendarDate, Finding, Granted, LayerKind, Sample};
 use mrv_store::{LayerRecord, NewFlag, ZonalRecord};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -164,7 +164,7 @@ impl Mrv {
     ) -> Result<LayerView, AppError> {
         // Re-enriching the project's batches is part of registering the layer: it needs no
         // `enrich_batch` permission of its own.
-        self.authorize(session, Action::ManageLayers)?;
+        let granted = self.authorize(session, Action::ManageLayers)?;
         let kind = LayerKind::parse(&input.kind).map_err(AppError::InvalidInput)?;
         let name = input.name.trim();
         if name.is_empty() {
@@ -194,8 +194,12 @@ impl Mrv {
         let (sha256, size) = self.store_file(&input.file)?;
         let now = clock::now().to_string();
         let source_name = file_name(&input.file);
-        let tx = self.transaction()?;
+        let tx = self.transaction(&granted)?;
         mrv_store::record_stored_file(&tx, &sha256, &source_name, size, &now)?;
+        let journaled = serde_json::json!({
+            "project": input.project_id, "name": name, "kind": kind.as_str(),
+            "band": input.band, "sha256": sha256,
+        });
         let id = mrv_store::insert_layer(
             &tx,
             &LayerRecord {
@@ -212,8 +216,16 @@ impl Mrv {
                 data_type: info.data_type,
                 nodata: info.nodata,
                 crs_name: info.crs_name,
-                registered_at: now,
+                registered_at: now.clone(),
             },
+        )?;
+        crate::journal::append(
+            &tx,
+            &now,
+            granted.user(),
+            "layer.add",
+            &format!("layer:{id}"),
+            journaled,
         )?;
         let batches = mrv_store::list_batches(&tx, Some(input.project_id))?;
         let stale: Vec<_> = batches
@@ -230,7 +242,7 @@ impl Mrv {
         let mut before = 0u64;
         for batch in &stale {
             let mut cancelled = false;
-            self.enrich_authorized(batch.id, &mut |p| {
+            self.enrich_authorized(&granted, batch.id, &mut |p| {
                 // Enrichment counts rows over all its passes; scale that to this batch's rows.
                 let done = before + p.rows * batch.row_count as u64 / p.bytes_total.max(1);
                 let reply = on_progress(&crate::ImportProgress {
@@ -288,14 +300,15 @@ impl Mrv {
         batch_id: i64,
         on_progress: &mut dyn FnMut(&crate::ImportProgress) -> Progress,
     ) -> Result<crate::BatchView, AppError> {
-        self.authorize(session, Action::EnrichBatch)?;
-        self.enrich_authorized(batch_id, on_progress)
+        let granted = self.authorize(session, Action::EnrichBatch)?;
+        self.enrich_authorized(&granted, batch_id, on_progress)
     }
 
     /// [`Mrv::enrich`] for the use cases that enrich as part of their own work (an import,
     /// a new layer) and have checked their session for that.
     pub(crate) fn enrich_authorized(
         &mut self,
+        granted: &Granted,
         batch_id: i64,
         on_progress: &mut dyn FnMut(&crate::ImportProgress) -> Progress,
     ) -> Result<crate::BatchView, AppError> {
@@ -323,7 +336,7 @@ impl Mrv {
             .map(|l| self.ws.blob_path(&l.file_sha256))
             .collect();
         let total = batch.row_count as u64 * (1 + layers.len() as u64);
-        let tx = self.transaction()?;
+        let tx = self.transaction(granted)?;
         mrv_store::delete_flags(&tx, batch_id)?;
         let mut done = 0u64;
         let mut tick = |rows: usize| {
@@ -420,6 +433,17 @@ impl Mrv {
             }
         }
         mrv_store::set_batch_state(&tx, batch_id, BatchState::Enriched.as_str())?;
+        crate::journal::append(
+            &tx,
+            &clock::now().to_string(),
+            granted.user(),
+            "batch.enrich",
+            &format!("batch:{batch_id}"),
+            serde_json::json!({
+                "from": batch.state,
+                "layers": layers.iter().map(|l| l.id).collect::<Vec<_>>(),
+            }),
+        )?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
         self.batch_by_id(batch_id)
     }

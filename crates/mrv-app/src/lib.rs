@@ -12,6 +12,7 @@
 mod auditlog;
 mod batches;
 mod clock;
+mod consistency;
 mod demo;
 mod error;
 mod import;
@@ -22,9 +23,11 @@ mod methodologies;
 mod overlays;
 mod projects;
 mod review;
+mod session;
 mod users;
 mod verify;
 mod workspace;
+mod writer_token;
 
 pub use auditlog::{
     verify_receipt, verify_receipt_file, AlarmView, AnchorRun, AnchorView, AuditLogView,
@@ -34,6 +37,7 @@ pub use batches::{BatchView, RowView, RowsPage};
 pub use demo::{DEMO_PASSWORD, DEMO_USERS};
 pub use error::{AppError, ErrorCode};
 pub use import::{ColumnMapping, ImportPreview, ImportProgress, ImportRequest, Progress};
+pub use consistency::{AnchoredHead, JournalProblem};
 pub use journal::JournalCheck;
 pub use layers::{FlagView, LayerView, NewLayer, RowSamples, ZonalView};
 pub use map::{MapPoints, RowEvidence};
@@ -44,6 +48,7 @@ pub use mrv_geo::OverlayView;
 pub use overlays::Overlay;
 pub use projects::{NewProject, ProjectView};
 pub use review::{AttachmentView, HistoryEntry, StampView};
-pub use users::{NewUser, Session, UserView, SESSION_HOURS};
+pub use session::{Session, UserView};
+pub use users::{lockout_seconds, NewUser, FREE_SIGN_IN_FAILURES, SESSION_HOURS};
 pub use verify::{verify_row, verify_stamp, Check, StampCheck};
 pub use workspace::{write_atomic, Mrv, WorkspaceInfo};
