@@ -242,7 +242,10 @@ impl Mrv {
                 (Some(seq), None) => p.add(
                     "user_offboarding",
                     object,
-                    format!("journal event {seq} offboarded {}, but they are active again", u.name),
+                    format!(
+                        "journal event {seq} offboarded {}, but they are active again",
+                        u.name
+                    ),
                 ),
                 (None, Some(at)) => p.add(
                     "user_offboarding",
@@ -424,9 +427,10 @@ impl Mrv {
                 ),
             );
         }
-        let signed = events.iter().rev().find(|e| {
-            e.action == "batch.stamp.sign" && batch_of(&e.target) == Some(id)
-        });
+        let signed = events
+            .iter()
+            .rev()
+            .find(|e| e.action == "batch.stamp.sign" && batch_of(&e.target) == Some(id));
         match signed.map(|e| (e.seq, text(&payload(e), "stamp_hash"))) {
             Some((_, Some(h))) if h == record.stamp_hash => {}
             Some((seq, h)) => p.add(
@@ -519,14 +523,18 @@ impl Mrv {
             }
         }
         let Some(batch) = mrv_store::get_batch(conn, id)? else {
-            p.add("batch_deleted", object, "the stamp's batch is no longer stored");
+            p.add(
+                "batch_deleted",
+                object,
+                "the stamp's batch is no longer stored",
+            );
             return Ok(());
         };
         let flags = mrv_store::list_flags(conn, &batch)?;
         let count = |s: &str| flags.iter().filter(|f| f.severity == s).count() as u64;
         let mut by_check: BTreeMap<&str, u64> = BTreeMap::new();
         for f in &flags {
-            *by_check.entry(&f.check).or_default() += 1;
+            *by_check.entry(f.check.as_str()).or_default() += 1;
         }
         let stamped_checks: BTreeMap<&str, u64> = stamp
             .flags
@@ -614,7 +622,8 @@ impl Mrv {
                     );
                 }
                 let i = (m.index - 1) as usize;
-                let same = |col: &[f64], v: f64| col.get(i).is_some_and(|c| c.to_bits() == v.to_bits());
+                let same =
+                    |col: &[f64], v: f64| col.get(i).is_some_and(|c| c.to_bits() == v.to_bits());
                 if !same(&derived.claimed_tco2e, m.claimed_tco2e)
                     || !same(&derived.lon, m.lon)
                     || !same(&derived.lat, m.lat)

@@ -121,7 +121,11 @@ impl Mrv {
                         detail: b.to_string(),
                     },
                 );
-                (b.seq - 1, None, Some(payload_break.map_or(b.seq, |p| p.min(b.seq))))
+                (
+                    b.seq - 1,
+                    None,
+                    Some(payload_break.map_or(b.seq, |p| p.min(b.seq))),
+                )
             }
         };
         let anchored_head = anchored_heads(self.ws.conn(), &records, &mut problems)?;

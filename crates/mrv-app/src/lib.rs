@@ -34,10 +34,10 @@ pub use auditlog::{
     CheckpointView, LogHealth, ReceiptCheck,
 };
 pub use batches::{BatchView, RowView, RowsPage};
+pub use consistency::{AnchoredHead, JournalProblem};
 pub use demo::{DEMO_PASSWORD, DEMO_USERS};
 pub use error::{AppError, ErrorCode};
 pub use import::{ColumnMapping, ImportPreview, ImportProgress, ImportRequest, Progress};
-pub use consistency::{AnchoredHead, JournalProblem};
 pub use journal::JournalCheck;
 pub use layers::{FlagView, LayerView, NewLayer, RowSamples, ZonalView};
 pub use map::{MapPoints, RowEvidence};

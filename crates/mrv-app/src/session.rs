@@ -185,7 +185,9 @@ mod tests {
         let journal_offboarded = mrv_store::journal_head(mrv.ws.conn()).unwrap();
         assert_ne!(journal_before, journal_offboarded);
 
-        let err = mrv.approve_granted(&granted, &vera, 1, &justify).unwrap_err();
+        let err = mrv
+            .approve_granted(&granted, &vera, 1, &justify)
+            .unwrap_err();
         assert_eq!(err.code(), crate::ErrorCode::Unauthenticated, "{err}");
         assert_eq!(err.to_string(), "the session has ended; sign in again");
         let batch = mrv_store::get_batch(mrv.ws.conn(), 1).unwrap().unwrap();

@@ -58,7 +58,9 @@ impl Mrv {
         };
         // Fail fast before the slow key work; decided again below, inside the transaction.
         match by {
-            Some(session) => drop(self.authorize(session, Action::ManageUsers)?),
+            Some(session) => {
+                self.authorize(session, Action::ManageUsers)?;
+            }
             None if mrv_store::user_count(self.ws.conn())? > 0 => return Err(signed_out()),
             None => {}
         }

@@ -104,8 +104,11 @@ fn repeated_failed_sign_ins_lock_the_name_out_for_a_doubling_time() {
     // When the lockout has passed (moved into the past here), one more failure locks for twice
     // as long.
     let db = db(&ws);
-    db.execute("UPDATE sign_in_failure SET locked_until = 0 WHERE name = 'vera'", [])
-        .unwrap();
+    db.execute(
+        "UPDATE sign_in_failure SET locked_until = 0 WHERE name = 'vera'",
+        [],
+    )
+    .unwrap();
     let err = mrv.sign_in("vera", "wrong-password").unwrap_err();
     assert!(err.to_string().contains("locked until"), "{err}");
     let (failures, until): (i64, i64) = db
@@ -120,7 +123,11 @@ fn repeated_failed_sign_ins_lock_the_name_out_for_a_doubling_time() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    assert!((55..=60).contains(&(until - now)), "locked for {}", until - now);
+    assert!(
+        (55..=60).contains(&(until - now)),
+        "locked for {}",
+        until - now
+    );
 
     // Each lockout is journaled, and the journal stays intact.
     let lockouts: i64 = db
@@ -135,11 +142,18 @@ fn repeated_failed_sign_ins_lock_the_name_out_for_a_doubling_time() {
     assert!(check.ok, "{}", check.message);
 
     // After the lockout, the right password works and forgets the failures.
-    db.execute("UPDATE sign_in_failure SET locked_until = 0 WHERE name = 'vera'", [])
-        .unwrap();
+    db.execute(
+        "UPDATE sign_in_failure SET locked_until = 0 WHERE name = 'vera'",
+        [],
+    )
+    .unwrap();
     mrv.sign_in("vera", "long-enough-password").unwrap();
     let left: i64 = db
-        .query_row("SELECT COUNT(*) FROM sign_in_failure WHERE name = 'vera'", [], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM sign_in_failure WHERE name = 'vera'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(left, 0);
 }
@@ -152,7 +166,11 @@ fn unknown_names_are_throttled_like_known_ones() {
         mrv.sign_in("nobody", "wrong-password").unwrap_err();
     }
     let err = mrv.sign_in("nobody", "wrong-password").unwrap_err();
-    assert!(err.to_string().contains("too many failed sign-ins as nobody"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("too many failed sign-ins as nobody"),
+        "{err}"
+    );
 }
 
 #[test]

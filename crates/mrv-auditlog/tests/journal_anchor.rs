@@ -62,12 +62,14 @@ fn connected() -> Fixture {
 }
 
 fn token_in_clear(ws: &Path, token: &str) -> bool {
-    ["workspace.sqlite", "workspace.sqlite-wal"].iter().any(|f| {
-        std::fs::read(ws.join(f))
-            .unwrap_or_default()
-            .windows(token.len())
-            .any(|w| w == token.as_bytes())
-    })
+    ["workspace.sqlite", "workspace.sqlite-wal"]
+        .iter()
+        .any(|f| {
+            std::fs::read(ws.join(f))
+                .unwrap_or_default()
+                .windows(token.len())
+                .any(|w| w == token.as_bytes())
+        })
 }
 
 #[test]
@@ -179,7 +181,11 @@ fn anchor_head(f: &mut Fixture) -> i64 {
 /// The `mrv` binary, built beside this package's binary.
 fn mrv_bin() -> PathBuf {
     let bin = Path::new(bin()).with_file_name("mrv");
-    assert!(bin.exists(), "{} is missing: build mrv-cli first", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: build mrv-cli first",
+        bin.display()
+    );
     bin
 }
 
@@ -254,6 +260,10 @@ fn journal_events_deleted_after_the_head_was_anchored_are_found() {
         .find(|p| p.kind == "journal_truncated")
         .unwrap_or_else(|| panic!("{:#?}", check.problems));
     assert_eq!(problem.object, format!("journal event {seq}"));
-    assert!(problem.detail.contains("events were deleted"), "{}", problem.detail);
+    assert!(
+        problem.detail.contains("events were deleted"),
+        "{}",
+        problem.detail
+    );
     drop(f.server);
 }

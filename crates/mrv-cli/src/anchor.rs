@@ -86,12 +86,19 @@ fn health_text(h: &LogHealth) -> String {
             "journal head anchored at event {} ({}){}; {} event(s) since\n",
             j.seq,
             j.hash,
-            if j.matches { ", matches the journal" } else { "" },
+            if j.matches {
+                ", matches the journal"
+            } else {
+                ""
+            },
             j.unanchored_events
         ));
     }
     for p in &h.journal_problems {
-        t.push_str(&format!("JOURNAL      {} {}: {}\n", p.kind, p.object, p.detail));
+        t.push_str(&format!(
+            "JOURNAL      {} {}: {}\n",
+            p.kind, p.object, p.detail
+        ));
     }
     for a in &h.alarms {
         t.push_str(&format!(

@@ -6,7 +6,9 @@ use std::process::{Command, Output};
 
 fn mrv(ws: &Path, user: Option<&str>, args: &[&str]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_mrv"));
-    c.arg("--workspace").arg(ws).env("MRV_PASSWORD", "demo-password");
+    c.arg("--workspace")
+        .arg(ws)
+        .env("MRV_PASSWORD", "demo-password");
     if let Some(u) = user {
         c.args(["--as", u]);
     }
@@ -19,7 +21,12 @@ fn journal_verify_lists_each_problem_and_exits_5() {
     let ws = dir.path().join("ws");
     assert!(mrv(&ws, None, &["init", "--demo"]).status.success());
     let out = mrv(&ws, Some("vera"), &["journal", "verify"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("journal intact"));
 
     let db = rusqlite::Connection::open(ws.join("workspace.sqlite")).unwrap();
@@ -28,13 +35,18 @@ fn journal_verify_lists_each_problem_and_exits_5() {
         [],
     )
     .unwrap();
-    db.execute("UPDATE app_user SET offboarded_at = '2026-01-01T00:00:00Z' WHERE name = 'max'", [])
-        .unwrap();
+    db.execute(
+        "UPDATE app_user SET offboarded_at = '2026-01-01T00:00:00Z' WHERE name = 'max'",
+        [],
+    )
+    .unwrap();
     let out = mrv(&ws, Some("vera"), &["journal", "verify"]);
     assert_eq!(out.status.code(), Some(5));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("PROBLEM user_roles user ana: holds roles [analyst, verifier], but journal event"),
+        stdout.contains(
+            "PROBLEM user_roles user ana: holds roles [analyst, verifier], but journal event"
+        ),
         "{stdout}"
     );
     assert!(

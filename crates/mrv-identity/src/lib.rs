@@ -242,7 +242,10 @@ mod tests {
         let last = bent.pop().unwrap();
         bent.push(if last == '0' { '1' } else { '0' });
         assert_eq!(open_sealed(&vera, &bent), Err(IdentityError::WrongPassword));
-        assert_eq!(open_sealed(&vera, "mrv-tokenbox-v1:00"), Err(IdentityError::BadBox));
+        assert_eq!(
+            open_sealed(&vera, "mrv-tokenbox-v1:00"),
+            Err(IdentityError::BadBox)
+        );
     }
 
     #[test]
