@@ -135,7 +135,6 @@ fn a_clear_token_of_an_older_workspace_is_sealed_when_it_is_opened() {
         .unwrap();
     db.execute("DELETE FROM auditlog_token_box", []).unwrap();
     drop(db);
-    drop(f.mrv);
 
     let mut mrv = Mrv::open(&f.ws()).unwrap();
     let stored: String = f
