@@ -359,7 +359,8 @@ impl Mrv {
             true
         })?;
         let mut problems = crate::consistency::Problems(Vec::new());
-        health.journal_head = crate::consistency::anchored_heads(conn, &events, &mut problems)?;
+        health.journal_head =
+            crate::consistency::anchored_heads(conn, &events, false, &mut problems)?;
         health.journal_problems = problems.0;
         let Some((log, _)) = log else {
             return Ok(health);

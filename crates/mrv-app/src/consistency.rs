@@ -74,11 +74,13 @@ fn batch_of(target: &str) -> Option<i64> {
 /// The review steps a batch's journal records as `batch.<step>`.
 const DECISIONS: [&str; 5] = ["start_review", "approve", "reject", "stamp", "anchor"];
 
-/// The anchored journal heads: each must still be in the journal with the hash it had, and its
-/// receipt must verify against the pinned key. Returns the last one.
+/// The anchored journal heads (every one with `all`, else the last): each must still be in the
+/// journal with the hash it had, and its receipt must verify against the pinned key. Returns
+/// the last one.
 pub(crate) fn anchored_heads(
     conn: &mrv_store::Connection,
     events: &[JournalRecord],
+    all: bool,
     problems: &mut Problems,
 ) -> Result<Option<AnchoredHead>, AppError> {
     let log = mrv_store::auditlog(conn)?;
@@ -86,10 +88,14 @@ pub(crate) fn anchored_heads(
         .as_ref()
         .and_then(|l| mrv_tlog::VerifierKey::parse(&l.vkey).ok());
     let mut last: Option<AnchoredHead> = None;
-    for a in mrv_store::list_anchors(conn)? {
-        if a.kind != "journal" || a.state != "anchored" {
-            continue;
-        }
+    let mut anchored: Vec<_> = mrv_store::list_anchors(conn)?
+        .into_iter()
+        .filter(|a| a.kind == "journal" && a.state == "anchored")
+        .collect();
+    if !all {
+        anchored = anchored.split_off(anchored.len().saturating_sub(1));
+    }
+    for a in anchored {
         let object = format!("anchor {}", a.record_id);
         let entry = match AnchorEntry::parse(&a.entry) {
             Ok(e) => e,

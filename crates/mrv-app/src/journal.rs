@@ -128,7 +128,7 @@ impl Mrv {
                 )
             }
         };
-        let anchored_head = anchored_heads(self.ws.conn(), &records, &mut problems)?;
+        let anchored_head = anchored_heads(self.ws.conn(), &records, true, &mut problems)?;
         self.check_state(&records, &mut problems)?;
         let problems = problems.0;
         let since = anchored_head.as_ref().map_or_else(

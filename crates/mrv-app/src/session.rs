@@ -201,6 +201,31 @@ mod tests {
         );
     }
 
+    /// The same for work that runs long before it commits: an enrichment whose analyst is
+    /// offboarded meanwhile writes no samples, flags, state or journal event.
+    #[test]
+    fn an_enrichment_whose_analyst_is_offboarded_before_it_commits_writes_nothing() {
+        let (dir, mut mrv) = demo();
+        let ana = mrv.sign_in("ana", crate::DEMO_PASSWORD).unwrap();
+        let granted = mrv.authorize(&ana, Action::EnrichBatch).unwrap();
+        let mut admin = Mrv::open(&dir.path().join("ws")).unwrap();
+        let tess = admin.sign_in("tess", crate::DEMO_PASSWORD).unwrap();
+        admin.offboard_user(&tess, "ana").unwrap();
+        let head = mrv_store::journal_head(mrv.ws.conn()).unwrap();
+        let flags = |mrv: &Mrv| {
+            let batch = mrv_store::get_batch(mrv.ws.conn(), 1).unwrap().unwrap();
+            mrv_store::list_flags(mrv.ws.conn(), &batch).unwrap()
+        };
+        let flags_before = flags(&mrv);
+
+        let err = mrv
+            .enrich_authorized(&granted, 1, &mut |_| crate::Progress::Continue)
+            .unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::Unauthenticated, "{err}");
+        assert_eq!(mrv_store::journal_head(mrv.ws.conn()).unwrap(), head);
+        assert_eq!(flags(&mrv), flags_before);
+    }
+
     /// The commit-time check is the whole check: a signed-out session, an expired one, and a
     /// role taken away between entry and commit all refuse the transaction.
     #[test]

@@ -168,6 +168,12 @@ impl Mrv {
                 user.name
             )));
         }
+        // Failures made meanwhile (guesses sent in parallel) may have locked the name out.
+        if let Some((_, Some(until))) = mrv_store::sign_in_failures(self.ws.conn(), name)? {
+            if now.0 < until {
+                return Err(locked_out(name, mrv_core::Timestamp(until), now));
+            }
+        }
         let signing_key = mrv_identity::open_key(&user.sealed_key, password)?;
         let (token, stored) = mrv_identity::new_session_token()?;
         let expires = mrv_core::Timestamp(now.0 + SESSION_HOURS * 3600).to_string();
