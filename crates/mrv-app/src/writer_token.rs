@@ -65,7 +65,17 @@ impl Mrv {
             > mrv_store::token_box_users(self.ws.conn())?.len();
         if missing {
             let tx = self.system_transaction()?;
-            seal_token(&tx, &token, false)?;
+            let sealed_for = seal_token(&tx, &token, false)?;
+            if !sealed_for.is_empty() {
+                crate::journal::append(
+                    &tx,
+                    &clock::now().to_string(),
+                    &session.user.name,
+                    "auditlog.token.seal",
+                    "auditlog:writer-token",
+                    serde_json::json!({"sealed_for": sealed_for}),
+                )?;
+            }
             tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
         }
         Ok(token)

@@ -266,3 +266,60 @@ fn journal_events_deleted_after_the_head_was_anchored_are_found() {
     );
     drop(f.server);
 }
+
+#[test]
+fn a_journal_edited_and_rehashed_after_its_head_was_anchored_is_found() {
+    use mrv_stamp::journal::{event_hash, JournalEvent};
+    let mut f = connected();
+    let seq = anchor_head(&mut f);
+    // Re-attribute an early event and re-hash the chain from there on, as someone who knows
+    // the format would: every link verifies again.
+    let db = f.db();
+    db.execute("UPDATE journal SET actor = 'mallory' WHERE seq = 8", [])
+        .unwrap();
+    let mut events: Vec<(JournalEvent, String)> = db
+        .prepare("SELECT seq, at, actor, action, target, payload_sha256, prev_hash, hash FROM journal ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| {
+            Ok((
+                JournalEvent {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    actor: r.get(2)?,
+                    action: r.get(3)?,
+                    target: r.get(4)?,
+                    payload_sha256: r.get(5)?,
+                    prev_hash: r.get(6)?,
+                },
+                r.get(7)?,
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for i in 7..events.len() {
+        if i > 7 {
+            events[i].0.prev_hash = events[i - 1].1.clone();
+        }
+        events[i].1 = event_hash(&events[i].0);
+        db.execute(
+            "UPDATE journal SET prev_hash = ?2, hash = ?3 WHERE seq = ?1",
+            rusqlite::params![events[i].0.seq, events[i].0.prev_hash, events[i].1],
+        )
+        .unwrap();
+    }
+    let vera = f.mrv.sign_in("vera", DEMO_PASSWORD).unwrap();
+    let check = f.mrv.verify_journal(&vera).unwrap();
+    assert!(check.head.is_some(), "the re-hashed chain itself verifies");
+    assert!(!check.ok);
+    let object = format!("journal event {seq}");
+    assert!(
+        check
+            .problems
+            .iter()
+            .any(|p| p.kind == "anchored_head_mismatch" && p.object == object),
+        "{:#?}",
+        check.problems
+    );
+    drop(f.server);
+}
