@@ -174,6 +174,7 @@ impl Mrv {
         problems: &mut Problems,
     ) -> Result<(), AppError> {
         self.check_users(events, problems)?;
+        self.check_registrations(events, problems)?;
         self.check_batches(events, problems)?;
         for stamp in mrv_store::all_stamps(self.ws.conn())? {
             self.check_stamp(&stamp, events, problems)?;
@@ -269,6 +270,78 @@ impl Mrv {
                     format!("journal event {seq} added {name}, who is no longer stored"),
                 );
             }
+        }
+        Ok(())
+    }
+
+    /// Projects and layers against their `project.add` / `layer.add` events: what was
+    /// registered (name, methodology, boundary; project, name, kind, band, file) is what is
+    /// stored. Those registered before these events existed (ids below the first journaled
+    /// one) are not expected to have one.
+    fn check_registrations(
+        &self,
+        events: &[JournalRecord],
+        p: &mut Problems,
+    ) -> Result<(), AppError> {
+        let journaled = |action: &str, prefix: &str| -> BTreeMap<i64, (serde_json::Value, i64)> {
+            events
+                .iter()
+                .filter(|e| e.action == action)
+                .filter_map(|e| {
+                    let id = e.target.strip_prefix(prefix)?.parse().ok()?;
+                    Some((id, (payload(e), e.seq)))
+                })
+                .collect()
+        };
+        let expect = |object: String,
+                      recorded: Option<&(serde_json::Value, i64)>,
+                      first: Option<i64>,
+                      id: i64,
+                      stored: serde_json::Value,
+                      p: &mut Problems| {
+            match recorded {
+                Some((v, seq)) => {
+                    for (field, value) in stored.as_object().into_iter().flatten() {
+                        if v.get(field) != Some(value) {
+                            p.add(
+                                "registration_changed",
+                                object.clone(),
+                                format!(
+                                    "{field} is {value} as stored, but journal event {seq} registered {}",
+                                    v.get(field).unwrap_or(&serde_json::Value::Null)
+                                ),
+                            );
+                        }
+                    }
+                }
+                None if first.is_some_and(|f| id > f) => p.add(
+                    "registration_unjournaled",
+                    object,
+                    "stored, but no journal event registered it",
+                ),
+                None => {}
+            }
+        };
+        let conn = self.ws.conn();
+        let projects = journaled("project.add", "project:");
+        let first = projects.keys().next().copied();
+        for pr in mrv_store::list_projects(conn)? {
+            let stored = serde_json::json!({
+                "name": pr.name, "methodology": pr.methodology_id,
+                "boundary_sha256": pr.boundary_file_sha256,
+            });
+            let object = format!("project {}", pr.id);
+            expect(object, projects.get(&pr.id), first, pr.id, stored, p);
+        }
+        let layers = journaled("layer.add", "layer:");
+        let first = layers.keys().next().copied();
+        for l in mrv_store::list_layers(conn, None)? {
+            let stored = serde_json::json!({
+                "project": l.project_id, "name": l.name, "kind": l.kind,
+                "band": l.band, "sha256": l.file_sha256,
+            });
+            let object = format!("layer {}", l.id);
+            expect(object, layers.get(&l.id), first, l.id, stored, p);
         }
         Ok(())
     }

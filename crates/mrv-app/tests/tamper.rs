@@ -239,3 +239,17 @@ fn a_replaced_stamp_is_found() {
     reported(&check, "stamp_hash", "batch 1");
     reported(&check, "stamp_replaced", "batch 1");
 }
+
+#[test]
+fn swapped_layer_evidence_and_a_changed_project_boundary_are_found() {
+    let check = tampered(
+        "UPDATE layer SET file_sha256 = (SELECT file_sha256 FROM layer WHERE id = 2) WHERE id = 1",
+    );
+    let detail = reported(&check, "registration_changed", "layer 1");
+    assert!(detail.starts_with("sha256 is "), "{detail}");
+    let check = tampered(
+        "UPDATE project SET boundary_file_sha256 = (SELECT file_sha256 FROM layer WHERE id = 1)",
+    );
+    let detail = reported(&check, "registration_changed", "project 1");
+    assert!(detail.starts_with("boundary_sha256 is "), "{detail}");
+}
