@@ -12,7 +12,7 @@
 //! A checkpoint that conflicts with a stored one raises an alarm that keeps both signed
 //! checkpoints as evidence, and anchoring stops until an ops admin connects to a log again.
 
-use crate::users::Session;
+use crate::session::Session;
 use crate::{clock, AppError, Mrv};
 use mrv_core::{Action, AnchorEntry, AnchorKind, Granted};
 use mrv_store::{AlarmRecord, AnchorRecord, AuditLogRecord, CheckpointRecord, HealthRecord};
@@ -66,6 +66,10 @@ pub struct LogHealth {
     pub queued: usize,
     pub failed: usize,
     pub anchored: usize,
+    /// The last journal head anchored to the log, compared with the journal now.
+    pub journal_head: Option<crate::AnchoredHead>,
+    /// Anchored journal heads the journal no longer matches, receipts that no longer verify.
+    pub journal_problems: Vec<crate::JournalProblem>,
 }
 
 /// One anchor as front ends show it.
@@ -277,7 +281,8 @@ impl Mrv {
                 url: client.url.clone(),
                 origin: key.name.clone(),
                 vkey: key.to_text(),
-                token: token.trim().to_owned(),
+                // Never stored in clear: sealed per anchoring user below.
+                token: String::new(),
                 connected_by: granted.user().to_owned(),
                 connected_at: now.clone(),
             },
@@ -288,15 +293,16 @@ impl Mrv {
         self.accept(&log, &client, &cp, &note, true)
             .map_err(|r| r.into_error(&log.0.origin))?;
         let key = &log.1;
-        let tx = self.transaction()?;
+        let tx = self.transaction(&granted)?;
         mrv_store::set_auditlog(&tx, &log.0)?;
+        let sealed_for = crate::writer_token::seal_token(&tx, token.trim(), true)?;
         crate::journal::append(
             &tx,
             &now,
             granted.user(),
             "auditlog.connect",
             &format!("auditlog:{}", key.name),
-            serde_json::json!({"url": client.url, "vkey": key.to_text()}),
+            serde_json::json!({"url": client.url, "vkey": key.to_text(), "token_sealed_for": sealed_for}),
         )?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
         self.health_of(Some(&log))
@@ -344,7 +350,18 @@ impl Mrv {
             queued: counts.queued,
             failed: counts.failed,
             anchored: counts.anchored,
+            journal_head: None,
+            journal_problems: vec![],
         };
+        let mut events = Vec::new();
+        mrv_store::each_journal_event(conn, &mut |r| {
+            events.push(r);
+            true
+        })?;
+        let mut problems = crate::consistency::Problems(Vec::new());
+        health.journal_head =
+            crate::consistency::anchored_heads(conn, &events, false, &mut problems)?;
+        health.journal_problems = problems.0;
         let Some((log, _)) = log else {
             return Ok(health);
         };
@@ -545,8 +562,9 @@ impl Mrv {
         })?;
         let log = self.needs_log()?;
         self.halt_on_alarm(&log)?;
+        let token = self.writer_token(session)?;
         let client = LogClient::new(&log.0.url);
-        self.send(&granted, &log, &client, &a)?;
+        self.send(&granted, &log, &token, &client, &a)?;
         Ok(mrv_store::anchor(self.ws.conn(), a.id)?
             .expect("anchor exists")
             .into())
@@ -558,6 +576,7 @@ impl Mrv {
         let granted = self.authorize(session, Action::Anchor)?;
         let log = self.needs_log()?;
         self.halt_on_alarm(&log)?;
+        let token = self.writer_token(session)?;
         let now = clock::now().to_string();
         if let Some((seq, hash)) = mrv_store::journal_head(self.ws.conn())? {
             let id = format!("journal-{seq}");
@@ -571,7 +590,7 @@ impl Mrv {
         let mut run = AnchorRun::default();
         for a in due {
             run.attempted += 1;
-            match self.send(&granted, &log, &client, &a) {
+            match self.send(&granted, &log, &token, &client, &a) {
                 Ok(()) => run.anchored += 1,
                 Err(AppError::Conflict(e)) => return Err(AppError::Conflict(e)),
                 // Only a failed exchange with the log is retried later; anything else (our own
@@ -607,12 +626,13 @@ impl Mrv {
         &mut self,
         granted: &Granted,
         log: &(AuditLogRecord, VerifierKey),
+        token: &str,
         client: &LogClient,
         a: &AnchorRecord,
     ) -> Result<(), AppError> {
         let now = clock::now();
         let outcome = client
-            .add(&log.0.token, &a.entry)
+            .add(token, &a.entry)
             .map_err(Refusal::Error)
             .and_then(|text| {
                 let receipt = Receipt::parse(&text)
@@ -632,7 +652,7 @@ impl Mrv {
         match outcome {
             Ok((receipt, cp, text)) => {
                 let now = now.to_string();
-                let tx = self.transaction()?;
+                let tx = self.transaction(granted)?;
                 mrv_store::anchor_done(
                     &tx,
                     a.id,

@@ -1,7 +1,9 @@
 //! The local journal (DESIGN.md §6): every state change appends an event to a hash chain in the
-//! same transaction as the change; `verify_journal` recomputes the chain.
+//! same transaction as the change; `verify_journal` recomputes the chain and checks the state
+//! against it (`consistency`).
 
-use crate::users::Session;
+use crate::consistency::{anchored_heads, AnchoredHead, JournalProblem, Problems};
+use crate::session::Session;
 use crate::{AppError, Mrv};
 use mrv_core::Action;
 use mrv_stamp::journal::{event_hash, payload_hash, verify_chain, JournalEvent, GENESIS};
@@ -51,68 +53,114 @@ pub(crate) fn append(
 /// The result of `mrv journal verify`.
 #[derive(Debug, Clone, Serialize)]
 pub struct JournalCheck {
+    /// No problem found: the chain, the anchored heads, and the state against the journal and
+    /// the stamps.
     pub ok: bool,
     pub events: i64,
-    /// The head hash when intact.
+    /// The head hash when the chain is intact.
     pub head: Option<String>,
-    /// The first broken event, when not.
+    /// The first broken event of the chain, if it is broken.
     pub broken_seq: Option<i64>,
     pub message: String,
+    /// Every problem found, in the order checked.
+    pub problems: Vec<JournalProblem>,
+    /// The last journal head anchored to the audit log, and the events after it.
+    pub anchored_head: Option<AnchoredHead>,
 }
 
 impl Mrv {
-    /// Re-computes the journal's hash chain from the stored events, and each payload's hash
-    /// from its stored text; names the first broken event.
+    /// Verifies the journal and the state it records: re-computes the hash chain and each
+    /// payload's hash, compares the chain with the heads anchored to the audit log, and the
+    /// stored users, decisions, batches and stamps with the journal and the stamps (see
+    /// `consistency`). Lists every problem found.
     pub fn verify_journal(&self, session: &Session) -> Result<JournalCheck, AppError> {
         self.authorize(session, Action::VerifyJournal)?;
-        let mut events = Vec::new();
-        let mut payload_break: Option<(i64, String)> = None;
+        let mut records = Vec::new();
         mrv_store::each_journal_event(self.ws.conn(), &mut |r| {
-            let payload: Option<serde_json::Value> = serde_json::from_str(&r.payload_json).ok();
-            if payload_break.is_none()
-                && payload.as_ref().map(payload_hash).as_deref() != Some(r.payload_sha256.as_str())
-            {
-                payload_break = Some((r.seq, format!("{} on {}", r.action, r.target)));
-            }
-            events.push((
-                JournalEvent {
-                    seq: r.seq,
-                    at: r.at,
-                    actor: r.actor,
-                    action: r.action,
-                    target: r.target,
-                    payload_sha256: r.payload_sha256,
-                    prev_hash: r.prev_hash,
-                },
-                r.hash,
-            ));
+            records.push(r);
             true
         })?;
-        let chain = verify_chain(events);
-        Ok(match (chain, payload_break) {
-            (Err(b), _) => JournalCheck {
-                ok: false,
-                events: b.seq - 1,
-                head: None,
-                broken_seq: Some(b.seq),
-                message: b.to_string(),
+        let mut problems = Problems(Vec::new());
+        let mut payload_break = None;
+        for r in &records {
+            let payload: Option<serde_json::Value> = serde_json::from_str(&r.payload_json).ok();
+            if payload.as_ref().map(payload_hash).as_deref() != Some(r.payload_sha256.as_str()) {
+                payload_break = payload_break.or(Some(r.seq));
+                problems.0.push(JournalProblem {
+                    kind: "payload_edited".into(),
+                    object: format!("journal event {}", r.seq),
+                    detail: format!(
+                        "journal event {} ({} on {}) is broken: its payload no longer matches its hash (edited after it was written)",
+                        r.seq, r.action, r.target
+                    ),
+                });
+            }
+        }
+        let chain = verify_chain(records.iter().map(|r| {
+            (
+                JournalEvent {
+                    seq: r.seq,
+                    at: r.at.clone(),
+                    actor: r.actor.clone(),
+                    action: r.action.clone(),
+                    target: r.target.clone(),
+                    payload_sha256: r.payload_sha256.clone(),
+                    prev_hash: r.prev_hash.clone(),
+                },
+                r.hash.clone(),
+            )
+        }));
+        let (events, head, broken_seq) = match chain {
+            Ok((n, head)) => (n, Some(head), payload_break),
+            Err(b) => {
+                problems.0.insert(
+                    0,
+                    JournalProblem {
+                        kind: "chain_broken".into(),
+                        object: format!("journal event {}", b.seq),
+                        detail: b.to_string(),
+                    },
+                );
+                (
+                    b.seq - 1,
+                    None,
+                    Some(payload_break.map_or(b.seq, |p| p.min(b.seq))),
+                )
+            }
+        };
+        let anchored_head = anchored_heads(self.ws.conn(), &records, true, &mut problems)?;
+        self.check_state(&records, &mut problems)?;
+        let problems = problems.0;
+        let since = anchored_head.as_ref().map_or_else(
+            || "no journal head anchored yet".to_owned(),
+            |a| {
+                format!(
+                    "{} event(s) since the head anchored at event {}",
+                    a.unanchored_events, a.seq
+                )
             },
-            (Ok((n, _)), Some((seq, what))) => JournalCheck {
-                ok: false,
-                events: n,
-                head: None,
-                broken_seq: Some(seq),
-                message: format!(
-                    "journal event {seq} ({what}) is broken: its payload no longer matches its hash (edited after it was written)"
-                ),
-            },
-            (Ok((n, head)), None) => JournalCheck {
-                ok: true,
-                events: n,
-                message: format!("journal intact: {n} events, head {head}"),
-                head: Some(head),
-                broken_seq: None,
-            },
+        );
+        let message = match (&head, problems.first()) {
+            (Some(head), None) => format!(
+                "journal intact: {events} events, head {head}; users, decisions, batches and stamps match it; {since}"
+            ),
+            (_, Some(first)) => format!(
+                "journal verification found {} problem(s); first: {} {}: {}",
+                problems.len(),
+                first.kind,
+                first.object,
+                first.detail
+            ),
+            (None, None) => "journal broken".into(),
+        };
+        Ok(JournalCheck {
+            ok: problems.is_empty() && head.is_some(),
+            events,
+            head,
+            broken_seq,
+            message,
+            problems,
+            anchored_head,
         })
     }
 }

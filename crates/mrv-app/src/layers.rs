@@ -4,7 +4,7 @@
 
 use crate::projects::file_name;
 use crate::{clock, AppError, Mrv, Progress, Session};
-use mrv_core::{checks, Action, BatchState, CalendarDate, Finding, LayerKind, Sample};
+use mrv_core::{checks, Action, BatchState, CalendarDate, Finding, Granted, LayerKind, Sample};
 use mrv_store::{BatchRecord, LayerRecord, NewFlag, ZonalRecord};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -167,7 +167,7 @@ impl Mrv {
     ) -> Result<LayerView, AppError> {
         // Re-enriching the project's batches is part of registering the layer: it needs no
         // `enrich_batch` permission of its own.
-        self.authorize(session, Action::ManageLayers)?;
+        let granted = self.authorize(session, Action::ManageLayers)?;
         let kind = LayerKind::parse(&input.kind).map_err(AppError::InvalidInput)?;
         let name = &crate::names::normalize("layer name", &input.name)?;
         if let Some(date) = &input.acquired_on {
@@ -202,7 +202,7 @@ impl Mrv {
         let mut context = self.enrich_context(input.project_id)?;
         let now = clock::now().to_string();
         let source_name = file_name(&input.file);
-        let tx = self.transaction()?;
+        let tx = self.transaction(&granted)?;
         mrv_store::record_stored_file(&tx, &sha256, &source_name, size, &now)?;
         let record = LayerRecord {
             id: 0,
@@ -221,13 +221,24 @@ impl Mrv {
             registered_at: now,
         };
         let id = mrv_store::insert_layer(&tx, &record)?;
+        crate::journal::append(
+            &tx,
+            &record.registered_at,
+            granted.user(),
+            "layer.add",
+            &format!("layer:{id}"),
+            serde_json::json!({
+                "project": input.project_id, "name": name, "kind": kind.as_str(),
+                "band": input.band, "sha256": record.file_sha256,
+            }),
+        )?;
         context.layers.push(ContextLayer {
             record: LayerRecord { id, ..record },
             kind,
             path: stored,
         });
         let stale = reenrichable_batches(&tx, input.project_id)?;
-        reenrich(&tx, &context, &stale, on_progress)?;
+        reenrich(&tx, &context, granted.user(), &stale, on_progress)?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
         self.layer(id)
     }
@@ -247,7 +258,7 @@ impl Mrv {
         let mut context = self.enrich_context(layer.project_id)?;
         context.layers.retain(|l| l.record.id != layer_id);
         let now = clock::now().to_string();
-        let tx = self.transaction()?;
+        let tx = self.transaction(&granted)?;
         let dependents: Vec<(i64, String)> = mrv_store::batches_with_layer_evidence(&tx, layer_id)?
             .into_iter()
             .filter(|(_, state)| {
@@ -271,7 +282,9 @@ impl Mrv {
         }
         mrv_store::delete_layer(&tx, layer_id)?;
         let stale = reenrichable_batches(&tx, layer.project_id)?;
-        reenrich(&tx, &context, &stale, &mut |_| Progress::Continue)?;
+        reenrich(&tx, &context, granted.user(), &stale, &mut |_| {
+            Progress::Continue
+        })?;
         crate::journal::append(
             &tx,
             &now,
@@ -327,14 +340,15 @@ impl Mrv {
         batch_id: i64,
         on_progress: &mut dyn FnMut(&crate::ImportProgress) -> Progress,
     ) -> Result<crate::BatchView, AppError> {
-        self.authorize(session, Action::EnrichBatch)?;
-        self.enrich_authorized(batch_id, on_progress)
+        let granted = self.authorize(session, Action::EnrichBatch)?;
+        self.enrich_authorized(&granted, batch_id, on_progress)
     }
 
     /// [`Mrv::enrich`] for the use cases that enrich as part of their own work (an import)
     /// and have checked their session for that.
     pub(crate) fn enrich_authorized(
         &mut self,
+        granted: &Granted,
         batch_id: i64,
         on_progress: &mut dyn FnMut(&crate::ImportProgress) -> Progress,
     ) -> Result<crate::BatchView, AppError> {
@@ -346,8 +360,8 @@ impl Mrv {
             )));
         }
         let context = self.enrich_context(batch.project_id)?;
-        let tx = self.transaction()?;
-        enrich_in(&tx, &context, &batch, on_progress)?;
+        let tx = self.transaction(granted)?;
+        enrich_in(&tx, &context, granted.user(), &batch, on_progress)?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
         self.batch_by_id(batch_id)
     }
@@ -488,13 +502,14 @@ fn reenrichable_batches(
 fn reenrich(
     tx: &mrv_store::Connection,
     context: &EnrichContext,
+    user: &str,
     batches: &[BatchRecord],
     on_progress: &mut dyn FnMut(&crate::ImportProgress) -> Progress,
 ) -> Result<(), AppError> {
     let total: u64 = batches.iter().map(|b| b.row_count as u64).sum();
     let mut before = 0u64;
     for batch in batches {
-        enrich_in(tx, context, batch, &mut |p| {
+        enrich_in(tx, context, user, batch, &mut |p| {
             // Enrichment counts rows over all its passes; scale that to this batch's rows.
             let done = before + p.rows * batch.row_count as u64 / p.bytes_total.max(1);
             on_progress(&crate::ImportProgress {
@@ -515,6 +530,7 @@ fn reenrich(
 fn enrich_in(
     tx: &mrv_store::Connection,
     context: &EnrichContext,
+    user: &str,
     batch: &BatchRecord,
     on_progress: &mut dyn FnMut(&crate::ImportProgress) -> Progress,
 ) -> Result<(), AppError> {
@@ -628,5 +644,16 @@ fn enrich_in(
         }
     }
     mrv_store::set_batch_state(tx, batch_id, BatchState::Enriched.as_str())?;
+    crate::journal::append(
+        tx,
+        &clock::now().to_string(),
+        user,
+        "batch.enrich",
+        &format!("batch:{batch_id}"),
+        serde_json::json!({
+            "from": batch.state,
+            "layers": context.layers.iter().map(|l| l.record.id).collect::<Vec<_>>(),
+        }),
+    )?;
     Ok(())
 }

@@ -12,6 +12,7 @@
 mod auditlog;
 mod batches;
 mod clock;
+mod consistency;
 mod demo;
 mod error;
 mod files;
@@ -24,15 +25,18 @@ mod names;
 mod overlays;
 mod projects;
 mod review;
+mod session;
 mod users;
 mod verify;
 mod workspace;
+mod writer_token;
 
 pub use auditlog::{
     verify_receipt, verify_receipt_file, AlarmView, AnchorRun, AnchorView, AuditLogView,
     CheckpointView, LogHealth, ReceiptCheck,
 };
 pub use batches::{BatchView, RowView, RowsPage};
+pub use consistency::{AnchoredHead, JournalProblem};
 pub use demo::{DEMO_PASSWORD, DEMO_USERS};
 pub use error::{AppError, ErrorCode};
 pub use files::{check_destination, write_atomic, Overwrite};
@@ -48,6 +52,7 @@ pub use mrv_geo::OverlayView;
 pub use overlays::Overlay;
 pub use projects::{NewProject, ProjectView};
 pub use review::{AttachmentView, HistoryEntry, StampView};
-pub use users::{NewUser, Session, UserView, SESSION_HOURS};
+pub use session::{Session, UserView};
+pub use users::{lockout_seconds, NewUser, FREE_SIGN_IN_FAILURES, SESSION_HOURS};
 pub use verify::{verify_row, verify_stamp, Check, StampCheck};
 pub use workspace::{Mrv, WorkspaceInfo};

@@ -44,7 +44,7 @@ impl Mrv {
         session: &Session,
         input: &NewProject,
     ) -> Result<ProjectView, AppError> {
-        self.authorize(session, Action::ManageProjects)?;
+        let granted = self.authorize(session, Action::ManageProjects)?;
         let name = &crate::names::normalize("project name", &input.name)?;
         if let Some(baseline) = &input.baseline {
             CalendarDate::parse(baseline).ok_or_else(|| {
@@ -62,8 +62,9 @@ impl Mrv {
         let (sha256, size) = self.store_file(&input.boundary)?;
         let now = clock::now().to_string();
         let original_name = file_name(&input.boundary);
-        let tx = self.transaction()?;
+        let tx = self.transaction(&granted)?;
         mrv_store::record_stored_file(&tx, &sha256, &original_name, size, &now)?;
+        let (methodology_id, boundary_sha256) = (profile.id.clone(), sha256.clone());
         let id = mrv_store::insert_project(
             &tx,
             &ProjectRecord {
@@ -75,8 +76,16 @@ impl Mrv {
                 methodology_toml: profile_text,
                 boundary_geojson: boundary.geojson,
                 boundary_file_sha256: sha256,
-                created_at: now,
+                created_at: now.clone(),
             },
+        )?;
+        crate::journal::append(
+            &tx,
+            &now,
+            granted.user(),
+            "project.add",
+            &format!("project:{id}"),
+            serde_json::json!({"name": name, "methodology": methodology_id, "boundary_sha256": boundary_sha256}),
         )?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
         self.project_by_id(id)

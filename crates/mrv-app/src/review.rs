@@ -4,7 +4,7 @@
 //! appended to the journal, in one transaction.
 
 use crate::import::sink::ReadyRow;
-use crate::users::Session;
+use crate::session::Session;
 use crate::{clock, AppError, BatchView, Mrv, Overwrite};
 use mrv_core::{
     next_state, not_own_work, Action, BatchState, FieldKind, Granted, ReasonCode, ReviewEvent,
@@ -252,7 +252,7 @@ impl Mrv {
     ) -> Result<BatchView, AppError> {
         let batch = self.reviewed_batch(granted, batch_id)?;
         let now = clock::now().to_string();
-        let tx = self.transaction()?;
+        let tx = self.transaction(granted)?;
         Self::transition(&tx, &batch, event, granted, &now, reason)?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
         self.batch_by_id(batch_id)
@@ -268,7 +268,19 @@ impl Mrv {
         justifications: &BTreeMap<i64, String>,
     ) -> Result<StampView, AppError> {
         let granted = self.authorize(session, Action::ApproveBatch)?;
-        let batch = self.reviewed_batch(&granted, batch_id)?;
+        self.approve_granted(&granted, session, batch_id, justifications)
+    }
+
+    /// [`Mrv::approve`] once `granted` (to `session`'s user) was given; its transaction checks
+    /// the grant again before anything is written.
+    pub(crate) fn approve_granted(
+        &mut self,
+        granted: &Granted,
+        session: &Session,
+        batch_id: i64,
+        justifications: &BTreeMap<i64, String>,
+    ) -> Result<StampView, AppError> {
+        let batch = self.reviewed_batch(granted, batch_id)?;
         let flags = mrv_store::list_flags(self.ws.conn(), &batch)?;
         let high: Vec<&mrv_store::FlagRecord> =
             flags.iter().filter(|f| f.severity == "high").collect();
@@ -303,9 +315,9 @@ impl Mrv {
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let hash = stamp_hash(&document);
         let signature = sign(&session.signing_key, &document);
-        let tx = self.transaction()?;
+        let tx = self.transaction(granted)?;
         let (approved, event_id) =
-            Self::transition(&tx, &batch, ReviewEvent::Approve, &granted, &now, None)?;
+            Self::transition(&tx, &batch, ReviewEvent::Approve, granted, &now, None)?;
         for (flag_id, text) in justifications {
             mrv_store::insert_justification(&tx, event_id, *flag_id, text.trim())?;
         }
@@ -313,7 +325,7 @@ impl Mrv {
             state: approved.as_str().to_owned(),
             ..batch
         };
-        Self::transition(&tx, &approved, ReviewEvent::Stamp, &granted, &now, None)?;
+        Self::transition(&tx, &approved, ReviewEvent::Stamp, granted, &now, None)?;
         mrv_store::insert_stamp(
             &tx,
             &StampRecord {
@@ -689,7 +701,7 @@ impl Mrv {
         let (sha256, size) = self.store_file(file)?;
         let name = crate::projects::file_name(file);
         let now = clock::now().to_string();
-        let tx = self.transaction()?;
+        let tx = self.transaction(&granted)?;
         if mrv_store::attachments(&tx, batch_id)?
             .iter()
             .any(|a| a.sha256 == sha256)

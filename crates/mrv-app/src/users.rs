@@ -1,14 +1,35 @@
-//! Local users, sign-in and sessions (DESIGN.md §3, SOP-006), and the one gate every use case
-//! goes through at its entry: [`Mrv::authorize`].
+//! Local users and sign-in (DESIGN.md §3, SOP-006): adding users (the first one atomically),
+//! signing in with a lockout after repeated failures, signing out and offboarding. The session
+//! check itself is in `session`.
 
+use crate::session::{check_session, parse_roles, Session, UserView};
 use crate::{clock, AppError, Mrv};
-use ed25519_dalek::SigningKey;
-use mrv_core::{authorize, Action, Actor, Granted, Role};
+use mrv_core::{Action, Role};
 use mrv_store::UserRecord;
-use serde::Serialize;
 
 /// How long a session lasts after sign-in.
 pub const SESSION_HOURS: i64 = 12;
+
+/// Failed sign-ins in a row a name gets before it is locked out.
+pub const FREE_SIGN_IN_FAILURES: i64 = 5;
+
+/// The first lockout; each further failure doubles it, up to [`MAX_LOCKOUT_SECONDS`].
+pub const FIRST_LOCKOUT_SECONDS: i64 = 30;
+pub const MAX_LOCKOUT_SECONDS: i64 = 3600;
+
+/// How long a name is locked out after its `failures`-th failed sign-in in a row: none for the
+/// first [`FREE_SIGN_IN_FAILURES`] − 1, then 30 s, 60 s, 120 s, … up to an hour.
+pub fn lockout_seconds(failures: i64) -> Option<i64> {
+    let beyond = failures - FREE_SIGN_IN_FAILURES;
+    (beyond >= 0).then(|| (FIRST_LOCKOUT_SECONDS << beyond.min(20)).min(MAX_LOCKOUT_SECONDS))
+}
+
+fn locked_out(name: &str, until: mrv_core::Timestamp, now: mrv_core::Timestamp) -> AppError {
+    AppError::Unauthenticated(format!(
+        "too many failed sign-ins as {name}: sign-in is locked until {until}; try again in {} s",
+        until.0 - now.0
+    ))
+}
 
 /// Input of [`Mrv::add_user`].
 #[derive(Debug, Clone)]
@@ -18,87 +39,31 @@ pub struct NewUser {
     pub password: String,
 }
 
-/// A user as front ends show it (never the password hash or the sealed key).
-#[derive(Debug, Clone, Serialize)]
-pub struct UserView {
-    pub id: i64,
-    pub name: String,
-    pub roles: Vec<String>,
-    /// `ed25519:` + hex: the key their stamps and sign-offs verify with.
-    pub public_key: String,
-    pub created_at: String,
-    pub offboarded_at: Option<String>,
-}
-
-impl From<UserRecord> for UserView {
-    fn from(u: UserRecord) -> UserView {
-        UserView {
-            id: u.id,
-            name: u.name,
-            roles: u.roles,
-            public_key: u.public_key,
-            created_at: u.created_at,
-            offboarded_at: u.offboarded_at,
-        }
-    }
-}
-
-/// A signed-in user: the session token (what a front end keeps) and, in memory only, their
-/// opened signing key.
-pub struct Session {
-    pub token: String,
-    pub user: UserView,
-    pub expires_at: String,
-    pub(crate) signing_key: SigningKey,
-}
-
-impl std::fmt::Debug for Session {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session")
-            .field("user", &self.user.name)
-            .field("expires_at", &self.expires_at)
-            .finish_non_exhaustive()
-    }
-}
-
-fn parse_roles(names: &[String]) -> Result<Vec<Role>, AppError> {
-    let mut roles: Vec<Role> = names
-        .iter()
-        .map(|n| Role::parse(n.trim()).map_err(AppError::InvalidInput))
-        .collect::<Result<_, _>>()?;
-    roles.sort();
-    roles.dedup();
-    Ok(roles)
-}
-
-fn actor_of(user: &UserRecord) -> Result<Actor, AppError> {
-    Ok(Actor {
-        user_id: user.id,
-        name: user.name.clone(),
-        roles: parse_roles(&user.roles)?,
-        active: user.offboarded_at.is_none(),
-    })
-}
-
 impl Mrv {
     /// Adds a local user with a fresh Ed25519 signing key sealed under their password. The first
     /// user of a workspace needs no sign-in but must be a `tenant_admin` (who then adds the
-    /// others); after that only a signed-in tenant admin may add users.
+    /// others); after that only a signed-in tenant admin may add users. "Is this the first
+    /// user?" is answered inside the transaction that inserts the user (`BEGIN IMMEDIATE`), so
+    /// of several first `add_user` calls at once exactly one makes a tenant admin and the others
+    /// are refused.
     pub fn add_user(
         &mut self,
         by: Option<&Session>,
         input: &NewUser,
     ) -> Result<UserView, AppError> {
-        let first = mrv_store::user_count(self.ws.conn())? == 0;
-        let granted = match (first, by) {
-            (true, _) => None,
-            (false, Some(session)) => Some(self.authorize(session, Action::ManageUsers)?),
-            (false, None) => {
-                return Err(AppError::Unauthenticated(
-                    "sign in as a tenant admin to add users".into(),
-                ))
-            }
+        let signed_out = || {
+            AppError::Unauthenticated(
+                "this workspace already has users: sign in as a tenant admin to add users".into(),
+            )
         };
+        // Fail fast before the slow key work; decided again below, inside the transaction.
+        match by {
+            Some(session) => {
+                self.authorize(session, Action::ManageUsers)?;
+            }
+            None if mrv_store::user_count(self.ws.conn())? > 0 => return Err(signed_out()),
+            None => {}
+        }
         let name = &crate::names::normalize("user name", &input.name)?;
         if name.chars().any(char::is_whitespace) {
             return Err(AppError::InvalidInput(format!(
@@ -110,15 +75,6 @@ impl Mrv {
             return Err(AppError::InvalidInput(format!(
                 "user {name} needs at least one role"
             )));
-        }
-        if first && !roles.contains(&Role::TenantAdmin) {
-            return Err(AppError::InvalidInput(
-                "the first user of a workspace must hold the tenant_admin role (to add the others)"
-                    .into(),
-            ));
-        }
-        if mrv_store::user_by_name(self.ws.conn(), name)?.is_some() {
-            return Err(AppError::Conflict(format!("user {name} already exists")));
         }
         let password_hash = mrv_identity::hash_password(&input.password)?;
         let key = mrv_identity::new_signing_key()?;
@@ -134,7 +90,26 @@ impl Mrv {
             created_at: now.clone(),
             offboarded_at: None,
         };
-        let tx = self.transaction()?;
+        let tx = self.system_transaction()?;
+        let first = mrv_store::user_count(&tx)? == 0;
+        let granted = match (first, by) {
+            (true, _) => None,
+            (false, Some(session)) => Some(check_session(
+                &tx,
+                &mrv_identity::token_hash(&session.token),
+                Action::ManageUsers,
+            )?),
+            (false, None) => return Err(signed_out()),
+        };
+        if first && !roles.contains(&Role::TenantAdmin) {
+            return Err(AppError::InvalidInput(
+                "the first user of a workspace must hold the tenant_admin role (to add the others)"
+                    .into(),
+            ));
+        }
+        if mrv_store::user_by_name(&tx, name)?.is_some() {
+            return Err(AppError::Conflict(format!("user {name} already exists")));
+        }
         let id = mrv_store::insert_user(&tx, &record)?;
         let actor = granted.as_ref().map_or("system", |g| g.user());
         crate::journal::append(
@@ -161,23 +136,48 @@ impl Mrv {
     }
 
     /// Signs a user in: checks the password, opens their signing key and starts a session of
-    /// [`SESSION_HOURS`]. The same message for an unknown user and a wrong password.
+    /// [`SESSION_HOURS`]. The same message for an unknown user and a wrong password. After
+    /// [`FREE_SIGN_IN_FAILURES`] failures in a row for a name (known or not), that name is
+    /// locked out for a time that doubles with each further failure (see [`lockout_seconds`]);
+    /// each lockout is journaled, and a sign-in during one is refused, saying when to retry,
+    /// without checking the password.
     pub fn sign_in(&mut self, name: &str, password: &str) -> Result<Session, AppError> {
-        let refused = || AppError::Unauthenticated("unknown user or wrong password".into());
-        let user = mrv_store::user_by_name(self.ws.conn(), name.trim())?.ok_or_else(refused)?;
-        if !mrv_identity::verify_password(&user.password_hash, password)? {
-            return Err(refused());
+        let name = name.trim();
+        let now = clock::now();
+        if let Some((_, Some(until))) = mrv_store::sign_in_failures(self.ws.conn(), name)? {
+            if now.0 < until {
+                return Err(locked_out(name, mrv_core::Timestamp(until), now));
+            }
         }
+        let user = mrv_store::user_by_name(self.ws.conn(), name)?;
+        let password_ok = match &user {
+            Some(u) => mrv_identity::verify_password(&u.password_hash, password)?,
+            // Same work for an unknown name, so timing does not tell which names exist.
+            None => {
+                let _ = mrv_identity::hash_password(&format!("{password}--------"));
+                false
+            }
+        };
+        let user = match (user, password_ok) {
+            (Some(user), true) => user,
+            _ => return Err(self.sign_in_failed(name, now)),
+        };
         if user.offboarded_at.is_some() {
             return Err(AppError::Unauthenticated(format!(
                 "{} is offboarded and can no longer sign in",
                 user.name
             )));
         }
+        // Failures made meanwhile (guesses sent in parallel) may have locked the name out.
+        if let Some((_, Some(until))) = mrv_store::sign_in_failures(self.ws.conn(), name)? {
+            if now.0 < until {
+                return Err(locked_out(name, mrv_core::Timestamp(until), now));
+            }
+        }
         let signing_key = mrv_identity::open_key(&user.sealed_key, password)?;
         let (token, stored) = mrv_identity::new_session_token()?;
-        let now = clock::now();
         let expires = mrv_core::Timestamp(now.0 + SESSION_HOURS * 3600).to_string();
+        mrv_store::clear_sign_in_failures(self.ws.conn(), name)?;
         mrv_store::insert_session(self.ws.conn(), &stored, user.id, &now.to_string(), &expires)?;
         Ok(Session {
             token,
@@ -185,6 +185,40 @@ impl Mrv {
             expires_at: expires,
             signing_key,
         })
+    }
+
+    /// Counts a failed sign-in for `name` and, past the free ones, locks the name out
+    /// (journaled in the same transaction). Returns the error to give the caller.
+    fn sign_in_failed(&mut self, name: &str, now: mrv_core::Timestamp) -> AppError {
+        let refused = AppError::Unauthenticated("unknown user or wrong password".into());
+        let counted = (|| -> Result<Option<mrv_core::Timestamp>, AppError> {
+            let tx = self.system_transaction()?;
+            let failures = mrv_store::count_sign_in_failure(&tx, name)?;
+            let Some(seconds) = lockout_seconds(failures) else {
+                tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
+                return Ok(None);
+            };
+            let until = mrv_core::Timestamp(now.0 + seconds);
+            mrv_store::lock_sign_in(&tx, name, until.0)?;
+            crate::journal::append(
+                &tx,
+                &now.to_string(),
+                "system",
+                "user.sign_in.lockout",
+                &format!("user:{name}"),
+                serde_json::json!({"name": name, "failures": failures, "until": until.to_string()}),
+            )?;
+            tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(Some(until))
+        })();
+        match counted {
+            Ok(None) => refused,
+            Ok(Some(until)) => AppError::Unauthenticated(format!(
+                "unknown user or wrong password; {}",
+                locked_out(name, until, now)
+            )),
+            Err(e) => e,
+        }
     }
 
     /// Ends a session; its token no longer works.
@@ -205,9 +239,16 @@ impl Mrv {
                 what: "user",
                 id: name.trim().to_owned(),
             })?;
+        if user.offboarded_at.is_some() {
+            return Err(AppError::Conflict(format!(
+                "{} is already offboarded",
+                user.name
+            )));
+        }
         let now = clock::now().to_string();
-        let tx = self.transaction()?;
+        let tx = self.transaction(&granted)?;
         mrv_store::offboard_user(&tx, user.id, &now)?;
+        mrv_store::delete_token_boxes(&tx, Some(user.id))?;
         crate::journal::append(
             &tx,
             &now,
@@ -220,36 +261,5 @@ impl Mrv {
         mrv_store::user_by_id(self.ws.conn(), user.id)?
             .map(Into::into)
             .ok_or_else(|| AppError::Internal("offboarded user vanished".into()))
-    }
-
-    /// The gate every public use case that reads or changes workspace data calls once, first:
-    /// the session must be live (not signed out, not expired, its user not offboarded) and the
-    /// user's roles must allow `action`. What a use case calls internally (an import's
-    /// enrichment, a new layer's re-enrichment) is covered by that one check.
-    pub fn authorize(&self, session: &Session, action: Action) -> Result<Granted, AppError> {
-        let stored = mrv_identity::token_hash(&session.token);
-        let (user_id, expires_at, ended_at) = mrv_store::session(self.ws.conn(), &stored)?
-            .ok_or_else(|| AppError::Unauthenticated("not signed in".into()))?;
-        if ended_at.is_some() {
-            return Err(AppError::Unauthenticated(
-                "the session has ended; sign in again".into(),
-            ));
-        }
-        if clock::now().to_string() >= expires_at {
-            return Err(AppError::Unauthenticated(
-                "the session has expired; sign in again".into(),
-            ));
-        }
-        let user = mrv_store::user_by_id(self.ws.conn(), user_id)?.ok_or_else(|| {
-            AppError::Unauthenticated("the session's user no longer exists".into())
-        })?;
-        Ok(authorize(&actor_of(&user)?, action)?)
-    }
-
-    pub(crate) fn transaction(&mut self) -> Result<mrv_store::Transaction<'_>, AppError> {
-        self.ws
-            .conn_mut()
-            .transaction()
-            .map_err(|e| AppError::Internal(e.to_string()))
     }
 }

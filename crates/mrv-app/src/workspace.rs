@@ -24,9 +24,11 @@ pub struct WorkspaceInfo {
 impl Mrv {
     /// Opens an existing workspace.
     pub fn open(dir: &Path) -> Result<Mrv, AppError> {
-        Ok(Mrv {
+        let mut mrv = Mrv {
             ws: Workspace::open(dir, &clock::now().to_string())?,
-        })
+        };
+        mrv.seal_clear_token()?;
+        Ok(mrv)
     }
 
     /// Creates (or re-opens) a workspace; with `demo`, seeds the demo project and batch if the
@@ -35,6 +37,7 @@ impl Mrv {
         let mut mrv = Mrv {
             ws: Workspace::create(dir, &clock::now().to_string())?,
         };
+        mrv.seal_clear_token()?;
         if demo && mrv_store::workspace_counts(mrv.ws.conn())?.projects == 0 {
             demo::seed(&mut mrv)?;
         }

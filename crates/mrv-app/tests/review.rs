@@ -470,8 +470,9 @@ fn the_journal_names_the_first_hand_edited_event() {
     .unwrap();
     let check = mrv.verify_journal(&vera).unwrap();
     assert!(check.ok, "{}", check.message);
-    // 6 users added, the demo import, the review start and the rejection.
-    assert_eq!(check.events, 9);
+    // 6 users added, the project, the import and its enrichment, three layers (each
+    // re-enriching the batch), the review start and the rejection.
+    assert_eq!(check.events, 17);
 
     let db = rusqlite::Connection::open(dir.path().join("ws").join("workspace.sqlite")).unwrap();
     db.execute(
@@ -481,19 +482,19 @@ fn the_journal_names_the_first_hand_edited_event() {
     .unwrap();
     let check = mrv.verify_journal(&vera).unwrap();
     assert!(!check.ok);
-    assert_eq!(check.broken_seq, Some(9));
+    assert_eq!(check.broken_seq, Some(17));
     assert!(
         check
             .message
-            .contains("journal event 9 (batch.reject on batch:1) is broken"),
+            .contains("journal event 17 (batch.reject on batch:1) is broken"),
         "{}",
         check.message
     );
 
-    db.execute("UPDATE journal SET actor = 'mallory' WHERE seq = 8", [])
+    db.execute("UPDATE journal SET actor = 'mallory' WHERE seq = 16", [])
         .unwrap();
     let check = mrv.verify_journal(&vera).unwrap();
-    assert_eq!(check.broken_seq, Some(8), "{}", check.message);
+    assert_eq!(check.broken_seq, Some(16), "{}", check.message);
     assert!(
         check.message.contains("edited after it was written"),
         "{}",

@@ -89,6 +89,25 @@ fn health_text(h: &LogHealth) -> String {
         "anchors      {} anchored, {} queued, {} failed (retrying)\n",
         h.anchored, h.queued, h.failed
     ));
+    if let Some(j) = &h.journal_head {
+        t.push_str(&format!(
+            "journal head anchored at event {} ({}){}; {} event(s) since\n",
+            j.seq,
+            j.hash,
+            if j.matches {
+                ", matches the journal"
+            } else {
+                ""
+            },
+            j.unanchored_events
+        ));
+    }
+    for p in &h.journal_problems {
+        t.push_str(&format!(
+            "JOURNAL      {} {}: {}\n",
+            p.kind, p.object, p.detail
+        ));
+    }
     for a in &h.alarms {
         t.push_str(&format!(
             "ALARM        {} at {}: {}\n             both signed checkpoints are kept (mrv --json auditlog status)\n",
@@ -140,6 +159,12 @@ pub(crate) fn auditlog(
         AuditlogCommand::Status { check: false } => mrv.log_health(session)?,
     };
     print(json, &health, health_text)?;
+    if let Some(p) = health.journal_problems.first() {
+        anyhow::bail!(mrv_app::AppError::Conflict(format!(
+            "the journal does not match the head anchored to the audit log: {} {}: {}",
+            p.kind, p.object, p.detail
+        )));
+    }
     if !health.alarms.is_empty() {
         anyhow::bail!(mrv_app::AppError::Conflict(
             "the audit log signed conflicting checkpoints: see the alarm above".into()

@@ -65,7 +65,9 @@ pub(crate) enum StampCommand {
 
 #[derive(Subcommand)]
 pub(crate) enum JournalCommand {
-    /// Re-compute the journal's hash chain; names the first broken event.
+    /// Verify the journal's hash chain, the heads anchored to the audit log, and the state
+    /// (users, decisions, batches, stamps and their rows) against the journal and the stamps;
+    /// lists every problem found (exit 5 when any).
     Verify,
 }
 
@@ -365,7 +367,20 @@ pub(crate) fn journal(mrv: &Mrv, session: &Session, json: bool, cmd: JournalComm
     match cmd {
         JournalCommand::Verify => {
             let check = mrv.verify_journal(session)?;
-            print(json, &check, |c| format!("{}\n", shown(&c.message)))?;
+            print(json, &check, |c| {
+                let mut t = String::new();
+                for p in &c.problems {
+                    t.push_str(&format!(
+                        "PROBLEM {} {}: {}\n",
+                        shown(&p.kind),
+                        shown(&p.object),
+                        shown(&p.detail)
+                    ));
+                }
+                t.push_str(&shown(&c.message));
+                t.push('\n');
+                t
+            })?;
             if !check.ok {
                 return Err(AppError::Conflict(check.message).into());
             }

@@ -162,6 +162,9 @@ pub struct Actor {
     pub roles: Vec<Role>,
     /// False once offboarded: an inactive user can do nothing.
     pub active: bool,
+    /// The session they act in (its stored token hash), which every commit made under the
+    /// grant checks again; `None` for checks outside any session.
+    pub session: Option<String>,
 }
 
 /// Why an action was refused.
@@ -187,6 +190,7 @@ pub struct Granted {
     action: Action,
     user_id: i64,
     user: String,
+    session: Option<String>,
 }
 
 impl Granted {
@@ -200,6 +204,11 @@ impl Granted {
 
     pub fn user(&self) -> &str {
         &self.user
+    }
+
+    /// The session the grant was given in (see [`Actor::session`]).
+    pub fn session(&self) -> Option<&str> {
+        self.session.as_deref()
     }
 }
 
@@ -215,6 +224,7 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<Granted, Denied> {
             action,
             user_id: actor.user_id,
             user: actor.name.clone(),
+            session: actor.session.clone(),
         });
     }
     let roles: Vec<&str> = actor.roles.iter().map(|r| r.as_str()).collect();
@@ -260,6 +270,7 @@ mod tests {
             name: "ana".into(),
             roles: roles.to_vec(),
             active: true,
+            session: None,
         }
     }
 

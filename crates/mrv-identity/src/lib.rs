@@ -1,6 +1,7 @@
 //! Credentials of local users (DESIGN.md §3): passwords stored as Argon2id hashes (PHC strings),
 //! each user's Ed25519 signing key sealed under a key derived from their password (Argon2id +
-//! ChaCha20-Poly1305), and session tokens stored only as their SHA-256.
+//! ChaCha20-Poly1305), secrets sealed to a user's public key (for the audit-log writer token:
+//! [`seal_to`], [`open_sealed`]), and session tokens stored only as their SHA-256.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -101,6 +102,68 @@ pub fn open_key(sealed: &str, password: &str) -> Result<SigningKey, IdentityErro
     Ok(SigningKey::from_bytes(&seed))
 }
 
+const SEALED_VERSION: &str = "mrv-tokenbox-v1";
+
+/// The ChaCha20-Poly1305 key of a sealed box: SHA-256 over a label, the X25519 shared secret and
+/// both public points (so a box is bound to its sender's and recipient's keys).
+fn sealed_box_key(shared: &[u8; 32], ephemeral: &[u8; 32], recipient: &[u8; 32]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(SEALED_VERSION.as_bytes());
+    h.update(shared);
+    h.update(ephemeral);
+    h.update(recipient);
+    h.finalize().into()
+}
+
+/// Seals `secret` so that only the holder of the signing key behind `recipient` can open it
+/// (an "anonymous sealed box"): a fresh X25519 key agreement with the recipient's key in its
+/// Montgomery form (RFC 7748 — the same conversion libsodium's
+/// `crypto_sign_ed25519_pk_to_curve25519` makes), then ChaCha20-Poly1305.
+/// `mrv-tokenbox-v1:` + hex(ephemeral public ‖ nonce ‖ ciphertext).
+pub fn seal_to(
+    recipient: &ed25519_dalek::VerifyingKey,
+    secret: &[u8],
+) -> Result<String, IdentityError> {
+    use curve25519_dalek::montgomery::MontgomeryPoint;
+    let ephemeral_secret = random::<32>()?;
+    let ephemeral = MontgomeryPoint::mul_base_clamped(ephemeral_secret).to_bytes();
+    let them = recipient.to_montgomery();
+    let shared = them.mul_clamped(ephemeral_secret).to_bytes();
+    if shared == [0u8; 32] {
+        return Err(IdentityError::BadBox);
+    }
+    let nonce = random::<12>()?;
+    let key = sealed_box_key(&shared, &ephemeral, &them.to_bytes());
+    let sealed = ChaCha20Poly1305::new(Key::from_slice(&key))
+        .encrypt(Nonce::from_slice(&nonce), secret)
+        .map_err(|_| IdentityError::BadBox)?;
+    let mut bytes = Vec::with_capacity(32 + 12 + sealed.len());
+    bytes.extend_from_slice(&ephemeral);
+    bytes.extend_from_slice(&nonce);
+    bytes.extend_from_slice(&sealed);
+    Ok(format!("{SEALED_VERSION}:{}", hex::encode(bytes)))
+}
+
+/// Opens a box made by [`seal_to`] for `key`'s public key.
+pub fn open_sealed(key: &SigningKey, sealed: &str) -> Result<Vec<u8>, IdentityError> {
+    use curve25519_dalek::montgomery::MontgomeryPoint;
+    let bytes = sealed
+        .strip_prefix(SEALED_VERSION)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .and_then(|h| hex::decode(h).ok())
+        .filter(|b| b.len() >= 32 + 12 + 16)
+        .ok_or(IdentityError::BadBox)?;
+    let ephemeral: [u8; 32] = bytes[..32].try_into().expect("length checked");
+    let shared = MontgomeryPoint(ephemeral)
+        .mul_clamped(key.to_scalar_bytes())
+        .to_bytes();
+    let us = key.verifying_key().to_montgomery().to_bytes();
+    let box_key = sealed_box_key(&shared, &ephemeral, &us);
+    ChaCha20Poly1305::new(Key::from_slice(&box_key))
+        .decrypt(Nonce::from_slice(&bytes[32..44]), &bytes[44..])
+        .map_err(|_| IdentityError::WrongPassword)
+}
+
 /// A new session token (given to the client once) and its SHA-256 (what is stored).
 pub fn new_session_token() -> Result<(String, String), IdentityError> {
     let token = hex::encode(random::<32>()?);
@@ -154,6 +217,33 @@ mod tests {
         );
         assert_eq!(
             open_key("mrv-keybox-v1:00", "correct horse"),
+            Err(IdentityError::BadBox)
+        );
+    }
+
+    #[test]
+    fn sealed_boxes_open_only_with_the_recipients_signing_key() {
+        let vera = new_signing_key().unwrap();
+        let mallory = new_signing_key().unwrap();
+        let sealed = seal_to(&vera.verifying_key(), b"writer-token-123").unwrap();
+        assert!(sealed.starts_with("mrv-tokenbox-v1:"));
+        assert!(!sealed.contains(&hex::encode(b"writer-token-123")));
+        assert_eq!(open_sealed(&vera, &sealed).unwrap(), b"writer-token-123");
+        assert_eq!(
+            open_sealed(&mallory, &sealed),
+            Err(IdentityError::WrongPassword)
+        );
+        assert_ne!(
+            seal_to(&vera.verifying_key(), b"writer-token-123").unwrap(),
+            sealed,
+            "fresh ephemeral key and nonce"
+        );
+        let mut bent = sealed.clone();
+        let last = bent.pop().unwrap();
+        bent.push(if last == '0' { '1' } else { '0' });
+        assert_eq!(open_sealed(&vera, &bent), Err(IdentityError::WrongPassword));
+        assert_eq!(
+            open_sealed(&vera, "mrv-tokenbox-v1:00"),
             Err(IdentityError::BadBox)
         );
     }

@@ -320,3 +320,45 @@ pub fn set_health(conn: &Connection, log_vkey: &str, h: &HealthRecord) -> Result
     )?;
     Ok(())
 }
+
+/// The audit-log writer token sealed for one user, if it is.
+pub fn token_box(conn: &Connection, user_id: i64) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT sealed FROM auditlog_token_box WHERE user_id = ?1",
+            [user_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The users the writer token is sealed for.
+pub fn token_box_users(conn: &Connection) -> Result<Vec<i64>, StoreError> {
+    let mut stmt = conn.prepare("SELECT user_id FROM auditlog_token_box ORDER BY user_id")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn set_token_box(conn: &Connection, user_id: i64, sealed: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO auditlog_token_box (user_id, sealed) VALUES (?1, ?2)
+         ON CONFLICT (user_id) DO UPDATE SET sealed = ?2",
+        params![user_id, sealed],
+    )?;
+    Ok(())
+}
+
+/// Forgets the token sealed for `user_id` (`None`: for everyone).
+pub fn delete_token_boxes(conn: &Connection, user_id: Option<i64>) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM auditlog_token_box WHERE ?1 IS NULL OR user_id = ?1",
+        [user_id],
+    )?;
+    Ok(())
+}
+
+/// Empties the clear `auditlog.token` column of workspaces from before the token was sealed.
+pub fn clear_auditlog_token(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute("UPDATE auditlog SET token = '' WHERE id = 1", [])?;
+    Ok(())
+}

@@ -25,6 +25,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (7, "review", include_str!("migrations/0007_review.sql")),
     (8, "auditlog", include_str!("migrations/0008_auditlog.sql")),
+    (
+        9,
+        "hardening",
+        include_str!("migrations/0009_hardening.sql"),
+    ),
 ];
 
 /// One applied migration as recorded in `schema_migration`.

@@ -393,3 +393,67 @@ pub fn each_journal_event(
     }
     Ok(())
 }
+
+/// Starts a write transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so what it
+/// reads first cannot be changed by another writer before it commits.
+pub fn begin_immediate(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>, StoreError> {
+    Ok(conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+}
+
+/// A name's failed sign-ins in a row and, when locked out, until when (Unix seconds).
+pub fn sign_in_failures(
+    conn: &Connection,
+    name: &str,
+) -> Result<Option<(i64, Option<i64>)>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT failures, locked_until FROM sign_in_failure WHERE name = ?1",
+            [name],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Counts one more failed sign-in for `name`; returns how many in a row now.
+pub fn count_sign_in_failure(conn: &Connection, name: &str) -> Result<i64, StoreError> {
+    Ok(conn.query_row(
+        "INSERT INTO sign_in_failure (name, failures) VALUES (?1, 1)
+         ON CONFLICT (name) DO UPDATE SET failures = failures + 1 RETURNING failures",
+        [name],
+        |r| r.get(0),
+    )?)
+}
+
+pub fn lock_sign_in(conn: &Connection, name: &str, until_unix: i64) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE sign_in_failure SET locked_until = ?2 WHERE name = ?1",
+        params![name, until_unix],
+    )?;
+    Ok(())
+}
+
+/// A successful sign-in forgets the name's failures.
+pub fn clear_sign_in_failures(conn: &Connection, name: &str) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM sign_in_failure WHERE name = ?1", [name])?;
+    Ok(())
+}
+
+/// Every stamp, by batch.
+pub fn all_stamps(conn: &Connection) -> Result<Vec<StampRecord>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT batch_id, document, stamp_hash, signature, signer_key, created_at FROM stamp ORDER BY batch_id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(StampRecord {
+                batch_id: r.get(0)?,
+                document: r.get(1)?,
+                stamp_hash: r.get(2)?,
+                signature: r.get(3)?,
+                signer_key: r.get(4)?,
+                created_at: r.get(5)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}

@@ -14,7 +14,7 @@ pub(crate) mod sink;
 
 use crate::batches::BatchView;
 use crate::projects::file_name;
-use crate::users::Session;
+use crate::session::Session;
 use crate::{clock, AppError, Mrv};
 use mrv_core::{Action, Granted, ImportReport, MethodologyProfile, MonitoringPeriod};
 use mrv_geo::ToWgs84;
@@ -294,7 +294,7 @@ impl Mrv {
     ) -> Result<BatchView, AppError> {
         let granted = self.authorize(session, Action::ImportBatch)?;
         let batch = self.import_with(&granted, req, None, on_progress)?;
-        self.enrich_authorized(batch.id, on_progress)
+        self.enrich_authorized(&granted, batch.id, on_progress)
     }
 
     /// The import alone, leaving the batch `imported` (for bulk loads that enrich later with
@@ -342,7 +342,7 @@ impl Mrv {
             )));
         }
         let batch = self.import_with(&granted, req, Some((old.id, old.version)), on_progress)?;
-        self.enrich_authorized(batch.id, on_progress)
+        self.enrich_authorized(&granted, batch.id, on_progress)
     }
 
     /// The import itself, by the user `granted` was given to (recorded as the importer and in
@@ -494,6 +494,8 @@ impl Mrv {
             original_name: &header.source_name,
             size,
         };
+        // Still allowed now, inside the transaction that commits (not only at entry).
+        crate::session::still_granted(writer.conn(), granted)?;
         crate::journal::append(
             writer.conn(),
             &now,
