@@ -45,5 +45,8 @@ pub use overlays::Overlay;
 pub use projects::{NewProject, ProjectView};
 pub use review::{AttachmentView, HistoryEntry, StampView};
 pub use users::{NewUser, Session, UserView, SESSION_HOURS};
-pub use verify::{verify_row, verify_stamp, Check, StampCheck};
+pub use verify::{
+    stamp_anchor_entry, verify_receipt_for, verify_row, verify_stamp, verify_stamp_pinned, Check,
+    KnownSigner, StampCheck, StampPins,
+};
 pub use workspace::{write_atomic, Mrv, WorkspaceInfo};
