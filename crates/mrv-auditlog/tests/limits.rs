@@ -76,12 +76,8 @@ fn wait_closed(
 }
 
 /// An agent that gives up after 10 s: "promptly", generously.
-fn prompt_agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
+fn prompt_agent() -> Agent {
+    agent_with_timeout(10)
 }
 
 #[test]
