@@ -46,7 +46,7 @@ pub use projects::{NewProject, ProjectView};
 pub use review::{AttachmentView, HistoryEntry, StampView};
 pub use users::{NewUser, Session, UserView, SESSION_HOURS};
 pub use verify::{
-    stamp_anchor_entry, verify_receipt_for, verify_row, verify_stamp, verify_stamp_pinned, Check,
-    KnownSigner, StampCheck, StampPins,
+    stamp_anchor_entry, verify_receipt_for, verify_row, verify_row_pinned, verify_stamp,
+    verify_stamp_pinned, Check, KnownSigner, StampCheck, StampPins,
 };
 pub use workspace::{write_atomic, Mrv, WorkspaceInfo};

@@ -550,12 +550,43 @@ pub fn verify_receipt_for(
         })
 }
 
-/// Checks a row proof file against an exported stamp directory (whose signature must hold).
+/// [`verify_row_pinned`] with no signer pinned.
 pub fn verify_row(proof_file: &Path, stamp_dir: &Path) -> Result<RowProof, AppError> {
+    verify_row_pinned(proof_file, stamp_dir, &[])
+}
+
+/// Checks a row proof file against an exported stamp directory, whose signature must hold,
+/// whose document must keep the spec's rules and — when `signers` are pinned — whose signer
+/// must be one of them.
+pub fn verify_row_pinned(
+    proof_file: &Path,
+    stamp_dir: &Path,
+    signers: &[KnownSigner],
+) -> Result<RowProof, AppError> {
     let (stamp, bytes, signature, signer) = read_stamp_dir(stamp_dir)?;
     parse_key(&signer)
         .and_then(|key| verify_signature(&stamp, &bytes, &signature, &key))
         .map_err(|e| AppError::InvalidInput(format!("{}: {e}", stamp_dir.display())))?;
+    let breaches: Vec<String> = check_rules(&stamp)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    if !breaches.is_empty() {
+        return Err(AppError::InvalidInput(format!(
+            "{}: the stamp breaks the spec's rules: {}",
+            stamp_dir.display(),
+            breaches.join("; ")
+        )));
+    }
+    if !signers.is_empty() {
+        let (_, ok, detail) = pinned_signer(&stamp, &signer, signers);
+        if !ok {
+            return Err(AppError::InvalidInput(format!(
+                "{}: {detail}",
+                stamp_dir.display()
+            )));
+        }
+    }
     let proof: RowProof = serde_json::from_slice(&read(proof_file)?).map_err(|e| {
         AppError::InvalidInput(format!("{}: not a row proof: {e}", proof_file.display()))
     })?;

@@ -255,3 +255,39 @@ fn a_changed_column_kind_is_refused() {
         check.checks
     );
 }
+
+#[test]
+fn a_row_proof_against_a_re_signed_stamp_is_refused_once_the_signer_is_pinned() {
+    let case = Case::new();
+    let vera = case.vera_key();
+    let mut mrv = Mrv::open(&template().join("ws")).unwrap();
+    let session = mrv.sign_in("vera", DEMO_PASSWORD).unwrap();
+    let mut proof = mrv.prove_row(&session, 1, 137).unwrap();
+    let file = case.dir.path().join("row-137.json");
+    std::fs::write(&file, serde_json::to_string(&proof).unwrap()).unwrap();
+    let pins = [mrv_app::KnownSigner::from_arg(&vera).unwrap()];
+    assert_eq!(
+        mrv_app::verify_row_pinned(&file, &case.export(), &pins)
+            .unwrap()
+            .row,
+        137
+    );
+    // The forger re-signs the stamp (same rows) and points the proof at it.
+    case.forge(|_| {});
+    let forged = std::fs::read(case.export().join("stamp.json")).unwrap();
+    proof.stamp_hash = mrv_stamp::document::stamp_hash(&forged);
+    std::fs::write(&file, serde_json::to_string(&proof).unwrap()).unwrap();
+    mrv_app::verify_row(&file, &case.export()).unwrap();
+    let err = mrv_app::verify_row_pinned(&file, &case.export(), &pins).unwrap_err();
+    assert!(
+        err.to_string().contains("which is not a pinned signer key"),
+        "{err}"
+    );
+    // A re-signed stamp that breaks a rule is refused even unpinned.
+    case.forge(|doc| doc["decision"]["approved_at"] = "2026-11-27".into());
+    let forged = std::fs::read(case.export().join("stamp.json")).unwrap();
+    proof.stamp_hash = mrv_stamp::document::stamp_hash(&forged);
+    std::fs::write(&file, serde_json::to_string(&proof).unwrap()).unwrap();
+    let err = mrv_app::verify_row(&file, &case.export()).unwrap_err();
+    assert!(err.to_string().contains("rule S10"), "{err}");
+}

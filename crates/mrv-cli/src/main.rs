@@ -84,6 +84,9 @@ enum Command {
         file: PathBuf,
         #[arg(long)]
         stamp: PathBuf,
+        /// The signer's public key as known from a trusted channel (`ed25519:` + hex, or a file).
+        #[arg(long = "signer-key", value_name = "KEY|FILE")]
+        signer_keys: Vec<String>,
     },
     /// Check an audit-log receipt (C2SP tlog-proof) offline against the log's pinned key.
     VerifyReceipt {
@@ -398,7 +401,11 @@ fn run(cli: Cli) -> Result<()> {
             let pins = review::stamp_pins(&ws, as_user, pins)?;
             review::verify_stamp(json, &dir, &source, &layers, &attachments, &pins)
         }
-        Command::VerifyRow { file, stamp } => review::verify_row(json, &file, &stamp),
+        Command::VerifyRow {
+            file,
+            stamp,
+            signer_keys,
+        } => review::verify_row(json, &file, &stamp, &signer_keys),
         Command::VerifyReceipt {
             file,
             vkey,

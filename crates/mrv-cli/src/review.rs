@@ -379,13 +379,28 @@ pub(crate) fn prove_row(
     })
 }
 
-pub(crate) fn verify_row(json: bool, file: &Path, stamp_dir: &Path) -> Result<()> {
-    let proof = mrv_app::verify_row(file, stamp_dir)?;
+pub(crate) fn verify_row(
+    json: bool,
+    file: &Path,
+    stamp_dir: &Path,
+    signer_keys: &[String],
+) -> Result<()> {
+    let signers = signer_keys
+        .iter()
+        .map(|k| mrv_app::KnownSigner::from_arg(k))
+        .collect::<Result<Vec<_>, _>>()?;
+    let proof = mrv_app::verify_row_pinned(file, stamp_dir, &signers)?;
     print(json, &proof, |p| {
-        format!(
+        let mut t = format!(
             "row {} belongs to batch {} under stamp {}: verified\n",
             p.row, p.batch, p.stamp_hash
-        )
+        );
+        if signers.is_empty() {
+            t.push_str(
+                "NOTE signer key NOT pinned: pass --signer-key to tie the stamp to its verifier\n",
+            );
+        }
+        t
     })
 }
 
