@@ -148,27 +148,56 @@ fn entry(kind: AnchorKind, id: &str, hash_hex: &str) -> Result<AnchorEntry, AppE
     AnchorEntry::new(kind, id, sha).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// The wire: a blocking HTTP client with short timeouts. Tiles are immutable once served (a
-/// path names its width), so one client — one check or one anchoring run — reads each once.
+/// The wire: a blocking HTTP client (reqwest, rustls with the ring provider) with short
+/// timeouts. Tiles are immutable once served (a path names its width), so one client — one
+/// check or one anchoring run — reads each once.
 pub(crate) struct LogClient {
     url: String,
-    agent: ureq::Agent,
+    /// The client, or why it could not be made (reported by the first request).
+    http: Result<reqwest::blocking::Client, String>,
     tiles: std::cell::RefCell<std::collections::HashMap<String, Vec<u8>>>,
+}
+
+/// The largest answer the client reads.
+const MAX_ANSWER_BYTES: u64 = 1 << 20;
+
+/// A blocking client: 5 s to connect, 30 s for a whole exchange.
+fn http_client() -> Result<reqwest::blocking::Client, String> {
+    // reqwest is built without a default crypto provider: use ring, unless the process
+    // already chose one.
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    reqwest::blocking::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| format!("cannot make an HTTP client: {}", describe(&e)))
+}
+
+/// An HTTP error with its causes (reqwest's own message names only the request).
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 impl LogClient {
     pub(crate) fn new(url: &str) -> LogClient {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(5)))
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into();
         LogClient {
             url: url.trim_end_matches('/').to_owned(),
-            agent,
+            http: http_client(),
             tiles: Default::default(),
         }
+    }
+
+    fn http(&self, what: &str) -> Result<&reqwest::blocking::Client, String> {
+        self.http.as_ref().map_err(|e| format!("{what}: {e}"))
     }
 
     fn read(&self, path: &str) -> Result<Vec<u8>, String> {
@@ -176,7 +205,8 @@ impl LogClient {
             return Ok(tile.clone());
         }
         let what = format!("GET /{path}");
-        let body = ok_body(&what, self.agent.get(format!("{}/{path}", self.url)).call())?;
+        let answer = self.http(&what)?.get(format!("{}/{path}", self.url)).send();
+        let body = ok_body(&what, answer)?;
         if path.starts_with("tile/") {
             self.tiles
                 .borrow_mut()
@@ -187,11 +217,12 @@ impl LogClient {
 
     fn add(&self, token: &str, entry: &[u8]) -> Result<String, String> {
         let answer = self
-            .agent
+            .http("POST /add")?
             .post(format!("{}/add", self.url))
-            .header("Authorization", &format!("Bearer {token}"))
+            .header("Authorization", format!("Bearer {token}"))
             .header("Content-Type", "text/plain")
-            .send(entry);
+            .body(entry.to_vec())
+            .send();
         let body = ok_body("POST /add", answer)?;
         String::from_utf8(body).map_err(|_| "POST /add: the answer is not UTF-8".into())
     }
@@ -200,16 +231,18 @@ impl LogClient {
 /// The body of a 200 answer (at most 1 MiB), or why there is none.
 fn ok_body(
     what: &str,
-    answer: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    answer: reqwest::Result<reqwest::blocking::Response>,
 ) -> Result<Vec<u8>, String> {
-    let mut r = answer.map_err(|e| format!("{what}: {e}"))?;
+    use std::io::Read;
+    let r = answer.map_err(|e| format!("{what}: {}", describe(&e)))?;
     let status = r.status().as_u16();
-    let body = r
-        .body_mut()
-        .with_config()
-        .limit(1 << 20)
-        .read_to_vec()
+    let mut body = Vec::new();
+    r.take(MAX_ANSWER_BYTES + 1)
+        .read_to_end(&mut body)
         .map_err(|e| format!("{what}: {e}"))?;
+    if body.len() as u64 > MAX_ANSWER_BYTES {
+        return Err(format!("{what}: the answer is larger than 1 MiB"));
+    }
     if status != 200 {
         return Err(format!(
             "{what}: HTTP {status} {}",

@@ -54,5 +54,8 @@ pub use projects::{NewProject, ProjectView};
 pub use review::{AttachmentView, HistoryEntry, StampView};
 pub use session::{Session, UserView};
 pub use users::{lockout_seconds, NewUser, FREE_SIGN_IN_FAILURES, SESSION_HOURS};
-pub use verify::{verify_row, verify_stamp, Check, StampCheck};
+pub use verify::{
+    stamp_anchor_entry, verify_receipt_for, verify_row, verify_row_pinned, verify_stamp,
+    verify_stamp_pinned, Check, KnownSigner, StampCheck, StampPins,
+};
 pub use workspace::{Mrv, WorkspaceInfo};

@@ -20,6 +20,62 @@ pub struct Config {
     pub origin: String,
     /// Writer tokens: one `<name> <sha256 of the token, hex>` per line.
     pub tokens: PathBuf,
+    /// Timeouts and the connection cap (`[limits]`; every one has a default).
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// How long a client may take and how many connections may be open (see `conn.rs`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Seconds a request's header may take to arrive, from its first byte.
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a request's body (`POST /add`) may take to arrive once its header is read.
+    pub body_timeout_seconds: u64,
+    /// Seconds a connection may stay open without sending a request.
+    pub idle_timeout_seconds: u64,
+    /// Open connections at most; at the cap a new one displaces the longest-idle one.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            header_read_timeout_seconds: 10,
+            body_timeout_seconds: 10,
+            idle_timeout_seconds: 60,
+            max_connections: 512,
+        }
+    }
+}
+
+impl Limits {
+    pub fn header_read_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.header_read_timeout_seconds)
+    }
+
+    pub fn body_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.body_timeout_seconds)
+    }
+
+    pub fn idle_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.idle_timeout_seconds)
+    }
+
+    /// Refuses limits that would make the server unusable.
+    pub fn check(&self) -> Result<()> {
+        if self.header_read_timeout_seconds == 0
+            || self.body_timeout_seconds == 0
+            || self.idle_timeout_seconds == 0
+        {
+            bail!("limits: every timeout is at least 1 second");
+        }
+        if self.max_connections < 2 {
+            bail!("limits: max_connections is at least 2");
+        }
+        Ok(())
+    }
 }
 
 impl Config {

@@ -15,12 +15,14 @@
 //! is checked against the latest checkpoint at start.
 
 pub mod config;
+mod conn;
 pub mod store;
 
 use anyhow::{Context, Result};
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -62,8 +64,9 @@ struct Pending {
 
 /// Opens the store (refusing a wrong key or origin), starts the sequencer, prints
 /// `mrv-auditlog: serving <origin> at http://<address>` on stdout once it is ready, and serves
-/// HTTP on `listener` until the process ends.
+/// HTTP on `listener` until the process ends, with the config's timeouts and connection cap.
 pub async fn serve(listener: tokio::net::TcpListener, config: Config) -> Result<()> {
+    config.limits.check()?;
     let app = app(&config)?;
     println!(
         "mrv-auditlog: serving {} at http://{}",
@@ -71,9 +74,8 @@ pub async fn serve(listener: tokio::net::TcpListener, config: Config) -> Result<
         listener.local_addr()?
     );
     std::io::Write::flush(&mut std::io::stdout())?;
-    axum::serve(listener, app)
-        .await
-        .context("the HTTP server stopped")
+    conn::serve_connections(listener, app, config.limits.clone()).await;
+    Ok(())
 }
 
 /// The router with its sequencer started (for [`serve`] and tests).
@@ -115,12 +117,66 @@ pub fn app(config: &Config) -> Result<Router> {
     std::thread::Builder::new()
         .name("sequencer".into())
         .spawn(move || sequence(conn, index, key, seq, rx))?;
+    let body_timeout = config.limits.body_timeout();
     Ok(Router::new()
-        .route("/add", post(add))
+        .route(
+            "/add",
+            post(add).route_layer(middleware::from_fn_with_state(
+                (shared.clone(), body_timeout),
+                writer_body,
+            )),
+        )
         .route("/checkpoint", get(checkpoint))
         .route("/tile/{*path}", get(tile))
         .layer(DefaultBodyLimit::max(MAX_ENTRY_BYTES))
         .with_state(shared))
+}
+
+/// In front of `POST /add`: a writer's token is checked before any of the body is read, and
+/// the body must arrive within the body timeout (else 408 and the connection is closed).
+async fn writer_body(
+    State((shared, body_timeout)): State<(Arc<Shared>, std::time::Duration)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let token = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if !token.is_some_and(|t| shared.tokens.contains(&config::token_hash(t))) {
+        return closing(text(
+            StatusCode::UNAUTHORIZED,
+            "a writer's bearer token is needed\n",
+        ));
+    }
+    let (parts, body) = request.into_parts();
+    let read =
+        tokio::time::timeout(body_timeout, axum::body::to_bytes(body, MAX_ENTRY_BYTES)).await;
+    match read {
+        Ok(Ok(bytes)) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Ok(Err(_)) => closing(text(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("an entry is at most {MAX_ENTRY_BYTES} bytes\n"),
+        )),
+        Err(_) => closing(text(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the request body did not arrive within {} s\n",
+                body_timeout.as_secs()
+            ),
+        )),
+    }
+}
+
+/// The answer, with the connection closed after it (the rest of the body is not read).
+fn closing(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
 }
 
 /// The sequencer loop: batch, commit durably, publish, answer.
@@ -211,20 +267,8 @@ fn text(status: StatusCode, body: impl Into<String>) -> Response {
         .into_response()
 }
 
-async fn add(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    match token {
-        Some(t) if shared.tokens.contains(&config::token_hash(t)) => {}
-        _ => {
-            return text(
-                StatusCode::UNAUTHORIZED,
-                "a writer's bearer token is needed\n",
-            )
-        }
-    }
+/// `POST /add`, behind [`writer_body`] (the token is checked and the body read there).
+async fn add(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     if let Err(e) = AnchorEntry::parse(&body) {
         return text(
             StatusCode::BAD_REQUEST,

@@ -39,7 +39,10 @@ enum Command {
     Token(TokenCommand),
     /// Serve the log: --config FILE, or every setting as a flag.
     Serve {
-        #[arg(long, conflicts_with_all = ["listen", "store", "key", "origin", "token_file"])]
+        #[arg(long, conflicts_with_all = [
+            "listen", "store", "key", "origin", "token_file", "header_read_timeout",
+            "body_timeout", "idle_timeout", "max_connections",
+        ])]
         config: Option<PathBuf>,
         #[arg(long)]
         listen: Option<String>,
@@ -51,6 +54,18 @@ enum Command {
         origin: Option<String>,
         #[arg(long)]
         token_file: Option<PathBuf>,
+        /// Seconds a request's header may take from its first byte [default: 10].
+        #[arg(long, value_name = "SECONDS")]
+        header_read_timeout: Option<u64>,
+        /// Seconds a request's body may take once its header is read [default: 10].
+        #[arg(long, value_name = "SECONDS")]
+        body_timeout: Option<u64>,
+        /// Seconds a connection may stay open without a request [default: 60].
+        #[arg(long, value_name = "SECONDS")]
+        idle_timeout: Option<u64>,
+        /// Open connections at most [default: 512].
+        #[arg(long, value_name = "N")]
+        max_connections: Option<usize>,
     },
 }
 
@@ -111,16 +126,30 @@ fn run(cli: Cli) -> Result<()> {
             key,
             origin,
             token_file,
+            header_read_timeout,
+            body_timeout,
+            idle_timeout,
+            max_connections,
         } => {
             let config = match config {
                 Some(file) => Config::load(&file)?,
-                None => Config {
-                    listen: listen.context("--listen (or --config) is needed")?,
-                    store: store.context("--store is needed")?,
-                    key: key.context("--key is needed")?,
-                    origin: origin.context("--origin is needed")?,
-                    tokens: token_file.context("--token-file is needed")?,
-                },
+                None => {
+                    let d = config::Limits::default();
+                    Config {
+                        listen: listen.context("--listen (or --config) is needed")?,
+                        store: store.context("--store is needed")?,
+                        key: key.context("--key is needed")?,
+                        origin: origin.context("--origin is needed")?,
+                        tokens: token_file.context("--token-file is needed")?,
+                        limits: config::Limits {
+                            header_read_timeout_seconds: header_read_timeout
+                                .unwrap_or(d.header_read_timeout_seconds),
+                            body_timeout_seconds: body_timeout.unwrap_or(d.body_timeout_seconds),
+                            idle_timeout_seconds: idle_timeout.unwrap_or(d.idle_timeout_seconds),
+                            max_connections: max_connections.unwrap_or(d.max_connections),
+                        },
+                    }
+                }
             };
             serve(config)?;
         }

@@ -45,11 +45,12 @@ fn kill_9_under_load_loses_no_acknowledged_entry_and_never_forks() {
                     let u = url.read().unwrap().clone();
                     let sent = agent
                         .post(format!("{u}/add"))
-                        .header("Authorization", &format!("Bearer {token}"))
-                        .send(&e[..]);
-                    let body = sent.ok().and_then(|mut r| {
-                        (r.status() == 200).then(|| r.body_mut().read_to_string().ok())?
-                    });
+                        .header("Authorization", format!("Bearer {token}"))
+                        .body(e.clone())
+                        .send();
+                    let body = sent
+                        .ok()
+                        .and_then(|r| (r.status() == 200).then(|| r.text().ok())?);
                     match body {
                         Some(body) => {
                             let r = Receipt::parse(&body).unwrap();

@@ -7,14 +7,14 @@ use mrv_tlog::tiles::{decode_bundle, TilePath};
 use mrv_tlog::{leaf_hash, Checkpoint, Receipt, VerifierKey};
 use std::collections::HashMap;
 
-fn checkpoint(agent: &ureq::Agent, url: &str, vkey: &VerifierKey) -> Checkpoint {
+fn checkpoint(agent: &Agent, url: &str, vkey: &VerifierKey) -> Checkpoint {
     let (status, body) = get(agent, &format!("{url}/checkpoint"));
     assert_eq!(status, 200);
     Checkpoint::open(&body, ORIGIN, vkey).unwrap()
 }
 
 /// Every entry of the log, read from its entry bundles.
-fn read_entries(agent: &ureq::Agent, url: &str, size: u64) -> Vec<Vec<u8>> {
+fn read_entries(agent: &Agent, url: &str, size: u64) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let mut n = 0;
     while (out.len() as u64) < size {
@@ -119,13 +119,14 @@ fn duplicates_get_the_same_index_and_refusals_change_nothing() {
         assert_eq!(status, want, "{text}");
     }
     // Only a bearer token counts: the token in another header is refused.
-    let mut r = agent
+    let r = agent
         .post(format!("{url}/add"))
         .header("Authorization", &log.token)
-        .send(&entry(3)[..])
+        .body(entry(3))
+        .send()
         .unwrap();
     assert_eq!(r.status().as_u16(), 401);
-    let _ = r.body_mut().read_to_string();
+    let _ = r.text();
     assert_eq!(get(&agent, &format!("{url}/checkpoint")).1, before);
     assert_eq!(checkpoint(&agent, url, &vkey).size, 2);
     assert_eq!(get(&agent, &format!("{url}/nothing")).0, 404);

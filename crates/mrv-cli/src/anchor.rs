@@ -259,14 +259,20 @@ pub(crate) fn verify_receipt(
     file: &Path,
     vkey: &str,
     entry: Option<&Path>,
+    stamp: Option<&Path>,
 ) -> Result<()> {
-    let check = mrv_app::verify_receipt_file(file, vkey, entry)?;
+    let check = mrv_app::verify_receipt_for(file, vkey, entry, stamp)?;
     print(json, &check, |c| {
         let mut t = format!(
             "receipt ok: index {} in checkpoint size {} of {}, signed by the pinned key\n",
             c.index, c.checkpoint_size, c.origin
         );
-        if !c.entry_checked {
+        if let Some(stamp) = stamp {
+            t.push_str(&format!(
+                "the entry at that index is the stamp {}'s\n",
+                stamp.display()
+            ));
+        } else if !c.entry_checked {
             t.push_str(
                 "inclusion not checked: pass --entry FILE to prove which entry is at that index\n",
             );

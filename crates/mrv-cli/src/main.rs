@@ -78,12 +78,17 @@ enum Command {
         layers: Vec<PathBuf>,
         #[arg(long = "attachment")]
         attachments: Vec<PathBuf>,
+        #[command(flatten)]
+        pins: review::PinArgs,
     },
     /// Check a row proof against an exported stamp (no workspace needed).
     VerifyRow {
         file: PathBuf,
         #[arg(long)]
         stamp: PathBuf,
+        /// The signer's public key as known from a trusted channel (`ed25519:` + hex, or a file).
+        #[arg(long = "signer-key", value_name = "KEY|FILE")]
+        signer_keys: Vec<String>,
     },
     /// Check an audit-log receipt (C2SP tlog-proof) offline against the log's pinned key.
     VerifyReceipt {
@@ -93,6 +98,10 @@ enum Command {
         /// The anchored entry: proves it is the one at the receipt's index.
         #[arg(long)]
         entry: Option<PathBuf>,
+        /// The stamp (export folder or stamp.json) the receipt must anchor: its entry is rebuilt
+        /// from the stamp's hash and proven at the receipt's index.
+        #[arg(long)]
+        stamp: Option<PathBuf>,
     },
 }
 
@@ -406,11 +415,22 @@ fn run(cli: Cli) -> Result<()> {
             source,
             layers,
             attachments,
-        } => review::verify_stamp(json, &dir, &source, &layers, &attachments),
-        Command::VerifyRow { file, stamp } => review::verify_row(json, &file, &stamp),
-        Command::VerifyReceipt { file, vkey, entry } => {
-            anchor::verify_receipt(json, &file, &vkey, entry.as_deref())
+            pins,
+        } => {
+            let pins = review::stamp_pins(&ws, as_user, pins)?;
+            review::verify_stamp(json, &dir, &source, &layers, &attachments, &pins)
         }
+        Command::VerifyRow {
+            file,
+            stamp,
+            signer_keys,
+        } => review::verify_row(json, &file, &stamp, &signer_keys),
+        Command::VerifyReceipt {
+            file,
+            vkey,
+            entry,
+            stamp,
+        } => anchor::verify_receipt(json, &file, &vkey, entry.as_deref(), stamp.as_deref()),
         // A workspace's first user is added by nobody (and must be a tenant admin).
         Command::SignedIn(SignedInCommand::User(review::UserCommand::Add { name, roles }))
             if as_user.is_none() =>

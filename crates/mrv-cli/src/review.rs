@@ -290,14 +290,52 @@ pub(crate) fn stamp(mrv: &Mrv, session: &Session, json: bool, cmd: StampCommand)
     }
 }
 
+/// Whom `verify-stamp` trusts: the signer's key and the audit log's key.
+#[derive(clap::Args)]
+pub(crate) struct PinArgs {
+    /// The signer's public key as you know it from a trusted channel: `ed25519:` + 64 hex
+    /// digits, or a file holding it. Repeat to allow several verifiers.
+    #[arg(long = "signer-key", value_name = "KEY|FILE")]
+    signer_keys: Vec<String>,
+    /// Pin the signer among the users of the workspace (-w), as the signed-in user (--as): the
+    /// key must be that of the verifier the stamp names, not offboarded at approval.
+    #[arg(long)]
+    signer_from_workspace: bool,
+    /// The audit log's verifier key (vkey): the exported anchor receipt must prove this stamp.
+    #[arg(long, value_name = "VKEY")]
+    log_vkey: Option<String>,
+}
+
+/// The pins of `verify-stamp`: given keys, and with `--signer-from-workspace` the workspace's.
+pub(crate) fn stamp_pins(
+    ws: &Path,
+    as_user: Option<&str>,
+    args: PinArgs,
+) -> Result<mrv_app::StampPins> {
+    let mut signers = args
+        .signer_keys
+        .iter()
+        .map(|k| mrv_app::KnownSigner::from_arg(k))
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.signer_from_workspace {
+        let (mrv, session) = signed_in(ws, as_user)?;
+        signers.extend(mrv.known_signers(&session)?);
+    }
+    Ok(mrv_app::StampPins {
+        signers,
+        log_vkey: args.log_vkey,
+    })
+}
+
 pub(crate) fn verify_stamp(
     json: bool,
     dir: &Path,
     source: &Path,
     layers: &[PathBuf],
     attachments: &[PathBuf],
+    pins: &mrv_app::StampPins,
 ) -> Result<()> {
-    let check = mrv_app::verify_stamp(dir, source, layers, attachments)?;
+    let check = mrv_app::verify_stamp_pinned(dir, source, layers, attachments, pins)?;
     print(json, &check, |c| {
         let mut s = String::new();
         for k in &c.checks {
@@ -308,11 +346,18 @@ pub(crate) fn verify_stamp(
                 k.detail
             );
         }
+        for n in &c.notes {
+            s += &format!("NOTE {}\n", n);
+        }
         s += &format!(
             "stamp {} of batch {}: {}\n",
             c.stamp_hash,
             c.batch,
-            if c.ok { "verified" } else { "NOT verified" }
+            match (c.ok, c.signer_pinned) {
+                (false, _) => "NOT verified",
+                (true, true) => "verified",
+                (true, false) => "verified, but signer key NOT pinned",
+            }
         );
         s
     })?;
@@ -353,13 +398,28 @@ pub(crate) fn prove_row(
     })
 }
 
-pub(crate) fn verify_row(json: bool, file: &Path, stamp_dir: &Path) -> Result<()> {
-    let proof = mrv_app::verify_row(file, stamp_dir)?;
+pub(crate) fn verify_row(
+    json: bool,
+    file: &Path,
+    stamp_dir: &Path,
+    signer_keys: &[String],
+) -> Result<()> {
+    let signers = signer_keys
+        .iter()
+        .map(|k| mrv_app::KnownSigner::from_arg(k))
+        .collect::<Result<Vec<_>, _>>()?;
+    let proof = mrv_app::verify_row_pinned(file, stamp_dir, &signers)?;
     print(json, &proof, |p| {
-        format!(
+        let mut t = format!(
             "row {} belongs to batch {} under stamp {}: verified\n",
             p.row, p.batch, p.stamp_hash
-        )
+        );
+        if signers.is_empty() {
+            t.push_str(
+                "NOTE signer key NOT pinned: pass --signer-key to tie the stamp to its verifier\n",
+            );
+        }
+        t
     })
 }
 

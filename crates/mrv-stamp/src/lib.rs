@@ -10,3 +10,4 @@ pub mod journal;
 pub mod normalize;
 pub mod proof;
 pub mod rows;
+pub mod rules;

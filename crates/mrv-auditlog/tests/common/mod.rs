@@ -105,27 +105,38 @@ impl Drop for Server {
     }
 }
 
-pub fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
+/// The tests' HTTP client (reqwest, as the app's).
+pub type Agent = reqwest::blocking::Client;
+
+/// A client that gives up after `seconds`.
+pub fn agent_with_timeout(seconds: u64) -> Agent {
+    // reqwest is built without a default crypto provider (the app picks ring).
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(seconds))
         .build()
-        .into()
+        .unwrap()
+}
+
+pub fn agent() -> Agent {
+    agent_with_timeout(30)
 }
 
 /// (status, body) of a request.
-pub fn get(agent: &ureq::Agent, url: &str) -> (u16, Vec<u8>) {
-    let mut r = agent.get(url).call().unwrap();
-    (r.status().as_u16(), r.body_mut().read_to_vec().unwrap())
+pub fn get(agent: &Agent, url: &str) -> (u16, Vec<u8>) {
+    let r = agent.get(url).send().unwrap();
+    (r.status().as_u16(), r.bytes().unwrap().to_vec())
 }
 
-pub fn add(agent: &ureq::Agent, url: &str, token: Option<&str>, body: &[u8]) -> (u16, String) {
-    let mut req = agent.post(format!("{url}/add"));
+pub fn add(agent: &Agent, url: &str, token: Option<&str>, body: &[u8]) -> (u16, String) {
+    let mut req = agent.post(format!("{url}/add")).body(body.to_vec());
     if let Some(t) = token {
-        req = req.header("Authorization", &format!("Bearer {t}"));
+        req = req.header("Authorization", format!("Bearer {t}"));
     }
-    let mut r = req.send(body).unwrap();
-    (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+    let r = req.send().unwrap();
+    (r.status().as_u16(), r.text().unwrap())
 }
 
 /// The `i`th test entry.

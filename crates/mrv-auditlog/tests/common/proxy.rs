@@ -112,18 +112,18 @@ fn handle(stream: TcpStream, mode: &Mutex<Mode>, upstream: &Mutex<String>) -> st
         if let Some(a) = &auth {
             req = req.header("Authorization", a);
         }
-        match req.send(&body[..]) {
-            Ok(mut r) => (
+        match req.body(body).send() {
+            Ok(r) => (
                 r.status().as_u16(),
-                r.body_mut().read_to_vec().unwrap_or_default(),
+                r.bytes().map(|b| b.to_vec()).unwrap_or_default(),
             ),
             Err(_) => return respond(stream, 502, b"upstream down\n"),
         }
     } else {
-        match agent.get(format!("{upstream}{path}")).call() {
-            Ok(mut r) => (
+        match agent.get(format!("{upstream}{path}")).send() {
+            Ok(r) => (
                 r.status().as_u16(),
-                r.body_mut().read_to_vec().unwrap_or_default(),
+                r.bytes().map(|b| b.to_vec()).unwrap_or_default(),
             ),
             Err(_) => return respond(stream, 502, b"upstream down\n"),
         }
