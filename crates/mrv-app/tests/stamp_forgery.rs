@@ -28,7 +28,8 @@ fn template() -> &'static Path {
             .map(|f| (f.flag_id, format!("checked in the field: {}", f.check)))
             .collect();
         mrv.approve(&vera, 1, &justify).unwrap();
-        mrv.export_stamp(&vera, 1, &dir.join("export")).unwrap();
+        mrv.export_stamp(&vera, 1, &dir.join("export"), mrv_app::Overwrite::Refuse)
+            .unwrap();
         dir
     })
 }

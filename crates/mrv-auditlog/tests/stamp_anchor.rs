@@ -28,7 +28,8 @@ fn anchored_export(dir: &Path, log: &LogDir, server: &Server) -> PathBuf {
         .unwrap();
     assert_eq!(mrv.anchor_batch(&vera, 1).unwrap().state, "anchored");
     let out = dir.join("export");
-    mrv.export_stamp(&vera, 1, &out).unwrap();
+    mrv.export_stamp(&vera, 1, &out, mrv_app::Overwrite::Refuse)
+        .unwrap();
     assert!(out.join("anchor.tlog-proof").exists() && out.join("anchor.entry").exists());
     out
 }
