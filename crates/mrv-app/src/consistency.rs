@@ -334,14 +334,34 @@ impl Mrv {
             expect(object, projects.get(&pr.id), first, pr.id, stored, p);
         }
         let layers = journaled("layer.add", "layer:");
+        let removed = journaled("layer.remove", "layer:");
         let first = layers.keys().next().copied();
-        for l in mrv_store::list_layers(conn, None)? {
+        let stored_layers = mrv_store::list_layers(conn, None)?;
+        for l in &stored_layers {
             let stored = serde_json::json!({
                 "project": l.project_id, "name": l.name, "kind": l.kind,
                 "band": l.band, "sha256": l.file_sha256,
             });
             let object = format!("layer {}", l.id);
+            if let Some((_, seq)) = removed.get(&l.id) {
+                p.add(
+                    "registration_changed",
+                    object.clone(),
+                    format!("stored, but journal event {seq} removed it"),
+                );
+            }
             expect(object, layers.get(&l.id), first, l.id, stored, p);
+        }
+        // A layer the journal registered and never removed must still be there: deleting it
+        // (and its evidence) by hand changes what the batches were checked against.
+        for (id, (_, seq)) in &layers {
+            if !removed.contains_key(id) && !stored_layers.iter().any(|l| l.id == *id) {
+                p.add(
+                    "registration_missing",
+                    format!("layer {id}"),
+                    format!("journal event {seq} registered it and none removed it, but it is not stored"),
+                );
+            }
         }
         Ok(())
     }

@@ -253,3 +253,13 @@ fn swapped_layer_evidence_and_a_changed_project_boundary_are_found() {
     let detail = reported(&check, "registration_changed", "project 1");
     assert!(detail.starts_with("boundary_sha256 is "), "{detail}");
 }
+
+#[test]
+fn a_layer_deleted_by_hand_is_found() {
+    let check = tampered(
+        "DELETE FROM flag WHERE layer_id = 2; DELETE FROM sample_set WHERE layer_id = 2; \
+         DELETE FROM zonal_stat WHERE layer_id = 2; DELETE FROM layer WHERE id = 2;",
+    );
+    let detail = reported(&check, "registration_missing", "layer 2");
+    assert!(detail.contains("none removed it"), "{detail}");
+}
