@@ -142,7 +142,8 @@ impl Mrv {
     /// each lockout is journaled, and a sign-in during one is refused, saying when to retry,
     /// without checking the password.
     pub fn sign_in(&mut self, name: &str, password: &str) -> Result<Session, AppError> {
-        let name = name.trim();
+        // Names are stored in NFC: look up (and count failures against) that spelling.
+        let name = &lookup_name(name);
         let now = clock::now();
         if let Some((_, Some(until))) = mrv_store::sign_in_failures(self.ws.conn(), name)? {
             if now.0 < until {
@@ -234,11 +235,11 @@ impl Mrv {
     /// Offboards a user: they can no longer sign in, and every session of theirs ends at once.
     pub fn offboard_user(&mut self, session: &Session, name: &str) -> Result<UserView, AppError> {
         let granted = self.authorize(session, Action::ManageUsers)?;
-        let user =
-            mrv_store::user_by_name(self.ws.conn(), name.trim())?.ok_or(AppError::NotFound {
-                what: "user",
-                id: name.trim().to_owned(),
-            })?;
+        let name = lookup_name(name);
+        let user = mrv_store::user_by_name(self.ws.conn(), &name)?.ok_or(AppError::NotFound {
+            what: "user",
+            id: name.clone(),
+        })?;
         if user.offboarded_at.is_some() {
             return Err(AppError::Conflict(format!(
                 "{} is already offboarded",
@@ -262,4 +263,10 @@ impl Mrv {
             .map(Into::into)
             .ok_or_else(|| AppError::Internal("offboarded user vanished".into()))
     }
+}
+
+/// The stored spelling of a typed user name: trimmed and in NFC. A name holding invisible
+/// characters can match no stored name; it is kept as typed so the refusal shows it.
+fn lookup_name(typed: &str) -> String {
+    mrv_core::names::normalize_name(typed).unwrap_or_else(|_| typed.trim().to_owned())
 }
