@@ -547,6 +547,9 @@ pub struct SessionDto {
     /// `ed25519:` + hex: the key their stamps verify with.
     pub public_key: String,
     pub expires_at: String,
+    /// What the user's roles allow, from the backend's one role table: the UI offers only these
+    /// (every command still checks for itself).
+    pub allowed_actions: Vec<ActionDto>,
 }
 
 impl From<&mrv_app::Session> for SessionDto {
@@ -556,6 +559,47 @@ impl From<&mrv_app::Session> for SessionDto {
             roles: s.user.roles.clone(),
             public_key: s.user.public_key.clone(),
             expires_at: s.expires_at.clone(),
+            allowed_actions: s.allowed_actions().into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// Something a user may ask the product to do (`mrv_app::Action`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionDto {
+    ViewEvidence,
+    ManageProjects,
+    ImportBatch,
+    ManageLayers,
+    EnrichBatch,
+    StartReview,
+    ApproveBatch,
+    RejectBatch,
+    AttachEvidence,
+    ManageUsers,
+    VerifyJournal,
+    ConfigureAuditLog,
+    Anchor,
+}
+
+impl From<mrv_app::Action> for ActionDto {
+    fn from(a: mrv_app::Action) -> Self {
+        use mrv_app::Action as A;
+        match a {
+            A::ViewEvidence => ActionDto::ViewEvidence,
+            A::ManageProjects => ActionDto::ManageProjects,
+            A::ImportBatch => ActionDto::ImportBatch,
+            A::ManageLayers => ActionDto::ManageLayers,
+            A::EnrichBatch => ActionDto::EnrichBatch,
+            A::StartReview => ActionDto::StartReview,
+            A::ApproveBatch => ActionDto::ApproveBatch,
+            A::RejectBatch => ActionDto::RejectBatch,
+            A::AttachEvidence => ActionDto::AttachEvidence,
+            A::ManageUsers => ActionDto::ManageUsers,
+            A::VerifyJournal => ActionDto::VerifyJournal,
+            A::ConfigureAuditLog => ActionDto::ConfigureAuditLog,
+            A::Anchor => ActionDto::Anchor,
         }
     }
 }

@@ -45,6 +45,20 @@ pub struct Session {
     pub(crate) signing_key: SigningKey,
 }
 
+impl Session {
+    /// What the signed-in user's roles allow, from the one role table the use cases enforce
+    /// (each use case still checks the live session when it runs).
+    pub fn allowed_actions(&self) -> Vec<mrv_core::Action> {
+        let roles: Vec<mrv_core::Role> = self
+            .user
+            .roles
+            .iter()
+            .filter_map(|r| mrv_core::Role::parse(r).ok())
+            .collect();
+        mrv_core::allowed_actions(&roles)
+    }
+}
+
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")

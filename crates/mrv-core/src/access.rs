@@ -213,6 +213,14 @@ impl Granted {
 }
 
 /// Checks `actor` against the role table for `action`.
+/// Every action any of `roles` may take, in [`Action::ALL`] order: what a front end may offer.
+pub fn allowed_actions(roles: &[Role]) -> Vec<Action> {
+    Action::ALL
+        .into_iter()
+        .filter(|&a| roles.iter().any(|&r| role_allows(r, a)))
+        .collect()
+}
+
 pub fn authorize(actor: &Actor, action: Action) -> Result<Granted, Denied> {
     if !actor.active {
         return Err(Denied::Offboarded {
@@ -263,6 +271,26 @@ pub fn not_own_work(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn allowed_actions_are_the_union_of_the_roles_rows() {
+        assert_eq!(
+            allowed_actions(&[Role::Analyst]),
+            vec![
+                Action::ViewEvidence,
+                Action::ManageProjects,
+                Action::ImportBatch,
+                Action::ManageLayers,
+                Action::EnrichBatch,
+                Action::AttachEvidence,
+                Action::VerifyJournal,
+            ]
+        );
+        let both = allowed_actions(&[Role::Verifier, Role::TenantAdmin]);
+        assert!(both.contains(&Action::ApproveBatch) && both.contains(&Action::ManageUsers));
+        assert!(!both.contains(&Action::ImportBatch));
+        assert_eq!(allowed_actions(&[]), Vec::<Action>::new());
+    }
 
     fn actor(roles: &[Role]) -> Actor {
         Actor {

@@ -20,7 +20,9 @@ pub mod sample;
 pub mod time;
 pub mod value;
 
-pub use access::{authorize, not_own_work, role_allows, Action, Actor, Denied, Granted, Role};
+pub use access::{
+    allowed_actions, authorize, not_own_work, role_allows, Action, Actor, Denied, Granted, Role,
+};
 pub use anchor::{AnchorEntry, AnchorError, AnchorKind};
 pub use batch::BatchState;
 pub use checks::{Finding, Severity};

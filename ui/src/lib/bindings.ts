@@ -76,6 +76,9 @@ export const commands = {
 
 /* Types */
 /**  A record anchored (or waiting to be) in the audit log. */
+/**  Something a user may ask the product to do (`mrv_app::Action`). */
+export type ActionDto = "view_evidence" | "manage_projects" | "import_batch" | "manage_layers" | "enrich_batch" | "start_review" | "approve_batch" | "reject_batch" | "attach_evidence" | "manage_users" | "verify_journal" | "configure_audit_log" | "anchor";
+
 export type AnchorDto = AnchorDto_Serialize | AnchorDto_Deserialize;
 
 /**  A record anchored (or waiting to be) in the audit log. */
@@ -623,6 +626,11 @@ export type SessionDto = {
 	/**  `ed25519:` + hex: the key their stamps verify with. */
 	public_key: string,
 	expires_at: string,
+	/**
+	 *  What the user's roles allow, from the backend's one role table: the UI offers only these
+	 *  (every command still checks for itself).
+	 */
+	allowed_actions: ActionDto[],
 };
 
 /**  The stamp of an approved batch. */
