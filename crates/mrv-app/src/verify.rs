@@ -34,7 +34,7 @@ impl KnownSigner {
         let text = if arg.trim().starts_with("ed25519:") {
             arg.trim().to_owned()
         } else {
-            let bytes = std::fs::read(arg).map_err(|e| {
+            let bytes = read(Path::new(arg)).map_err(|e| {
                 AppError::InvalidInput(format!(
                     "--signer-key {arg}: neither `ed25519:` + 64 hex digits nor a readable key file: {e}"
                 ))
@@ -105,14 +105,20 @@ pub struct StampCheck {
     pub notes: Vec<String>,
 }
 
+/// Reads a whole input file; a directory, FIFO or device is named for what it is (and a FIFO
+/// never blocks).
 fn read(path: &Path) -> Result<Vec<u8>, AppError> {
-    std::fs::read(path).map_err(|e| AppError::InvalidInput(format!("{}: {e}", path.display())))
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    crate::files::open_input(path, "file")?
+        .read_to_end(&mut bytes)
+        .map_err(|e| AppError::InvalidInput(format!("{}: {e}", path.display())))?;
+    Ok(bytes)
 }
 
 fn file_sha256(path: &Path) -> Result<String, AppError> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path)
-        .map_err(|e| AppError::InvalidInput(format!("{}: {e}", path.display())))?;
+    let mut file = crate::files::open_input(path, "file")?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
@@ -440,13 +446,10 @@ fn anchor_check(
     log_vkey: Option<&str>,
 ) -> Result<AnchorOutcome, AppError> {
     let optional = |name: &str| -> Result<Option<Vec<u8>>, AppError> {
-        match std::fs::read(dir.join(name)) {
-            Ok(b) => Ok(Some(b)),
+        let path = dir.join(name);
+        match std::fs::symlink_metadata(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(AppError::InvalidInput(format!(
-                "{}: {e}",
-                dir.join(name).display()
-            ))),
+            _ => read(&path).map(Some),
         }
     };
     let entry = optional("anchor.entry")?;

@@ -265,12 +265,14 @@ pub(crate) fn verify_receipt(
     print(json, &check, |c| {
         let mut t = format!(
             "receipt ok: index {} in checkpoint size {} of {}, signed by the pinned key\n",
-            c.index, c.checkpoint_size, c.origin
+            c.index,
+            c.checkpoint_size,
+            shown(&c.origin)
         );
         if let Some(stamp) = stamp {
             t.push_str(&format!(
                 "the entry at that index is the stamp {}'s\n",
-                stamp.display()
+                shown(&stamp.display().to_string())
             ));
         } else if !c.entry_checked {
             t.push_str(

@@ -342,12 +342,12 @@ pub(crate) fn verify_stamp(
             s += &format!(
                 "{} {:<20} {}\n",
                 if k.ok { "ok  " } else { "FAIL" },
-                k.what,
-                k.detail
+                shown(&k.what),
+                shown(&k.detail)
             );
         }
         for n in &c.notes {
-            s += &format!("NOTE {}\n", n);
+            s += &format!("NOTE {}\n", shown(n));
         }
         s += &format!(
             "stamp {} of batch {}: {}\n",

@@ -671,3 +671,50 @@ fn an_empty_plot_polygon_is_refused_with_its_row() {
         );
     }
 }
+
+/// The offline verifier opens its inputs (the exported stamp, the source, key files) like the
+/// import does: a FIFO is named for what it is and never blocks.
+#[test]
+#[cfg(unix)]
+fn verify_stamp_names_a_fifo_input_and_never_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = demo(dir.path());
+    approve_demo(&ws);
+    let export = dir.path().join("stamp-1");
+    ok(mrv_as(
+        &ws,
+        "vera",
+        &["stamp", "export", "1", "-o", export.to_str().unwrap()],
+    ));
+    let fifo = dir.path().join("source.csv");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let mut verify = Command::new(env!("CARGO_BIN_EXE_mrv"));
+    verify.args([
+        "verify-stamp",
+        export.to_str().unwrap(),
+        "--source",
+        fifo.to_str().unwrap(),
+    ]);
+    let (code, err) = finishes(verify);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("is a FIFO"), "{err}");
+    // A pinned key given as a file that is a FIFO.
+    let key = dir.path().join("vera.pub");
+    assert!(Command::new("mkfifo").arg(&key).status().unwrap().success());
+    let mut verify = Command::new(env!("CARGO_BIN_EXE_mrv"));
+    verify.args([
+        "verify-stamp",
+        export.to_str().unwrap(),
+        "--source",
+        "nothing.csv",
+        "--signer-key",
+        key.to_str().unwrap(),
+    ]);
+    let (code, err) = finishes(verify);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("is a FIFO"), "{err}");
+}
