@@ -19,6 +19,25 @@ pub const DEMO_USERS: [(&str, &str); 6] = [
 /// The demo users' password (documented in the README; a demo workspace only).
 pub const DEMO_PASSWORD: &str = "demo-password";
 
+/// Starts the review of `batch_id` as `verifier` and approves it, justifying every open high
+/// flag with `why`: a demo batch taken to its stamp in one step (what the tests of stamps,
+/// anchoring and verification start from).
+pub fn review_and_approve(
+    mrv: &mut Mrv,
+    verifier: &crate::Session,
+    batch_id: i64,
+    why: &str,
+) -> Result<crate::StampView, AppError> {
+    mrv.start_review(verifier, batch_id)?;
+    let justify: std::collections::BTreeMap<i64, String> = mrv
+        .flags(verifier, batch_id)?
+        .into_iter()
+        .filter(|f| f.severity == "high")
+        .map(|f| (f.flag_id, why.to_owned()))
+        .collect();
+    mrv.approve(verifier, batch_id, &justify)
+}
+
 pub(crate) const DEMO_BOUNDARY: &str = include_str!("../../../assets/demo/boundary.geojson");
 pub(crate) const DEMO_BATCH: &str = include_str!("../../../assets/demo/tree-plots-2025.csv");
 pub(crate) const DEMO_PERIOD: &str = "2025-01-01..2025-12-31";

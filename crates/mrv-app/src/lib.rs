@@ -37,7 +37,7 @@ pub use auditlog::{
 };
 pub use batches::{BatchView, RowView, RowsPage};
 pub use consistency::{AnchoredHead, JournalProblem};
-pub use demo::{DEMO_PASSWORD, DEMO_USERS};
+pub use demo::{review_and_approve, DEMO_PASSWORD, DEMO_USERS};
 pub use error::{AppError, ErrorCode};
 pub use files::{check_destination, write_atomic, Overwrite};
 pub use import::{ColumnMapping, ImportPreview, ImportProgress, ImportRequest, Progress};

@@ -4,7 +4,6 @@
 //! exact problem reported; a clean workspace verifies clean.
 
 use mrv_app::{JournalCheck, Mrv, DEMO_PASSWORD};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -18,15 +17,7 @@ fn template() -> &'static Path {
         let _ = std::fs::remove_dir_all(&dir);
         let mut mrv = Mrv::init(&dir, true).unwrap();
         let vera = mrv.sign_in("vera", DEMO_PASSWORD).unwrap();
-        mrv.start_review(&vera, 1).unwrap();
-        let justify: BTreeMap<i64, String> = mrv
-            .flags(&vera, 1)
-            .unwrap()
-            .into_iter()
-            .filter(|f| f.severity == "high")
-            .map(|f| (f.flag_id, "checked in the field".to_owned()))
-            .collect();
-        mrv.approve(&vera, 1, &justify).unwrap();
+        mrv_app::review_and_approve(&mut mrv, &vera, 1, "checked in the field").unwrap();
         let tess = mrv.sign_in("tess", DEMO_PASSWORD).unwrap();
         mrv.offboard_user(&tess, "max").unwrap();
         dir

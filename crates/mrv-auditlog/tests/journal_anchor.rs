@@ -7,22 +7,13 @@ mod common;
 
 use common::*;
 use mrv_app::{ErrorCode, Mrv, NewUser, DEMO_PASSWORD};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// A demo workspace at `ws` whose batch 1 vera approved.
 fn approved_demo(ws: &Path) -> Mrv {
     let mut mrv = Mrv::init(ws, true).unwrap();
     let vera = mrv.sign_in("vera", DEMO_PASSWORD).unwrap();
-    mrv.start_review(&vera, 1).unwrap();
-    let justify: BTreeMap<i64, String> = mrv
-        .flags(&vera, 1)
-        .unwrap()
-        .into_iter()
-        .filter(|f| f.severity == "high")
-        .map(|f| (f.flag_id, "checked in the field".to_owned()))
-        .collect();
-    mrv.approve(&vera, 1, &justify).unwrap();
+    mrv_app::review_and_approve(&mut mrv, &vera, 1, "checked in the field").unwrap();
     mrv
 }
 

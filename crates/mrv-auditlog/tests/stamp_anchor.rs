@@ -7,7 +7,6 @@ mod common;
 use common::*;
 use mrv_app::{Mrv, StampPins, DEMO_PASSWORD};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Anchors batch 1's stamp in a fresh log and exports it to `<dir>/export`.
@@ -15,15 +14,7 @@ fn anchored_export(dir: &Path, log: &LogDir, server: &Server) -> PathBuf {
     let mut mrv = Mrv::init(&dir.join("ws"), true).unwrap();
     let vera = mrv.sign_in("vera", DEMO_PASSWORD).unwrap();
     let oscar = mrv.sign_in("oscar", DEMO_PASSWORD).unwrap();
-    mrv.start_review(&vera, 1).unwrap();
-    let justify: BTreeMap<i64, String> = mrv
-        .flags(&vera, 1)
-        .unwrap()
-        .into_iter()
-        .filter(|f| f.severity == "high")
-        .map(|f| (f.flag_id, "checked in the field".to_owned()))
-        .collect();
-    mrv.approve(&vera, 1, &justify).unwrap();
+    mrv_app::review_and_approve(&mut mrv, &vera, 1, "checked in the field").unwrap();
     mrv.connect_auditlog(&oscar, &server.url, &log.vkey, &log.token)
         .unwrap();
     assert_eq!(mrv.anchor_batch(&vera, 1).unwrap().state, "anchored");
