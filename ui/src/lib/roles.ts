@@ -1,4 +1,5 @@
-/** The roles of DESIGN.md §3 in plain words. Permissions are decided by the backend alone. */
+/** The roles in plain words. What a role may do is decided by the backend alone (the session's
+ * `allowed_actions`). */
 import { codeToWords } from "./format";
 
 const ROLE_LABELS: Record<string, string> = {
@@ -10,20 +11,9 @@ const ROLE_LABELS: Record<string, string> = {
   manager: "Manager",
 };
 
-/** The roles the backend knows today. */
-export const KNOWN_ROLES: readonly string[] = Object.keys(ROLE_LABELS);
-
 /** "methodology_owner" → "Methodology owner"; unknown roles are spelled out from their code. */
 export function roleLabel(role: string): string {
   return ROLE_LABELS[role] ?? codeToWords(role, "Unknown role");
-}
-
-/**
- * Whether any of `roles` is one of `allowed` (mrv-core's role table, for one action). A role the
- * UI does not know counts as allowed: only the backend knows what it may do, and it decides.
- */
-export function rolesAllow(roles: readonly string[], allowed: readonly string[]): boolean {
-  return roles.some((r) => !KNOWN_ROLES.includes(r) || allowed.includes(r));
 }
 
 /** "Analyst, Verifier"; "No roles" when there are none. */

@@ -96,15 +96,10 @@ describe("anchorStatus", () => {
 });
 
 describe("who anchors and what stops them", () => {
-  it("lets verifiers, methodology owners and ops admins anchor", () => {
-    expect(mayAnchor(["verifier"])).toBe(true);
-    expect(mayAnchor(["methodology_owner"])).toBe(true);
-    expect(mayAnchor(["analyst", "ops_admin"])).toBe(true);
-    expect(mayAnchor(["analyst"])).toBe(false);
-    expect(mayAnchor(["manager", "tenant_admin"])).toBe(false);
+  it("lets those the backend allows to anchor do so", () => {
+    expect(mayAnchor(["view_evidence", "anchor"])).toBe(true);
+    expect(mayAnchor(["view_evidence", "import_batch", "manage_layers"])).toBe(false);
     expect(mayAnchor([])).toBe(false);
-    // A role the UI does not know: the backend decides.
-    expect(mayAnchor(["auditor"])).toBe(true);
   });
 
   it("names what keeps anchors from being sent", () => {

@@ -3,10 +3,9 @@
  * stamp card's "Audit log" section and the sentence under it, who may send it, and what keeps it
  * from being sent. The backend decides everything; this only words it.
  */
-import type { AnchorDto_Serialize, LogHealthDto_Serialize } from "../../lib/bindings";
+import type { ActionDto, AnchorDto_Serialize, LogHealthDto_Serialize } from "../../lib/bindings";
 import type { ShownError } from "../../lib/errors";
 import { asSentence, formatTimestamp, plainCount } from "../../lib/format";
-import { rolesAllow } from "../../lib/roles";
 
 /** The tones of callouts and status chips (app.css). */
 export type Tone = "ok" | "warn" | "bad" | "neutral";
@@ -48,12 +47,9 @@ function stripStop(s: string): string {
   return s.endsWith(".") ? s.slice(0, -1) : s;
 }
 
-/** The roles that may send anchors (mrv-core's role table: the `anchor` action). */
-export const ANCHOR_ROLES: readonly string[] = ["verifier", "methodology_owner", "ops_admin"];
-
-/** Whether any of `roles` may send anchors; a role the UI does not know may (the backend decides). */
-export function mayAnchor(roles: readonly string[]): boolean {
-  return rolesAllow(roles, ANCHOR_ROLES);
+/** Whether the user's `allowed` actions (the backend's role table says) include sending anchors. */
+export function mayAnchor(allowed: readonly ActionDto[]): boolean {
+  return allowed.includes("anchor");
 }
 
 /**

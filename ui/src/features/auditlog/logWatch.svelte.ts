@@ -5,7 +5,7 @@
  * has finished, "Check now" joins a poll that is running, and a poll still running from before a
  * sign-out is waited for and its answer dropped.
  */
-import type { AnchorRunDto, LogHealthDto_Serialize } from "../../lib/bindings";
+import type { ActionDto, AnchorRunDto, LogHealthDto_Serialize } from "../../lib/bindings";
 import type { ShownError } from "../../lib/errors";
 import type { Answer } from "../../lib/result";
 import { mayAnchor } from "./anchor";
@@ -50,11 +50,11 @@ export class LogWatch {
     this.#interval = interval;
   }
 
-  /** Someone signed in with `roles`: poll now and every interval until `stop`. */
-  start(roles: readonly string[]): void {
+  /** Someone signed in who may do `allowed`: poll now and every interval until `stop`. */
+  start(allowed: readonly ActionDto[]): void {
     this.stop();
     this.#active = true;
-    this.#anchors = mayAnchor(roles);
+    this.#anchors = mayAnchor(allowed);
     void this.#cycle(this.#anchors);
   }
 

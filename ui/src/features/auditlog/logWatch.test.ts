@@ -99,7 +99,7 @@ describe("LogWatch", () => {
   it("checks right after sign-in and every 30 s, sending due anchors first for verifiers", async () => {
     const f = fakeCommands();
     const watch = new LogWatch(f.commands);
-    watch.start(["verifier"]);
+    watch.start(["view_evidence", "anchor"]);
     await settle();
     expect(f.calls).toEqual(["anchorPending", "checkAuditlog"]);
     expect(watch.health?.checkpoint_size).toBe(1);
@@ -118,7 +118,7 @@ describe("LogWatch", () => {
   it("only checks for roles that do not anchor", async () => {
     const f = fakeCommands();
     const watch = new LogWatch(f.commands);
-    watch.start(["analyst"]);
+    watch.start(["view_evidence", "import_batch"]);
     await settle();
     await vi.advanceTimersByTimeAsync(POLL_INTERVAL_MS);
     await settle();
@@ -131,7 +131,7 @@ describe("LogWatch", () => {
       const f = fakeCommands();
       f.answerPending(refusal(code));
       const watch = new LogWatch(f.commands);
-      watch.start(["ops_admin"]);
+      watch.start(["view_evidence", "anchor"]);
       await settle();
       expect(f.calls).toEqual(["anchorPending", "checkAuditlog"]);
       expect(watch.error).toBeNull();
@@ -143,7 +143,7 @@ describe("LogWatch", () => {
   it("keeps the last health when a check fails, and says so", async () => {
     const f = fakeCommands();
     const watch = new LogWatch(f.commands);
-    watch.start(["analyst"]);
+    watch.start(["view_evidence", "import_batch"]);
     await settle();
     f.answerChecks(() => refusal("internal"));
     await vi.advanceTimersByTimeAsync(POLL_INTERVAL_MS);
@@ -162,7 +162,7 @@ describe("LogWatch", () => {
     const gate = deferred<void>();
     f.gateChecks(gate.promise);
     const watch = new LogWatch(f.commands);
-    watch.start(["verifier"]);
+    watch.start(["view_evidence", "anchor"]);
     await settle();
     expect(watch.checking).toBe(true);
     // Far longer than the interval: nothing else starts while the check hangs.
@@ -188,7 +188,7 @@ describe("LogWatch", () => {
   it("Check now checks without sending anchors and restarts the interval", async () => {
     const f = fakeCommands();
     const watch = new LogWatch(f.commands);
-    watch.start(["verifier"]);
+    watch.start(["view_evidence", "anchor"]);
     await settle();
     await vi.advanceTimersByTimeAsync(POLL_INTERVAL_MS / 2);
     await watch.checkNow();
@@ -205,7 +205,7 @@ describe("LogWatch", () => {
     const f = fakeCommands();
     const gate = deferred<void>();
     const watch = new LogWatch(f.commands);
-    watch.start(["analyst"]);
+    watch.start(["view_evidence", "import_batch"]);
     await settle();
     expect(watch.health).not.toBeNull();
     f.gateChecks(gate.promise);
@@ -228,10 +228,10 @@ describe("LogWatch", () => {
     const gate = deferred<void>();
     f.gateChecks(gate.promise);
     const watch = new LogWatch(f.commands);
-    watch.start(["analyst"]);
+    watch.start(["view_evidence", "import_batch"]);
     await settle();
     watch.stop();
-    watch.start(["verifier"]);
+    watch.start(["view_evidence", "anchor"]);
     await settle();
     expect(f.calls).toEqual(["checkAuditlog"]);
     f.gateChecks(null);
@@ -249,7 +249,7 @@ describe("LogWatch", () => {
     const watch = new LogWatch(f.commands);
     await watch.refresh();
     expect(f.calls).toEqual([]);
-    watch.start(["analyst"]);
+    watch.start(["view_evidence", "import_batch"]);
     await settle();
     await watch.refresh();
     expect(f.calls).toEqual(["checkAuditlog", "logHealth"]);

@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { reviewOffer, rolesMay, type ReviewContext } from "./actions";
+import { allows, reviewOffer, type ReviewContext } from "./actions";
 
-const vera: ReviewContext = { state: "enriched", roles: ["verifier"], user: "vera", importer: "ana", correctedBy: null };
-const ana: ReviewContext = { ...vera, roles: ["analyst"], user: "ana" };
+// What the backend's role table allows a verifier and an analyst (mrv-core's `allowed_actions`).
+const VERIFIER = ["view_evidence", "enrich_batch", "start_review", "approve_batch", "reject_batch", "attach_evidence", "verify_journal", "anchor"] as const;
+const ANALYST = ["view_evidence", "manage_projects", "import_batch", "manage_layers", "enrich_batch", "attach_evidence", "verify_journal"] as const;
+const vera: ReviewContext = { state: "enriched", allowed: VERIFIER, user: "vera", importer: "ana", correctedBy: null };
+const ana: ReviewContext = { ...vera, allowed: ANALYST, user: "ana" };
 
 function buttons(ctx: ReviewContext): string[] {
   const o = reviewOffer(ctx);
@@ -18,15 +21,14 @@ describe("review buttons", () => {
     expect(buttons({ ...vera, state: "rejected" })).toEqual([]);
   });
 
-  it("follow the roles", () => {
+  it("follow what the backend allows", () => {
     expect(buttons(ana)).toEqual(["attach"]);
     expect(buttons({ ...ana, state: "rejected" })).toEqual(["importCorrection"]);
     expect(buttons({ ...ana, state: "rejected", correctedBy: 2 })).toEqual([]);
-    expect(buttons({ ...vera, roles: ["manager"] })).toEqual([]);
-    expect(buttons({ ...vera, roles: [] })).toEqual([]);
-    // A role the UI does not know: the backend decides.
-    expect(buttons({ ...vera, roles: ["auditor"], state: "in_review" })).toEqual(["approve", "reject", "attach"]);
-    expect(rolesMay(["analyst", "verifier"], "import_correction")).toBe(true);
+    expect(buttons({ ...vera, allowed: ["view_evidence", "verify_journal"] })).toEqual([]);
+    expect(buttons({ ...vera, allowed: [] })).toEqual([]);
+    expect(allows([...ANALYST, ...VERIFIER], "import_correction")).toBe(true);
+    expect(allows(VERIFIER, "import_correction")).toBe(false);
   });
 
   it("keep importers from reviewing their own batch", () => {

@@ -1,19 +1,19 @@
 /**
  * Which review buttons to offer. The backend decides (every command checks the role, the state
- * and segregation of duties); the UI only hides what certainly does not apply, so a role it does
- * not know still sees the buttons and gets the backend's answer.
+ * and segregation of duties) and tells the signed-in user's allowed actions from its one role
+ * table; the UI only hides what certainly does not apply.
  */
-import { rolesAllow } from "../../lib/roles";
+import type { ActionDto } from "../../lib/bindings";
 
 export type ReviewAction = "start_review" | "approve" | "reject" | "attach" | "import_correction";
 
-/** The roles that may do each action (mrv-core's role table, for these actions only). */
-const ROLES_FOR: Record<ReviewAction, readonly string[]> = {
-  start_review: ["verifier"],
-  approve: ["verifier"],
-  reject: ["verifier"],
-  attach: ["analyst", "verifier"],
-  import_correction: ["analyst"],
+/** The backend's action behind each review button. */
+const ACTION_FOR: Record<ReviewAction, ActionDto> = {
+  start_review: "start_review",
+  approve: "approve_batch",
+  reject: "reject_batch",
+  attach: "attach_evidence",
+  import_correction: "import_batch",
 };
 
 /** The batch states each action applies to (mrv-core's state machine). */
@@ -25,14 +25,15 @@ const STATES_FOR: Record<ReviewAction, readonly string[]> = {
   import_correction: ["rejected"],
 };
 
-/** Whether any of `roles` may do `action`; an unknown role may (only the backend knows). */
-export function rolesMay(roles: readonly string[], action: ReviewAction): boolean {
-  return rolesAllow(roles, ROLES_FOR[action]);
+/** Whether the user's `allowed` actions (from the backend) include the one behind `action`. */
+export function allows(allowed: readonly ActionDto[], action: ReviewAction): boolean {
+  return allowed.includes(ACTION_FOR[action]);
 }
 
 export interface ReviewContext {
   state: string;
-  roles: readonly string[];
+  /** What the signed-in user's roles allow (the session's `allowed_actions`). */
+  allowed: readonly ActionDto[];
   /** The signed-in user's name. */
   user: string;
   /** Who imported the batch; null while unknown (the history is not loaded). */
@@ -52,7 +53,7 @@ export interface ReviewOffer {
 }
 
 export function reviewOffer(ctx: ReviewContext): ReviewOffer {
-  const applies = (action: ReviewAction) => STATES_FOR[action].includes(ctx.state) && rolesMay(ctx.roles, action);
+  const applies = (action: ReviewAction) => STATES_FOR[action].includes(ctx.state) && allows(ctx.allowed, action);
   // Segregation of duties: nobody reviews a batch they imported.
   const ownWork = ctx.importer !== null && ctx.importer === ctx.user;
   const reviews = !ownWork;
@@ -63,7 +64,7 @@ export function reviewOffer(ctx: ReviewContext): ReviewOffer {
     attach: applies("attach"),
     importCorrection: ctx.correctedBy === null && applies("import_correction"),
   };
-  const verifier = rolesMay(ctx.roles, "start_review");
+  const verifier = allows(ctx.allowed, "start_review");
   const ownNote = "You imported this batch, so another verifier reviews it (segregation of duties).";
   let note: string;
   switch (ctx.state) {
