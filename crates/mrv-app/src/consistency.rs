@@ -176,8 +176,44 @@ impl Mrv {
         self.check_users(events, problems)?;
         self.check_registrations(events, problems)?;
         self.check_batches(events, problems)?;
-        for stamp in mrv_store::all_stamps(self.ws.conn())? {
-            self.check_stamp(&stamp, events, problems)?;
+        let stamps = mrv_store::all_stamps(self.ws.conn())?;
+        for stamp in &stamps {
+            self.check_stamp(stamp, events, problems)?;
+        }
+        self.check_stamps_present(events, &stamps, problems)?;
+        Ok(())
+    }
+
+    /// A batch past approval, or one the journal records a stamp for, must still have its stamp:
+    /// approval, stamp and journal entry are written in one transaction.
+    fn check_stamps_present(
+        &self,
+        events: &[JournalRecord],
+        stamps: &[StampRecord],
+        p: &mut Problems,
+    ) -> Result<(), AppError> {
+        let stored: BTreeSet<i64> = stamps.iter().map(|s| s.batch_id).collect();
+        let mut expected: BTreeMap<i64, String> = BTreeMap::new();
+        for e in events.iter().filter(|e| e.action == "batch.stamp.sign") {
+            if let Some(batch) = batch_of(&e.target) {
+                expected.insert(batch, format!("journal event {} records its stamp", e.seq));
+            }
+        }
+        for b in mrv_store::list_batches(self.ws.conn(), None)? {
+            if matches!(b.state.as_str(), "approved" | "stamped" | "anchored") {
+                expected
+                    .entry(b.id)
+                    .or_insert_with(|| format!("it is {}", b.state));
+            }
+        }
+        for (batch, why) in expected {
+            if !stored.contains(&batch) {
+                p.add(
+                    "stamp_missing",
+                    format!("batch {batch}"),
+                    format!("{why}, but no stamp is stored"),
+                );
+            }
         }
         Ok(())
     }

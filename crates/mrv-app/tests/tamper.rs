@@ -254,3 +254,35 @@ fn a_layer_deleted_by_hand_is_found() {
     let detail = reported(&check, "registration_missing", "layer 2");
     assert!(detail.contains("none removed it"), "{detail}");
 }
+
+#[test]
+fn a_deleted_stamp_is_found() {
+    let check = tampered("DELETE FROM stamp WHERE batch_id = 1;");
+    let detail = reported(&check, "stamp_missing", "batch 1");
+    assert!(detail.contains("no stamp is stored"), "{detail}");
+}
+
+#[test]
+fn a_stamp_document_stored_back_as_text_is_judged_not_a_crash() {
+    // Same bytes, other column type: nothing changed that verification can see.
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    copy_dir(template(), &ws);
+    let db = rusqlite::Connection::open(ws.join("workspace.sqlite")).unwrap();
+    db.execute_batch("UPDATE stamp SET document = CAST(document AS TEXT) WHERE batch_id = 1;")
+        .unwrap();
+    drop(db);
+    let mut mrv = Mrv::open(&ws).unwrap();
+    let vera = mrv.sign_in("vera", DEMO_PASSWORD).unwrap();
+    let check = mrv.verify_journal(&vera).unwrap();
+    assert!(check.ok, "{:#?}", check.problems);
+    // A changed text document is a changed stamp.
+    let db = rusqlite::Connection::open(ws.join("workspace.sqlite")).unwrap();
+    db.execute_batch(
+        "UPDATE stamp SET document = replace(document, '\"batch\"', '\"batch \"') WHERE batch_id = 1;",
+    )
+    .unwrap();
+    drop(db);
+    let check = mrv.verify_journal(&vera).unwrap();
+    reported(&check, "stamp_hash", "batch 1");
+}

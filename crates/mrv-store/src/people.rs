@@ -447,7 +447,9 @@ pub fn all_stamps(conn: &Connection) -> Result<Vec<StampRecord>, StoreError> {
         .query_map([], |r| {
             Ok(StampRecord {
                 batch_id: r.get(0)?,
-                document: r.get(1)?,
+                // Read whatever the column holds: a document edited in as text (or anything else)
+                // is for verification to judge, not a reason to fail reading.
+                document: bytes_of(r.get_ref(1)?),
                 stamp_hash: r.get(2)?,
                 signature: r.get(3)?,
                 signer_key: r.get(4)?,
@@ -456,4 +458,15 @@ pub fn all_stamps(conn: &Connection) -> Result<Vec<StampRecord>, StoreError> {
         })?
         .collect::<Result<_, _>>()?;
     Ok(rows)
+}
+
+/// The bytes of a stored value of any type (text as UTF-8, numbers as their decimal text).
+fn bytes_of(value: rusqlite::types::ValueRef<'_>) -> Vec<u8> {
+    use rusqlite::types::ValueRef;
+    match value {
+        ValueRef::Blob(b) | ValueRef::Text(b) => b.to_vec(),
+        ValueRef::Integer(i) => i.to_string().into_bytes(),
+        ValueRef::Real(f) => f.to_string().into_bytes(),
+        ValueRef::Null => Vec::new(),
+    }
 }
