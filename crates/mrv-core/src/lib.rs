@@ -9,6 +9,7 @@ pub mod anchor;
 pub mod batch;
 pub mod checks;
 pub mod date;
+pub mod decimal;
 pub mod ids;
 pub mod layer;
 pub mod methodology;

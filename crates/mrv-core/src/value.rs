@@ -1,6 +1,7 @@
 //! Validation of one raw field value against its [`FieldSpec`], and of coordinates.
 
 use crate::date::CalendarDate;
+use crate::decimal::ExactDecimal;
 use crate::methodology::{FieldKind, FieldSpec};
 use std::fmt;
 
@@ -80,14 +81,20 @@ pub fn validate_value(spec: &FieldSpec, raw: &str) -> Result<CheckedValue, Value
         FieldKind::Number => parse_number(raw)?,
         FieldKind::Integer => {
             let n = parse_number(raw)?;
-            if n.fract() != 0.0 || n.abs() > 9.0e15 {
+            let whole = ExactDecimal::parse(raw).is_some_and(|d| d.is_integer());
+            if !whole || n.abs() > 9.0e15 {
                 return Err(ValueProblem::NotAnInteger);
             }
             n
         }
     };
+    // The range is checked on the number the text spells, not on its nearest float.
+    let exact = ExactDecimal::parse(raw).ok_or(ValueProblem::NotANumber)?;
+    let beyond = |bound: f64, side: std::cmp::Ordering| {
+        ExactDecimal::from_f64(bound).is_some_and(|b| exact.cmp(&b) == side)
+    };
     if let Some(min) = spec.min {
-        if number < min {
+        if beyond(min, std::cmp::Ordering::Less) {
             return Err(ValueProblem::BelowMin {
                 min,
                 unit: spec.unit.clone(),
@@ -95,7 +102,7 @@ pub fn validate_value(spec: &FieldSpec, raw: &str) -> Result<CheckedValue, Value
         }
     }
     if let Some(max) = spec.max {
-        if number > max {
+        if beyond(max, std::cmp::Ordering::Greater) {
             return Err(ValueProblem::AboveMax {
                 max,
                 unit: spec.unit.clone(),
@@ -176,11 +183,29 @@ mod tests {
         );
         check(&dbh, "0.5", Err("below the plausible minimum of 1 cm"));
         check(&dbh, "301", Err("above the plausible maximum of 300 cm"));
+        // The number the text spells, not its nearest float (which is exactly the bound).
+        check(
+            &dbh,
+            "300.00000000000000000001",
+            Err("above the plausible maximum of 300 cm"),
+        );
+        check(
+            &dbh,
+            "0.99999999999999999999",
+            Err("below the plausible minimum of 1 cm"),
+        );
+        check(&dbh, "300.000", Ok("Number(300.0)"));
         let optional = spec(FieldKind::Number, false, None, None);
         check(&optional, "  ", Ok("Empty"));
         let count = spec(FieldKind::Integer, true, None, None);
         check(&count, "3", Ok("Number(3.0)"));
         check(&count, "3.5", Err("must be a whole number"));
+        check(
+            &count,
+            "3.0000000000000000001",
+            Err("must be a whole number"),
+        );
+        check(&count, "3.000", Ok("Number(3.0)"));
         let date = spec(FieldKind::Date, true, None, None);
         check(
             &date,
