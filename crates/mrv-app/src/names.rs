@@ -9,3 +9,12 @@ pub(crate) fn normalize(what: &str, text: &str) -> Result<String, AppError> {
         AppError::InvalidInput(format!("{what} `{}` {problem}", text.escape_debug()))
     })
 }
+
+/// A user name: [`normalize`]d, and written in one script (no Cyrillic `а` in `ana`).
+pub(crate) fn normalize_user(text: &str) -> Result<String, AppError> {
+    let name = normalize("user name", text)?;
+    mrv_core::names::check_single_script(&name).map_err(|problem| {
+        AppError::InvalidInput(format!("user name `{}` {problem}", text.escape_debug()))
+    })?;
+    Ok(name)
+}

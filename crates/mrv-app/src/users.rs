@@ -64,7 +64,7 @@ impl Mrv {
             None if mrv_store::user_count(self.ws.conn())? > 0 => return Err(signed_out()),
             None => {}
         }
-        let name = &crate::names::normalize("user name", &input.name)?;
+        let name = &crate::names::normalize_user(&input.name)?;
         if name.chars().any(char::is_whitespace) {
             return Err(AppError::InvalidInput(format!(
                 "user name `{name}` must be one word without spaces"

@@ -18,6 +18,12 @@ pub enum NameProblem {
     Invisible { character: char, position: usize },
     #[error("is not in Unicode NFC form (re-save the text, or type the name again)")]
     NotNfc,
+    #[error("mixes {first} and {then} letters (`{character}` is {then}); a name is written in one script so it cannot pass for another")]
+    MixedScripts {
+        first: &'static str,
+        then: &'static str,
+        character: char,
+    },
 }
 
 /// Whether `c` cannot be seen, or changes how the text around it is shown, without being text.
@@ -32,7 +38,45 @@ pub fn is_invisible(c: char) -> bool {
         | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
         | 0xFE00..=0xFE0F | 0xFEFF | 0xFFF9..=0xFFFB
         | 0x110BD | 0x110CD | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A
-        | 0xE0001 | 0xE0020..=0xE007F | 0xE0100..=0xE01EF)
+        | 0xE0001 | 0xE0020..=0xE007F | 0xE0100..=0xE01EF
+        // Braille blank, object replacement, and code points with no agreed glyph: private use
+        // and noncharacters.
+        | 0x2800 | 0xFFFC | 0xE000..=0xF8FF | 0xFDD0..=0xFDEF | 0xF0000..=0x10FFFF)
+        || (u32::from(c) & 0xFFFE) == 0xFFFE
+}
+
+/// The script family of a letter, for the letters that have look-alikes in another family
+/// (Latin `a`, Cyrillic `а`, Greek `α`…); other characters have none.
+fn confusable_script(c: char) -> Option<&'static str> {
+    match u32::from(c) {
+        _ if c.is_ascii_alphabetic() => Some("Latin"),
+        0x00C0..=0x024F | 0x1E00..=0x1EFF => Some("Latin"),
+        0x0370..=0x03FF | 0x1F00..=0x1FFF => Some("Greek"),
+        0x0400..=0x052F | 0x1C80..=0x1C8F | 0x2DE0..=0x2DFF | 0xA640..=0xA69F => Some("Cyrillic"),
+        _ => None,
+    }
+}
+
+/// Refuses a name mixing Latin, Greek and Cyrillic letters: `аna` with a Cyrillic `а` looks
+/// like `ana` and must not pass for another user.
+pub fn check_single_script(text: &str) -> Result<(), NameProblem> {
+    let mut first: Option<&'static str> = None;
+    for c in text.chars() {
+        if let Some(script) = confusable_script(c) {
+            match first {
+                None => first = Some(script),
+                Some(f) if f != script => {
+                    return Err(NameProblem::MixedScripts {
+                        first: f,
+                        then: script,
+                        character: c,
+                    })
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The first invisible character of `text` and its 1-based position in characters.
@@ -77,6 +121,28 @@ pub fn check_identifier(text: &str) -> Result<(), NameProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blank_glyphs_private_use_and_mixed_scripts_are_refused() {
+        for c in [
+            '\u{2800}',
+            '\u{E000}',
+            '\u{F8FF}',
+            '\u{FDD0}',
+            '\u{FFFE}',
+            '\u{10FFFD}',
+        ] {
+            assert!(is_invisible(c), "U+{:04X}", u32::from(c));
+        }
+        assert!(!is_invisible('a') && !is_invisible('é') && !is_invisible('а'));
+        let problem = check_single_script("\u{0430}na").unwrap_err();
+        assert!(problem.to_string().contains("Cyrillic"), "{problem}");
+        assert!(check_single_script("ana").is_ok());
+        assert!(check_single_script("анна").is_ok());
+        assert!(check_single_script("josé-2").is_ok());
+        assert!(check_single_script("αβγ_Δ").is_ok());
+        assert!(check_single_script("Δelta").is_err());
+    }
 
     #[test]
     fn look_alike_names_are_refused_or_made_equal() {
