@@ -305,8 +305,42 @@ fn main() {
     let cli = Cli::parse();
     let json = cli.json;
     if let Err(error) = run(cli) {
+        if is_broken_pipe(&error) {
+            // Whoever read our output stopped reading (`| head`): end as a program killed by
+            // SIGPIPE would, quietly.
+            std::process::exit(141);
+        }
         std::process::exit(report_error(&error, json));
     }
+}
+
+/// [`say!`] without the line end (a progress line rewritten in place).
+macro_rules! say_partial {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+/// Whether `error` is a write to a pipe whose reader has gone.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Writes a line to stderr; a stderr nobody reads any more is not worth a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
 }
 
 fn report_error(error: &anyhow::Error, json: bool) -> i32 {
@@ -320,17 +354,17 @@ fn report_error(error: &anyhow::Error, json: bool) -> i32 {
                 "report": app.and_then(AppError::report),
             }
         });
-        eprintln!("{value}");
+        say!("{value}");
     } else {
-        eprintln!("error: {}", shown(&error.to_string()));
+        say!("error: {}", shown(&error.to_string()));
         if let Some(report) = app.and_then(AppError::report) {
             // One line per problem, whatever its value holds.
             for problem in &report.problems {
-                eprintln!("  {}", shown(&problem.to_string()));
+                say!("  {}", shown(&problem.to_string()));
             }
             let hidden = report.total - report.problems.len() as u64;
             if hidden > 0 {
-                eprintln!("  … and {hidden} more problems");
+                say!("  … and {hidden} more problems");
             }
         }
     }
@@ -710,12 +744,14 @@ fn import(mrv: &mut Mrv, session: &Session, json: bool, args: ImportArgs) -> Res
     let mut on_progress = |p: &mrv_app::ImportProgress| {
         if show_progress {
             if args.progress {
-                eprintln!(
+                say!(
                     "progress rows={} bytes={}/{}",
-                    p.rows, p.bytes_read, p.bytes_total
+                    p.rows,
+                    p.bytes_read,
+                    p.bytes_total
                 );
             } else {
-                eprint!(
+                say_partial!(
                     "\r{} rows, {:.0}%",
                     p.rows,
                     100.0 * p.bytes_read as f64 / p.bytes_total.max(1) as f64
@@ -730,7 +766,7 @@ fn import(mrv: &mut Mrv, session: &Session, json: bool, args: ImportArgs) -> Res
         None => mrv.import(session, &request, &mut on_progress)?,
     };
     if show_progress && !args.progress {
-        eprintln!();
+        say!();
     }
     print(json, &batch, |b| {
         format!(
@@ -762,9 +798,9 @@ impl EnrichProgress {
     /// `rows` counts rows done over all passes, out of `bytes_total`.
     fn show(&mut self, p: &mrv_app::ImportProgress) -> Progress {
         if self.lines {
-            eprintln!("progress rows={}/{}", p.rows, p.bytes_total);
+            say!("progress rows={}/{}", p.rows, p.bytes_total);
         } else if self.percent {
-            eprint!(
+            say_partial!(
                 "\renriching: {:.0}%",
                 100.0 * p.rows as f64 / p.bytes_total.max(1) as f64
             );
@@ -774,7 +810,7 @@ impl EnrichProgress {
 
     fn finish(&self) {
         if self.percent {
-            eprintln!();
+            say!();
         }
     }
 }

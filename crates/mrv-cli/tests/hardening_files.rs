@@ -718,3 +718,23 @@ fn verify_stamp_names_a_fifo_input_and_never_blocks() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("is a FIFO"), "{err}");
 }
+
+/// A reader that stops reading (`mrv --json samples 1 2>&1 | head -c 10`) ends the command
+/// quietly, as SIGPIPE would, instead of a panic when even the error cannot be written.
+#[test]
+fn a_closed_output_pipe_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = demo(dir.path());
+    let mut cmd = mrv_command(&ws, "vera");
+    let mut child = cmd
+        .args(["--json", "samples", "1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Both pipes' readers go away before the command (which first signs in) writes anything.
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(141), "{status:?}");
+}
