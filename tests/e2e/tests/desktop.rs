@@ -726,5 +726,55 @@ async fn review_journey(driver: &WebDriver, csv: &Path, log: &AuditLog) -> anyho
         checked.contains("receipt ok: index"),
         "verify-receipt said `{checked}`"
     );
+    layers_for_those_who_may(driver).await
+}
+
+/// The buttons follow what the backend says each role may do; the methodology owner's layer
+/// list refuses to remove a layer that reviewed and stamped batches depend on, and says why.
+async fn layers_for_those_who_may(driver: &WebDriver) -> anyhow::Result<()> {
+    let long = Duration::from_secs(60);
+    // vera (verifier) may neither import nor manage layers.
+    open_batch(driver, "tree-plots-2025-v2.csv").await?;
+    wait_for(driver, "[data-testid=enrich-button]", long).await?;
+    for absent in ["open-import", "add-layer-button", "manage-layers-button"] {
+        anyhow::ensure!(
+            driver
+                .find(By::Css(format!("[data-testid={absent}]")))
+                .await
+                .is_err(),
+            "vera is offered `{absent}`"
+        );
+    }
+    sign_in(driver, "mo").await?;
+    open_batch(driver, "tree-plots-2025-v2.csv").await?;
+    click(driver, "manage-layers-button").await?;
+    wait_for(driver, "[data-testid=manage-layers-panel]", long).await?;
+    anyhow::ensure!(
+        driver
+            .find(By::Css("[data-testid=open-import]"))
+            .await
+            .is_err(),
+        "mo is offered an import"
+    );
+    let layers = driver
+        .find_all(By::Css("[data-testid=manage-layer]"))
+        .await?;
+    anyhow::ensure!(layers.len() == 3, "{} layers listed", layers.len());
+    click(driver, "remove-layer").await?;
+    click(driver, "confirm-remove-layer").await?;
+    let refusal = content(driver, "[data-testid=manage-layers-error]", long).await?;
+    anyhow::ensure!(
+        refusal.contains("cannot be removed") && refusal.contains("batch"),
+        "the refusal reads `{refusal}`"
+    );
+    anyhow::ensure!(
+        driver
+            .find_all(By::Css("[data-testid=manage-layer]"))
+            .await?
+            .len()
+            == 3,
+        "a refused removal took a layer away"
+    );
+    screenshot(driver, "mrv-e2e-layers.png").await?;
     Ok(())
 }
