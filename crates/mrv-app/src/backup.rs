@@ -398,10 +398,9 @@ fn restore_files(
             bytes += m.db_bytes;
         }
         Err(e) => problems.push(format!(
-            "snapshot {} database {} {e} (manifest: SHA-256 {})",
+            "snapshot {} database {} {e}",
             m.snapshot,
-            db_src.display(),
-            m.db_sha256
+            db_src.display()
         )),
     }
     for dir in ["files", "files/sha256", "tmp"] {

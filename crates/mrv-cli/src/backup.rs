@@ -138,7 +138,7 @@ pub(crate) fn backup(
                     None => t.push_str("last backup  none\n"),
                 }
                 t.push_str(&format!(
-                    "last drill   {}\n",
+                    "last passed drill {}\n",
                     s.last_passed_drill.as_deref().unwrap_or("none passed")
                 ));
                 for w in &s.warnings {
