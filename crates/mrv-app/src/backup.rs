@@ -569,6 +569,23 @@ impl Mrv {
                 Err(e) => return Err(io_err(&dir, e)),
             }
         };
+        // A run that fails leaves no half snapshot behind (its folder is ours, just made).
+        self.fill_snapshot(&target, &dir, id, &existing, now)
+            .inspect_err(|_| {
+                let _ = std::fs::remove_dir_all(&dir);
+            })
+    }
+
+    /// Writes the snapshot `id` into its new folder `dir`: the database copy, the files it
+    /// references (those not on the target yet), the manifest last; then prunes.
+    fn fill_snapshot(
+        &self,
+        target: &Path,
+        dir: &Path,
+        id: String,
+        existing: &[SnapshotManifest],
+        now: DateTime<Utc>,
+    ) -> Result<BackupRun, AppError> {
         let db = dir.join(mrv_store::DATABASE_FILE);
         mrv_store::copy_database_into(self.ws.conn(), &db)?;
         let (db_sha256, db_bytes) =
@@ -596,14 +613,24 @@ impl Mrv {
                         dst.display()
                     )));
                 }
-                copy_verified(&self.ws.blob_path(&sha256), &dst, &sha256, size).map_err(|e| {
-                    AppError::Io(format!(
-                        "stored file {} {e}",
-                        self.ws.blob_path(&sha256).display()
-                    ))
-                })?;
-                files_copied += 1;
-                bytes_copied += size;
+                let copied = copy_verified(&self.ws.blob_path(&sha256), &dst, &sha256, size);
+                let raced = || {
+                    // Another run put it there meanwhile: as good as copied by us.
+                    std::fs::symlink_metadata(&dst).is_ok_and(|m| m.is_file() && m.len() == size)
+                };
+                match copied {
+                    Ok(()) => {
+                        files_copied += 1;
+                        bytes_copied += size;
+                    }
+                    Err(_) if raced() => {}
+                    Err(e) => {
+                        return Err(AppError::Io(format!(
+                            "stored file {} {e}",
+                            self.ws.blob_path(&sha256).display()
+                        )))
+                    }
+                }
             }
             file_bytes += size;
             files.push(SnapshotFile { sha256, size });
@@ -627,11 +654,11 @@ impl Mrv {
         let bytes =
             serde_json::to_vec_pretty(&manifest).map_err(|e| AppError::Internal(e.to_string()))?;
         write_atomic(&dir.join(MANIFEST), &bytes, Overwrite::Refuse)?;
-        let (pruned, files_pruned) = prune(&target, now.date_naive())?;
+        let (pruned, files_pruned) = prune(target, now.date_naive())?;
         Ok(BackupRun {
             id: 0,
             snapshot: id,
-            path: dir,
+            path: dir.to_owned(),
             kind: manifest.kind,
             db_bytes,
             file_count: manifest.file_count,

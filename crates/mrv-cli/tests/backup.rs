@@ -402,6 +402,11 @@ fn links_planted_on_the_backup_target_are_not_followed() {
     assert_eq!(out.status.code(), Some(5), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains(sha));
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    // The failed run left no half snapshot behind.
+    assert_eq!(
+        std::fs::read_dir(target.join("snapshots")).unwrap().count(),
+        1
+    );
     // The drill does not read through it either.
     let out = oscar(
         &ws,
@@ -442,4 +447,88 @@ fn only_ops_admins_manage_backups() {
     }
     assert!(!other.exists());
     assert!(!into.exists());
+}
+
+/// Approves the demo batch as `vera`, justifying every high flag.
+fn approve_demo(ws: &Path) {
+    ok_json(
+        &mrv_as(ws, "vera")
+            .args(["--json", "review", "start", "1"])
+            .output()
+            .unwrap(),
+    );
+    let flags = ok_json(
+        &mrv_as(ws, "vera")
+            .args(["--json", "flags", "1"])
+            .output()
+            .unwrap(),
+    );
+    let mut args: Vec<String> = vec![
+        "--json".into(),
+        "review".into(),
+        "approve".into(),
+        "1".into(),
+    ];
+    for f in flags.as_array().unwrap() {
+        if f["severity"] == "high" {
+            args.push("--justify".into());
+            args.push(format!("{}=checked on site", f["flag_id"]));
+        }
+    }
+    ok_json(&mrv_as(ws, "vera").args(&args).output().unwrap());
+}
+
+/// The drill re-verifies the state, not only the bytes: a snapshot whose stamped rows were
+/// edited — with its manifest rewritten to match, so every hash check passes — fails on the
+/// stamp's rows root.
+#[test]
+fn a_snapshot_whose_stamped_rows_were_edited_fails_its_drill_on_the_stamp() {
+    use sha2::Digest;
+    let (_dir, ws, target) = demo_with_target();
+    approve_demo(&ws);
+    let snapshot = run_backup(&ws)["snapshot"].as_str().unwrap().to_owned();
+    let drill = ok_json(&oscar(&ws, &["--json", "backup", "drill"]));
+    assert_eq!(drill["ok"], true, "{drill}");
+    assert!(
+        drill["checks"][3]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("stamps match"),
+        "{drill}"
+    );
+
+    let db = target
+        .join("snapshots")
+        .join(&snapshot)
+        .join("workspace.sqlite");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "UPDATE measurement SET lon = lon + 0.001 WHERE row_id = (SELECT first_row_id + 5 FROM batch WHERE id = 1)",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let bytes = std::fs::read(&db).unwrap();
+    let mut m = manifest(&target, &snapshot);
+    m["db_sha256"] = hex::encode(sha2::Sha256::digest(&bytes)).into();
+    m["db_bytes"] = bytes.len().into();
+    std::fs::write(
+        target
+            .join("snapshots")
+            .join(&snapshot)
+            .join("manifest.json"),
+        m.to_string(),
+    )
+    .unwrap();
+
+    let out = oscar(&ws, &["--json", "backup", "drill", &snapshot]);
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let checks = report["checks"].as_array().unwrap();
+    assert!(checks[..3].iter().all(|c| c["ok"] == true), "{report}");
+    assert_eq!(checks[3]["check"], "journal_and_stamps");
+    assert_eq!(checks[3]["ok"], false);
+    let problems = report["problems"].to_string();
+    assert!(problems.contains("stamp_rows_root"), "{problems}");
+    assert!(problems.contains("batch 1"), "{problems}");
 }
