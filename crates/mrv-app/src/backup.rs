@@ -558,9 +558,14 @@ impl Mrv {
         // included) is never entered.
         let mut id = base.clone();
         let mut n = 1;
+        let mut builder = std::fs::DirBuilder::new();
+        // Readable by the backup's owner only: a snapshot holds password hashes and sealed
+        // keys, and nobody else can plant anything in the folder while it is written.
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         let dir = loop {
             let dir = snapshots.join(&id);
-            match std::fs::create_dir(&dir) {
+            match builder.create(&dir) {
                 Ok(()) => break dir,
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => {
                     n += 1;

@@ -184,3 +184,42 @@ pub fn stored_files_of(path: &Path) -> Result<Vec<(String, i64)>, StoreError> {
     let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     stored_files(&conn)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `VACUUM INTO` makes a clean copy, and never replaces a file already at its name.
+    #[test]
+    fn the_database_copy_is_clean_and_never_replaces_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = crate::Workspace::create(&dir.path().join("ws"), "2026-01-01T00:00:00Z").unwrap();
+        let copy = dir.path().join("copy.sqlite");
+        copy_database_into(ws.conn(), &copy).unwrap();
+        assert_eq!(check_database_file(&copy).unwrap(), None);
+        assert!(stored_files_of(&copy).unwrap().is_empty());
+        let taken = dir.path().join("taken.sqlite");
+        std::fs::write(&taken, "precious").unwrap();
+        assert!(copy_database_into(ws.conn(), &taken).is_err());
+        assert_eq!(std::fs::read(&taken).unwrap(), b"precious");
+    }
+
+    #[test]
+    fn a_damaged_copy_fails_its_integrity_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = crate::Workspace::create(&dir.path().join("ws"), "2026-01-01T00:00:00Z").unwrap();
+        let copy = dir.path().join("copy.sqlite");
+        copy_database_into(ws.conn(), &copy).unwrap();
+        // Garbage over a b-tree page past the header (page 2 of 16 KiB pages).
+        let mut bytes = std::fs::read(&copy).unwrap();
+        for b in &mut bytes[16384..16384 + 64] {
+            *b = 0xA5;
+        }
+        std::fs::write(&copy, bytes).unwrap();
+        let found = check_database_file(&copy);
+        assert!(
+            !matches!(found, Ok(None)),
+            "a damaged page must not pass: {found:?}"
+        );
+    }
+}
