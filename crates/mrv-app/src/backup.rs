@@ -151,6 +151,13 @@ pub struct BackupStatus {
     pub warnings: Vec<String>,
 }
 
+/// What `backup prune` removed.
+#[derive(Debug, Clone, Serialize)]
+pub struct PruneView {
+    pub pruned: Vec<String>,
+    pub files_pruned: u64,
+}
+
 /// A restore into a new folder.
 #[derive(Debug, Clone, Serialize)]
 pub struct RestoreView {
@@ -670,6 +677,17 @@ impl Mrv {
             bytes: db_bytes + file_bytes,
             files_copied,
             bytes_copied,
+            pruned,
+            files_pruned,
+        })
+    }
+
+    /// Applies the retention rule now (every `backup run` does so after its snapshot).
+    pub fn prune_backups(&self, session: &Session) -> Result<PruneView, AppError> {
+        self.authorize(session, Action::ManageBackups)?;
+        let target = self.backup_target_path()?;
+        let (pruned, files_pruned) = prune(&target, now_utc().date_naive())?;
+        Ok(PruneView {
             pruned,
             files_pruned,
         })

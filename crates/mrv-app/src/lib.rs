@@ -38,7 +38,7 @@ pub use auditlog::{
 };
 pub use backup::{
     snapshots_to_prune, BackupRun, BackupRunView, BackupStatus, BackupTargetView, DrillCheck,
-    DrillReport, RestoreView, SnapshotFile, SnapshotManifest, SnapshotView,
+    DrillReport, PruneView, RestoreView, SnapshotFile, SnapshotManifest, SnapshotView,
 };
 pub use batches::{BatchView, RowView, RowsPage};
 pub use consistency::{AnchoredHead, JournalProblem};

@@ -19,6 +19,8 @@ pub(crate) enum BackupCommand {
     Status,
     /// The snapshots on the backup target.
     List,
+    /// Apply the retention rule now (every run does so after its snapshot).
+    Prune,
     /// Restore the latest (or the given) snapshot into a temporary folder and check it.
     Drill {
         /// The snapshot's id (as `backup list` shows it); default: the latest.
@@ -164,6 +166,21 @@ pub(crate) fn backup(
                         )
                     })
                     .collect()
+            })
+        }
+        BackupCommand::Prune => {
+            let p = mrv.prune_backups(session)?;
+            print(json, &p, |p| {
+                format!(
+                    "{} snapshot(s) and {} file(s) pruned{}\n",
+                    p.pruned.len(),
+                    p.files_pruned,
+                    if p.pruned.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", p.pruned.join(", "))
+                    }
+                )
             })
         }
         BackupCommand::Drill { id, snapshot } => {

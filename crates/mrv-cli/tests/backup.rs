@@ -426,9 +426,10 @@ fn only_ops_admins_manage_backups() {
     let (dir, ws, _target) = demo_with_target();
     let other = dir.path().join("other");
     let into = dir.path().join("into");
-    let commands: [&[&str]; 7] = [
+    let commands: [&[&str]; 8] = [
         &["backup", "target", "set", other.to_str().unwrap()],
         &["backup", "run"],
+        &["backup", "prune"],
         &["backup", "status"],
         &["backup", "list"],
         &["backup", "drill"],
@@ -531,4 +532,50 @@ fn a_snapshot_whose_stamped_rows_were_edited_fails_its_drill_on_the_stamp() {
     let problems = report["problems"].to_string();
     assert!(problems.contains("stamp_rows_root"), "{problems}");
     assert!(problems.contains("batch 1"), "{problems}");
+}
+
+/// `backup status` warns when the last good backup is older than a day and reminds when no
+/// drill passed in the last 90 days; a fresh backup and a passed drill clear both.
+#[test]
+fn status_warns_of_an_old_backup_and_a_drill_overdue() {
+    let (_dir, ws, _target) = demo_with_target();
+    run_backup(&ws);
+    ok_json(&oscar(&ws, &["--json", "backup", "drill"]));
+    let status = ok_json(&oscar(&ws, &["--json", "backup", "status"]));
+    assert_eq!(status["warnings"], serde_json::json!([]), "{status}");
+    assert!(status["last_ok_age_seconds"].as_i64().unwrap() < 600);
+
+    let conn = rusqlite::Connection::open(ws.join("workspace.sqlite")).unwrap();
+    conn.execute(
+        "UPDATE backup_run SET started_at = '2020-01-01T00:00:00Z', finished_at = '2020-01-01T00:01:00Z'",
+        [],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE backup_drill SET started_at = '2020-01-01T00:02:00Z'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let status = ok_json(&oscar(&ws, &["--json", "backup", "status"]));
+    let warnings = status["warnings"].to_string();
+    assert!(warnings.contains("older than a day"), "{warnings}");
+    assert!(
+        warnings.contains("no restore drill has passed in the last 90 days"),
+        "{warnings}"
+    );
+    assert_eq!(
+        status["warnings"].as_array().unwrap().len(),
+        2,
+        "{warnings}"
+    );
+    let text = oscar(&ws, &["backup", "status"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("warning: the last backup"));
+
+    run_backup(&ws);
+    ok_json(&oscar(&ws, &["--json", "backup", "drill"]));
+    let status = ok_json(&oscar(&ws, &["--json", "backup", "status"]));
+    assert_eq!(status["warnings"], serde_json::json!([]), "{status}");
+    let pruned = ok_json(&oscar(&ws, &["--json", "backup", "prune"]));
+    assert_eq!(pruned["pruned"], serde_json::json!([]));
 }
