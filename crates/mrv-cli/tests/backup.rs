@@ -579,3 +579,22 @@ fn status_warns_of_an_old_backup_and_a_drill_overdue() {
     let pruned = ok_json(&oscar(&ws, &["--json", "backup", "prune"]));
     assert_eq!(pruned["pruned"], serde_json::json!([]));
 }
+
+/// The target is another place: not inside the workspace (nor the workspace inside it); a
+/// target that has gone (an unmounted disk) fails the run, recorded, and creates nothing.
+#[test]
+fn the_target_must_be_elsewhere_and_there() {
+    let (dir, ws, target) = demo_with_target();
+    for inside in [ws.join("backups"), dir.path().to_owned()] {
+        let out = oscar(&ws, &["backup", "target", "set", inside.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("overlaps the workspace"));
+    }
+    std::fs::remove_dir(&target).unwrap();
+    let out = oscar(&ws, &["backup", "run"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not there"));
+    assert!(!target.exists());
+    let status = ok_json(&oscar(&ws, &["--json", "backup", "status"]));
+    assert_eq!(status["last_backup"]["ok"], false);
+}
