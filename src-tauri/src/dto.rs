@@ -581,6 +581,7 @@ pub enum ActionDto {
     VerifyJournal,
     ConfigureAuditLog,
     Anchor,
+    ManageBackups,
 }
 
 impl From<mrv_app::Action> for ActionDto {
@@ -600,6 +601,7 @@ impl From<mrv_app::Action> for ActionDto {
             A::VerifyJournal => ActionDto::VerifyJournal,
             A::ConfigureAuditLog => ActionDto::ConfigureAuditLog,
             A::Anchor => ActionDto::Anchor,
+            A::ManageBackups => ActionDto::ManageBackups,
         }
     }
 }

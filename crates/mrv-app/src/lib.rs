@@ -10,6 +10,7 @@
 //! plain `serde` data, and every error carries a machine-readable [`ErrorCode`].
 
 mod auditlog;
+mod backup;
 mod batches;
 mod clock;
 mod consistency;
@@ -34,6 +35,10 @@ mod writer_token;
 pub use auditlog::{
     verify_receipt, verify_receipt_file, AlarmView, AnchorRun, AnchorView, AuditLogView,
     CheckpointView, LogHealth, ReceiptCheck,
+};
+pub use backup::{
+    snapshots_to_prune, BackupRun, BackupRunView, BackupStatus, BackupTargetView, DrillCheck,
+    DrillReport, PruneView, RestoreView, SnapshotFile, SnapshotManifest, SnapshotView,
 };
 pub use batches::{BatchView, RowView, RowsPage};
 pub use consistency::{AnchoredHead, JournalProblem};

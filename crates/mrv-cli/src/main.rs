@@ -13,6 +13,7 @@
 //! segregation of duties), 1 anything else.
 
 mod anchor;
+mod backup;
 mod review;
 mod text;
 
@@ -170,6 +171,9 @@ enum SignedInCommand {
     Auditlog(anchor::AuditlogCommand),
     /// Anchor stamps (and the journal head) to the audit log; `anchor show BATCH` for receipts.
     Anchor(anchor::AnchorArgs),
+    /// Backups and restore drills (ops admin).
+    #[command(subcommand)]
+    Backup(backup::BackupCommand),
 }
 
 #[derive(Args)]
@@ -562,6 +566,7 @@ fn run_signed_in(
         SignedInCommand::Overlay(args) => overlay(mrv, session, json, &args),
         SignedInCommand::Auditlog(cmd) => anchor::auditlog(mrv, session, json, cmd),
         SignedInCommand::Anchor(args) => anchor::anchor(mrv, session, json, args),
+        SignedInCommand::Backup(cmd) => backup::backup(mrv, session, json, cmd),
     }
 }
 

@@ -79,10 +79,12 @@ pub enum Action {
     ConfigureAuditLog,
     /// Send queued anchors to the audit log and check its checkpoints.
     Anchor,
+    /// Set the backup target, run and list backups, run restore drills, restore a snapshot.
+    ManageBackups,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::ViewEvidence,
         Action::ManageProjects,
         Action::ImportBatch,
@@ -96,6 +98,7 @@ impl Action {
         Action::VerifyJournal,
         Action::ConfigureAuditLog,
         Action::Anchor,
+        Action::ManageBackups,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -113,6 +116,7 @@ impl Action {
             Action::VerifyJournal => "verify_journal",
             Action::ConfigureAuditLog => "configure_audit_log",
             Action::Anchor => "anchor",
+            Action::ManageBackups => "manage_backups",
         }
     }
 
@@ -132,6 +136,7 @@ impl Action {
             Action::VerifyJournal => "verify the journal",
             Action::ConfigureAuditLog => "connect the workspace to an audit log",
             Action::Anchor => "anchor records to the audit log",
+            Action::ManageBackups => "manage backups and restore drills",
         }
     }
 }
@@ -149,7 +154,7 @@ pub const fn role_allows(role: Role, action: Action) -> bool {
         StartReview | ApproveBatch | RejectBatch => matches!(role, Verifier),
         AttachEvidence => matches!(role, Analyst | Verifier),
         ManageUsers => matches!(role, TenantAdmin),
-        ConfigureAuditLog => matches!(role, OpsAdmin),
+        ConfigureAuditLog | ManageBackups => matches!(role, OpsAdmin),
         Anchor => matches!(role, Verifier | MethodologyOwner | OpsAdmin),
     }
 }
@@ -308,7 +313,7 @@ mod tests {
     fn permission_matrix() {
         use Action::*;
         // Columns: analyst, verifier, methodology_owner, ops_admin, tenant_admin, manager.
-        let table: [(Action, [u8; 6]); 13] = [
+        let table: [(Action, [u8; 6]); 14] = [
             (ViewEvidence, [1, 1, 1, 1, 1, 1]),
             (ManageProjects, [1, 0, 1, 0, 0, 0]),
             (ImportBatch, [1, 0, 0, 0, 0, 0]),
@@ -322,6 +327,7 @@ mod tests {
             (VerifyJournal, [1, 1, 1, 1, 1, 1]),
             (ConfigureAuditLog, [0, 0, 0, 1, 0, 0]),
             (Anchor, [0, 1, 1, 1, 0, 0]),
+            (ManageBackups, [0, 0, 0, 1, 0, 0]),
         ];
         assert_eq!(table.len(), Action::ALL.len());
         for (action, row) in table {

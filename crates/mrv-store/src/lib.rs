@@ -4,6 +4,7 @@
 //! Architecture invariant: SQL lives only in this crate, and every statement is parameterised.
 
 mod anchors;
+mod backups;
 mod blobs;
 mod error;
 mod layer_removal;
@@ -14,6 +15,7 @@ mod rows;
 mod workspace;
 
 pub use anchors::*;
+pub use backups::*;
 pub use blobs::{BlobWriter, Sha256Hex};
 pub use error::StoreError;
 pub use layer_removal::{batches_with_layer_evidence, delete_layer};

@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "hardening",
         include_str!("migrations/0009_hardening.sql"),
     ),
+    (10, "backups", include_str!("migrations/0010_backups.sql")),
 ];
 
 /// One applied migration as recorded in `schema_migration`.
