@@ -87,6 +87,12 @@ impl ExactDecimal {
             .flatten()
     }
 
+    /// The parts of the value: sign, significant digits (no leading or trailing zero; none for
+    /// zero) and the power of ten of the last digit. `quantity` builds exact sums on them.
+    pub(crate) fn parts(&self) -> (bool, &[u8], i64) {
+        (self.negative, &self.digits, self.exponent)
+    }
+
     /// Whether the value is a whole number.
     pub fn is_integer(&self) -> bool {
         self.exponent >= 0

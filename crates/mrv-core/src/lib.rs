@@ -1,5 +1,5 @@
 //! MRV Desk domain types and rules: methodology profiles, value validation, monitoring periods,
-//! batch states and import problem reports.
+//! batch states, import problem reports and exact quantities (`quantity`).
 //!
 //! Architecture invariant: this crate does no I/O and reads no clock. Time is passed in by callers
 //! (see [`time::Timestamp`]); files are read by `mrv-app` and handed over as text or values.
@@ -16,6 +16,7 @@ pub mod methodology;
 pub mod names;
 pub mod overlay;
 pub mod problem;
+pub mod quantity;
 pub mod review;
 pub mod sample;
 pub mod time;
@@ -34,6 +35,10 @@ pub use methodology::{FieldKind, FieldSpec, MethodologyProfile, ProfileError};
 pub use names::{check_identifier, normalize_name, NameProblem};
 pub use overlay::{OverlayStyle, StyleKind, StyleStop};
 pub use problem::{ImportProblem, ImportReport};
+pub use quantity::{
+    gross_claimed, material_rows, BatchQuantities, ExportUnits, FlaggedClaim, MaterialReason,
+    MaterialRow, Materiality, Percent, QuantityError, Tonnes,
+};
 pub use review::{next_state, IllegalTransition, ReasonCode, ReasonKind, ReviewEvent};
 pub use sample::Sample;
 pub use time::Timestamp;

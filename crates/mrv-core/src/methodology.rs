@@ -55,6 +55,13 @@ fn yes() -> bool {
     true
 }
 
+/// The materiality threshold of a profile that names none, in percent.
+pub const DEFAULT_MATERIALITY_PERCENT: f64 = 5.0;
+
+fn default_materiality_percent() -> f64 {
+    DEFAULT_MATERIALITY_PERCENT
+}
+
 /// A methodology profile, parsed from TOML.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,6 +79,11 @@ pub struct MethodologyProfile {
     pub claimed_tco2e_field: String,
     /// Share of claimed units withheld in the buffer pool, in percent.
     pub buffer_percent: f64,
+    /// Share of a batch's gross claimed tCO2e above which flagged claims are material, in
+    /// percent (0 < x ≤ 100; default 5): approving needs a justification per material row
+    /// (`quantity::material_rows`, `docs/quantities.md`).
+    #[serde(default = "default_materiality_percent")]
+    pub materiality_percent: f64,
     /// Land-cover classes (e.g. ESA WorldCover codes) consistent with the claimed activity.
     #[serde(default)]
     pub allowed_land_cover: Vec<i64>,
@@ -193,6 +205,12 @@ impl MethodologyProfile {
                 self.buffer_percent
             )));
         }
+        if !(self.materiality_percent > 0.0 && self.materiality_percent <= 100.0) {
+            return Err(invalid(format!(
+                "materiality_percent {} must be in (0, 100]",
+                self.materiality_percent
+            )));
+        }
         for (kind, (min, max)) in &self.layer_ranges {
             crate::LayerKind::parse(kind).map_err(|e| invalid(format!("layer_ranges: {e}")))?;
             if min > max || min.is_nan() || max.is_nan() {
@@ -252,6 +270,13 @@ min = 0
         let p = MethodologyProfile::from_toml(MINIMAL).unwrap();
         assert_eq!(p.fields.len(), 3);
         assert!(p.field("date").unwrap().required);
+        assert_eq!(p.materiality_percent, DEFAULT_MATERIALITY_PERCENT);
+        let p = MethodologyProfile::from_toml(&MINIMAL.replace(
+            "buffer_percent = 10",
+            "buffer_percent = 10\nmateriality_percent = 100",
+        ))
+        .unwrap();
+        assert_eq!(p.materiality_percent, 100.0);
     }
 
     #[test]
@@ -264,6 +289,17 @@ min = 0
             |t| t.replace("buffer_percent = 10", "buffer_percent = 100"),
             "buffer_percent 100",
         );
+        for bad in ["0", "-1", "100.5", "nan"] {
+            check_invalid(
+                |t| {
+                    t.replace(
+                        "buffer_percent = 10",
+                        &format!("buffer_percent = 10\nmateriality_percent = {bad}"),
+                    )
+                },
+                "materiality_percent",
+            );
+        }
         check_invalid(
             |t| t.replace("min = 0", "min = 5\nmax = 1"),
             "min 5 above max 1",
