@@ -7,6 +7,7 @@
 pub mod access;
 pub mod anchor;
 pub mod batch;
+pub mod cadt;
 pub mod checks;
 pub mod date;
 pub mod decimal;
