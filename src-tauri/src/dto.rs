@@ -582,6 +582,11 @@ pub enum ActionDto {
     ConfigureAuditLog,
     Anchor,
     ManageBackups,
+    CreateExport,
+    SignOffExport,
+    ReturnExport,
+    WriteExport,
+    PushExport,
 }
 
 impl From<mrv_app::Action> for ActionDto {
@@ -602,6 +607,11 @@ impl From<mrv_app::Action> for ActionDto {
             A::ConfigureAuditLog => ActionDto::ConfigureAuditLog,
             A::Anchor => ActionDto::Anchor,
             A::ManageBackups => ActionDto::ManageBackups,
+            A::CreateExport => ActionDto::CreateExport,
+            A::SignOffExport => ActionDto::SignOffExport,
+            A::ReturnExport => ActionDto::ReturnExport,
+            A::WriteExport => ActionDto::WriteExport,
+            A::PushExport => ActionDto::PushExport,
         }
     }
 }

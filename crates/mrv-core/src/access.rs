@@ -81,10 +81,20 @@ pub enum Action {
     Anchor,
     /// Set the backup target, run and list backups, run restore drills, restore a snapshot.
     ManageBackups,
+    /// Build a registry export (draft) from a project's anchored batches.
+    CreateExport,
+    /// Sign an export's manifest off (segregation of duties on top: see `export::may_sign_off`).
+    SignOffExport,
+    /// Send an export back with a reason code and text.
+    ReturnExport,
+    /// Write an export's folder (CADT JSON, CSV, stamps, manifest).
+    WriteExport,
+    /// Push a signed-off export to the registry.
+    PushExport,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 19] = [
         Action::ViewEvidence,
         Action::ManageProjects,
         Action::ImportBatch,
@@ -99,6 +109,11 @@ impl Action {
         Action::ConfigureAuditLog,
         Action::Anchor,
         Action::ManageBackups,
+        Action::CreateExport,
+        Action::SignOffExport,
+        Action::ReturnExport,
+        Action::WriteExport,
+        Action::PushExport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -117,6 +132,11 @@ impl Action {
             Action::ConfigureAuditLog => "configure_audit_log",
             Action::Anchor => "anchor",
             Action::ManageBackups => "manage_backups",
+            Action::CreateExport => "create_export",
+            Action::SignOffExport => "sign_off_export",
+            Action::ReturnExport => "return_export",
+            Action::WriteExport => "write_export",
+            Action::PushExport => "push_export",
         }
     }
 
@@ -137,6 +157,11 @@ impl Action {
             Action::ConfigureAuditLog => "connect the workspace to an audit log",
             Action::Anchor => "anchor records to the audit log",
             Action::ManageBackups => "manage backups and restore drills",
+            Action::CreateExport => "create registry exports",
+            Action::SignOffExport => "sign off registry exports",
+            Action::ReturnExport => "return registry exports",
+            Action::WriteExport => "write registry exports",
+            Action::PushExport => "push exports to the registry",
         }
     }
 }
@@ -156,6 +181,9 @@ pub const fn role_allows(role: Role, action: Action) -> bool {
         ManageUsers => matches!(role, TenantAdmin),
         ConfigureAuditLog | ManageBackups => matches!(role, OpsAdmin),
         Anchor => matches!(role, Verifier | MethodologyOwner | OpsAdmin),
+        CreateExport | SignOffExport | ReturnExport | WriteExport | PushExport => {
+            matches!(role, MethodologyOwner)
+        }
     }
 }
 
@@ -186,6 +214,14 @@ pub enum Denied {
     },
     #[error("{user} imported batch {batch} and so may not review it (segregation of duties)")]
     OwnWork { user: String, batch: i64 },
+    #[error("{user} {how} batch {batch}, which export {export} includes, and so may not sign it off (segregation of duties)")]
+    IncludedWork {
+        user: String,
+        export: i64,
+        batch: i64,
+        /// `imported` or `approved`.
+        how: &'static str,
+    },
 }
 
 /// Proof that `actor` may do `action`; only [`authorize`] makes one, so a use case holding a
@@ -313,7 +349,7 @@ mod tests {
     fn permission_matrix() {
         use Action::*;
         // Columns: analyst, verifier, methodology_owner, ops_admin, tenant_admin, manager.
-        let table: [(Action, [u8; 6]); 14] = [
+        let table: [(Action, [u8; 6]); 19] = [
             (ViewEvidence, [1, 1, 1, 1, 1, 1]),
             (ManageProjects, [1, 0, 1, 0, 0, 0]),
             (ImportBatch, [1, 0, 0, 0, 0, 0]),
@@ -328,6 +364,11 @@ mod tests {
             (ConfigureAuditLog, [0, 0, 0, 1, 0, 0]),
             (Anchor, [0, 1, 1, 1, 0, 0]),
             (ManageBackups, [0, 0, 0, 1, 0, 0]),
+            (CreateExport, [0, 0, 1, 0, 0, 0]),
+            (SignOffExport, [0, 0, 1, 0, 0, 0]),
+            (ReturnExport, [0, 0, 1, 0, 0, 0]),
+            (WriteExport, [0, 0, 1, 0, 0, 0]),
+            (PushExport, [0, 0, 1, 0, 0, 0]),
         ];
         assert_eq!(table.len(), Action::ALL.len());
         for (action, row) in table {

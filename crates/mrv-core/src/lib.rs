@@ -11,6 +11,7 @@ pub mod cadt;
 pub mod checks;
 pub mod date;
 pub mod decimal;
+pub mod export;
 pub mod ids;
 pub mod layer;
 pub mod methodology;
@@ -30,6 +31,10 @@ pub use anchor::{AnchorEntry, AnchorError, AnchorKind};
 pub use batch::BatchState;
 pub use checks::{Finding, Severity};
 pub use date::{CalendarDate, MonitoringPeriod};
+pub use export::{
+    may_sign_off, next_export_state, BatchParticipants, ExportEvent, ExportState,
+    IllegalExportTransition, Manifest, SerialRange, MANIFEST_FORMAT,
+};
 pub use ids::{BatchId, ProjectId};
 pub use layer::LayerKind;
 pub use methodology::{FieldKind, FieldSpec, MethodologyProfile, ProfileError};
