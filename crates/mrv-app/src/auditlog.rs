@@ -603,6 +603,28 @@ impl Mrv {
             .into())
     }
 
+    /// Sends one queued anchor now (whatever its backoff): what a sign-off does right after it
+    /// commits. The caller was authorized for its own action; sending needs `anchor` too.
+    pub(crate) fn anchor_queued(
+        &mut self,
+        session: &Session,
+        anchor_id: i64,
+    ) -> Result<AnchorView, AppError> {
+        let granted = self.authorize(session, Action::Anchor)?;
+        let a = mrv_store::anchor(self.ws.conn(), anchor_id)?.ok_or(AppError::NotFound {
+            what: "anchor",
+            id: anchor_id.to_string(),
+        })?;
+        let log = self.needs_log()?;
+        self.halt_on_alarm(&log)?;
+        let token = self.writer_token(session)?;
+        let client = LogClient::new(&log.0.url);
+        self.send(&granted, &log, &token, &client, &a)?;
+        Ok(mrv_store::anchor(self.ws.conn(), a.id)?
+            .expect("anchor exists")
+            .into())
+    }
+
     /// Queues the journal head (when it moved since the last one anchored) and sends every
     /// anchor that is due, or all unanchored ones with `all`.
     pub fn anchor_pending(&mut self, session: &Session, all: bool) -> Result<AnchorRun, AppError> {

@@ -86,6 +86,125 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(
     }
 }
 
+/// What one file of a folder written by [`write_dir_atomic`] holds.
+pub(crate) enum FolderFile<'a> {
+    Bytes(&'a [u8]),
+    /// A copy of a stored file (read, never linked).
+    Copy(&'a Path),
+}
+
+/// Writes a whole folder at `dest` or nothing: every file is written (exclusively created,
+/// fsync'd) into a fresh temporary folder beside `dest`, which is then moved into place. An
+/// existing `dest` is replaced only with [`Overwrite::Replace`] and only when it is a real
+/// folder; a link at `dest` is never followed or replaced. `files` are relative `/`-separated
+/// paths without `..`.
+pub(crate) fn write_dir_atomic(
+    dest: &Path,
+    files: &[(String, FolderFile<'_>)],
+    overwrite: Overwrite,
+) -> Result<(), AppError> {
+    let shown = dest.display();
+    let exists = match std::fs::symlink_metadata(dest) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(AppError::Io(format!("{shown}: {e}"))),
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(AppError::InvalidInput(format!(
+                "{shown} is a symbolic link; refusing to write through it"
+            )))
+        }
+        Ok(meta) if !meta.is_dir() => {
+            return Err(AppError::InvalidInput(format!(
+                "{shown} exists and is not a folder; refusing to replace it"
+            )))
+        }
+        Ok(_) if overwrite == Overwrite::Refuse => {
+            return Err(AppError::Conflict(format!(
+                "{shown} already exists; refusing to overwrite it unless asked to (--force)"
+            )))
+        }
+        Ok(_) => true,
+    };
+    let parent = match dest.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = dest
+        .file_name()
+        .ok_or_else(|| AppError::InvalidInput(format!("{shown} is not a folder name")))?
+        .to_string_lossy()
+        .into_owned();
+    std::fs::create_dir_all(parent)
+        .map_err(|e| AppError::Io(format!("{}: {e}", parent.display())))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempdir_in(parent)
+        .map_err(|e| AppError::Io(format!("{}: {e}", parent.display())))?;
+    for (rel, content) in files {
+        let safe = !rel.is_empty()
+            && !rel.starts_with('/')
+            && rel
+                .split('/')
+                .all(|part| !part.is_empty() && part != "." && part != "..");
+        if !safe {
+            return Err(AppError::Internal(format!(
+                "{rel:?} is not a relative path inside the folder"
+            )));
+        }
+        let path = tmp.path().join(rel);
+        let io = |e: std::io::Error| AppError::Io(format!("{}: {e}", path.display()));
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(io)?;
+        match content {
+            FolderFile::Bytes(bytes) => file.write_all(bytes).map_err(io)?,
+            FolderFile::Copy(from) => {
+                let mut source = open_input(from, "stored file")?;
+                std::io::copy(&mut source, &mut file).map_err(io)?;
+            }
+        }
+        file.sync_all().map_err(io)?;
+    }
+    let tmp = tmp.keep();
+    let cleanup = |e: AppError| {
+        let _ = std::fs::remove_dir_all(&tmp);
+        e
+    };
+    let aside = if exists {
+        let aside = parent.join(format!(".{name}.{}.old", std::process::id()));
+        std::fs::rename(dest, &aside)
+            .map_err(|e| cleanup(AppError::Io(format!("{shown}: {e}"))))?;
+        Some(aside)
+    } else {
+        None
+    };
+    // Claim the name with an empty folder (fails if anything took it meanwhile), then move the
+    // written folder onto it: a rename replaces only an empty folder, never a link or files.
+    let moved = std::fs::create_dir(dest).and_then(|()| std::fs::rename(&tmp, dest));
+    if let Err(e) = moved {
+        let _ = std::fs::remove_dir(dest);
+        if let Some(aside) = &aside {
+            let _ = std::fs::rename(aside, dest);
+        }
+        return Err(cleanup(match e.kind() {
+            std::io::ErrorKind::AlreadyExists => AppError::Conflict(format!(
+                "{shown} was created by someone else meanwhile; nothing was written"
+            )),
+            _ => AppError::Io(format!("{shown}: {e}")),
+        }));
+    }
+    if let Some(aside) = aside {
+        std::fs::remove_dir_all(&aside)
+            .map_err(|e| AppError::Io(format!("{}: {e}", aside.display())))?;
+    }
+    Ok(())
+}
+
 /// What a path that should be an input file really is, as a refusal; `Ok` for a regular file
 /// (a link to one counts). `what` names the file's role ("boundary file", "raster file", …).
 pub(crate) fn check_input(path: &Path, what: &str) -> Result<(), AppError> {
@@ -189,6 +308,44 @@ mod tests {
         assert_eq!(std::fs::read(&out).unwrap(), b"second");
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "no temporary file left behind");
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_folder_is_written_whole_and_replaced_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("export-1");
+        let files = |text: &'static [u8]| {
+            vec![
+                ("a.txt".to_owned(), FolderFile::Bytes(text)),
+                ("sub/b.txt".to_owned(), FolderFile::Bytes(b"b")),
+            ]
+        };
+        write_dir_atomic(&out, &files(b"first"), Overwrite::Refuse).unwrap();
+        assert_eq!(std::fs::read(out.join("a.txt")).unwrap(), b"first");
+        assert_eq!(std::fs::read(out.join("sub/b.txt")).unwrap(), b"b");
+        let err = write_dir_atomic(&out, &files(b"second"), Overwrite::Refuse).unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::Conflict, "{err}");
+        assert_eq!(std::fs::read(out.join("a.txt")).unwrap(), b"first");
+        write_dir_atomic(&out, &files(b"second"), Overwrite::Replace).unwrap();
+        assert_eq!(std::fs::read(out.join("a.txt")).unwrap(), b"second");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary folder left behind");
+
+        // A link at the destination is never followed, not even when asked to replace.
+        let victim = dir.path().join("victim");
+        std::fs::create_dir(&victim).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        for mode in [Overwrite::Refuse, Overwrite::Replace] {
+            let err = write_dir_atomic(&link, &files(b"x"), mode).unwrap_err();
+            assert!(err.to_string().contains("symbolic link"), "{err}");
+        }
+        assert_eq!(std::fs::read_dir(&victim).unwrap().count(), 0);
+        // A bad path inside the folder writes nothing.
+        let bad = vec![("../escape".to_owned(), FolderFile::Bytes(b"x"))];
+        assert!(write_dir_atomic(&dir.path().join("new"), &bad, Overwrite::Refuse).is_err());
+        assert!(!dir.path().join("new").exists() && !dir.path().join("escape").exists());
     }
 
     #[test]

@@ -16,6 +16,8 @@ mod clock;
 mod consistency;
 mod demo;
 mod error;
+mod export;
+mod export_verify;
 mod files;
 mod import;
 mod journal;
@@ -44,6 +46,13 @@ pub use batches::{BatchView, RowView, RowsPage};
 pub use consistency::{AnchoredHead, JournalProblem};
 pub use demo::{review_and_approve, DEMO_PASSWORD, DEMO_USERS};
 pub use error::{AppError, ErrorCode};
+pub use export::{
+    manifest_signed_bytes, signoff_anchor_entry, CadtExport, ExportBatchView, ExportDiff,
+    ExportEventView, ExportQuantities, ExportSummary, ExportView, FlagCounts, NewExport,
+    SignoffView, WrittenExport, CADT_FILE, CSV_COLUMNS, CSV_FILE, MANIFEST_FILE, PROJECT_DEVELOPER,
+    SERIAL_PREFIX,
+};
+pub use export_verify::{verify_export, ExportCheck, ExportPins};
 pub use files::{check_destination, write_atomic, Overwrite};
 pub use import::{ColumnMapping, ImportPreview, ImportProgress, ImportRequest, Progress};
 pub use journal::JournalCheck;
@@ -52,6 +61,7 @@ pub use map::{MapPoints, RowEvidence};
 pub use methodologies::{builtin_profiles, FieldView, MethodologyView};
 pub use mrv_core::names::is_invisible;
 pub use mrv_core::{Action, ImportProblem, ImportReport, MethodologyProfile, MonitoringPeriod};
+pub use mrv_core::{ExportState, Manifest};
 pub use mrv_core::{OverlayStyle, StyleKind, StyleStop};
 pub use mrv_geo::OverlayView;
 pub use overlays::Overlay;

@@ -473,7 +473,7 @@ impl Mrv {
     }
 
     /// Hands a batch's stored rows to `visit` in order, a page at a time, as stamp leaf inputs.
-    fn each_stored_page(
+    pub(crate) fn each_stored_page(
         &self,
         batch: &BatchRecord,
         visit: &mut dyn FnMut(&[RowInput<'_>]) -> Result<(), AppError>,
@@ -514,7 +514,7 @@ impl Mrv {
         Ok(())
     }
 
-    fn stamp_record(&self, batch_id: i64) -> Result<StampRecord, AppError> {
+    pub(crate) fn stamp_record(&self, batch_id: i64) -> Result<StampRecord, AppError> {
         mrv_store::stamp(self.ws.conn(), batch_id)?.ok_or_else(|| AppError::NotFound {
             what: "stamp of batch",
             id: batch_id.to_string(),
@@ -567,24 +567,9 @@ impl Mrv {
         overwrite: Overwrite,
     ) -> Result<Vec<PathBuf>, AppError> {
         self.authorize(session, Action::ViewEvidence)?;
-        let record = self.stamp_record(batch_id)?;
-        let batch = self.batch_record(batch_id)?;
-        let project = self.project_record(batch.project_id)?;
+        let files = self.stamp_folder(batch_id)?;
         std::fs::create_dir_all(dir)
             .map_err(|e| AppError::Io(format!("{}: {e}", dir.display())))?;
-        let anchor = mrv_store::batch_anchor(self.ws.conn(), batch_id)?;
-        let mut files: Vec<(&str, &[u8])> = vec![
-            ("stamp.json", &record.document),
-            ("stamp.sig", record.signature.as_bytes()),
-            ("signer.pub", record.signer_key.as_bytes()),
-            ("profile.toml", project.methodology_toml.as_bytes()),
-            ("boundary.geojson", project.boundary_geojson.as_bytes()),
-        ];
-        // Once anchored: the audit-log entry and its receipt (check with `mrv verify-receipt`).
-        if let Some((a, receipt)) = anchor.as_ref().and_then(|a| Some((a, a.receipt.as_ref()?))) {
-            files.push(("anchor.entry", &a.entry));
-            files.push(("anchor.tlog-proof", receipt.as_bytes()));
-        }
         // Nothing is written unless every file may be: no half-replaced export.
         for name in files
             .iter()
@@ -593,7 +578,7 @@ impl Mrv {
         {
             crate::files::check_destination(&dir.join(name), overwrite)?;
         }
-        if anchor.as_ref().is_none_or(|a| a.receipt.is_none()) {
+        if !files.iter().any(|(name, _)| *name == "anchor.tlog-proof") {
             // A folder reused for another batch must not keep that batch's anchor.
             for stale in ["anchor.entry", "anchor.tlog-proof"] {
                 match std::fs::remove_file(dir.join(stale)) {
@@ -607,10 +592,38 @@ impl Mrv {
         let mut written = Vec::new();
         for (name, bytes) in files {
             let path = dir.join(name);
-            crate::write_atomic(&path, bytes, overwrite)?;
+            crate::write_atomic(&path, &bytes, overwrite)?;
             written.push(path);
         }
         Ok(written)
+    }
+
+    /// The files of a stamp's export folder, by name: `stamp.json`, `stamp.sig`, `signer.pub`,
+    /// `profile.toml`, `boundary.geojson`, and once anchored `anchor.entry` and
+    /// `anchor.tlog-proof` (what [`Mrv::export_stamp`] writes and the registry export reuses).
+    pub(crate) fn stamp_folder(
+        &self,
+        batch_id: i64,
+    ) -> Result<Vec<(&'static str, Vec<u8>)>, AppError> {
+        let record = self.stamp_record(batch_id)?;
+        let batch = self.batch_record(batch_id)?;
+        let project = self.project_record(batch.project_id)?;
+        let anchor = mrv_store::batch_anchor(self.ws.conn(), batch_id)?;
+        let mut files: Vec<(&'static str, Vec<u8>)> = vec![
+            ("stamp.json", record.document),
+            ("stamp.sig", record.signature.into_bytes()),
+            ("signer.pub", record.signer_key.into_bytes()),
+            ("profile.toml", project.methodology_toml.into_bytes()),
+            ("boundary.geojson", project.boundary_geojson.into_bytes()),
+        ];
+        // Once anchored: the audit-log entry and its receipt (check with `mrv verify-receipt`).
+        if let Some(a) = anchor {
+            if let Some(receipt) = a.receipt {
+                files.push(("anchor.entry", a.entry));
+                files.push(("anchor.tlog-proof", receipt.into_bytes()));
+            }
+        }
+        Ok(files)
     }
 
     /// Writes the proof that row `row` belongs to a stamped batch to `path` (JSON, whole or
@@ -818,12 +831,11 @@ impl Mrv {
     }
 }
 
-/// Re-reads a stamped batch's rows from its source file (for offline verification).
-pub(crate) fn reread_rows(
+/// The import request that re-reads a stamped batch's source as it was imported.
+fn stamp_request(
     source: &Path,
-    profile: &mrv_core::MethodologyProfile,
     stamp: &Stamp,
-) -> Result<(u64, String), AppError> {
+) -> Result<(mrv_core::MonitoringPeriod, crate::ImportRequest), AppError> {
     let period =
         mrv_core::MonitoringPeriod::parse(&format!("{}..{}", stamp.period.start, stamp.period.end))
             .map_err(AppError::InvalidInput)?;
@@ -842,6 +854,32 @@ pub(crate) fn reread_rows(
             })
             .collect(),
     };
+    Ok((period, req))
+}
+
+/// Re-reads a stamped batch's source file, hands each row's stored values to `visit`, and
+/// returns the names of the columns they are aligned with.
+pub(crate) fn reread_values(
+    source: &Path,
+    profile: &mrv_core::MethodologyProfile,
+    stamp: &Stamp,
+    visit: &mut dyn FnMut(Vec<String>) -> Result<(), AppError>,
+) -> Result<Vec<String>, AppError> {
+    let (period, req) = stamp_request(source, stamp)?;
+    crate::import::reread_source(source, profile, period, &req, &mut |r: &ReadyRow| {
+        let values: Vec<String> = serde_json::from_str(r.values_json())
+            .map_err(|e| AppError::Internal(format!("re-read values: {e}")))?;
+        visit(values)
+    })
+}
+
+/// Re-reads a stamped batch's rows from its source file (for offline verification).
+pub(crate) fn reread_rows(
+    source: &Path,
+    profile: &mrv_core::MethodologyProfile,
+    stamp: &Stamp,
+) -> Result<(u64, String), AppError> {
+    let (period, req) = stamp_request(source, stamp)?;
     let columns: Vec<String> = stamp.rows.columns.iter().map(|c| c.name.clone()).collect();
     let mut tree = RowsTree::new(row_schema(profile, &columns));
     let mut index = 0u64;
