@@ -4,7 +4,7 @@
 //! Every command that reads or changes a workspace's data acts as a signed-in user (`--as USER`,
 //! password from `MRV_PASSWORD` or a prompt): they are the variants of [`SignedInCommand`], and
 //! the one place that signs in is [`review::signed_in`]. Only `init`, `status`, `methodology
-//! list`, the offline `verify-stamp` / `verify-row` and adding a workspace's first user work
+//! list`, the offline `verify-stamp` / `verify-row` / `verify-export` and adding a workspace's first user work
 //! without one.
 //!
 //! Exit codes: 0 success, 2 usage or invalid input, 3 import rejected (bad file), 4 not found,
@@ -14,6 +14,7 @@
 
 mod anchor;
 mod backup;
+mod export;
 mod review;
 mod text;
 
@@ -104,6 +105,17 @@ enum Command {
         #[arg(long)]
         stamp: Option<PathBuf>,
     },
+    /// Re-check a written registry export folder offline (no workspace, no user): file hashes,
+    /// quantities, each stamp and its receipt, the sign-off and its anchor.
+    VerifyExport {
+        dir: PathBuf,
+        /// The key the sign-off must be made with (`ed25519:` + hex), known out of band.
+        #[arg(long = "signer-key", value_name = "KEY")]
+        signer_key: Option<String>,
+        /// The audit log's verifier key (default: the one the manifest names, noted as such).
+        #[arg(long = "log-vkey", value_name = "VKEY")]
+        log_vkey: Option<String>,
+    },
 }
 
 /// The commands that act as a signed-in user (`--as`); each use case checks the user's role.
@@ -174,6 +186,9 @@ enum SignedInCommand {
     /// Backups and restore drills (ops admin).
     #[command(subcommand)]
     Backup(backup::BackupCommand),
+    /// Registry exports: create, show, sign off or return, write (methodology owner).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 #[derive(Args)]
@@ -469,6 +484,11 @@ fn run(cli: Cli) -> Result<()> {
             entry,
             stamp,
         } => anchor::verify_receipt(json, &file, &vkey, entry.as_deref(), stamp.as_deref()),
+        Command::VerifyExport {
+            dir,
+            signer_key,
+            log_vkey,
+        } => export::verify_export(json, &dir, signer_key, log_vkey),
         // A workspace's first user is added by nobody (and must be a tenant admin).
         Command::SignedIn(SignedInCommand::User(review::UserCommand::Add { name, roles }))
             if as_user.is_none() =>
@@ -567,6 +587,7 @@ fn run_signed_in(
         SignedInCommand::Auditlog(cmd) => anchor::auditlog(mrv, session, json, cmd),
         SignedInCommand::Anchor(args) => anchor::anchor(mrv, session, json, args),
         SignedInCommand::Backup(cmd) => backup::backup(mrv, session, json, cmd),
+        SignedInCommand::Export(cmd) => export::export(mrv, session, json, cmd),
     }
 }
 

@@ -72,7 +72,7 @@ pub(crate) enum JournalCommand {
 }
 
 /// The password of `user`: `MRV_PASSWORD`, else a prompt on the terminal.
-fn password_for(user: &str, variable: &str) -> Result<String> {
+pub(crate) fn password_for(user: &str, variable: &str) -> Result<String> {
     if let Ok(p) = std::env::var(variable) {
         return Ok(p);
     }
