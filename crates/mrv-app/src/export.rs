@@ -1345,3 +1345,41 @@ fn issuances_csv(
     }
     out.into_inner().map_err(internal)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_profile_has_a_cadt_classification_from_the_picklists() {
+        let lists = Picklists::builtin();
+        for profile in crate::builtin_profiles() {
+            let class = classification(&profile.id)
+                .unwrap_or_else(|| panic!("{} has no CADT classification", profile.id));
+            for (list, value) in [
+                ("methodology", class.methodology),
+                ("registries", class.registry_of_origin),
+                ("projectSector", class.sector),
+                ("projectType", class.project_type),
+                ("unitType", class.unit_type),
+            ] {
+                assert!(
+                    lists.list(list).unwrap().iter().any(|v| v == value),
+                    "{}: {value:?} is not in CADT's {list} picklist",
+                    profile.id
+                );
+            }
+        }
+        assert!(classification("my-own-profile").is_none());
+    }
+
+    #[test]
+    fn spreadsheet_formulas_are_neutralised_and_plain_text_kept() {
+        assert_eq!(csv_text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_text("-1+1"), "'-1+1");
+        assert_eq!(csv_text("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_text("Serra do Mar"), "Serra do Mar");
+        assert_eq!(buffer_percent_text(20.0), "20");
+        assert_eq!(buffer_percent_text(12.5), "12.5");
+    }
+}

@@ -223,6 +223,16 @@ fn an_export_is_created_reviewed_signed_off_written_and_verifies_offline() {
             "{what}"
         );
     }
+    // The CADT file passes every rule checked before a push (CADT's and ours).
+    let cadt: mrv_app::CadtExport =
+        serde_json::from_slice(&std::fs::read(out.join("cadt.json")).unwrap()).unwrap();
+    let violations = mrv_core::cadt::check_push(
+        &cadt.project,
+        &cadt.units,
+        &mrv_core::cadt::Picklists::builtin(),
+        &[],
+    );
+    assert!(violations.is_empty(), "{violations:#?}");
     let journal = f.mrv.verify_journal(&mo).unwrap();
     assert!(journal.ok, "{:#?}", journal.problems);
 
@@ -571,6 +581,17 @@ fn a_batch_is_in_one_live_export_and_a_returned_exports_serials_stay_a_gap() {
 /// Imports `claims` (one row each, at demo plot positions) as a batch of `period`, approves
 /// and anchors it.
 fn anchored_batch(f: &mut Fixture, year: i32, claims: &[&str], name: &str) -> i64 {
+    anchored_batch_by(f, "ana", year, claims, name)
+}
+
+/// [`anchored_batch`] imported by `importer`.
+fn anchored_batch_by(
+    f: &mut Fixture,
+    importer: &str,
+    year: i32,
+    claims: &[&str],
+    name: &str,
+) -> i64 {
     let demo =
         std::fs::read_to_string(f.path("ws").join("demo").join("tree-plots-2025.csv")).unwrap();
     let mut lines = demo.lines();
@@ -585,7 +606,7 @@ fn anchored_batch(f: &mut Fixture, year: i32, claims: &[&str], name: &str) -> i6
     }
     let file = f.path(&format!("{name}.csv"));
     std::fs::write(&file, csv).unwrap();
-    let ana = f.session("ana");
+    let ana = f.session(importer);
     let vera = f.session("vera");
     let batch = f
         .mrv
@@ -655,4 +676,35 @@ fn issued_units_floor_the_sum_and_the_buffer_rounds_up_at_the_edges() {
             .contains("claim 0.9999 tCO2e in total, which issues no whole unit"),
         "{err}"
     );
+}
+
+#[test]
+fn whoever_imported_an_included_batch_may_not_sign_the_export_off() {
+    // `amo` is both analyst and methodology owner, and imports a batch of 2026.
+    let mut f = anchored_demo(None);
+    let tess = f.session("tess");
+    f.mrv
+        .add_user(
+            Some(&tess),
+            &NewUser {
+                name: "amo".into(),
+                roles: vec!["analyst".into(), "methodology_owner".into()],
+                password: DEMO_PASSWORD.into(),
+            },
+        )
+        .unwrap();
+    let batch = anchored_batch_by(&mut f, "amo", 2026, &["3.2", "4.1"], "amo");
+    let amo = f.session("amo");
+    let period = NewExport {
+        report_date: None,
+        ..request("2026-01-01..2026-12-31")
+    };
+    f.mrv.create_export(&amo, &period).unwrap();
+    let err = f.mrv.sign_off_export(&amo, 1, DEMO_PASSWORD).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Forbidden);
+    assert_eq!(
+        err.to_string(),
+        format!("amo imported batch {batch}, which export 1 includes, and so may not sign it off (segregation of duties)")
+    );
+    assert_eq!(f.mrv.export_view(&amo, 1).unwrap().summary.state, "draft");
 }
