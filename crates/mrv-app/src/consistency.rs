@@ -49,7 +49,7 @@ pub struct AnchoredHead {
 pub(crate) struct Problems(pub(crate) Vec<JournalProblem>);
 
 impl Problems {
-    fn add(&mut self, kind: &str, object: impl Into<String>, detail: impl Into<String>) {
+    pub(crate) fn add(&mut self, kind: &str, object: impl Into<String>, detail: impl Into<String>) {
         self.0.push(JournalProblem {
             kind: kind.to_owned(),
             object: object.into(),
@@ -181,6 +181,7 @@ impl Mrv {
             self.check_stamp(stamp, events, problems)?;
         }
         self.check_stamps_present(events, &stamps, problems)?;
+        self.check_exports(events, problems)?;
         Ok(())
     }
 

@@ -1346,6 +1346,161 @@ fn issuances_csv(
     out.into_inner().map_err(internal)
 }
 
+impl Mrv {
+    /// The journal check of exports (`mrv journal verify`): each export's state is where its
+    /// last journaled transition led, its batches, quantities and serial block are the ones
+    /// journaled at creation, and its sign-off is the one journaled, made with the signer's key
+    /// over the stored manifest.
+    pub(crate) fn check_exports(
+        &self,
+        events: &[mrv_store::JournalRecord],
+        p: &mut crate::consistency::Problems,
+    ) -> Result<(), AppError> {
+        let conn = self.ws.conn();
+        let users = mrv_store::list_users(conn)?;
+        for e in mrv_store::list_exports(conn, None)? {
+            let object = format!("export {}", e.id);
+            let target = format!("export:{}", e.id);
+            let mine: Vec<&mrv_store::JournalRecord> =
+                events.iter().filter(|ev| ev.target == target).collect();
+            let payload = |ev: &mrv_store::JournalRecord| {
+                serde_json::from_str::<serde_json::Value>(&ev.payload_json).unwrap_or_default()
+            };
+            let Some(created) = mine.iter().find(|ev| ev.action == "export.create") else {
+                p.add(
+                    "export_unjournaled",
+                    object,
+                    "the export is not in the journal: it was written around the app",
+                );
+                continue;
+            };
+            let last = mine
+                .iter()
+                .rev()
+                .find_map(|ev| match ev.action.as_str() {
+                    "export.create" => Some(ExportState::Draft.as_str().to_owned()),
+                    "export.sign_off.sign" => None,
+                    _ => payload(ev)["to"].as_str().map(str::to_owned),
+                })
+                .unwrap_or_default();
+            if last != e.state {
+                p.add(
+                    "export_state_moved",
+                    object.clone(),
+                    format!(
+                        "stored state {}, but its last journaled transition leads to {last}",
+                        e.state
+                    ),
+                );
+            }
+            let v = payload(created);
+            let journaled_batches: Vec<(i64, String, String)> = v["batches"]
+                .as_array()
+                .map(|bs| {
+                    bs.iter()
+                        .map(|b| {
+                            (
+                                b["batch"].as_i64().unwrap_or_default(),
+                                b["stamp_hash"].as_str().unwrap_or_default().to_owned(),
+                                b["gross_claimed"].as_str().unwrap_or_default().to_owned(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut stored: Vec<(i64, String, String)> = mrv_store::export_batches(conn, e.id)?
+                .into_iter()
+                .map(|b| (b.batch_id, b.stamp_hash, b.gross_claimed))
+                .collect();
+            stored.sort();
+            let mut journaled_sorted = journaled_batches;
+            journaled_sorted.sort();
+            if stored != journaled_sorted {
+                p.add(
+                    "export_batches_changed",
+                    object.clone(),
+                    "its batches, stamps or gross claims are not the ones journaled at creation",
+                );
+            }
+            let serials = v["serials"]
+                .as_array()
+                .map(|a| (a[0].as_i64(), a[1].as_i64()))
+                .unwrap_or((None, None));
+            let quantities_ok = v["issued"].as_i64() == Some(e.issued_units)
+                && v["buffer"].as_i64() == Some(e.buffer_units)
+                && v["gross_claimed"].as_str() == Some(e.gross_claimed.as_str())
+                && serials == (e.serial_start, e.serial_end);
+            if !quantities_ok {
+                p.add(
+                    "export_quantities_changed",
+                    object.clone(),
+                    format!(
+                        "stored {} issued, {} buffer, gross {}, serials {:?}..{:?}; journaled {} issued, {} buffer, gross {}, serials {:?}",
+                        e.issued_units,
+                        e.buffer_units,
+                        e.gross_claimed,
+                        e.serial_start,
+                        e.serial_end,
+                        v["issued"],
+                        v["buffer"],
+                        v["gross_claimed"],
+                        v["serials"]
+                    ),
+                );
+            }
+            let sign = mine.iter().find(|ev| ev.action == "export.sign_off.sign");
+            match (mrv_store::signoff(conn, e.id)?, sign) {
+                (None, None) => {}
+                (Some(_), None) | (None, Some(_)) => p.add(
+                    "signoff_changed",
+                    object.clone(),
+                    "the stored sign-off and the journal's disagree on whether there is one",
+                ),
+                (Some(s), Some(ev)) => {
+                    let v = payload(ev);
+                    let signer = users.iter().find(|u| u.id == s.signer_id);
+                    let key_ok = signer.is_some_and(|u| u.public_key == s.signer_key);
+                    let verifies = mrv_stamp::document::parse_key(&s.signer_key)
+                        .ok()
+                        .zip(
+                            hex::decode(&s.signature)
+                                .ok()
+                                .and_then(|b| <[u8; 64]>::try_from(b).ok()),
+                        )
+                        .is_some_and(|(key, sig)| {
+                            key.verify_strict(
+                                &s.manifest,
+                                &ed25519_dalek::Signature::from_bytes(&sig),
+                            )
+                            .is_ok()
+                        });
+                    let journaled = v["manifest_sha256"].as_str()
+                        == Some(sha256_hex(&s.manifest).as_str())
+                        && v["signature"].as_str() == Some(s.signature.as_str())
+                        && ev.actor == signer.map(|u| u.name.as_str()).unwrap_or_default();
+                    if !(key_ok && verifies && journaled) {
+                        p.add(
+                            "signoff_changed",
+                            object.clone(),
+                            format!(
+                                "the stored sign-off {}",
+                                if !verifies {
+                                    "does not verify over its manifest"
+                                } else if !key_ok {
+                                    "is not made with its signer's key"
+                                } else {
+                                    "is not the one journaled"
+                                }
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -708,3 +708,50 @@ fn whoever_imported_an_included_batch_may_not_sign_the_export_off() {
     );
     assert_eq!(f.mrv.export_view(&amo, 1).unwrap().summary.state, "draft");
 }
+
+#[test]
+fn journal_verify_finds_an_export_moved_recounted_or_re_signed_by_hand() {
+    let (mut f, _out) = signed_off_export();
+    let mo = f.session("mo");
+    assert!(f.mrv.verify_journal(&mo).unwrap().ok);
+    let db = rusqlite::Connection::open(f.path("ws").join("workspace.sqlite")).unwrap();
+    let kinds = |f: &mut Fixture| {
+        let check = f.mrv.verify_journal(&mo).unwrap();
+        let mut kinds: Vec<String> = check
+            .problems
+            .iter()
+            .filter(|p| p.object == "export 1")
+            .map(|p| p.kind.clone())
+            .collect();
+        kinds.sort();
+        (check.ok, kinds)
+    };
+    db.execute("UPDATE export SET state = 'draft' WHERE id = 1", [])
+        .unwrap();
+    assert_eq!(
+        kinds(&mut f),
+        (false, vec!["export_state_moved".to_owned()])
+    );
+    db.execute("UPDATE export SET state = 'signed_off' WHERE id = 1", [])
+        .unwrap();
+    db.execute(
+        "UPDATE export SET issued_units = 405, serial_end = 405 WHERE id = 1",
+        [],
+    )
+    .unwrap();
+    assert_eq!(
+        kinds(&mut f),
+        (false, vec!["export_quantities_changed".to_owned()])
+    );
+    db.execute(
+        "UPDATE export SET issued_units = 404, serial_end = 404 WHERE id = 1",
+        [],
+    )
+    .unwrap();
+    db.execute(
+        "UPDATE export_signoff SET manifest = CAST('{}' AS BLOB) WHERE export_id = 1",
+        [],
+    )
+    .unwrap();
+    assert_eq!(kinds(&mut f), (false, vec!["signoff_changed".to_owned()]));
+}
