@@ -104,8 +104,9 @@ pub struct ExportBatchView {
     /// "row N check: text" for every justified flag.
     pub justifications: Vec<String>,
     /// The stamp re-verified now as `mrv verify-stamp` does (source re-read, signer pinned to
-    /// the workspace's users, anchor receipt checked against the pinned log key).
-    pub stamp_verified: bool,
+    /// the workspace's users, anchor receipt checked against the pinned log key); `None` in the
+    /// answers of state changes, which do not re-verify (`export_view` does).
+    pub stamp_verified: Option<bool>,
     pub stamp_checks: Vec<Check>,
     pub stamp_notes: Vec<String>,
     pub anchor_index: Option<i64>,
@@ -223,7 +224,7 @@ fn period_text(e: &ExportRecord) -> String {
     format!("{}..{}", e.period_start, e.period_end)
 }
 
-fn state_of(e: &ExportRecord) -> Result<ExportState, AppError> {
+pub(crate) fn state_of(e: &ExportRecord) -> Result<ExportState, AppError> {
     ExportState::parse(&e.state)
         .ok_or_else(|| AppError::Internal(format!("export {}: unknown state {:?}", e.id, e.state)))
 }
@@ -271,7 +272,7 @@ fn stamp_folder_name(batch_id: i64, version: i64) -> String {
 }
 
 impl Mrv {
-    fn export_record(&self, id: i64) -> Result<ExportRecord, AppError> {
+    pub(crate) fn export_record(&self, id: i64) -> Result<ExportRecord, AppError> {
         mrv_store::get_export(self.ws.conn(), id)?.ok_or_else(|| AppError::NotFound {
             what: "export",
             id: id.to_string(),
@@ -630,9 +631,9 @@ impl Mrv {
                     ),
                 });
             }
-            (checks.iter().all(|c| c.ok), checks, check.notes)
+            (Some(checks.iter().all(|c| c.ok)), checks, check.notes)
         } else {
-            (false, Vec::new(), vec!["not re-verified".into()])
+            (None, Vec::new(), Vec::new())
         };
         Ok(ExportBatchView {
             batch_id: b.batch_id,
@@ -738,7 +739,7 @@ impl Mrv {
 
     /// Moves an export along its state machine inside `tx`, recording the event (who, when,
     /// why) and the journal entry; only from the state it was read in.
-    fn export_transition(
+    pub(crate) fn export_transition(
         tx: &mrv_store::Connection,
         export: &ExportRecord,
         from: ExportState,

@@ -20,7 +20,7 @@ const BODY: &str = "Aster Global Environmental Solutions, Inc.";
 struct Fixture {
     dir: tempfile::TempDir,
     log: LogDir,
-    _server: Server,
+    server: Server,
     mrv: Mrv,
 }
 
@@ -67,7 +67,7 @@ fn anchored_demo(approver: Option<(&str, &[&str])>) -> Fixture {
     Fixture {
         dir,
         log,
-        _server: server,
+        server,
         mrv,
     }
 }
@@ -137,7 +137,12 @@ fn an_export_is_created_reviewed_signed_off_written_and_verifies_offline() {
     // The review: every stamp re-verified, its receipt checked against the pinned log key.
     let view = f.mrv.export_view(&mo, 1).unwrap();
     let batch = &view.batches[0];
-    assert!(batch.stamp_verified, "{:#?}", batch.stamp_checks);
+    assert_eq!(
+        batch.stamp_verified,
+        Some(true),
+        "{:#?}",
+        batch.stamp_checks
+    );
     for what in [
         "signature",
         "signer key",
@@ -754,4 +759,52 @@ fn journal_verify_finds_an_export_moved_recounted_or_re_signed_by_hand() {
     )
     .unwrap();
     assert_eq!(kinds(&mut f), (false, vec!["signoff_changed".to_owned()]));
+}
+
+#[test]
+fn a_sign_off_made_while_the_log_is_down_is_anchored_later_and_only_then_verifies() {
+    let mut f = anchored_demo(None);
+    let mo = f.session("mo");
+    f.mrv.create_export(&mo, &request(PERIOD)).unwrap();
+    f.server.kill();
+    // The sign-off stands; its anchor waits in the queue with the reason.
+    let view = f.mrv.sign_off_export(&mo, 1, DEMO_PASSWORD).unwrap();
+    assert_eq!(view.summary.state, "signed_off");
+    let so = view.signoff.unwrap();
+    assert_eq!(so.anchor_state.as_deref(), Some("failed"), "{so:?}");
+    assert!(so.anchor_error.is_some());
+    let early = f.path("early");
+    f.mrv
+        .write_export(&mo, 1, &early, Overwrite::Refuse)
+        .unwrap();
+    let failed = failures(&mrv_app::verify_export(&early, &pins(&f, None)).unwrap());
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert!(
+        failed[0].starts_with("sign-off anchor: the sign-off carries no anchor receipt"),
+        "{failed:#?}"
+    );
+
+    // The log is back (on another port): the queued sign-off is sent like any anchor.
+    f.server = f.log.start();
+    let oscar = f.session("oscar");
+    f.mrv
+        .connect_auditlog(&oscar, &f.server.url, &f.log.vkey, &f.log.token)
+        .unwrap();
+    let run = f.mrv.anchor_pending(&mo, true).unwrap();
+    assert!(
+        run.anchors
+            .iter()
+            .any(|a| a.kind == "signoff" && a.state == "anchored"),
+        "{run:?}"
+    );
+    let view = f.mrv.export_view(&mo, 1).unwrap();
+    assert_eq!(
+        view.signoff.unwrap().anchor_state.as_deref(),
+        Some("anchored")
+    );
+    f.mrv
+        .write_export(&mo, 1, &early, Overwrite::Replace)
+        .unwrap();
+    let check = mrv_app::verify_export(&early, &pins(&f, None)).unwrap();
+    assert!(check.ok, "{:#?}", failures(&check));
 }

@@ -223,7 +223,11 @@ fn human_view(v: &ExportView) -> String {
             b.gross_claimed_tco2e,
             b.stamp_hash,
             shown(&b.verifier),
-            if b.stamp_verified { "verified" } else { "NOT verified" },
+            match b.stamp_verified {
+                Some(true) => "verified",
+                Some(false) => "NOT verified",
+                None => "not re-verified here (export show does)",
+            },
             b.flags.high,
             b.flags.medium,
             b.flags.low
