@@ -90,12 +90,12 @@ impl Mrv {
             AppError::InvalidInput(format!("batch {}: {field}: {e}", batch.id))
         };
         let quantities =
-            BatchQuantities::new(gross, rows, profile.buffer_percent).map_err(invalid)?;
+            BatchQuantities::new(gross.clone(), rows, profile.buffer_percent).map_err(invalid)?;
         let flagged_claims: Vec<FlaggedClaim> = claims
             .iter()
             .map(|(row, (_, claimed))| FlaggedClaim {
                 row: *row,
-                claimed: *claimed,
+                claimed: claimed.clone(),
             })
             .collect();
         let materiality: Materiality =
@@ -163,7 +163,7 @@ impl Mrv {
                     ))
                 };
                 let claimed = Tonnes::parse(text).map_err(bad)?;
-                sum = sum.checked_add(claimed).map_err(bad)?;
+                sum = sum.checked_add(&claimed).map_err(bad)?;
                 rows += 1;
                 if flagged.contains(&m.index) {
                     claims.insert(m.index, (m.record_id, claimed));

@@ -925,7 +925,7 @@ pub(crate) fn reread_rows(
                 let values: Vec<String> = serde_json::from_str(r.values_json())
                     .map_err(|e| AppError::Internal(format!("row {index}: {e}")))?;
                 let text = values.get(column).map(String::as_str).unwrap_or("");
-                match mrv_core::Tonnes::parse(text).and_then(|t| sum.checked_add(t)) {
+                match mrv_core::Tonnes::parse(text).and_then(|t| sum.checked_add(&t)) {
                     Ok(next) => *sum = next,
                     Err(e) => {
                         claimed_total = Some(Err(format!("row {index} ({}): {e}", r.record_id())))
