@@ -6,7 +6,8 @@
 //!   how many events came after the last anchored head;
 //! - users, their roles, keys and offboardings against their `user.*` events;
 //! - imports, review decisions and each batch's review state against the `batch.*` events;
-//! - every stamp: its hash and signature, its signer, its decision and justifications, its
+//! - every stamp: its hash and signature, its signer, its decision and justifications, (v2) its
+//!   claimed total against the stored rows' texts, its
 //!   flags, the root its stored rows recompute to, the derived columns (claimed values,
 //!   positions, total) against those rows, and its audit-log entry.
 //!
@@ -730,6 +731,12 @@ impl Mrv {
             first_difference.get_or_insert(format!("{at}: {what}"));
         };
         let mut total = 0.0f64;
+        // v2: the exact sum of the stamped claimed column over the stored rows' texts.
+        let stamped_at = stamp
+            .claimed
+            .as_ref()
+            .and_then(|c| columns.iter().position(|name| *name == c.field));
+        let mut exact: Result<mrv_core::Tonnes, String> = Ok(mrv_core::Tonnes::ZERO);
         const PAGE: i64 = 50_000;
         let mut offset = 0;
         while offset < batch.row_count {
@@ -744,6 +751,13 @@ impl Mrv {
                 )?;
                 total += m.claimed_tco2e;
                 let values: Vec<String> = serde_json::from_str(&m.values_json).unwrap_or_default();
+                if let (Some(at), Ok(sum)) = (stamped_at, exact.as_mut()) {
+                    let text = values.get(at).map(String::as_str).unwrap_or("");
+                    match mrv_core::Tonnes::parse(text).and_then(|t| sum.checked_add(&t)) {
+                        Ok(next) => *sum = next,
+                        Err(e) => exact = Err(format!("row {}: {e}", m.index)),
+                    }
+                }
                 let in_values = claimed_at
                     .and_then(|i| values.get(i))
                     .and_then(|v| v.trim().parse::<f64>().ok());
@@ -784,6 +798,27 @@ impl Mrv {
                     stamp.rows.root
                 ),
             );
+        }
+        if let Some(claimed) = &stamp.claimed {
+            let recomputed = match (stamped_at, exact) {
+                (None, _) => Err(format!(
+                    "the stamped claimed field {} is not among the batch's columns",
+                    claimed.field
+                )),
+                (Some(_), Err(e)) => Err(e),
+                (Some(_), Ok(sum)) => Ok(sum.to_string()),
+            };
+            if recomputed.as_deref() != Ok(claimed.total.as_str()) {
+                p.add(
+                    "stamp_claimed_total",
+                    object.clone(),
+                    format!(
+                        "the stamp says the rows claim {} tCO2e, the stored rows sum to {}",
+                        claimed.total,
+                        recomputed.unwrap_or_else(|e| format!("nothing exact ({e})"))
+                    ),
+                );
+            }
         }
         if derived.lon.len() as i64 != batch.row_count {
             differ(

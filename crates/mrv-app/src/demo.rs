@@ -20,8 +20,8 @@ pub const DEMO_USERS: [(&str, &str); 6] = [
 pub const DEMO_PASSWORD: &str = "demo-password";
 
 /// Starts the review of `batch_id` as `verifier` and approves it, justifying every open high
-/// flag with `why`: a demo batch taken to its stamp in one step (what the tests of stamps,
-/// anchoring and verification start from).
+/// flag and every material row with `why`: a demo batch taken to its stamp in one step (what
+/// the tests of stamps, anchoring and verification start from).
 pub fn review_and_approve(
     mrv: &mut Mrv,
     verifier: &crate::Session,
@@ -29,13 +29,32 @@ pub fn review_and_approve(
     why: &str,
 ) -> Result<crate::StampView, AppError> {
     mrv.start_review(verifier, batch_id)?;
-    let justify: std::collections::BTreeMap<i64, String> = mrv
-        .flags(verifier, batch_id)?
+    let justify = justify_everything(mrv, verifier, batch_id, why)?;
+    mrv.approve(verifier, batch_id, &justify)
+}
+
+/// The same justification `why` for every open high-severity flag of a batch and for the first
+/// flag of each material row: what [`Mrv::approve`] needs, for demos and tests.
+pub fn justify_everything(
+    mrv: &Mrv,
+    session: &crate::Session,
+    batch_id: i64,
+    why: &str,
+) -> Result<std::collections::BTreeMap<i64, String>, AppError> {
+    let mut justify: std::collections::BTreeMap<i64, String> = mrv
+        .flags(session, batch_id)?
         .into_iter()
         .filter(|f| f.severity == "high")
         .map(|f| (f.flag_id, why.to_owned()))
         .collect();
-    mrv.approve(verifier, batch_id, &justify)
+    for m in mrv.quantities(session, batch_id)?.material {
+        if !m.flag_ids.iter().any(|id| justify.contains_key(id)) {
+            if let Some(first) = m.flag_ids.first() {
+                justify.insert(*first, why.to_owned());
+            }
+        }
+    }
+    Ok(justify)
 }
 
 pub(crate) const DEMO_BOUNDARY: &str = include_str!("../../../assets/demo/boundary.geojson");

@@ -393,7 +393,7 @@ impl Mrv {
         let mut total = Tonnes::ZERO;
         for batch in &anchored {
             let gross = self.batch_gross(batch)?;
-            total = total.checked_add(gross).map_err(|e| {
+            total = total.checked_add(&gross).map_err(|e| {
                 AppError::InvalidInput(format!("the gross claimed tCO2e of the period: {e}"))
             })?;
             let stamp = self.stamp_record(batch.id)?;

@@ -227,7 +227,7 @@ fn check_quantities(dir: &Path, m: &Manifest, report: &mut Report) {
     let what = "quantity";
     let mut sum = Tonnes::ZERO;
     for b in &m.batches {
-        match Tonnes::parse(&b.gross_claimed_tco2e).and_then(|t| sum.checked_add(t)) {
+        match Tonnes::parse(&b.gross_claimed_tco2e).and_then(|t| sum.checked_add(&t)) {
             Ok(s) => sum = s,
             Err(e) => {
                 report.check(what, false, format!("batch {}: gross claimed: {e}", b.id));
@@ -459,6 +459,27 @@ fn check_batches(
                 )
             },
         );
+        // A v2 stamp commits to its batch's claimed total: it must be the manifest's.
+        if let Ok(stamp) = mrv_stamp::document::Stamp::from_canonical_bytes(&stamp_bytes) {
+            if let Some(claimed) = &stamp.claimed {
+                let same = Tonnes::parse(&claimed.total)
+                    .ok()
+                    .zip(Tonnes::parse(&b.gross_claimed_tco2e).ok())
+                    .is_some_and(|(a, m)| a == m);
+                report.check(
+                    "quantity",
+                    same,
+                    if same {
+                        format!("{subject}: the stamp's claimed total {} is the manifest's", claimed.total)
+                    } else {
+                        format!(
+                            "{subject}: the stamp commits to a claimed total of {} tCO2e, the manifest records {}",
+                            claimed.total, b.gross_claimed_tco2e
+                        )
+                    },
+                );
+            }
+        }
         let check = match crate::verify_stamp_pinned(
             &folder,
             &source,

@@ -27,6 +27,7 @@ mod methodologies;
 mod names;
 mod overlays;
 mod projects;
+mod quantities;
 mod review;
 mod session;
 mod users;
@@ -44,7 +45,7 @@ pub use backup::{
 };
 pub use batches::{BatchView, RowView, RowsPage};
 pub use consistency::{AnchoredHead, JournalProblem};
-pub use demo::{review_and_approve, DEMO_PASSWORD, DEMO_USERS};
+pub use demo::{justify_everything, review_and_approve, DEMO_PASSWORD, DEMO_USERS};
 pub use error::{AppError, ErrorCode};
 pub use export::{
     manifest_signed_bytes, signoff_anchor_entry, CadtExport, ExportBatchView, ExportDiff,
@@ -60,12 +61,14 @@ pub use layers::{FlagView, LayerView, NewLayer, RowSamples, ZonalView};
 pub use map::{MapPoints, RowEvidence};
 pub use methodologies::{builtin_profiles, FieldView, MethodologyView};
 pub use mrv_core::names::is_invisible;
+pub use mrv_core::quantity::{MaterialReason, Percent, Tonnes};
 pub use mrv_core::{Action, ImportProblem, ImportReport, MethodologyProfile, MonitoringPeriod};
 pub use mrv_core::{ExportState, Manifest};
 pub use mrv_core::{OverlayStyle, StyleKind, StyleStop};
 pub use mrv_geo::OverlayView;
 pub use overlays::Overlay;
 pub use projects::{NewProject, ProjectView};
+pub use quantities::{MaterialRowView, QuantitiesView};
 pub use review::{AttachmentView, HistoryEntry, StampView};
 pub use session::{Session, UserView};
 pub use users::{lockout_seconds, NewUser, FREE_SIGN_IN_FAILURES, SESSION_HOURS};

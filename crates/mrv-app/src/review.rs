@@ -1,24 +1,27 @@
 //! The review journey (DESIGN.md §2, SOP-005): a verifier starts a review, rejects with a reason
-//! or approves (justifying each open high-severity flag); an approved batch is stamped and
+//! or approves (justifying each open high-severity flag and each material row, `quantities`);
+//! an approved batch is stamped and
 //! signed in the same transaction. Every transition is recorded with who, when and why, and
 //! appended to the journal, in one transaction.
 
 use crate::import::sink::ReadyRow;
+use crate::quantities::QuantitiesView;
 use crate::session::Session;
 use crate::{clock, AppError, BatchView, Mrv, Overwrite};
 use mrv_core::{
-    next_state, not_own_work, Action, BatchState, FieldKind, Granted, ReasonCode, ReviewEvent,
+    check_justifications, next_state, not_own_work, Action, ApprovalFlag, BatchState, FieldKind,
+    Granted, JustificationError, ReasonCode, ReviewEvent, Severity, Unjustified,
 };
 use mrv_stamp::document::{
-    key_text, sign, stamp_hash, BatchPart, CheckCount, ColumnPart, DecisionPart, EvidencePart,
-    FlagsPart, JustificationPart, LayerPart, MappingPart, MethodologyPart, PeriodPart, ProjectPart,
-    RowsPart, SourcePart, Stamp, SPEC,
+    key_text, sign, stamp_hash, BatchPart, CheckCount, ClaimedPart, ColumnPart, DecisionPart,
+    EvidencePart, FlagsPart, JustificationPart, LayerPart, MappingPart, MethodologyPart,
+    PeriodPart, ProjectPart, RowsPart, SourcePart, Stamp, SPEC,
 };
 use mrv_stamp::rows::{RowInput, RowSchema, RowsTree, ValueKind};
 use mrv_store::{BatchRecord, NewReviewEvent, StampRecord};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// One entry of a batch's history: an import or a decision.
@@ -259,7 +262,8 @@ impl Mrv {
     }
 
     /// Approves a batch under review. Every open high-severity flag needs a justification
-    /// (flag id → text). The batch is then stamped (spec `mrv-stamp/v1`) and the stamp signed
+    /// (flag id → text), and so does each material row (on one of its flags). The batch is then
+    /// stamped (spec `mrv-stamp/v2`, committing to its claimed total) and the stamp signed
     /// with the verifier's key — approval, justifications, stamp and journal in one transaction.
     pub fn approve(
         &mut self,
@@ -282,34 +286,14 @@ impl Mrv {
     ) -> Result<StampView, AppError> {
         let batch = self.reviewed_batch(granted, batch_id)?;
         let flags = mrv_store::list_flags(self.ws.conn(), &batch)?;
-        let high: Vec<&mrv_store::FlagRecord> =
-            flags.iter().filter(|f| f.severity == "high").collect();
-        for id in justifications.keys() {
-            if !high.iter().any(|f| f.id == *id) {
-                return Err(AppError::InvalidInput(format!(
-                    "flag {id} is not an open high-severity flag of batch {batch_id}"
-                )));
-            }
-        }
-        let missing: Vec<String> = high
-            .iter()
-            .filter(|f| {
-                justifications
-                    .get(&f.id)
-                    .is_none_or(|t| t.trim().is_empty())
-            })
-            .map(|f| format!("flag {} (row {}, {})", f.id, f.row, f.check))
-            .collect();
-        if !missing.is_empty() {
-            return Err(AppError::InvalidInput(format!(
-                "approving batch {batch_id} needs a written justification for each open high-severity flag; missing: {}",
-                missing.join(", ")
-            )));
-        }
+        let quantities = self.quantities_of(&batch, &flags)?;
+        let justifications =
+            Self::check_approval_justifications(&batch, &flags, &quantities, justifications)?;
+        let justifications = &justifications;
         // Refused before the work of stamping, not after it.
         Self::next_state_of(&batch, ReviewEvent::Approve)?;
         let now = clock::now().to_string();
-        let stamp = self.build_stamp(&batch, &flags, justifications, session, &now)?;
+        let stamp = self.build_stamp(&batch, &flags, &quantities, justifications, session, &now)?;
         let document = stamp
             .canonical_bytes()
             .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -350,11 +334,81 @@ impl Mrv {
         self.stamp_of(batch_id)
     }
 
+    /// The approval rule (`mrv_core::check_justifications`): a written justification for each
+    /// open high-severity flag and for each material row, and none for a flag needing none.
+    fn check_approval_justifications(
+        batch: &BatchRecord,
+        flags: &[mrv_store::FlagRecord],
+        quantities: &QuantitiesView,
+        justifications: &BTreeMap<i64, String>,
+    ) -> Result<BTreeMap<i64, String>, AppError> {
+        let approval_flags: Vec<ApprovalFlag<'_>> = flags
+            .iter()
+            .map(|f| {
+                Ok(ApprovalFlag {
+                    id: f.id,
+                    row: f.row,
+                    check: &f.check,
+                    severity: Severity::parse(&f.severity).ok_or_else(|| {
+                        AppError::Internal(format!(
+                            "flag {}: stored severity `{}` unknown",
+                            f.id, f.severity
+                        ))
+                    })?,
+                })
+            })
+            .collect::<Result<_, AppError>>()?;
+        let material: BTreeSet<i64> = quantities.material.iter().map(|m| m.row).collect();
+        // A justification for a flag of another batch, or for one that needs none, is refused
+        // whatever its text; only non-empty texts count as written.
+        let named: BTreeSet<i64> = justifications.keys().copied().collect();
+        let written: BTreeMap<i64, String> = justifications
+            .iter()
+            .filter(|(_, t)| !t.trim().is_empty())
+            .map(|(id, t)| (*id, t.trim().to_owned()))
+            .collect();
+        let written_ids: BTreeSet<i64> = written.keys().copied().collect();
+        let batch_id = batch.id;
+        let outcome = match check_justifications(&approval_flags, &material, &named) {
+            Err(e @ JustificationError::NotJustifiable { .. }) => Err(e),
+            // What is missing counts only the texts actually written.
+            _ => check_justifications(&approval_flags, &material, &written_ids),
+        };
+        match outcome {
+            Ok(()) => Ok(written),
+            Err(JustificationError::NotJustifiable { flag }) => Err(AppError::InvalidInput(format!(
+                "flag {flag} is not an open high-severity flag of batch {batch_id} nor a flag of one of its material rows"
+            ))),
+            Err(JustificationError::Missing { missing }) => {
+                let list: Vec<String> = missing
+                    .iter()
+                    .map(|m| match m {
+                        Unjustified::MaterialRow { row, .. } => {
+                            let why = quantities
+                                .material
+                                .iter()
+                                .find(|x| x.row == *row)
+                                .map(|x| format!(" [{}: {}]", x.id, x.why))
+                                .unwrap_or_default();
+                            format!("{m}{why}")
+                        }
+                        Unjustified::HighFlag { .. } => m.to_string(),
+                    })
+                    .collect();
+                Err(AppError::InvalidInput(format!(
+                    "approving batch {batch_id} needs a written justification for each open high-severity flag and each material row; missing: {}",
+                    list.join("; ")
+                )))
+            }
+        }
+    }
+
     /// Builds the stamp document of `batch` from the workspace.
     fn build_stamp(
         &self,
         batch: &BatchRecord,
         flags: &[mrv_store::FlagRecord],
+        quantities: &QuantitiesView,
         justifications: &BTreeMap<i64, String>,
         session: &Session,
         now: &str,
@@ -394,6 +448,7 @@ impl Mrv {
                 justifications.get(&f.id).map(|t| JustificationPart {
                     row: f.row,
                     check: f.check.clone(),
+                    severity: Some(f.severity.clone()),
                     text: t.trim().to_owned(),
                 })
             })
@@ -469,6 +524,12 @@ impl Mrv {
                 approved_at: now.to_owned(),
                 justifications: justified,
             },
+            claimed: Some(ClaimedPart {
+                field: quantities.claimed_field.clone(),
+                total: quantities.gross.to_string(),
+                materiality_percent: quantities.materiality_percent.to_string(),
+                material_rows: quantities.material.iter().map(|m| m.row).collect(),
+            }),
         })
     }
 
@@ -878,16 +939,38 @@ pub(crate) fn reread_rows(
     source: &Path,
     profile: &mrv_core::MethodologyProfile,
     stamp: &Stamp,
-) -> Result<(u64, String), AppError> {
+) -> Result<RereadRows, AppError> {
     let (period, req) = stamp_request(source, stamp)?;
     let columns: Vec<String> = stamp.rows.columns.iter().map(|c| c.name.clone()).collect();
     let mut tree = RowsTree::new(row_schema(profile, &columns));
     let mut index = 0u64;
+    // v2: the claimed column, summed exactly from the texts re-read (§4, `claimed.total`).
+    let claimed_column = stamp
+        .claimed
+        .as_ref()
+        .map(|c| columns.iter().position(|name| *name == c.field));
+    let mut claimed_total: Option<Result<mrv_core::Tonnes, String>> = match claimed_column {
+        None => None,
+        Some(Some(_)) => Some(Ok(mrv_core::Tonnes::ZERO)),
+        Some(None) => Some(Err("the claimed field is not among the columns".into())),
+    };
     let read_columns =
         crate::import::reread_source(source, profile, period, &req, &mut |r: &ReadyRow| {
             index += 1;
             let (lon, lat) = r.lon_lat();
-            push_row(&mut tree, index, r.record_id(), lon, lat, r.values_json())
+            push_row(&mut tree, index, r.record_id(), lon, lat, r.values_json())?;
+            if let (Some(Some(column)), Some(Ok(sum))) = (claimed_column, claimed_total.as_mut()) {
+                let values: Vec<String> = serde_json::from_str(r.values_json())
+                    .map_err(|e| AppError::Internal(format!("row {index}: {e}")))?;
+                let text = values.get(column).map(String::as_str).unwrap_or("");
+                match mrv_core::Tonnes::parse(text).and_then(|t| sum.checked_add(&t)) {
+                    Ok(next) => *sum = next,
+                    Err(e) => {
+                        claimed_total = Some(Err(format!("row {index} ({}): {e}", r.record_id())))
+                    }
+                }
+            }
+            Ok(())
         })?;
     if read_columns != columns {
         return Err(AppError::InvalidInput(format!(
@@ -897,5 +980,18 @@ pub(crate) fn reread_rows(
             columns.join(", ")
         )));
     }
-    Ok((tree.count(), hex::encode(tree.root())))
+    Ok(RereadRows {
+        count: tree.count(),
+        root: hex::encode(tree.root()),
+        claimed_total,
+    })
+}
+
+/// What re-reading a stamp's source gives.
+pub(crate) struct RereadRows {
+    pub(crate) count: u64,
+    pub(crate) root: String,
+    /// For a v2 stamp: the exact sum of its claimed field over the rows re-read, or why it
+    /// cannot be computed.
+    pub(crate) claimed_total: Option<Result<mrv_core::Tonnes, String>>,
 }

@@ -1,4 +1,4 @@
-//! Offline verification of stamps, row proofs and anchor receipts (spec `mrv-stamp/v1` §6):
+//! Offline verification of stamps, row proofs and anchor receipts (spec `mrv-stamp/v2` §6):
 //! from an exported stamp directory and the original files alone — no workspace, no database.
 //!
 //! A valid signature only proves that the document is unchanged since whoever holds the key
@@ -201,7 +201,15 @@ pub fn verify_stamp_pinned(
         check(
             "stamp rules",
             true,
-            "the document keeps rules S1–S11 of the spec".into(),
+            format!(
+                "the document keeps rules S1–S11{} of the spec ({})",
+                if stamp.claimed.is_some() {
+                    " and S13"
+                } else {
+                    ""
+                },
+                stamp.spec
+            ),
         );
     }
     for b in breaches {
@@ -286,7 +294,11 @@ pub fn verify_stamp_pinned(
             check("column kinds", false, b);
         }
         match crate::review::reread_rows(source, &profile, &stamp) {
-            Ok((count, root)) => {
+            Ok(crate::review::RereadRows {
+                count,
+                root,
+                claimed_total,
+            }) => {
                 check(
                     "row count",
                     count == stamp.rows.count,
@@ -300,6 +312,23 @@ pub fn verify_stamp_pinned(
                     root == stamp.rows.root,
                     format!("recomputed {root}, the stamp records {}", stamp.rows.root),
                 );
+                if let (Some(total), Some(claimed)) = (claimed_total, &stamp.claimed) {
+                    match total {
+                        Ok(total) => check(
+                            "claimed total",
+                            total.to_string() == claimed.total,
+                            format!(
+                                "{} summed exactly over the rows re-read is {total} tCO2e, the stamp records {}",
+                                claimed.field, claimed.total
+                            ),
+                        ),
+                        Err(e) => check(
+                            "claimed total",
+                            false,
+                            format!("{} cannot be summed exactly: {e}", claimed.field),
+                        ),
+                    }
+                }
             }
             Err(e) => check("rows", false, format!("the source cannot be re-read: {e}")),
         }

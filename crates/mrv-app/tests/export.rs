@@ -45,13 +45,7 @@ fn an_export_needs_every_batch_of_the_period_anchored_and_names_those_that_are_n
     mrv.start_review(&vera, 1).unwrap();
     let (_, text) = refused(&mut mrv, &mo, &request(1, period));
     assert!(text.contains("batch 1 (in_review)"), "{text}");
-    let justify = mrv
-        .flags(&vera, 1)
-        .unwrap()
-        .into_iter()
-        .filter(|f| f.severity == "high")
-        .map(|f| (f.flag_id, "checked in the field".to_owned()))
-        .collect();
+    let justify = mrv_app::justify_everything(&mrv, &vera, 1, "checked in the field").unwrap();
     mrv.approve(&vera, 1, &justify).unwrap();
     let (code, text) = refused(&mut mrv, &mo, &request(1, period));
     assert_eq!(code, ErrorCode::Conflict);

@@ -58,13 +58,8 @@ fn import(mrv: &mut Mrv, s: &Session, project: i64, file: PathBuf) -> i64 {
 /// Reviews and approves a batch (justifying every high flag); returns its rows root.
 fn approve(mrv: &mut Mrv, vera: &Session, batch: i64) -> String {
     mrv.start_review(vera, batch).unwrap();
-    let justifications: BTreeMap<i64, String> = mrv
-        .flags(vera, batch)
-        .unwrap()
-        .into_iter()
-        .filter(|f| f.severity == "high")
-        .map(|f| (f.flag_id, "checked".to_owned()))
-        .collect();
+    let justifications: BTreeMap<i64, String> =
+        mrv_app::justify_everything(mrv, vera, batch, "checked").unwrap();
     mrv.approve(vera, batch, &justifications).unwrap().rows_root
 }
 

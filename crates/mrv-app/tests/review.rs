@@ -15,14 +15,9 @@ fn sign_in(mrv: &mut Mrv, name: &str) -> Session {
     mrv.sign_in(name, DEMO_PASSWORD).unwrap()
 }
 
-/// A justification for every open high flag of a batch.
+/// A justification for every open high flag and every material row of a batch.
 fn justify_all(mrv: &Mrv, session: &Session, batch: i64) -> BTreeMap<i64, String> {
-    mrv.flags(session, batch)
-        .unwrap()
-        .into_iter()
-        .filter(|f| f.severity == "high")
-        .map(|f| (f.flag_id, format!("checked in the field: {}", f.check)))
-        .collect()
+    mrv_app::justify_everything(mrv, session, batch, "checked in the field").unwrap()
 }
 
 fn demo_files(dir: &Path) -> (PathBuf, Vec<PathBuf>) {
@@ -45,15 +40,21 @@ fn approve_stamps_and_the_export_verifies_offline_from_the_original_files() {
     let vera = sign_in(&mut mrv, "vera");
     assert_eq!(mrv.start_review(&vera, 1).unwrap().state, "in_review");
 
-    // Every open high flag needs a written justification.
+    // Every open high flag and every material row needs a written justification.
     let err = mrv.approve(&vera, 1, &BTreeMap::new()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
+    let text = err.to_string();
     assert!(
-        err.to_string()
-            .contains("needs a written justification for each open high-severity flag"),
+        text.contains(
+            "needs a written justification for each open high-severity flag and each material row"
+        ),
         "{err}"
     );
-    assert_eq!(err.to_string().matches("flag ").count(), 4, "{err}");
+    let missing = text.split("missing: ").nth(1).unwrap();
+    assert_eq!(missing.matches("flag ").count(), 4, "{err}");
+    // The demo's two large outliers, flagged low, are material.
+    assert_eq!(missing.matches("material row ").count(), 2, "{err}");
+    assert!(missing.contains("material row 11"), "{err}");
 
     let stamp = mrv.approve(&vera, 1, &justify_all(&mrv, &vera, 1)).unwrap();
     assert!(stamp.signature_valid);

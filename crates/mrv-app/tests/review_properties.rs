@@ -378,14 +378,12 @@ impl<'t> Case<'t> {
     }
 
     fn justifications(&self, batch: i64, justify: Justify) -> BTreeMap<i64, String> {
-        let mut high: Vec<i64> = self
-            .mrv
-            .flags(self.observer(), batch)
-            .unwrap()
-            .into_iter()
-            .filter(|f| f.severity == "high")
-            .map(|f| f.flag_id)
-            .collect();
+        // Every open high flag and one flag of each material row.
+        let mut high: Vec<i64> =
+            mrv_app::justify_everything(&self.mrv, self.observer(), batch, "checked on site")
+                .unwrap()
+                .into_keys()
+                .collect();
         match justify {
             Justify::All => {}
             Justify::AllButOne => {

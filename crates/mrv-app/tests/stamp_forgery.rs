@@ -20,13 +20,8 @@ fn template() -> &'static Path {
         let mut mrv = Mrv::init(&dir.join("ws"), true).unwrap();
         let vera = mrv.sign_in("vera", DEMO_PASSWORD).unwrap();
         mrv.start_review(&vera, 1).unwrap();
-        let justify: BTreeMap<i64, String> = mrv
-            .flags(&vera, 1)
-            .unwrap()
-            .into_iter()
-            .filter(|f| f.severity == "high")
-            .map(|f| (f.flag_id, format!("checked in the field: {}", f.check)))
-            .collect();
+        let justify: BTreeMap<i64, String> =
+            mrv_app::justify_everything(&mrv, &vera, 1, "checked in the field").unwrap();
         mrv.approve(&vera, 1, &justify).unwrap();
         mrv.export_stamp(&vera, 1, &dir.join("export"), mrv_app::Overwrite::Refuse)
             .unwrap();
@@ -186,16 +181,125 @@ fn a_changed_stamp_re_signed_with_a_fresh_key_is_refused_once_the_signer_is_pinn
 fn a_high_flag_left_unjustified_is_refused() {
     let case = Case::new();
     case.forge(|doc| {
-        doc["decision"]["justifications"]
-            .as_array_mut()
-            .unwrap()
-            .remove(0);
+        let all = doc["decision"]["justifications"].as_array_mut().unwrap();
+        let high = all.iter().position(|j| j["severity"] == "high").unwrap();
+        all.remove(high);
     });
     assert_refused(
         &case.verify(&StampPins::default()),
         "stamp rules",
-        "rule S11: flags.high is 4 but decision.justifications holds 3",
+        "rule S11: flags.high is 4 but decision.justifications holds 3 of severity high",
     );
+}
+
+#[test]
+fn a_material_row_left_unjustified_is_refused() {
+    let case = Case::new();
+    case.forge(|doc| {
+        let material: Vec<i64> = doc["claimed"]["material_rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_i64().unwrap())
+            .collect();
+        assert!(!material.is_empty(), "the demo batch has material rows");
+        let row = material[0];
+        doc["decision"]["justifications"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|j| j["row"] != row || j["severity"] == "high");
+    });
+    let check = case.verify(&StampPins::default());
+    assert!(!check.ok, "{:#?}", check.checks);
+    let details = failed(&check, "stamp rules");
+    assert!(
+        details
+            .iter()
+            .any(|d| d.starts_with("rule S13: material row")
+                && d.ends_with("has no justification in decision.justifications")),
+        "{details:#?}"
+    );
+}
+
+/// The v2 stamp commits to the batch's claimed total; verification recomputes it from the
+/// source file, so a changed total is refused even with a signature that holds.
+#[test]
+fn a_v2_stamp_with_a_changed_total_is_refused() {
+    let case = Case::new();
+    let genuine = case.verify(&StampPins::default());
+    let total = genuine
+        .checks
+        .iter()
+        .find(|c| c.what == "claimed total")
+        .expect("a v2 stamp's total is checked");
+    assert!(total.ok, "{total:?}");
+    let doc: Value =
+        serde_json::from_slice(&std::fs::read(case.export().join("stamp.json")).unwrap()).unwrap();
+    assert_eq!(doc["spec"], "mrv-stamp/v2");
+    let stamped = doc["claimed"]["total"].as_str().unwrap().to_owned();
+    assert!(
+        total.detail.contains(&format!("is {stamped} tCO2e")),
+        "{}",
+        total.detail
+    );
+
+    case.forge(|doc| doc["claimed"]["total"] = "504.666".into());
+    let check = case.verify(&StampPins::default());
+    assert!(
+        check.checks.iter().any(|c| c.ok && c.what == "signature"),
+        "the forged signature holds: {:#?}",
+        check.checks
+    );
+    assert_refused(
+        &check,
+        "claimed total",
+        &format!("is {stamped} tCO2e, the stamp records 504.666"),
+    );
+    // A total not in normal form is refused by the rules, whatever it sums to.
+    let case = Case::new();
+    case.forge(|doc| doc["claimed"]["total"] = format!("{stamped}0").into());
+    assert_refused(
+        &case.verify(&StampPins::default()),
+        "stamp rules",
+        "rule S13: claimed.total",
+    );
+}
+
+/// A stamp made under `mrv-stamp/v1` (no `claimed` member, no severities, justifications for
+/// the high flags only) still verifies offline, without a total to recompute.
+#[test]
+fn a_v1_stamp_still_verifies() {
+    let case = Case::new();
+    let mut mrv = Mrv::open(&template().join("ws")).unwrap();
+    let max = mrv.sign_in("max", DEMO_PASSWORD).unwrap();
+    let high: Vec<(i64, String)> = mrv
+        .flags(&max, 1)
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.severity == "high")
+        .map(|f| (f.row, f.check))
+        .collect();
+    case.forge(|doc| {
+        doc["spec"] = "mrv-stamp/v1".into();
+        doc.as_object_mut().unwrap().remove("claimed");
+        let all = doc["decision"]["justifications"].as_array_mut().unwrap();
+        all.retain(|j| {
+            high.iter()
+                .any(|(row, check)| j["row"] == *row && j["check"] == check.as_str())
+        });
+        for j in all.iter_mut() {
+            j.as_object_mut().unwrap().remove("severity");
+        }
+    });
+    let check = case.verify(&StampPins::default());
+    assert!(check.ok, "{:#?}", check.checks);
+    assert!(!check.checks.iter().any(|c| c.what == "claimed total"));
+    let rules = check
+        .checks
+        .iter()
+        .find(|c| c.what == "stamp rules")
+        .unwrap();
+    assert!(rules.detail.contains("(mrv-stamp/v1)"), "{}", rules.detail);
 }
 
 #[test]

@@ -172,6 +172,9 @@ fn a_claimed_value_changed_after_approval_is_found() {
          WHERE row_id = (SELECT first_row_id FROM batch WHERE id = 1)",
     );
     reported(&check, "stamp_rows_root", "batch 1");
+    // ... and the v2 stamp's claimed total no longer adds up from the stored texts.
+    let detail = reported(&check, "stamp_claimed_total", "batch 1");
+    assert!(detail.contains("the stored rows sum to"), "{detail}");
 }
 
 #[test]

@@ -158,7 +158,8 @@ fn an_export_is_created_reviewed_signed_off_written_and_verifies_offline() {
     }
     assert_eq!(batch.verifier, "vera");
     assert_eq!(batch.flags.high, 4);
-    assert_eq!(batch.justifications.len(), 4);
+    // Four high flags and two material rows (issue 11's materiality rule).
+    assert_eq!(batch.justifications.len(), 6);
     assert!(batch.anchor_index.is_some());
 
     // The sign-off needs the signer's own password again.

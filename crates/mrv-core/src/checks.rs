@@ -26,6 +26,13 @@ impl Severity {
             Severity::High => "high",
         }
     }
+
+    /// The severity a stored name spells.
+    pub fn parse(name: &str) -> Option<Severity> {
+        [Severity::Low, Severity::Medium, Severity::High]
+            .into_iter()
+            .find(|s| s.as_str() == name)
+    }
 }
 
 /// A flag before it is tied to a row and stored.

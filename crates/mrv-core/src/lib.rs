@@ -45,7 +45,10 @@ pub use quantity::{
     gross_claimed, material_rows, BatchQuantities, ExportUnits, FlaggedClaim, MaterialReason,
     MaterialRow, Materiality, Percent, QuantityError, Tonnes,
 };
-pub use review::{next_state, IllegalTransition, ReasonCode, ReasonKind, ReviewEvent};
+pub use review::{
+    check_justifications, is_justifiable, next_state, ApprovalFlag, IllegalTransition,
+    JustificationError, ReasonCode, ReasonKind, ReviewEvent, Unjustified,
+};
 pub use sample::Sample;
 pub use time::Timestamp;
 pub use value::{

@@ -2,9 +2,9 @@
 //! the units an export issues, a batch's buffer and net issuable amount, and which flagged rows
 //! are material. Every number comes with the lines that derive it (`docs/quantities.md`).
 //!
-//! Amounts are scaled integers (`mantissa × 10^-scale` in an `i128`): a claimed value may have
-//! at most [`MAX_DECIMALS`] decimal places and the sums at most 38 significant digits; anything
-//! else is refused with an error rather than rounded.
+//! Amounts are arbitrary-precision scaled integers (`magnitude × 10^-scale`): a claimed value
+//! may have at most [`MAX_DECIMALS`] decimal places and [`MAX_DIGITS`] digits (a text such as
+//! `1e-1000000` is refused with an error, never rounded).
 
 use crate::decimal::ExactDecimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -13,10 +13,7 @@ use std::fmt;
 use thiserror::Error;
 
 /// The most decimal places a claimed value may have to be summed exactly.
-pub const MAX_DECIMALS: u32 = 18;
-
-/// The largest scale an intermediate product may reach (10^38 still fits an `i128`).
-const MAX_SCALE: u32 = 38;
+pub const MAX_DECIMALS: u32 = 400;
 
 /// Why a quantity cannot be computed exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -33,7 +30,7 @@ pub enum QuantityError {
         index: usize,
         problem: Box<QuantityError>,
     },
-    #[error("{what} overflows exact arithmetic (more than 38 significant digits)")]
+    #[error("{what} has too many digits for exact arithmetic")]
     Overflow { what: &'static str },
     #[error("{what} {value} must be a finite percentage {range}")]
     Percent {
@@ -47,34 +44,203 @@ pub enum QuantityError {
     TooManyUnits { gross: String },
 }
 
-/// An exact decimal `mantissa × 10^-scale`, kept normalised (no trailing zero after the point),
-/// so equal values have equal parts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Scaled {
-    mantissa: i128,
-    scale: u32,
+/// Base of the magnitude's limbs: nine decimal digits each.
+const BASE: u64 = 1_000_000_000;
+
+/// The most significant digits a value may have (before or after the point); beyond this a text
+/// is refused rather than summed.
+pub const MAX_DIGITS: usize = 1000;
+
+/// Magnitudes: little-endian limbs in base 10^9, no zero limb at the top (zero is empty).
+mod mag {
+    use super::BASE;
+    use std::cmp::Ordering;
+
+    pub(super) fn trim(mut v: Vec<u32>) -> Vec<u32> {
+        while v.last() == Some(&0) {
+            v.pop();
+        }
+        v
+    }
+
+    pub(super) fn from_u128(mut n: u128) -> Vec<u32> {
+        let mut v = Vec::new();
+        while n > 0 {
+            v.push((n % BASE as u128) as u32);
+            n /= BASE as u128;
+        }
+        v
+    }
+
+    pub(super) fn to_u128(a: &[u32]) -> Option<u128> {
+        a.iter().rev().try_fold(0u128, |acc, &l| {
+            acc.checked_mul(BASE as u128)?.checked_add(l as u128)
+        })
+    }
+
+    pub(super) fn cmp(a: &[u32], b: &[u32]) -> Ordering {
+        a.len()
+            .cmp(&b.len())
+            .then_with(|| a.iter().rev().cmp(b.iter().rev()))
+    }
+
+    pub(super) fn add(a: &[u32], b: &[u32]) -> Vec<u32> {
+        let mut out = Vec::with_capacity(a.len().max(b.len()) + 1);
+        let mut carry = 0u64;
+        for i in 0..a.len().max(b.len()) {
+            let s = *a.get(i).unwrap_or(&0) as u64 + *b.get(i).unwrap_or(&0) as u64 + carry;
+            out.push((s % BASE) as u32);
+            carry = s / BASE;
+        }
+        if carry > 0 {
+            out.push(carry as u32);
+        }
+        out
+    }
+
+    /// `a − b` for `a ≥ b`.
+    pub(super) fn sub(a: &[u32], b: &[u32]) -> Vec<u32> {
+        let mut out = Vec::with_capacity(a.len());
+        let mut borrow = 0i64;
+        for (i, &x) in a.iter().enumerate() {
+            let mut d = x as i64 - *b.get(i).unwrap_or(&0) as i64 - borrow;
+            borrow = 0;
+            if d < 0 {
+                d += BASE as i64;
+                borrow = 1;
+            }
+            out.push(d as u32);
+        }
+        trim(out)
+    }
+
+    pub(super) fn mul_small(a: &[u32], m: u32) -> Vec<u32> {
+        let mut out = Vec::with_capacity(a.len() + 1);
+        let mut carry = 0u64;
+        for &x in a {
+            let p = x as u64 * m as u64 + carry;
+            out.push((p % BASE) as u32);
+            carry = p / BASE;
+        }
+        if carry > 0 {
+            out.push(carry as u32);
+        }
+        trim(out)
+    }
+
+    pub(super) fn mul(a: &[u32], b: &[u32]) -> Vec<u32> {
+        let mut out = vec![0u64; a.len() + b.len() + 1];
+        for (i, &x) in a.iter().enumerate() {
+            let mut carry = 0u64;
+            for (j, &y) in b.iter().enumerate() {
+                let t = out[i + j] + x as u64 * y as u64 + carry;
+                out[i + j] = t % BASE;
+                carry = t / BASE;
+            }
+            let mut k = i + b.len();
+            while carry > 0 {
+                let t = out[k] + carry;
+                out[k] = t % BASE;
+                carry = t / BASE;
+                k += 1;
+            }
+        }
+        trim(out.into_iter().map(|l| l as u32).collect())
+    }
+
+    /// `(a / d, a % d)`.
+    pub(super) fn divrem_small(a: &[u32], d: u32) -> (Vec<u32>, u32) {
+        let mut q = vec![0u32; a.len()];
+        let mut r = 0u64;
+        for i in (0..a.len()).rev() {
+            let cur = r * BASE + a[i] as u64;
+            q[i] = (cur / d as u64) as u32;
+            r = cur % d as u64;
+        }
+        (trim(q), r as u32)
+    }
+
+    pub(super) fn mul_pow10(a: &[u32], mut k: u32) -> Vec<u32> {
+        let mut v = a.to_vec();
+        while k > 0 {
+            let step = k.min(9);
+            v = mul_small(&v, 10u32.pow(step));
+            k -= step;
+        }
+        v
+    }
+
+    /// `(a / 10^k, whether the remainder is zero)`.
+    pub(super) fn div_pow10(a: &[u32], mut k: u32) -> (Vec<u32>, bool) {
+        let mut v = a.to_vec();
+        let mut exact = true;
+        while k > 0 && !v.is_empty() {
+            let step = k.min(9);
+            let (q, r) = divrem_small(&v, 10u32.pow(step));
+            exact &= r == 0;
+            v = q;
+            k -= step;
+        }
+        (v, exact)
+    }
+
+    pub(super) fn to_decimal(a: &[u32]) -> String {
+        match a.split_last() {
+            None => "0".into(),
+            Some((top, rest)) => {
+                let mut s = top.to_string();
+                for l in rest.iter().rev() {
+                    s.push_str(&format!("{l:09}"));
+                }
+                s
+            }
+        }
+    }
 }
 
-fn pow10(n: u32) -> Option<i128> {
-    10i128.checked_pow(n)
+/// An exact decimal `(-1)^negative × magnitude × 10^-scale` of any size (arbitrary-precision
+/// limbs), kept normalised — no trailing zero after the point, zero not negative — so equal
+/// values have equal parts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Scaled {
+    negative: bool,
+    mag: Vec<u32>,
+    scale: u32,
 }
 
 impl Scaled {
     const ZERO: Scaled = Scaled {
-        mantissa: 0,
+        negative: false,
+        mag: Vec::new(),
         scale: 0,
     };
 
+    fn from_parts(negative: bool, mut mag: Vec<u32>, mut scale: u32) -> Scaled {
+        // Strip whole limbs of zeros first, then single digits.
+        while scale >= 9 && mag.first() == Some(&0) && mag.len() > 1 {
+            mag.remove(0);
+            scale -= 9;
+        }
+        while scale > 0 && !mag.is_empty() {
+            let (q, r) = mag::divrem_small(&mag, 10);
+            if r != 0 {
+                break;
+            }
+            mag = q;
+            scale -= 1;
+        }
+        if mag.is_empty() {
+            return Scaled::ZERO;
+        }
+        Scaled {
+            negative,
+            mag,
+            scale,
+        }
+    }
+
     fn new(mantissa: i128, scale: u32) -> Scaled {
-        let mut s = Scaled { mantissa, scale };
-        while s.scale > 0 && s.mantissa % 10 == 0 {
-            s.mantissa /= 10;
-            s.scale -= 1;
-        }
-        if s.mantissa == 0 {
-            s.scale = 0;
-        }
-        s
+        Scaled::from_parts(mantissa < 0, mag::from_u128(mantissa.unsigned_abs()), scale)
     }
 
     fn from_integer(n: i128) -> Scaled {
@@ -82,7 +248,7 @@ impl Scaled {
     }
 
     /// The exact value of a decimal text, refused when it has more than `max_decimals` places
-    /// or more significant digits than an `i128` holds.
+    /// or more than [`MAX_DIGITS`] digits.
     fn parse(text: &str, max_decimals: u32) -> Result<Scaled, QuantityError> {
         let exact = ExactDecimal::parse(text).ok_or_else(|| QuantityError::NotADecimal {
             text: text.to_owned(),
@@ -96,99 +262,132 @@ impl Scaled {
         max_decimals: u32,
     ) -> Result<Scaled, QuantityError> {
         let (negative, digits, exponent) = exact.parts();
-        let too_large = || QuantityError::TooLarge {
-            text: text.to_owned(),
-        };
         if exponent < -(max_decimals as i64) {
             return Err(QuantityError::TooPrecise {
                 text: text.to_owned(),
             });
         }
-        let mut mantissa: i128 = 0;
-        for &d in digits {
-            mantissa = mantissa
-                .checked_mul(10)
-                .and_then(|m| m.checked_add(d as i128))
-                .ok_or_else(too_large)?;
+        if digits.len() as i64 + exponent.max(0) > MAX_DIGITS as i64 {
+            return Err(QuantityError::TooLarge {
+                text: text.to_owned(),
+            });
         }
-        let scale = if exponent < 0 {
-            (-exponent) as u32
+        let mut mag = Vec::new();
+        for chunk in digits.chunks(9) {
+            let value = chunk.iter().fold(0u32, |acc, &d| acc * 10 + d as u32);
+            mag = mag::add(
+                &mag::mul_small(&mag, 10u32.pow(chunk.len() as u32)),
+                &[value],
+            );
+        }
+        let mag = mag::trim(mag);
+        Ok(if exponent < 0 {
+            Scaled::from_parts(negative, mag, (-exponent) as u32)
         } else {
-            let factor = u32::try_from(exponent)
-                .ok()
-                .and_then(pow10)
-                .ok_or_else(too_large)?;
-            mantissa = mantissa.checked_mul(factor).ok_or_else(too_large)?;
-            0
-        };
-        Ok(Scaled::new(
-            if negative { -mantissa } else { mantissa },
-            scale,
-        ))
+            Scaled::from_parts(negative, mag::mul_pow10(&mag, exponent as u32), 0)
+        })
     }
 
-    /// Both mantissas at the larger scale.
-    fn aligned(self, other: Scaled) -> Option<(i128, i128, u32)> {
+    /// Both magnitudes at the larger scale.
+    fn aligned(&self, other: &Scaled) -> (Vec<u32>, Vec<u32>, u32) {
         let scale = self.scale.max(other.scale);
-        let a = self.mantissa.checked_mul(pow10(scale - self.scale)?)?;
-        let b = other.mantissa.checked_mul(pow10(scale - other.scale)?)?;
-        Some((a, b, scale))
-    }
-
-    fn checked_add(self, other: Scaled) -> Option<Scaled> {
-        let (a, b, scale) = self.aligned(other)?;
-        Some(Scaled::new(a.checked_add(b)?, scale))
-    }
-
-    fn checked_sub(self, other: Scaled) -> Option<Scaled> {
-        self.checked_add(Scaled::new(other.mantissa.checked_neg()?, other.scale))
-    }
-
-    fn checked_mul(self, other: Scaled) -> Option<Scaled> {
-        let scale = self.scale + other.scale;
-        let s = Scaled::new(self.mantissa.checked_mul(other.mantissa)?, scale);
-        (s.scale <= MAX_SCALE).then_some(s)
-    }
-
-    /// `self / 100`, exactly.
-    fn percent_of(self) -> Option<Scaled> {
-        let s = Scaled::new(self.mantissa, self.scale + 2);
-        (s.scale <= MAX_SCALE).then_some(s)
-    }
-
-    fn abs(self) -> Option<Scaled> {
-        Some(Scaled::new(self.mantissa.checked_abs()?, self.scale))
-    }
-
-    /// The integer part and the fraction's digits at `MAX_SCALE` — comparable without overflow.
-    fn split(self) -> (i128, i128) {
-        let unit = pow10(self.scale).expect("scale is at most 38");
-        let fraction = self.mantissa % unit;
         (
-            self.mantissa / unit,
-            fraction * pow10(MAX_SCALE - self.scale).expect("scale is at most 38"),
+            mag::mul_pow10(&self.mag, scale - self.scale),
+            mag::mul_pow10(&other.mag, scale - other.scale),
+            scale,
         )
     }
 
-    fn floor(self) -> i128 {
-        let unit = pow10(self.scale).expect("scale is at most 38");
-        self.mantissa.div_euclid(unit)
+    fn checked_add(&self, other: &Scaled) -> Option<Scaled> {
+        let (a, b, scale) = self.aligned(other);
+        let sum = if self.negative == other.negative {
+            Scaled::from_parts(self.negative, mag::add(&a, &b), scale)
+        } else if mag::cmp(&a, &b).is_ge() {
+            Scaled::from_parts(self.negative, mag::sub(&a, &b), scale)
+        } else {
+            Scaled::from_parts(other.negative, mag::sub(&b, &a), scale)
+        };
+        (sum.digits() <= 2 * MAX_DIGITS).then_some(sum)
     }
 
-    fn ceil(self) -> i128 {
-        let unit = pow10(self.scale).expect("scale is at most 38");
-        let floor = self.mantissa.div_euclid(unit);
-        if self.mantissa.rem_euclid(unit) == 0 {
-            floor
+    fn neg(&self) -> Scaled {
+        Scaled::from_parts(!self.negative, self.mag.clone(), self.scale)
+    }
+
+    fn checked_sub(&self, other: &Scaled) -> Option<Scaled> {
+        self.checked_add(&other.neg())
+    }
+
+    fn checked_mul(&self, other: &Scaled) -> Option<Scaled> {
+        let product = Scaled::from_parts(
+            self.negative != other.negative,
+            mag::mul(&self.mag, &other.mag),
+            self.scale + other.scale,
+        );
+        (product.digits() <= 2 * MAX_DIGITS).then_some(product)
+    }
+
+    /// `self / 100`, exactly.
+    fn percent_of(&self) -> Option<Scaled> {
+        Some(Scaled::from_parts(
+            self.negative,
+            self.mag.clone(),
+            self.scale + 2,
+        ))
+    }
+
+    fn abs(&self) -> Option<Scaled> {
+        Some(Scaled::from_parts(false, self.mag.clone(), self.scale))
+    }
+
+    /// How many digits the magnitude has, roughly (whole limbs).
+    fn digits(&self) -> usize {
+        self.mag.len() * 9
+    }
+
+    /// `(|self| / 10^scale, whether it divides exactly)`, as an `i128`, saturating.
+    fn whole(&self) -> (i128, bool) {
+        let (q, exact) = mag::div_pow10(&self.mag, self.scale);
+        let q = mag::to_u128(&q)
+            .and_then(|q| i128::try_from(q).ok())
+            .unwrap_or(i128::MAX - 1);
+        (q, exact)
+    }
+
+    fn floor(&self) -> i128 {
+        let (q, exact) = self.whole();
+        if self.negative {
+            -q - i128::from(!exact)
         } else {
-            floor + 1
+            q
+        }
+    }
+
+    fn ceil(&self) -> i128 {
+        let (q, exact) = self.whole();
+        if self.negative {
+            -q
+        } else {
+            q + i128::from(!exact)
         }
     }
 }
 
 impl Ord for Scaled {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.split().cmp(&other.split())
+        match (self.negative, other.negative) {
+            (false, true) => Ordering::Greater,
+            (true, false) => Ordering::Less,
+            (negative, _) => {
+                let (a, b, _) = self.aligned(other);
+                let o = mag::cmp(&a, &b);
+                if negative {
+                    o.reverse()
+                } else {
+                    o
+                }
+            }
+        }
     }
 }
 
@@ -201,8 +400,8 @@ impl PartialOrd for Scaled {
 impl fmt::Display for Scaled {
     /// Plain decimal text: no exponent, no trailing zero after the point, `0` for zero.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.mantissa < 0 { "-" } else { "" };
-        let digits = self.mantissa.unsigned_abs().to_string();
+        let sign = if self.negative { "-" } else { "" };
+        let digits = mag::to_decimal(&self.mag);
         let scale = self.scale as usize;
         if scale == 0 {
             return write!(f, "{sign}{digits}");
@@ -215,7 +414,7 @@ impl fmt::Display for Scaled {
 
 /// An exact amount of tonnes of CO2 equivalent. `Display` and serde spell it as plain decimal
 /// text (`"404.666"`), the canonical spelling a stamp commits to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Tonnes(Scaled);
 
 impl Tonnes {
@@ -231,16 +430,16 @@ impl Tonnes {
         Tonnes(Scaled::from_integer(units as i128))
     }
 
-    pub fn checked_add(self, other: Tonnes) -> Result<Tonnes, QuantityError> {
+    pub fn checked_add(&self, other: &Tonnes) -> Result<Tonnes, QuantityError> {
         self.0
-            .checked_add(other.0)
+            .checked_add(&other.0)
             .map(Tonnes)
             .ok_or(QuantityError::Overflow { what: "a sum" })
     }
 
-    pub fn checked_sub(self, other: Tonnes) -> Result<Tonnes, QuantityError> {
+    pub fn checked_sub(&self, other: &Tonnes) -> Result<Tonnes, QuantityError> {
         self.0
-            .checked_sub(other.0)
+            .checked_sub(&other.0)
             .map(Tonnes)
             .ok_or(QuantityError::Overflow {
                 what: "a difference",
@@ -248,35 +447,34 @@ impl Tonnes {
     }
 
     /// `self × percent / 100`, exactly.
-    pub fn share(self, percent: Percent) -> Result<Tonnes, QuantityError> {
+    pub fn share(&self, percent: &Percent) -> Result<Tonnes, QuantityError> {
         self.0
-            .checked_mul(percent.0)
-            .and_then(Scaled::percent_of)
+            .checked_mul(&percent.0)
+            .and_then(|p| p.percent_of())
             .map(Tonnes)
             .ok_or(QuantityError::Overflow { what: "a share" })
     }
 
     /// The magnitude of the amount.
-    pub fn abs(self) -> Tonnes {
-        // |i128::MIN| is out of reach: parsed amounts have at most 38 digits.
-        Tonnes(self.0.abs().unwrap_or(self.0))
+    pub fn abs(&self) -> Tonnes {
+        Tonnes(self.0.abs().unwrap_or_else(|| self.0.clone()))
     }
 
-    pub fn is_negative(self) -> bool {
-        self.0.mantissa < 0
+    pub fn is_negative(&self) -> bool {
+        self.0.negative
     }
 
-    pub fn is_zero(self) -> bool {
-        self.0.mantissa == 0
+    pub fn is_zero(&self) -> bool {
+        self.0.mag.is_empty()
     }
 
-    /// The largest whole number not above the amount.
-    pub fn floor(self) -> i128 {
+    /// The largest whole number not above the amount (saturating beyond `i128`).
+    pub fn floor(&self) -> i128 {
         self.0.floor()
     }
 
-    /// The smallest whole number not below the amount.
-    pub fn ceil(self) -> i128 {
+    /// The smallest whole number not below the amount (saturating beyond `i128`).
+    pub fn ceil(&self) -> i128 {
         self.0.ceil()
     }
 }
@@ -309,7 +507,7 @@ impl<'de> Deserialize<'de> for Tonnes {
 
 /// An exact percentage in [0, 100]: a profile's `buffer_percent` or `materiality_percent`,
 /// taken as its shortest decimal spelling (`20.0` → `20`, `0.1` → `0.1`), exactly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Percent(Scaled);
 
 impl Percent {
@@ -322,16 +520,16 @@ impl Percent {
             range: "in [0, 100]",
         };
         let exact = ExactDecimal::from_f64(value).ok_or_else(refused)?;
-        let scaled = Scaled::from_exact(&exact, &value.to_string(), MAX_DECIMALS + 8)
-            .map_err(|_| refused())?;
-        if scaled < Scaled::ZERO || scaled > Scaled::from_integer(100) {
+        let scaled =
+            Scaled::from_exact(&exact, &value.to_string(), MAX_DECIMALS).map_err(|_| refused())?;
+        if scaled.negative || scaled > Scaled::from_integer(100) {
             return Err(refused());
         }
         Ok(Percent(scaled))
     }
 
-    pub fn is_zero(self) -> bool {
-        self.0.mantissa == 0
+    pub fn is_zero(&self) -> bool {
+        self.0.mag.is_empty()
     }
 }
 
@@ -359,7 +557,7 @@ pub fn gross_claimed<'a>(
             problem: Box::new(problem),
         };
         let value = Tonnes::parse(text).map_err(row)?;
-        sum = sum.checked_add(value).map_err(row)?;
+        sum = sum.checked_add(&value).map_err(row)?;
     }
     Ok(sum)
 }
@@ -390,7 +588,7 @@ impl ExportUnits {
         let issued = u64::try_from(sum.floor()).map_err(|_| QuantityError::TooManyUnits {
             gross: sum.to_string(),
         })?;
-        let product = Tonnes::from_units(issued).share(percent)?;
+        let product = Tonnes::from_units(issued).share(&percent)?;
         // 0 ≤ product ≤ issued because the percentage is at most 100.
         let buffer = u64::try_from(product.ceil())
             .map_err(|_| QuantityError::Overflow { what: "the buffer" })?;
@@ -435,22 +633,23 @@ impl BatchQuantities {
         buffer_percent: f64,
     ) -> Result<BatchQuantities, QuantityError> {
         let percent = Percent::from_f64(buffer_percent, "buffer_percent")?;
-        let buffer = gross.share(percent)?;
-        let net = gross.checked_sub(buffer)?;
+        let buffer = gross.share(&percent)?;
+        let net = gross.checked_sub(&buffer)?;
+        let derivation = vec![
+            format!(
+                "gross claimed = {gross} tCO2e: the sum of the claimed tCO2e of {rows} row{}, as written in the imported file",
+                if rows == 1 { "" } else { "s" }
+            ),
+            format!("buffer = gross {gross} × {percent} % / 100 = {buffer} tCO2e"),
+            format!("net issuable = gross {gross} − buffer {buffer} = {net} tCO2e"),
+        ];
         Ok(BatchQuantities {
             gross,
             rows,
             buffer_percent: percent,
             buffer,
             net,
-            derivation: vec![
-                format!(
-                    "gross claimed = {gross} tCO2e: the sum of the claimed tCO2e of {rows} row{}, as written in the imported file",
-                    if rows == 1 { "" } else { "s" }
-                ),
-                format!("buffer = gross {gross} × {percent} % / 100 = {buffer} tCO2e"),
-                format!("net issuable = gross {gross} − buffer {buffer} = {net} tCO2e"),
-            ],
+            derivation,
         })
     }
 }
@@ -532,7 +731,7 @@ pub fn material_rows(
             value: materiality_percent.to_string(),
             range: "in (0, 100]",
         })?;
-    let threshold = total.abs().share(percent)?;
+    let threshold = total.abs().share(&percent)?;
     let mut claims: Vec<&FlaggedClaim> = flagged.iter().collect();
     claims.sort_by_key(|c| c.row);
     claims.dedup_by_key(|c| c.row);
@@ -544,7 +743,7 @@ pub fn material_rows(
         if magnitude > threshold {
             rows.push(MaterialRow {
                 row: c.row,
-                claimed: c.claimed,
+                claimed: c.claimed.clone(),
                 reason: MaterialReason::Alone,
                 why: format!(
                     "row {} claims {} tCO2e, more than {percent} % of the batch total {total} tCO2e ({threshold} tCO2e)",
@@ -552,7 +751,7 @@ pub fn material_rows(
                 ),
             });
         } else if !magnitude.is_zero() {
-            together = together.checked_add(magnitude)?;
+            together = together.checked_add(&magnitude)?;
             rest.push(c);
         }
     }
@@ -560,7 +759,7 @@ pub fn material_rows(
         let count = rest.len();
         rows.extend(rest.into_iter().map(|c| MaterialRow {
             row: c.row,
-            claimed: c.claimed,
+            claimed: c.claimed.clone(),
             reason: MaterialReason::Together,
             why: format!(
                 "row {} claims {} tCO2e; with the other {} flagged row{} not material alone it claims {together} tCO2e, more than {percent} % of the batch total {total} tCO2e ({threshold} tCO2e)",
@@ -614,16 +813,25 @@ mod tests {
         ] {
             assert_eq!(t(text).to_string(), shown, "{text}");
         }
+        // What imports accept (hardening_positions: `49.99999999999999999999` is not 50).
         assert_eq!(
-            Tonnes::parse("0.0000000000000000001").unwrap_err(),
-            QuantityError::TooPrecise {
-                text: "0.0000000000000000001".into()
-            }
+            t("49.99999999999999999999").to_string(),
+            "49.99999999999999999999"
+        );
+        assert_eq!(
+            t("0.1000000000000000055511151231257827").to_string(),
+            "0.1000000000000000055511151231257827"
+        );
+        let too_fine = format!("0.{}1", "0".repeat(400));
+        assert_eq!(
+            Tonnes::parse(&too_fine).unwrap_err(),
+            QuantityError::TooPrecise { text: too_fine }
         );
         assert!(matches!(
-            Tonnes::parse("1e40"),
+            Tonnes::parse("1e1000"),
             Err(QuantityError::TooLarge { .. })
         ));
+        assert_eq!(t("1e40").to_string(), format!("1{}", "0".repeat(40)));
         assert!(matches!(
             Tonnes::parse("NaN"),
             Err(QuantityError::NotADecimal { .. })
@@ -646,8 +854,14 @@ mod tests {
             err.to_string(),
             "claimed tCO2e of row 3: `x` is not a decimal number"
         );
+        // Beyond i128: still exact.
+        let big = gross_claimed(["99999999999999999999e18", "99999999999999999999e18"]).unwrap();
+        assert_eq!(
+            big.to_string(),
+            format!("199999999999999999998{}", "0".repeat(18))
+        );
         assert!(matches!(
-            gross_claimed(["99999999999999999999e18", "99999999999999999999e18"]),
+            gross_claimed(["1", "1e-401"]),
             Err(QuantityError::Row { index: 1, .. })
         ));
     }
@@ -805,8 +1019,25 @@ mod tests {
             }).collect();
             let sum = gross_claimed(texts.iter().map(String::as_str)).unwrap();
             let thousandths: i64 = values.iter().sum();
-            prop_assert_eq!(sum, Tonnes(Scaled::new(thousandths as i128, 3)));
+            prop_assert_eq!(&sum, &Tonnes(Scaled::new(thousandths as i128, 3)));
             prop_assert_eq!(Tonnes::parse(&sum.to_string()).unwrap(), sum);
+        }
+
+        /// The arbitrary-precision arithmetic agrees with `i128` wherever `i128` reaches.
+        #[test]
+        fn big_arithmetic_agrees_with_i128(a in any::<i64>(), sa in 0u32..12, b in any::<i64>(), sb in 0u32..12, m in 0i64..1_000_000) {
+            let (x, y) = (Scaled::new(a as i128, sa), Scaled::new(b as i128, sb));
+            let scale = sa.max(sb);
+            let ax = a as i128 * 10i128.pow(scale - sa);
+            let by = b as i128 * 10i128.pow(scale - sb);
+            prop_assert_eq!(x.checked_add(&y).unwrap(), Scaled::new(ax + by, scale));
+            prop_assert_eq!(x.checked_sub(&y).unwrap(), Scaled::new(ax - by, scale));
+            prop_assert_eq!(x.cmp(&y), ax.cmp(&by));
+            prop_assert_eq!(x.checked_mul(&Scaled::new(m as i128, 2)).unwrap(), Scaled::new(a as i128 * m as i128, sa + 2));
+            let unit = 10i128.pow(sa);
+            prop_assert_eq!(x.floor(), (a as i128).div_euclid(unit));
+            prop_assert_eq!(x.ceil(), -((-(a as i128)).div_euclid(unit)));
+            prop_assert_eq!(Scaled::parse(&x.to_string(), MAX_DECIMALS).unwrap(), x);
         }
 
         /// issued = buffer + tradable; buffer is the smallest whole number of units not below

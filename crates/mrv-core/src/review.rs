@@ -1,8 +1,10 @@
 //! The review workflow as a state machine (DESIGN.md §2, SOP-005): which event moves a batch
 //! from which state to which, and the structured reasons a rejection carries.
 
-use crate::BatchState;
+use crate::{BatchState, Severity};
 use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt;
 use thiserror::Error;
 
 /// What happens to a batch.
@@ -163,6 +165,105 @@ impl ReasonCode {
     }
 }
 
+/// An open flag of a batch under review, as the approval rule reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApprovalFlag<'a> {
+    pub id: i64,
+    /// The flagged row, 1-based.
+    pub row: i64,
+    pub check: &'a str,
+    pub severity: Severity,
+}
+
+/// What an approval still needs a written justification for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Unjustified {
+    /// An open high-severity flag.
+    HighFlag { flag: i64, row: i64, check: String },
+    /// A material row (`quantity::material_rows`) none of whose flags is justified; a
+    /// justification of any one of them will do.
+    MaterialRow { row: i64, flags: Vec<i64> },
+}
+
+impl fmt::Display for Unjustified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unjustified::HighFlag { flag, row, check } => {
+                write!(f, "flag {flag} (row {row}, {check})")
+            }
+            Unjustified::MaterialRow { row, flags } => write!(
+                f,
+                "material row {row} (justify one of its flags: {})",
+                flags
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+/// Why the justifications given do not allow an approval.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum JustificationError {
+    #[error("flag {flag} is neither an open high-severity flag nor a flag of a material row")]
+    NotJustifiable { flag: i64 },
+    #[error(
+        "a written justification is needed for each open high-severity flag and each material row; missing: {}",
+        .missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    Missing { missing: Vec<Unjustified> },
+}
+
+/// Whether a justification may be written for `flag`: it is high-severity, or its row is
+/// material.
+pub fn is_justifiable(flag: &ApprovalFlag<'_>, material_rows: &BTreeSet<i64>) -> bool {
+    flag.severity == Severity::High || material_rows.contains(&flag.row)
+}
+
+/// The approval rule (SOP-005): every open high-severity flag has a written justification, and
+/// so does every material row (on any of its flags); no justification names a flag that needs
+/// none. `justified` holds the ids of flags given a non-empty text.
+pub fn check_justifications(
+    flags: &[ApprovalFlag<'_>],
+    material_rows: &BTreeSet<i64>,
+    justified: &BTreeSet<i64>,
+) -> Result<(), JustificationError> {
+    if let Some(&flag) = justified.iter().find(|id| {
+        !flags
+            .iter()
+            .any(|f| f.id == **id && is_justifiable(f, material_rows))
+    }) {
+        return Err(JustificationError::NotJustifiable { flag });
+    }
+    let mut missing: Vec<Unjustified> = flags
+        .iter()
+        .filter(|f| f.severity == Severity::High && !justified.contains(&f.id))
+        .map(|f| Unjustified::HighFlag {
+            flag: f.id,
+            row: f.row,
+            check: f.check.to_owned(),
+        })
+        .collect();
+    for &row in material_rows {
+        let of_row: Vec<i64> = flags
+            .iter()
+            .filter(|f| f.row == row)
+            .map(|f| f.id)
+            .collect();
+        if !of_row.iter().any(|id| justified.contains(id)) {
+            missing.push(Unjustified::MaterialRow { row, flags: of_row });
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(JustificationError::Missing { missing })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +322,59 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn high_flags_and_material_rows_need_justifications() {
+        let flag = |id, row, severity| ApprovalFlag {
+            id,
+            row,
+            check: "robust_outlier",
+            severity,
+        };
+        let flags = [
+            flag(1, 3, Severity::High),
+            flag(2, 7, Severity::Low),
+            flag(3, 7, Severity::Medium),
+            flag(4, 9, Severity::Low),
+        ];
+        let set = |ids: &[i64]| ids.iter().copied().collect::<BTreeSet<i64>>();
+        let check = |material: &[i64], justified: &[i64]| {
+            check_justifications(&flags, &set(material), &set(justified))
+        };
+        // The existing rule: one per high flag.
+        assert_eq!(check(&[], &[1]), Ok(()));
+        assert_eq!(
+            check(&[], &[]).unwrap_err().to_string(),
+            "a written justification is needed for each open high-severity flag and each material row; missing: flag 1 (row 3, robust_outlier)"
+        );
+        // A low flag on a material row (a 22 % outlier flagged low) now needs one too.
+        assert_eq!(
+            check(&[7], &[1]).unwrap_err(),
+            JustificationError::Missing {
+                missing: vec![Unjustified::MaterialRow {
+                    row: 7,
+                    flags: vec![2, 3]
+                }]
+            }
+        );
+        assert!(check(&[7], &[1])
+            .unwrap_err()
+            .to_string()
+            .ends_with("missing: material row 7 (justify one of its flags: 2, 3)"));
+        assert_eq!(check(&[7], &[1, 3]), Ok(()));
+        assert_eq!(check(&[7], &[1, 2, 3]), Ok(()));
+        // A high flag's justification covers its material row.
+        assert_eq!(check(&[3], &[1]), Ok(()));
+        // A flag that needs none may not carry one.
+        assert_eq!(
+            check(&[7], &[1, 2, 4]),
+            Err(JustificationError::NotJustifiable { flag: 4 })
+        );
+        assert_eq!(
+            check(&[], &[1, 99]),
+            Err(JustificationError::NotJustifiable { flag: 99 })
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The stamp document (spec `mrv-stamp/v1` §4–§5): what an approved batch is, as canonical JSON;
-//! its hash; and the verifier's Ed25519 signature over its bytes.
+//! The stamp document (spec `mrv-stamp/v2` §4–§5, `mrv-stamp/v1` still read): what an approved
+//! batch is, as canonical JSON; its hash; and the verifier's Ed25519 signature over its bytes.
 
 use crate::jcs::{canonicalize, JcsError};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
@@ -7,7 +7,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-pub const SPEC: &str = "mrv-stamp/v1";
+/// The spec new stamps are made under: v1 plus the `claimed` member (the batch's claimed total).
+pub const SPEC: &str = "mrv-stamp/v2";
+/// The first spec; its stamps still verify.
+pub const SPEC_V1: &str = "mrv-stamp/v1";
+/// Every spec a stamp may name.
+pub const SPECS: [&str; 2] = [SPEC_V1, SPEC];
 
 /// Everything a stamp commits to. Serialised with RFC 8785; field names are the spec's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,6 +30,23 @@ pub struct Stamp {
     /// Evidence files attached to the batch, sorted by SHA-256.
     pub evidence: Vec<EvidencePart>,
     pub decision: DecisionPart,
+    /// v2 only (absent from v1 documents): what the batch claims.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed: Option<ClaimedPart>,
+}
+
+/// What a batch claims (v2, §4): the column summed and its exact total, recomputable from the
+/// rows, and the rows that were material at approval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimedPart {
+    /// The methodology's claimed tCO2e field: a `number` column of `rows.columns`.
+    pub field: String,
+    /// The exact sum of that column's values over every row, in §2's number form.
+    pub total: String,
+    /// The methodology's materiality threshold in percent, in §2's number form.
+    pub materiality_percent: String,
+    /// The material rows at approval (1-based, ascending): each has a justification.
+    pub material_rows: Vec<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -129,7 +151,8 @@ pub struct DecisionPart {
     pub verifier_key: String,
     /// UTC, `YYYY-MM-DDTHH:MM:SSZ`.
     pub approved_at: String,
-    /// One per high-severity flag open at approval, sorted by row then check.
+    /// One per high-severity flag open at approval and (v2) at least one per material row,
+    /// sorted by row then check.
     pub justifications: Vec<JustificationPart>,
 }
 
@@ -137,6 +160,10 @@ pub struct DecisionPart {
 pub struct JustificationPart {
     pub row: i64,
     pub check: String,
+    /// v2 only (absent from v1 documents): the justified flag's severity, `high`, `medium` or
+    /// `low`; a flag below `high` is justified because its row is material.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
     pub text: String,
 }
 
@@ -171,9 +198,9 @@ impl Stamp {
     pub fn from_canonical_bytes(bytes: &[u8]) -> Result<Stamp, StampError> {
         let stamp: Stamp =
             serde_json::from_slice(bytes).map_err(|e| StampError::Malformed(e.to_string()))?;
-        if stamp.spec != SPEC {
+        if !SPECS.contains(&stamp.spec.as_str()) {
             return Err(StampError::Malformed(format!(
-                "spec is `{}`, not `{SPEC}`",
+                "spec is `{}`, not `{SPEC}` or `{SPEC_V1}`",
                 stamp.spec
             )));
         }
@@ -237,10 +264,33 @@ pub fn verify_signature(
 pub(crate) mod tests {
     use super::*;
 
-    /// The worked example of docs/stamp-spec.md.
+    /// The worked example of docs/stamp-spec.md (v2): the v1 example with what it claims.
     pub(crate) fn example() -> Stamp {
+        let v1 = example_v1();
         Stamp {
             spec: SPEC.into(),
+            claimed: Some(ClaimedPart {
+                field: "claimed_tco2e".into(),
+                total: "2.15".into(),
+                materiality_percent: "5".into(),
+                material_rows: vec![2],
+            }),
+            decision: DecisionPart {
+                justifications: vec![JustificationPart {
+                    severity: Some("high".into()),
+                    ..v1.decision.justifications[0].clone()
+                }],
+                ..v1.decision.clone()
+            },
+            ..v1
+        }
+    }
+
+    /// The worked example of docs/stamp-spec.md under v1, kept to show v1 stamps still verify.
+    pub(crate) fn example_v1() -> Stamp {
+        Stamp {
+            spec: SPEC_V1.into(),
+            claimed: None,
             batch: BatchPart {
                 id: 2,
                 version: 2,
@@ -270,10 +320,18 @@ pub(crate) mod tests {
             rows: RowsPart {
                 count: 2,
                 root: "2".repeat(64),
-                columns: vec![ColumnPart {
-                    name: "plot_id".into(),
-                    kind: "text".into(),
-                }],
+                columns: [
+                    ("plot_id", "text"),
+                    ("date", "date"),
+                    ("dbh_cm", "number"),
+                    ("claimed_tco2e", "number"),
+                ]
+                .into_iter()
+                .map(|(name, kind)| ColumnPart {
+                    name: name.into(),
+                    kind: kind.into(),
+                })
+                .collect(),
             },
             layers: vec![],
             flags: FlagsPart {
@@ -293,6 +351,7 @@ pub(crate) mod tests {
                 justifications: vec![JustificationPart {
                     row: 2,
                     check: "outside_boundary".into(),
+                    severity: None,
                     text: "GPS drift; plot confirmed in the field photo".into(),
                 }],
             },
@@ -309,13 +368,38 @@ pub(crate) mod tests {
         let stamp = example();
         let bytes = stamp.canonical_bytes().unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
-        assert!(text.starts_with(r#"{"batch":{"id":2,"supersedes":1,"version":2},"decision":{"approved_at":"2026-11-27T12:00:00Z""#), "{text}");
+        assert!(text.starts_with(r#"{"batch":{"id":2,"supersedes":1,"version":2},"claimed":{"field":"claimed_tco2e","#), "{text}");
         assert_eq!(Stamp::from_canonical_bytes(&bytes).unwrap(), stamp);
         let pretty = serde_json::to_vec_pretty(&stamp).unwrap();
         assert_eq!(
             Stamp::from_canonical_bytes(&pretty),
             Err(StampError::NotCanonical)
         );
+    }
+
+    #[test]
+    fn v1_documents_are_still_read_and_keep_their_bytes() {
+        let v1 = example_v1();
+        let bytes = v1.canonical_bytes().unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(!text.contains(r#""claimed":"#), "{text}");
+        assert!(!text.contains("severity"), "{text}");
+        assert!(text.ends_with(r#""spec":"mrv-stamp/v1"}"#), "{text}");
+        assert_eq!(Stamp::from_canonical_bytes(&bytes).unwrap(), v1);
+        let v2 = example().canonical_bytes().unwrap();
+        assert!(String::from_utf8(v2.clone())
+            .unwrap()
+            .contains(r#""claimed":{"field":"claimed_tco2e","material_rows":[2],"materiality_percent":"5","total":"2.15"}"#));
+        assert!(String::from_utf8(example().canonical_bytes().unwrap())
+            .unwrap()
+            .contains(r#""severity":"high""#));
+        let v3 = String::from_utf8(v2)
+            .unwrap()
+            .replace("mrv-stamp/v2", "mrv-stamp/v3");
+        assert!(matches!(
+            Stamp::from_canonical_bytes(v3.as_bytes()),
+            Err(StampError::Malformed(_))
+        ));
     }
 
     #[test]

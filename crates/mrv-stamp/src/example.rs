@@ -3,8 +3,8 @@
 
 #[cfg(test)]
 mod tests {
-    use crate::document::tests::{example, example_key};
-    use crate::document::{sign, stamp_hash, ColumnPart};
+    use crate::document::tests::{example, example_key, example_v1};
+    use crate::document::{sign, stamp_hash, ColumnPart, Stamp};
     use crate::rows::{write_leaf, RowInput, RowSchema, RowsTree, ValueKind};
 
     const SPEC_DOC: &str = include_str!("../../../docs/stamp-spec.md");
@@ -18,9 +18,20 @@ mod tests {
         ])
     }
 
-    /// (leaf text, leaf hash) of the two example rows, the root, the stamp bytes, its hash and
-    /// signature.
-    pub(crate) fn worked() -> (Vec<(String, String)>, String, String, String, String) {
+    type Worked = (Vec<(String, String)>, String, String, String, String);
+
+    /// (leaf text, leaf hash) of the two example rows, the root, the v2 stamp bytes, its hash
+    /// and signature.
+    pub(crate) fn worked() -> Worked {
+        worked_from(example())
+    }
+
+    /// The same under `mrv-stamp/v1` (§7.1): a v1 stamp keeps verifying.
+    fn worked_v1() -> Worked {
+        worked_from(example_v1())
+    }
+
+    fn worked_from(mut stamp: Stamp) -> Worked {
         let rows: [(&str, f64, f64, [&str; 4]); 2] = [
             (
                 "SDM-0001",
@@ -51,7 +62,6 @@ mod tests {
             leaves.push((String::from_utf8(text).unwrap(), hash));
         }
         let root = hex::encode(tree.root());
-        let mut stamp = example();
         stamp.rows.root = root.clone();
         stamp.rows.columns = schema()
             .columns()
@@ -80,7 +90,11 @@ mod tests {
 
     #[test]
     fn the_spec_documents_what_the_code_computes() {
-        let (leaves, root, stamp, hash, signature) = worked();
+        check_documented(worked());
+        check_documented(worked_v1());
+    }
+
+    fn check_documented((leaves, root, stamp, hash, signature): Worked) {
         if std::env::var_os("MRV_PRINT_EXAMPLE").is_some() {
             for (text, hash) in &leaves {
                 println!("{text}\n{hash}");

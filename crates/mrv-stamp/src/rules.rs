@@ -1,17 +1,17 @@
-//! The rules a stamp document must keep (spec `mrv-stamp/v1` §4.1, rules S1–S11), each checked
+//! The rules a stamp document must keep (spec `mrv-stamp/v2` §4.1, rules S1–S13), each checked
 //! purely from the document — and, for S6's column kinds and S12, from the profile's schema.
 //! A signature only proves who signed; these rules catch a document that whoever signed it
 //! could never have produced by approving a batch (a high flag left unjustified, lists out of
 //! order, a malformed time, a column read under another kind).
 
-use crate::document::{parse_key, Stamp, SPEC};
+use crate::document::{parse_key, Stamp, SPEC, SPECS, SPEC_V1};
 use crate::rows::{RowSchema, ValueKind};
 use serde::Serialize;
 
 /// One broken rule: its number in the spec and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuleBreach {
-    /// `S1` … `S12`, as numbered in `docs/stamp-spec.md` §4.1.
+    /// `S1` … `S13`, as numbered in `docs/stamp-spec.md` §4.1.
     pub rule: &'static str,
     pub detail: String,
 }
@@ -42,15 +42,29 @@ pub fn is_utc_time(s: &str) -> bool {
         .is_ok_and(|t| t.format(FORMAT).to_string() == s)
 }
 
-/// Every rule of §4.1 a document can be checked against on its own (S1–S11); the breaches
+/// Every rule of §4.1 a document can be checked against on its own (S1–S11, S13); the breaches
 /// found, in rule order (empty: the document keeps them all).
 pub fn check_rules(stamp: &Stamp) -> Vec<RuleBreach> {
     let mut out = Vec::new();
     let mut breach = |rule: &'static str, detail: String| out.push(RuleBreach { rule, detail });
 
-    // S1: the spec.
-    if stamp.spec != SPEC {
-        breach("S1", format!("spec is {:?}, not {SPEC:?}", stamp.spec));
+    // S1: the spec, and the members it has.
+    let v1 = stamp.spec == SPEC_V1;
+    if !SPECS.contains(&stamp.spec.as_str()) {
+        breach(
+            "S1",
+            format!("spec is {:?}, not {SPEC:?} or {SPEC_V1:?}", stamp.spec),
+        );
+    } else if v1 && stamp.claimed.is_some() {
+        breach(
+            "S1",
+            format!("a {SPEC_V1} document has no `claimed` member"),
+        );
+    } else if !v1 && stamp.claimed.is_none() {
+        breach(
+            "S1",
+            format!("a {SPEC} document needs its `claimed` member"),
+        );
     }
 
     // S2: every hash is 64 lower-case hex digits.
@@ -273,17 +287,53 @@ pub fn check_rules(stamp: &Stamp) -> Vec<RuleBreach> {
         );
     }
 
-    // S11: one justification per open high flag, sorted by row then check.
+    // S11: one justification per open high flag (v2: each names its flag's severity, and a
+    // flag below high is justified only on a material row), sorted by row then check.
     let j = &d.justifications;
-    if j.len() as u64 != f.high {
+    let high_justified = if v1 {
+        j.len() as u64
+    } else {
+        j.iter()
+            .filter(|x| x.severity.as_deref() == Some("high"))
+            .count() as u64
+    };
+    if high_justified != f.high {
         breach(
             "S11",
             format!(
-                "flags.high is {} but decision.justifications holds {}: every high-severity flag open at approval needs exactly one justification",
+                "flags.high is {} but decision.justifications holds {high_justified}{}: every high-severity flag open at approval needs exactly one justification",
                 f.high,
-                j.len()
+                if v1 { "" } else { " of severity high" }
             ),
         );
+    }
+    let material_rows: &[i64] = stamp
+        .claimed
+        .as_ref()
+        .map_or(&[], |c| c.material_rows.as_slice());
+    for (i, x) in j.iter().enumerate() {
+        match (v1, x.severity.as_deref()) {
+            (true, None) | (false, Some("high")) => {}
+            (false, Some("medium" | "low")) if material_rows.contains(&x.row) => {}
+            (false, Some("medium" | "low")) => breach(
+                "S11",
+                format!(
+                    "decision.justifications[{i}] (row {}, {}) justifies a flag below high on a row that is not among claimed.material_rows",
+                    x.row, x.check
+                ),
+            ),
+            (true, Some(_)) => breach(
+                "S11",
+                format!("decision.justifications[{i}] names a severity, which {SPEC_V1} does not"),
+            ),
+            (false, other) => breach(
+                "S11",
+                format!(
+                    "decision.justifications[{i}] (row {}, {}) has severity {other:?}, not high, medium or low",
+                    x.row, x.check
+                ),
+            ),
+        }
     }
     for (i, w) in j.windows(2).enumerate() {
         if (w[0].row, &w[0].check) > (w[1].row, &w[1].check) {
@@ -337,6 +387,78 @@ pub fn check_rules(stamp: &Stamp) -> Vec<RuleBreach> {
                     x.row, x.check
                 ),
             );
+        }
+    }
+
+    // S13 (v2): what the batch claims.
+    if let Some(c) = &stamp.claimed {
+        match stamp.rows.columns.iter().find(|col| col.name == c.field) {
+            None => breach(
+                "S13",
+                format!("claimed.field {:?} is not among rows.columns", c.field),
+            ),
+            Some(col) if col.kind != "number" => breach(
+                "S13",
+                format!(
+                    "claimed.field {:?} has kind {:?}, not number",
+                    c.field, col.kind
+                ),
+            ),
+            Some(_) => {}
+        }
+        if crate::normalize::number(&c.total).ok().as_deref() != Some(c.total.as_str()) {
+            breach(
+                "S13",
+                format!(
+                    "claimed.total {:?} is not a number in normal form (§2)",
+                    c.total
+                ),
+            );
+        }
+        let percent_ok = crate::normalize::number(&c.materiality_percent)
+            .ok()
+            .filter(|n| *n == c.materiality_percent.as_str())
+            .is_some_and(|n| {
+                !n.starts_with('-') && n != "0" && {
+                    let whole = n.split('.').next().unwrap_or("");
+                    whole.len() < 3 || n == "100"
+                }
+            });
+        if !percent_ok {
+            breach(
+                "S13",
+                format!(
+                    "claimed.materiality_percent {:?} is not a number in normal form in (0, 100]",
+                    c.materiality_percent
+                ),
+            );
+        }
+        for (i, w) in c.material_rows.windows(2).enumerate() {
+            if w[0] >= w[1] {
+                breach(
+                    "S13",
+                    format!(
+                        "claimed.material_rows are not ascending without repeats: {} (material_rows[{i}]) comes before {}",
+                        w[0], w[1]
+                    ),
+                );
+            }
+        }
+        for &row in &c.material_rows {
+            if row < 1 || row as u64 > stamp.rows.count {
+                breach(
+                    "S13",
+                    format!(
+                        "claimed.material_rows names row {row}, outside rows 1..{}",
+                        stamp.rows.count
+                    ),
+                );
+            } else if !j.iter().any(|x| x.row == row) {
+                breach(
+                    "S13",
+                    format!("material row {row} has no justification in decision.justifications"),
+                );
+            }
         }
     }
     out
@@ -398,6 +520,101 @@ mod tests {
     #[test]
     fn the_worked_example_keeps_every_rule() {
         assert_eq!(check_rules(&example()), vec![]);
+        assert_eq!(check_rules(&crate::document::tests::example_v1()), vec![]);
+    }
+
+    #[test]
+    fn what_a_v2_stamp_claims_is_checked() {
+        use crate::document::tests::example_v1;
+        type Change = Box<dyn Fn(&mut Stamp)>;
+        let cases: Vec<(&str, Change)> = vec![
+            ("S1", Box::new(|s| s.claimed = None)),
+            (
+                "S13",
+                Box::new(|s| s.claimed.as_mut().unwrap().field = "dbh".into()),
+            ),
+            (
+                "S13",
+                Box::new(|s| s.claimed.as_mut().unwrap().field = "plot_id".into()),
+            ),
+            (
+                "S13",
+                Box::new(|s| s.claimed.as_mut().unwrap().total = "2.150".into()),
+            ),
+            (
+                "S13",
+                Box::new(|s| s.claimed.as_mut().unwrap().total = "2e1".into()),
+            ),
+            (
+                "S13",
+                Box::new(|s| s.claimed.as_mut().unwrap().materiality_percent = "0".into()),
+            ),
+            (
+                "S13",
+                Box::new(|s| s.claimed.as_mut().unwrap().materiality_percent = "100.5".into()),
+            ),
+            (
+                "S13",
+                Box::new(|s| s.claimed.as_mut().unwrap().material_rows = vec![1]),
+            ),
+            (
+                "S13",
+                Box::new(|s| s.claimed.as_mut().unwrap().material_rows = vec![2, 2]),
+            ),
+            (
+                "S13",
+                Box::new(|s| s.claimed.as_mut().unwrap().material_rows = vec![3]),
+            ),
+            ("S11", Box::new(|s| s.decision.justifications.clear())),
+        ];
+        for (rule, change) in cases {
+            let mut s = example();
+            assert_eq!(check_rules(&s), vec![]);
+            change(&mut s);
+            assert!(
+                rules_of(&s).contains(&rule),
+                "{rule}: {:?}",
+                check_rules(&s)
+            );
+        }
+        // v1 documents claim nothing; v2 justifications may cover more than the high flags.
+        let mut s = example_v1();
+        s.claimed = example().claimed;
+        assert_eq!(rules_of(&s), ["S1"], "{:?}", check_rules(&s));
+        let mut s = example();
+        s.flags.low = 1;
+        s.flags.by_check.push(crate::document::CheckCount {
+            check: "robust_outlier".into(),
+            count: 1,
+        });
+        s.decision.justifications.push(JustificationPart {
+            row: 2,
+            check: "robust_outlier".into(),
+            severity: Some("low".into()),
+            text: "a 22 % outlier: re-measured".into(),
+        });
+        assert_eq!(check_rules(&s), vec![]);
+        // Not on a material row: refused.
+        let mut other = s.clone();
+        other.claimed.as_mut().unwrap().material_rows = vec![];
+        assert_eq!(rules_of(&other), ["S11"], "{:?}", check_rules(&other));
+        // A high flag's justification passed off as a low one's leaves the high flag bare.
+        let mut relabelled = s.clone();
+        relabelled.decision.justifications[0].severity = Some("low".into());
+        assert_eq!(
+            rules_of(&relabelled),
+            ["S11"],
+            "{:?}",
+            check_rules(&relabelled)
+        );
+        let mut v1 = s.clone();
+        v1.spec = SPEC_V1.into();
+        v1.claimed = None;
+        assert!(
+            rules_of(&v1).iter().all(|r| *r == "S11"),
+            "{:?}",
+            check_rules(&v1)
+        );
     }
 
     #[test]
@@ -414,6 +631,7 @@ mod tests {
                 "S6",
                 Box::new(|s| s.rows.columns[0].kind = "integer".into()),
             ),
+            ("S13", Box::new(|s| s.rows.columns[3].kind = "text".into())),
             ("S8", Box::new(|s| s.flags.high = 2)),
             (
                 "S10",
@@ -461,6 +679,7 @@ mod tests {
             JustificationPart {
                 row: 2,
                 check: "outside_boundary".into(),
+                severity: Some("high".into()),
                 text: "x".into(),
             },
         );
