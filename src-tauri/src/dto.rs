@@ -582,6 +582,7 @@ pub enum ActionDto {
     ConfigureAuditLog,
     Anchor,
     ManageBackups,
+    ConnectRegistry,
 }
 
 impl From<mrv_app::Action> for ActionDto {
@@ -602,6 +603,7 @@ impl From<mrv_app::Action> for ActionDto {
             A::ConfigureAuditLog => ActionDto::ConfigureAuditLog,
             A::Anchor => ActionDto::Anchor,
             A::ManageBackups => ActionDto::ManageBackups,
+            A::ConnectRegistry => ActionDto::ConnectRegistry,
         }
     }
 }

@@ -25,6 +25,7 @@ mod methodologies;
 mod names;
 mod overlays;
 mod projects;
+pub mod registry;
 mod review;
 mod session;
 mod users;

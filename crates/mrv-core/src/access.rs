@@ -81,10 +81,12 @@ pub enum Action {
     Anchor,
     /// Set the backup target, run and list backups, run restore drills, restore a snapshot.
     ManageBackups,
+    /// Connect the workspace to a CADT registry (its URL and API key).
+    ConnectRegistry,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::ViewEvidence,
         Action::ManageProjects,
         Action::ImportBatch,
@@ -99,6 +101,7 @@ impl Action {
         Action::ConfigureAuditLog,
         Action::Anchor,
         Action::ManageBackups,
+        Action::ConnectRegistry,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -117,6 +120,7 @@ impl Action {
             Action::ConfigureAuditLog => "configure_audit_log",
             Action::Anchor => "anchor",
             Action::ManageBackups => "manage_backups",
+            Action::ConnectRegistry => "connect_registry",
         }
     }
 
@@ -137,6 +141,7 @@ impl Action {
             Action::ConfigureAuditLog => "connect the workspace to an audit log",
             Action::Anchor => "anchor records to the audit log",
             Action::ManageBackups => "manage backups and restore drills",
+            Action::ConnectRegistry => "connect the workspace to a registry",
         }
     }
 }
@@ -154,7 +159,7 @@ pub const fn role_allows(role: Role, action: Action) -> bool {
         StartReview | ApproveBatch | RejectBatch => matches!(role, Verifier),
         AttachEvidence => matches!(role, Analyst | Verifier),
         ManageUsers => matches!(role, TenantAdmin),
-        ConfigureAuditLog | ManageBackups => matches!(role, OpsAdmin),
+        ConfigureAuditLog | ManageBackups | ConnectRegistry => matches!(role, OpsAdmin),
         Anchor => matches!(role, Verifier | MethodologyOwner | OpsAdmin),
     }
 }
@@ -313,7 +318,7 @@ mod tests {
     fn permission_matrix() {
         use Action::*;
         // Columns: analyst, verifier, methodology_owner, ops_admin, tenant_admin, manager.
-        let table: [(Action, [u8; 6]); 14] = [
+        let table: [(Action, [u8; 6]); 15] = [
             (ViewEvidence, [1, 1, 1, 1, 1, 1]),
             (ManageProjects, [1, 0, 1, 0, 0, 0]),
             (ImportBatch, [1, 0, 0, 0, 0, 0]),
@@ -328,6 +333,7 @@ mod tests {
             (ConfigureAuditLog, [0, 0, 0, 1, 0, 0]),
             (Anchor, [0, 1, 1, 1, 0, 0]),
             (ManageBackups, [0, 0, 0, 1, 0, 0]),
+            (ConnectRegistry, [0, 0, 0, 1, 0, 0]),
         ];
         assert_eq!(table.len(), Action::ALL.len());
         for (action, row) in table {

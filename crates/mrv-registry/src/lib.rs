@@ -179,6 +179,8 @@ fn build(config: &Config) -> Result<(Router, Arc<Shared>), ServeError> {
         .route("/v1/projects", post(post_project).get(get_projects))
         .route("/v1/units", post(post_unit).get(get_units))
         .route("/v1/issuances", get(get_issuances))
+        .route("/v1/staging", get(get_staging))
+        .route("/v1/staging/hasPendingTransactions", get(has_pending))
         .route("/v1/staging/commit", post(commit))
         .route("/v1/governance/meta/pickList", get(get_picklist))
         .layer(middleware::from_fn_with_state(shared.clone(), faults_layer));
@@ -469,6 +471,51 @@ async fn get_units(
             }
         },
     )
+}
+
+/// `GET /v1/staging[?type=staged|pending]`: CADT's staging rows, each with `diff.change`
+/// holding the staged records.
+async fn get_staging(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let rows = match lock(&shared.store).staging_rows() {
+        Ok(rows) => rows,
+        Err(e) => return internal(e),
+    };
+    let wanted = query.get("type").map(String::as_str);
+    let out: Vec<Value> = rows
+        .into_iter()
+        .filter(|(_, _, _, committed)| match wanted {
+            Some("staged") => !committed,
+            Some("pending") => *committed,
+            _ => true,
+        })
+        .map(|(uuid, table, data, committed)| {
+            json!({
+                "uuid": uuid,
+                "table": table,
+                "action": "INSERT",
+                "commited": committed,
+                "failedCommit": false,
+                "diff": { "original": {}, "change": [data] },
+            })
+        })
+        .collect();
+    Json(Value::Array(out)).into_response()
+}
+
+/// `GET /v1/staging/hasPendingTransactions`: `confirmed` is true when nothing waits.
+async fn has_pending(State(shared): State<Arc<Shared>>) -> Response {
+    match lock(&shared.store).pending_commits() {
+        Ok(pending) => Json(json!({
+            "confirmed": !pending,
+            "message": if pending { "There are currently pending commits" } else { "There are no pending commits" },
+            "success": true,
+        }))
+        .into_response(),
+        Err(e) => internal(e),
+    }
 }
 
 async fn get_issuances(State(shared): State<Arc<Shared>>) -> Response {

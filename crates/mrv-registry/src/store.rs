@@ -119,6 +119,30 @@ impl Store {
             .execute("UPDATE staging SET commited = 1 WHERE commited = 0", [])
     }
 
+    /// Every staging row in order: `(uuid, table, data, committed)`.
+    pub fn staging_rows(&self) -> rusqlite::Result<Vec<(String, String, Value, bool)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT uuid, tbl, data, commited FROM staging ORDER BY seq")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, bool>(3)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows
+            .into_iter()
+            .map(|(uuid, table, data, committed)| {
+                let data = serde_json::from_str(&data).unwrap_or(Value::Null);
+                (uuid, table, data, committed)
+            })
+            .collect())
+    }
+
     pub fn issuance_exists(&self, id: &str) -> rusqlite::Result<bool> {
         self.conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM issuance WHERE id = ?1)",

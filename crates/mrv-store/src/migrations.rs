@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0009_hardening.sql"),
     ),
     (10, "backups", include_str!("migrations/0010_backups.sql")),
+    (11, "registry", include_str!("migrations/0011_registry.sql")),
 ];
 
 /// One applied migration as recorded in `schema_migration`.
