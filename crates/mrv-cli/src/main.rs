@@ -14,6 +14,7 @@
 
 mod anchor;
 mod backup;
+mod registry;
 mod review;
 mod text;
 
@@ -174,6 +175,9 @@ enum SignedInCommand {
     /// Backups and restore drills (ops admin).
     #[command(subcommand)]
     Backup(backup::BackupCommand),
+    /// The CADT registry exports are pushed to.
+    #[command(subcommand)]
+    Registry(registry::RegistryCommand),
 }
 
 #[derive(Args)]
@@ -567,6 +571,7 @@ fn run_signed_in(
         SignedInCommand::Auditlog(cmd) => anchor::auditlog(mrv, session, json, cmd),
         SignedInCommand::Anchor(args) => anchor::anchor(mrv, session, json, args),
         SignedInCommand::Backup(cmd) => backup::backup(mrv, session, json, cmd),
+        SignedInCommand::Registry(cmd) => registry::registry(mrv, session, json, cmd),
     }
 }
 
