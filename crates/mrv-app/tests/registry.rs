@@ -348,6 +348,25 @@ fn a_push_retried_after_a_partial_post_sends_no_duplicates() {
 }
 
 #[test]
+fn a_push_killed_before_its_commit_publishes_what_it_staged_without_posting_again() {
+    // Slow mover: the registry holds what is staged until the restarted push commits it.
+    let reg = Registry::start(100);
+    let c = reg.client();
+    c.post_project(&project()).unwrap();
+    // The run died here: the project is staged, not committed, not published.
+    assert!(c.projects().unwrap().is_empty());
+    assert_eq!(c.staging().unwrap().len(), 1);
+    let outcome = run(&reg, &units()).unwrap();
+    assert!(
+        !outcome.posted_project,
+        "the staged project is not posted again"
+    );
+    assert_eq!(c.projects().unwrap().len(), 1);
+    assert_exactly_once(&reg, &units());
+    assert!(c.staging().unwrap().is_empty());
+}
+
+#[test]
 fn a_row_the_registry_drops_while_publishing_is_posted_again() {
     let reg = Registry::start(150);
     reg.faults(json!({ "mode": "confirm", "dropUnits": 1 }));

@@ -269,10 +269,27 @@ fn cadts_gaps_are_kept_overlaps_counts_and_retired_without_reason_pass() {
 fn staged_rows_move_on_the_interval_and_writes_wait_for_pending_commits() {
     let reg = Registry::start(300);
     assert!(reg.post("/v1/projects", &project()).status().is_success());
+    let staging: Value = reg.get("/v1/staging").json().unwrap();
+    assert_eq!(staging[0]["table"], "Projects");
+    assert_eq!(staging[0]["commited"], false);
+    assert_eq!(
+        staging[0]["diff"]["change"][0]["projectId"],
+        "mrv-desk:demo:1"
+    );
+    let pending: Value = reg
+        .get("/v1/staging/hasPendingTransactions")
+        .json()
+        .unwrap();
+    assert_eq!(pending["confirmed"], true);
     assert!(reg
         .post("/v1/staging/commit", &json!({}))
         .status()
         .is_success());
+    let pending: Value = reg
+        .get("/v1/staging/hasPendingTransactions")
+        .json()
+        .unwrap();
+    assert_eq!(pending["confirmed"], false);
     // Committed: until the move, CADT refuses further writes and shows nothing.
     let p: Value = reg.get("/v1/projects?page=1&limit=10").json().unwrap();
     assert_eq!(p["data"].as_array().unwrap().len(), 0);
