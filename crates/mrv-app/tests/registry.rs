@@ -366,6 +366,66 @@ fn a_push_killed_before_its_commit_publishes_what_it_staged_without_posting_agai
     assert!(c.staging().unwrap().is_empty());
 }
 
+/// Forty blocks of 5: a push long enough to be killed in the middle.
+fn many_units() -> Vec<UnitPost> {
+    (0..40).map(|i| unit(1 + i * 5, 5)).collect()
+}
+
+/// Run only as the child of `a_push_killed_with_sigkill_and_run_again_publishes_each_block_once`.
+#[test]
+#[ignore = "the child process of the kill test"]
+fn child_push_to_be_killed() {
+    let Ok(url) = std::env::var("MRV_TEST_REGISTRY_URL") else {
+        return;
+    };
+    let mut c = CadtClient::new(&url, KEY).unwrap();
+    c.poll_interval = Duration::from_millis(50);
+    push(&c, &project(), &many_units(), &[], &mut |_| {}).unwrap();
+}
+
+#[test]
+fn a_push_killed_with_sigkill_and_run_again_publishes_each_block_once() {
+    let reg = Registry::start(400);
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "child_push_to_be_killed",
+            "--nocapture",
+        ])
+        .env("MRV_TEST_REGISTRY_URL", &reg.url)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once some units are posted and before they are all published.
+    let c = reg.client();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let staged_units = c
+            .staging()
+            .unwrap()
+            .iter()
+            .filter(|s| s.table == "Units")
+            .count();
+        if staged_units >= 3 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child never posted"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let published_before = c.units().unwrap().len();
+    assert!(published_before < many_units().len());
+    let outcome = run(&reg, &many_units()).unwrap();
+    assert!(!outcome.posted_project);
+    assert!(outcome.posted_units < many_units().len(), "{outcome:?}");
+    assert_exactly_once(&reg, &many_units());
+}
+
 #[test]
 fn a_row_the_registry_drops_while_publishing_is_posted_again() {
     let reg = Registry::start(150);
