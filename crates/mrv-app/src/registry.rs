@@ -58,8 +58,6 @@ pub enum RegistryError {
     BadAnswer { what: String, detail: String },
     #[error("the registry did not confirm within {seconds} s: {missing}")]
     NotConfirmed { seconds: u64, missing: String },
-    #[error("{0}")]
-    Unsupported(String),
 }
 
 fn join_violations(v: &[RuleViolation]) -> String {
@@ -83,7 +81,6 @@ impl RegistryError {
             RegistryError::Duplicate { .. } => "duplicate",
             RegistryError::BadAnswer { .. } => "bad_answer",
             RegistryError::NotConfirmed { .. } => "not_confirmed",
-            RegistryError::Unsupported(_) => "unsupported",
         }
     }
 }
@@ -100,8 +97,7 @@ impl From<RegistryError> for AppError {
             | RegistryError::Foreign(_)
             | RegistryError::Duplicate { .. }
             | RegistryError::BadAnswer { .. }
-            | RegistryError::NotConfirmed { .. }
-            | RegistryError::Unsupported(_) => AppError::Conflict(e.to_string()),
+            | RegistryError::NotConfirmed { .. } => AppError::Conflict(e.to_string()),
         }
     }
 }
@@ -253,8 +249,13 @@ impl CadtClient {
         })
     }
 
-    fn post_json(&self, path: &str, payload: &impl Serialize) -> Result<Value, RegistryError> {
-        let what = format!("POST {path}");
+    fn write_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        payload: &impl Serialize,
+    ) -> Result<Value, RegistryError> {
+        let what = format!("{method} {path}");
         let bytes = serde_json::to_vec(payload).map_err(|e| RegistryError::BadAnswer {
             what: what.clone(),
             detail: e.to_string(),
@@ -262,7 +263,7 @@ impl CadtClient {
         let body = self.send(
             &what,
             self.http
-                .post(format!("{}{path}", self.base))
+                .request(method, format!("{}{path}", self.base))
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(bytes),
         )?;
@@ -278,9 +279,18 @@ impl CadtClient {
         path: &str,
         payload: &impl Serialize,
     ) -> Result<Value, RegistryError> {
+        self.write_when_ready(reqwest::Method::POST, path, payload)
+    }
+
+    fn write_when_ready(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        payload: &impl Serialize,
+    ) -> Result<Value, RegistryError> {
         let deadline = Instant::now() + self.confirm_timeout;
         loop {
-            match self.post_json(path, payload) {
+            match self.write_json(method.clone(), path, payload) {
                 Err(RegistryError::Rejected { reason, .. })
                     if reason.contains(PENDING_TEXT) && Instant::now() < deadline =>
                 {
@@ -355,6 +365,13 @@ impl CadtClient {
     /// Stages a project (with its issuance nested).
     pub fn post_project(&self, project: &ProjectPost) -> Result<(), RegistryError> {
         self.post_when_ready("/v1/projects", project).map(|_| ())
+    }
+
+    /// Stages an update of a published project (`PUT /v1/projects`, `warehouseProjectId` in
+    /// the body): how an issuance is added to a project an earlier export created.
+    pub fn put_project(&self, body: &Value) -> Result<(), RegistryError> {
+        self.write_when_ready(reqwest::Method::PUT, "/v1/projects", body)
+            .map(|_| ())
     }
 
     /// Stages one unit block.
@@ -499,18 +516,37 @@ pub fn push(
     let issuance = &project.issuances[0];
 
     // The project and its issuance.
-    let staging = client.staging()?;
     let mut posted_project = false;
     let (warehouse_project_id, issuance_id) = match find_project(client, project)? {
-        Some(found) => found,
-        None => {
-            if !staged_project(&staging, &project.project_id) {
-                client.post_project(project)?;
-                posted_project = true;
-                progress(PushProgress::ProjectPosted);
+        ProjectState::Published {
+            warehouse_project_id,
+            issuance_id,
+        } => (warehouse_project_id, issuance_id),
+        state => {
+            let staged = staged_issuance(&client.staging()?, project);
+            match state {
+                ProjectState::Absent if !staged => {
+                    client.post_project(project)?;
+                    posted_project = true;
+                    progress(PushProgress::ProjectPosted);
+                }
+                ProjectState::WithoutIssuance(record) if !staged => {
+                    client.put_project(&project_update(project, &record))?;
+                    posted_project = true;
+                    progress(PushProgress::ProjectPosted);
+                }
+                _ => {}
             }
             client.commit()?;
-            wait_for(client, |c| find_project(c, project))?
+            wait_for(client, |c| {
+                Ok(match find_project(c, project)? {
+                    ProjectState::Published {
+                        warehouse_project_id,
+                        issuance_id,
+                    } => Some((warehouse_project_id, issuance_id)),
+                    _ => None,
+                })
+            })?
         }
     };
     progress(PushProgress::ProjectPublished {
@@ -658,19 +694,28 @@ fn same_date(a: &str, b: &str) -> bool {
     }
 }
 
-/// Our project (by `projectId`) and our issuance in it (by its dates), when published.
-fn find_project(
-    client: &CadtClient,
-    project: &ProjectPost,
-) -> Result<Option<(String, String)>, RegistryError> {
-    let ours: Vec<ProjectRecord> = client
+/// Where our project and issuance stand among published projects.
+enum ProjectState {
+    /// No project with our `projectId`.
+    Absent,
+    /// The project, without our issuance (an earlier export's project).
+    WithoutIssuance(ProjectRecord),
+    Published {
+        warehouse_project_id: String,
+        issuance_id: String,
+    },
+}
+
+/// Our project (by `projectId`) and our issuance in it (by its dates).
+fn find_project(client: &CadtClient, project: &ProjectPost) -> Result<ProjectState, RegistryError> {
+    let mut ours: Vec<ProjectRecord> = client
         .projects()?
         .into_iter()
         .filter(|p| p.project_id == project.project_id)
         .collect();
     let record = match ours.len() {
-        0 => return Ok(None),
-        1 => &ours[0],
+        0 => return Ok(ProjectState::Absent),
+        1 => ours.remove(0),
         n => {
             return Err(RegistryError::Duplicate {
                 what: format!("project {:?}", project.project_id),
@@ -682,25 +727,22 @@ fn find_project(
     let matching: Vec<&IssuanceRecord> = record
         .issuances
         .iter()
-        .filter(|i| {
-            same_date(&i.start_date, &wanted.start_date) && same_date(&i.end_date, &wanted.end_date)
-        })
+        .filter(|i| same_period(i.start_date.as_str(), i.end_date.as_str(), wanted))
         .collect();
     match matching.as_slice() {
-        [] => Err(RegistryError::Unsupported(format!(
-            "project {:?} is on the registry ({}) without an issuance for {}..{}; adding an \
-             issuance to a published project (PUT /v1/projects) is not supported yet",
-            project.project_id, record.warehouse_project_id, wanted.start_date, wanted.end_date
-        ))),
+        [] => Ok(ProjectState::WithoutIssuance(record)),
         [one] => {
-            let body_ok = one.verification_body == wanted.verification_body
+            let same = one.verification_body == wanted.verification_body
                 && one.verification_approach == wanted.verification_approach
                 && same_date(
                     &one.verification_report_date,
                     &wanted.verification_report_date,
                 );
-            if body_ok {
-                Ok(Some((record.warehouse_project_id.clone(), one.id.clone())))
+            if same {
+                Ok(ProjectState::Published {
+                    warehouse_project_id: record.warehouse_project_id.clone(),
+                    issuance_id: one.id.clone(),
+                })
             } else {
                 Err(RegistryError::Foreign(format!(
                     "issuance {} of project {:?} differs from ours (verification body, \
@@ -719,17 +761,57 @@ fn find_project(
     }
 }
 
-fn staged_project(staging: &[StagingRecord], project_id: &str) -> bool {
-    staging.iter().any(|s| {
-        s.table == "Projects"
-            && !s.failed_commit
-            && s.diff.as_ref().is_some_and(|d| {
-                d.change.iter().any(|c| {
-                    // We always send projectId as a string.
-                    c.get("projectId").and_then(Value::as_str) == Some(project_id)
-                })
-            })
+fn same_period(start: &str, end: &str, wanted: &IssuancePost) -> bool {
+    same_date(start, &wanted.start_date) && same_date(end, &wanted.end_date)
+}
+
+/// `PUT /v1/projects`'s body: our project with the registry's `warehouseProjectId` and its
+/// published issuances (by id, in the issuance schema's fields) followed by ours.
+fn project_update(project: &ProjectPost, record: &ProjectRecord) -> Value {
+    let mut issuances: Vec<IssuancePost> = record
+        .issuances
+        .iter()
+        .map(|i| IssuancePost {
+            id: Some(i.id.clone()),
+            start_date: i.start_date.clone(),
+            end_date: i.end_date.clone(),
+            verification_approach: i.verification_approach.clone(),
+            verification_body: i.verification_body.clone(),
+            verification_report_date: i.verification_report_date.clone(),
+        })
+        .collect();
+    issuances.extend(project.issuances.iter().cloned());
+    let mut body = serde_json::to_value(ProjectPost {
+        issuances,
+        ..project.clone()
     })
+    .unwrap_or(Value::Null);
+    if let Some(map) = body.as_object_mut() {
+        map.insert(
+            "warehouseProjectId".into(),
+            Value::String(record.warehouse_project_id.clone()),
+        );
+    }
+    body
+}
+
+/// Whether a staged (or committed, not yet published) project row — created or updated —
+/// already carries our project with our issuance.
+fn staged_issuance(staging: &[StagingRecord], project: &ProjectPost) -> bool {
+    let wanted = &project.issuances[0];
+    staging
+        .iter()
+        .filter(|s| s.table == "Projects" && !s.failed_commit)
+        .filter_map(|s| s.diff.as_ref())
+        .flat_map(|d| d.change.iter())
+        // We always send projectId as a string.
+        .filter(|c| c.get("projectId").and_then(Value::as_str) == Some(project.project_id.as_str()))
+        .filter_map(|c| c.get("issuances").and_then(Value::as_array))
+        .flatten()
+        .any(|i| {
+            let text = |k: &str| i.get(k).and_then(Value::as_str).unwrap_or_default();
+            same_period(text("startDate"), text("endDate"), wanted)
+        })
 }
 
 /// `unitBlockStart`s of units waiting in staging (staged or committed).

@@ -427,6 +427,42 @@ fn a_push_killed_with_sigkill_and_run_again_publishes_each_block_once() {
 }
 
 #[test]
+fn a_later_issuance_of_a_published_project_is_added_to_it() {
+    let reg = Registry::start(100);
+    let first = run(&reg, &units()).unwrap();
+    // The next monitoring period of the same project, with the next serial blocks.
+    let mut next = project();
+    next.issuances[0].start_date = "2026-01-01".into();
+    next.issuances[0].end_date = "2026-12-31".into();
+    next.issuances[0].verification_report_date = "2027-01-20".into();
+    let issued: Vec<SerialBlock> = units()
+        .iter()
+        .map(|u| SerialBlock::parse(&u.unit_block_start, &u.unit_block_end).unwrap())
+        .collect();
+    let start = SerialBlock::next_free(PREFIX, &issued);
+    let later = vec![unit(start, 40)];
+    let second = push(&reg.client(), &next, &later, &issued, &mut |_| {}).unwrap();
+    assert!(
+        second.posted_project,
+        "the project was updated with the new issuance"
+    );
+    assert_eq!(second.warehouse_project_id, first.warehouse_project_id);
+    assert_ne!(second.issuance_id, first.issuance_id);
+    let c = reg.client();
+    let projects = c.projects().unwrap();
+    assert_eq!(projects.len(), 1);
+    assert_eq!(projects[0].issuances.len(), 2);
+    let all: Vec<UnitPost> = units().into_iter().chain(later.clone()).collect();
+    assert_exactly_once(&reg, &all);
+    // Retried: nothing posted again.
+    let again = push(&reg.client(), &next, &later, &issued, &mut |_| {}).unwrap();
+    assert!(!again.posted_project);
+    assert_eq!(again.posted_units, 0);
+    assert_eq!(c.projects().unwrap()[0].issuances.len(), 2);
+    assert_exactly_once(&reg, &all);
+}
+
+#[test]
 fn a_row_the_registry_drops_while_publishing_is_posted_again() {
     let reg = Registry::start(150);
     reg.faults(json!({ "mode": "confirm", "dropUnits": 1 }));

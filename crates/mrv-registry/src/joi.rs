@@ -146,6 +146,26 @@ pub fn project_post(body: &Value, picklists: &Picklists) -> Checked {
     object(body, PROJECT, "", picklists)
 }
 
+/// `projectsUpdateSchema`: `warehouseProjectId` and the post schema.
+pub fn project_update(body: &Value, picklists: &Picklists) -> Checked {
+    let Some(map) = body.as_object() else {
+        return Err(invalid("body", "\"value\" must be of type object".into()));
+    };
+    match map.get("warehouseProjectId") {
+        Some(Value::String(id)) if !id.is_empty() => {}
+        Some(_) => {
+            return Err(invalid(
+                "body",
+                "\"warehouseProjectId\" must be a string".into(),
+            ))
+        }
+        None => return Err(invalid("body", "\"warehouseProjectId\" is required".into())),
+    }
+    let mut rest = map.clone();
+    rest.remove("warehouseProjectId");
+    project_post(&Value::Object(rest), picklists)
+}
+
 /// `unitsPostSchema`, with CADT's (inert) Retired/Cancelled rule.
 pub fn unit_post(body: &Value, picklists: &Picklists) -> Checked {
     object(body, UNIT, "", picklists)?;

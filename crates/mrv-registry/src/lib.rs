@@ -176,7 +176,10 @@ fn build(config: &Config) -> Result<(Router, Arc<Shared>), ServeError> {
         org_uid,
     });
     let v1 = Router::new()
-        .route("/v1/projects", post(post_project).get(get_projects))
+        .route(
+            "/v1/projects",
+            post(post_project).get(get_projects).put(put_project),
+        )
         .route("/v1/units", post(post_unit).get(get_units))
         .route("/v1/issuances", get(get_issuances))
         .route("/v1/staging", get(get_staging))
@@ -342,6 +345,69 @@ async fn post_project(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
         .into_response()
 }
 
+/// `PUT /v1/projects`: stages an update of a published project (the whole record, child
+/// records by id; new issuances get ids), keyed by its `warehouseProjectId`.
+async fn put_project(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let mut record = match parse_body(&body) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    if let Err(problem) = joi::project_update(&record, &shared.picklists) {
+        return invalid(problem);
+    }
+    let mut store = lock(&shared.store);
+    const WHAT: &str = "Error adding update to stage";
+    if let Err(r) = write_gate(&shared, &store, WHAT) {
+        return *r;
+    }
+    let map = record.as_object_mut().expect("validated as an object");
+    let id = map["warehouseProjectId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    match store.project_exists(&id) {
+        Ok(true) => {}
+        Ok(false) => {
+            return refused(
+                WHAT,
+                format!("The project record for the warehouseProjectId: {id} does not exist"),
+            )
+        }
+        Err(e) => return internal(e),
+    }
+    map.insert("orgUid".into(), json!(shared.org_uid));
+    map.insert("timeStaged".into(), json!(now_seconds()));
+    if let Some(Value::Array(issuances)) = map.get_mut("issuances") {
+        for issuance in issuances {
+            let child = issuance.as_object_mut().expect("validated as an object");
+            match child.get("id").and_then(Value::as_str) {
+                Some(existing) => match store.issuance_exists(existing) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        return refused(
+                            WHAT,
+                            format!("Issuance does not have a record for {existing}"),
+                        )
+                    }
+                    Err(e) => return internal(e),
+                },
+                None => match new_uuid() {
+                    Ok(fresh) => {
+                        child.insert("id".into(), json!(fresh));
+                    }
+                    Err(e) => return internal(e),
+                },
+            }
+            child.entry("orgUid").or_insert(json!(shared.org_uid));
+            child.entry("warehouseProjectId").or_insert(json!(id));
+        }
+    }
+    if let Err(e) = store.stage_project_update(&id, &record) {
+        return internal(e);
+    }
+    Json(json!({ "message": "Project update added to staging", "success": true })).into_response()
+}
+
 async fn post_unit(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let mut record = match parse_body(&body) {
         Ok(v) => v,
@@ -486,19 +552,19 @@ async fn get_staging(
     let wanted = query.get("type").map(String::as_str);
     let out: Vec<Value> = rows
         .into_iter()
-        .filter(|(_, _, _, committed)| match wanted {
-            Some("staged") => !committed,
-            Some("pending") => *committed,
+        .filter(|row| match wanted {
+            Some("staged") => !row.committed,
+            Some("pending") => row.committed,
             _ => true,
         })
-        .map(|(uuid, table, data, committed)| {
+        .map(|row| {
             json!({
-                "uuid": uuid,
-                "table": table,
-                "action": "INSERT",
-                "commited": committed,
+                "uuid": row.uuid,
+                "table": row.table,
+                "action": row.action,
+                "commited": row.committed,
                 "failedCommit": false,
-                "diff": { "original": {}, "change": [data] },
+                "diff": { "original": {}, "change": [row.data] },
             })
         })
         .collect();

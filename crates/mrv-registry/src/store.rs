@@ -14,6 +14,7 @@ CREATE TABLE IF NOT EXISTS staging (
     seq      INTEGER PRIMARY KEY AUTOINCREMENT,
     uuid     TEXT NOT NULL UNIQUE,
     tbl      TEXT NOT NULL CHECK (tbl IN ('Projects', 'Units')),
+    action   TEXT NOT NULL DEFAULT 'INSERT' CHECK (action IN ('INSERT', 'UPDATE')),
     data     TEXT NOT NULL,
     commited INTEGER NOT NULL DEFAULT 0 CHECK (commited IN (0, 1))
 );
@@ -49,6 +50,16 @@ impl Table {
             Table::Units => "Units",
         }
     }
+}
+
+/// One row of the staging table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StagedRow {
+    pub uuid: String,
+    pub table: String,
+    pub action: String,
+    pub data: Value,
+    pub committed: bool,
 }
 
 /// What one move of committed staging rows did.
@@ -104,6 +115,24 @@ impl Store {
         Ok(())
     }
 
+    /// Stages an update of a published project, keyed by its id (CADT upserts it).
+    pub fn stage_project_update(&mut self, uuid: &str, data: &Value) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "INSERT INTO staging (uuid, tbl, action, data) VALUES (?1, 'Projects', 'UPDATE', ?2)
+             ON CONFLICT (uuid) DO UPDATE SET data = ?2, commited = 0",
+            params![uuid, data.to_string()],
+        )?;
+        Ok(())
+    }
+
+    pub fn project_exists(&self, warehouse_project_id: &str) -> rusqlite::Result<bool> {
+        self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM project WHERE warehouse_project_id = ?1)",
+            params![warehouse_project_id],
+            |r| r.get(0),
+        )
+    }
+
     /// Whether committed rows wait for the move (CADT: "changes pending on the blockchain").
     pub fn pending_commits(&self) -> rusqlite::Result<bool> {
         self.conn.query_row(
@@ -119,26 +148,30 @@ impl Store {
             .execute("UPDATE staging SET commited = 1 WHERE commited = 0", [])
     }
 
-    /// Every staging row in order: `(uuid, table, data, committed)`.
-    pub fn staging_rows(&self) -> rusqlite::Result<Vec<(String, String, Value, bool)>> {
+    /// Every staging row in order.
+    pub fn staging_rows(&self) -> rusqlite::Result<Vec<StagedRow>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT uuid, tbl, data, commited FROM staging ORDER BY seq")?;
+            .prepare("SELECT uuid, tbl, action, data, commited FROM staging ORDER BY seq")?;
         let rows = stmt
             .query_map([], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
-                    r.get::<_, bool>(3)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, bool>(4)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows
             .into_iter()
-            .map(|(uuid, table, data, committed)| {
-                let data = serde_json::from_str(&data).unwrap_or(Value::Null);
-                (uuid, table, data, committed)
+            .map(|(uuid, table, action, data, committed)| StagedRow {
+                uuid,
+                table,
+                action,
+                data: serde_json::from_str(&data).unwrap_or(Value::Null),
+                committed,
             })
             .collect())
     }
@@ -287,8 +320,10 @@ fn insert_project(tx: &Transaction<'_>, doc: &mut Value) -> rusqlite::Result<()>
             insert_issuance(tx, &issuance, Some(&id))?;
         }
     }
+    // An update replaces the record; its issuances were added above (existing ids kept).
     tx.execute(
-        "INSERT OR IGNORE INTO project (warehouse_project_id, data) VALUES (?1, ?2)",
+        "INSERT INTO project (warehouse_project_id, data) VALUES (?1, ?2)
+         ON CONFLICT (warehouse_project_id) DO UPDATE SET data = ?2",
         params![id, Value::Object(map.clone()).to_string()],
     )?;
     Ok(())

@@ -368,3 +368,40 @@ fn fault_switches() {
     assert_eq!(data.len(), 2);
     assert_eq!(data[0], data[1]);
 }
+
+#[test]
+fn a_project_update_needs_its_published_project() {
+    let reg = Registry::start(60_000);
+    let put = |body: &Value| {
+        reg.http
+            .put(format!("{}/v1/projects", reg.url))
+            .header("x-api-key", KEY)
+            .json(body)
+            .send()
+            .unwrap()
+    };
+    expect_refused(put(&project()), "\"warehouseProjectId\" is required");
+    let mut unknown = project();
+    unknown["warehouseProjectId"] = json!("no-such-project");
+    expect_refused(put(&unknown), "does not exist");
+    let issuance = published_issuance(&reg);
+    let page: Value = reg.get("/v1/projects?page=1&limit=10").json().unwrap();
+    let mut update = project();
+    update["warehouseProjectId"] = page["data"][0]["warehouseProjectId"].clone();
+    let mut kept = project()["issuances"][0].clone();
+    kept["id"] = json!(issuance);
+    let mut added = project()["issuances"][0].clone();
+    added["startDate"] = json!("2026-01-01");
+    added["endDate"] = json!("2026-12-31");
+    update["issuances"] = json!([kept, added]);
+    let (status, text) = body(put(&update));
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(reg
+        .post("/v1/staging/commit", &json!({}))
+        .status()
+        .is_success());
+    reg.move_now();
+    let page: Value = reg.get("/v1/projects?page=1&limit=10").json().unwrap();
+    assert_eq!(page["data"].as_array().unwrap().len(), 1);
+    assert_eq!(page["data"][0]["issuances"].as_array().unwrap().len(), 2);
+}
