@@ -14,10 +14,11 @@ ALLOWED = {
     "mrv-cli": {"mrv-app"},
     "mrv-desk": {"mrv-app"},
     "mrv-auditlog": {"mrv-core", "mrv-tlog"},
+    "mrv-registry": {"mrv-core"},
     "mrv-e2e": set(),
 }
 FRAMEWORKS = {"tauri", "clap", "axum", "tauri-specta", "specta"}
-FRONT_ENDS = {"mrv-cli", "mrv-desk", "mrv-e2e", "mrv-auditlog"}
+FRONT_ENDS = {"mrv-cli", "mrv-desk", "mrv-e2e", "mrv-auditlog", "mrv-registry"}
 
 meta = json.loads(subprocess.check_output(["cargo", "metadata", "--no-deps", "--format-version", "1"]))
 errors = []

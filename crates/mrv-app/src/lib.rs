@@ -28,6 +28,7 @@ mod names;
 mod overlays;
 mod projects;
 mod quantities;
+pub mod registry;
 mod review;
 mod session;
 mod users;

@@ -15,6 +15,7 @@
 mod anchor;
 mod backup;
 mod export;
+mod registry;
 mod review;
 mod text;
 
@@ -186,6 +187,9 @@ enum SignedInCommand {
     /// Backups and restore drills (ops admin).
     #[command(subcommand)]
     Backup(backup::BackupCommand),
+    /// The CADT registry exports are pushed to.
+    #[command(subcommand)]
+    Registry(registry::RegistryCommand),
     /// Registry exports: create, show, sign off or return, write (methodology owner).
     #[command(subcommand)]
     Export(export::ExportCommand),
@@ -587,6 +591,7 @@ fn run_signed_in(
         SignedInCommand::Auditlog(cmd) => anchor::auditlog(mrv, session, json, cmd),
         SignedInCommand::Anchor(args) => anchor::anchor(mrv, session, json, args),
         SignedInCommand::Backup(cmd) => backup::backup(mrv, session, json, cmd),
+        SignedInCommand::Registry(cmd) => registry::registry(mrv, session, json, cmd),
         SignedInCommand::Export(cmd) => export::export(mrv, session, json, cmd),
     }
 }

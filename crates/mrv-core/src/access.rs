@@ -81,6 +81,8 @@ pub enum Action {
     Anchor,
     /// Set the backup target, run and list backups, run restore drills, restore a snapshot.
     ManageBackups,
+    /// Connect the workspace to a CADT registry (its URL and API key).
+    ConnectRegistry,
     /// Build a registry export (draft) from a project's anchored batches.
     CreateExport,
     /// Sign an export's manifest off (segregation of duties on top: see `export::may_sign_off`).
@@ -94,7 +96,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::ViewEvidence,
         Action::ManageProjects,
         Action::ImportBatch,
@@ -109,6 +111,7 @@ impl Action {
         Action::ConfigureAuditLog,
         Action::Anchor,
         Action::ManageBackups,
+        Action::ConnectRegistry,
         Action::CreateExport,
         Action::SignOffExport,
         Action::ReturnExport,
@@ -132,6 +135,7 @@ impl Action {
             Action::ConfigureAuditLog => "configure_audit_log",
             Action::Anchor => "anchor",
             Action::ManageBackups => "manage_backups",
+            Action::ConnectRegistry => "connect_registry",
             Action::CreateExport => "create_export",
             Action::SignOffExport => "sign_off_export",
             Action::ReturnExport => "return_export",
@@ -157,6 +161,7 @@ impl Action {
             Action::ConfigureAuditLog => "connect the workspace to an audit log",
             Action::Anchor => "anchor records to the audit log",
             Action::ManageBackups => "manage backups and restore drills",
+            Action::ConnectRegistry => "connect the workspace to a registry",
             Action::CreateExport => "create registry exports",
             Action::SignOffExport => "sign off registry exports",
             Action::ReturnExport => "return registry exports",
@@ -179,7 +184,7 @@ pub const fn role_allows(role: Role, action: Action) -> bool {
         StartReview | ApproveBatch | RejectBatch => matches!(role, Verifier),
         AttachEvidence => matches!(role, Analyst | Verifier),
         ManageUsers => matches!(role, TenantAdmin),
-        ConfigureAuditLog | ManageBackups => matches!(role, OpsAdmin),
+        ConfigureAuditLog | ManageBackups | ConnectRegistry => matches!(role, OpsAdmin),
         Anchor => matches!(role, Verifier | MethodologyOwner | OpsAdmin),
         CreateExport | SignOffExport | ReturnExport | WriteExport | PushExport => {
             matches!(role, MethodologyOwner)
@@ -349,7 +354,7 @@ mod tests {
     fn permission_matrix() {
         use Action::*;
         // Columns: analyst, verifier, methodology_owner, ops_admin, tenant_admin, manager.
-        let table: [(Action, [u8; 6]); 19] = [
+        let table: [(Action, [u8; 6]); 20] = [
             (ViewEvidence, [1, 1, 1, 1, 1, 1]),
             (ManageProjects, [1, 0, 1, 0, 0, 0]),
             (ImportBatch, [1, 0, 0, 0, 0, 0]),
@@ -364,6 +369,7 @@ mod tests {
             (ConfigureAuditLog, [0, 0, 0, 1, 0, 0]),
             (Anchor, [0, 1, 1, 1, 0, 0]),
             (ManageBackups, [0, 0, 0, 1, 0, 0]),
+            (ConnectRegistry, [0, 0, 0, 1, 0, 0]),
             (CreateExport, [0, 0, 1, 0, 0, 0]),
             (SignOffExport, [0, 0, 1, 0, 0, 0]),
             (ReturnExport, [0, 0, 1, 0, 0, 0]),

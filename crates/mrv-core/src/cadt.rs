@@ -1089,6 +1089,27 @@ mod tests {
         assert!(b.overlaps(&SerialBlock::new("MRVD-P1-2025", 100, 1).unwrap()));
     }
 
+    proptest::proptest! {
+        /// A block reads back as itself, holds `count` units, overlap is symmetric and agrees
+        /// with the number ranges, and `next_free` starts a block overlapping none before it.
+        #[test]
+        fn serial_blocks_round_trip_and_never_overlap_what_next_free_follows(
+            prefix in "[A-Z0-9][A-Z0-9.-]{0,20}",
+            a in 1u64..1_000_000, n in 1u64..100_000,
+            b in 1u64..1_000_000, m in 1u64..100_000,
+        ) {
+            let x = SerialBlock::new(&prefix, a, n).unwrap();
+            let y = SerialBlock::new(&prefix, b, m).unwrap();
+            proptest::prop_assert_eq!(SerialBlock::parse(&x.start_serial(), &x.end_serial()).unwrap(), x.clone());
+            proptest::prop_assert_eq!(x.count(), n);
+            let ranges_meet = a < b + m && b < a + n;
+            proptest::prop_assert_eq!(x.overlaps(&y), ranges_meet);
+            proptest::prop_assert_eq!(x.overlaps(&y), y.overlaps(&x));
+            let next = SerialBlock::new(&prefix, SerialBlock::next_free(&prefix, &[x.clone(), y.clone()]), 1).unwrap();
+            proptest::prop_assert!(!next.overlaps(&x) && !next.overlaps(&y));
+        }
+    }
+
     #[test]
     fn wire_shape_is_camel_case() {
         let json = serde_json::to_value(project()).unwrap();

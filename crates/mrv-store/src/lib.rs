@@ -12,6 +12,7 @@ mod layer_removal;
 mod migrations;
 mod people;
 mod queries;
+mod registry;
 mod rows;
 mod workspace;
 
@@ -24,6 +25,7 @@ pub use layer_removal::{batches_with_layer_evidence, delete_layer};
 pub use migrations::{MigrationRecord, MIGRATIONS};
 pub use people::*;
 pub use queries::*;
+pub use registry::{registry, set_registry, RegistryRecord};
 pub use rows::{row_ids, row_indices};
 pub use rusqlite::{Connection, Transaction};
 pub use workspace::{Workspace, DATABASE_FILE};

@@ -7,8 +7,7 @@ use crate::StoreError;
 use rusqlite::{params, Connection};
 use serde_json::json;
 
-/// (version, name, SQL). Versions are consecutive from 1 (11, the registry connection, lands
-/// from a parallel branch of the same issue; until it does, 12 follows 10).
+/// (version, name, SQL). Versions are consecutive from 1.
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("migrations/0001_initial.sql")),
     (2, "layers", include_str!("migrations/0002_layers.sql")),
@@ -32,6 +31,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0009_hardening.sql"),
     ),
     (10, "backups", include_str!("migrations/0010_backups.sql")),
+    (11, "registry", include_str!("migrations/0011_registry.sql")),
     (12, "exports", include_str!("migrations/0012_exports.sql")),
 ];
 
