@@ -140,8 +140,12 @@ enum SignedInCommand {
         #[arg(long)]
         progress: bool,
     },
-    /// The flags the checks raised on a batch.
+    /// The flags the checks raised on a batch; material rows (whose claims matter to the
+    /// batch total) are marked, and need a justification to approve.
     Flags { batch: i64 },
+    /// A batch's gross claimed tCO2e, buffer and net issuable, how each was derived, and its
+    /// material rows.
+    Quantities { batch: i64 },
     /// The value each layer gave at each row of a batch.
     Samples {
         batch: i64,
@@ -528,23 +532,86 @@ fn run_signed_in(
         }
         SignedInCommand::Flags { batch } => {
             let flags = mrv.flags(session, batch)?;
+            let quantities = mrv.quantities(session, batch)?;
+            #[derive(Serialize)]
+            struct FlagShown {
+                #[serde(flatten)]
+                flag: mrv_app::FlagView,
+                /// The row is material: approving needs a justification on one of its flags.
+                material: bool,
+            }
+            let flags: Vec<FlagShown> = flags
+                .into_iter()
+                .map(|flag| FlagShown {
+                    material: quantities.is_material(flag.row),
+                    flag,
+                })
+                .collect();
             print(json, &flags, |flags| {
                 if flags.is_empty() {
                     return "no flags\n".into();
                 }
                 let mut out = format!(
-                    "{:>7}  {:<14} {:<8} {:<20} {}\n",
-                    "ROW", "ID", "SEVERITY", "CHECK", "EXPLANATION"
+                    "{:>7}  {:<14} {:<8} {:<8} {:<20} {}\n",
+                    "ROW", "ID", "SEVERITY", "MATERIAL", "CHECK", "EXPLANATION"
                 );
-                for f in flags {
+                for FlagShown { flag: f, material } in flags {
                     out += &format!(
-                        "{:>7}  {:<14} {:<8} {:<20} {}\n",
+                        "{:>7}  {:<14} {:<8} {:<8} {:<20} {}\n",
                         f.row,
                         shown(&f.id),
                         f.severity,
+                        if *material { "material" } else { "" },
                         f.check,
                         shown(&f.explanation)
                     );
+                }
+                if !quantities.material.is_empty() {
+                    out += &format!(
+                        "material rows need a written justification to approve (`mrv quantities {batch}` says why)\n"
+                    );
+                }
+                out
+            })
+        }
+        SignedInCommand::Quantities { batch } => {
+            let q = mrv.quantities(session, batch)?;
+            print(json, &q, |q| {
+                let mut out = format!(
+                    "batch {}: {} rows, claimed tCO2e from `{}`\ngross claimed  {} tCO2e\nbuffer         {} tCO2e ({} %)\nnet issuable   {} tCO2e\nhow:\n",
+                    q.batch_id,
+                    q.rows,
+                    shown(&q.claimed_field),
+                    q.gross,
+                    q.buffer,
+                    q.buffer_percent,
+                    q.net
+                );
+                for line in &q.derivation {
+                    out += &format!("  {line}\n");
+                }
+                out += &format!(
+                    "materiality: {} % of the batch total = {} tCO2e; ",
+                    q.materiality_percent, q.materiality_threshold
+                );
+                if q.material.is_empty() {
+                    out += "no flagged row is material\n";
+                } else {
+                    out += &format!("{} material row(s):\n", q.material.len());
+                    for m in &q.material {
+                        out += &format!(
+                            "  row {} {} ({}, flags {}): {}\n",
+                            m.row,
+                            shown(&m.id),
+                            m.reason.as_str(),
+                            m.flag_ids
+                                .iter()
+                                .map(i64::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            m.why
+                        );
+                    }
                 }
                 out
             })

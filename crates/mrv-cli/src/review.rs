@@ -29,7 +29,8 @@ pub(crate) enum UserCommand {
 pub(crate) enum ReviewCommand {
     /// Open an enriched batch for review.
     Start { batch: i64 },
-    /// Approve a batch under review; each open high-severity flag needs --justify FLAG_ID=TEXT.
+    /// Approve a batch under review; each open high-severity flag needs --justify FLAG_ID=TEXT,
+    /// and so does each material row (on any one of its flags; `mrv flags BATCH` marks them).
     /// The batch is then stamped and the stamp signed with your key.
     Approve {
         batch: i64,

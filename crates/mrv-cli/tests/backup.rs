@@ -471,7 +471,7 @@ fn approve_demo(ws: &Path) {
         "1".into(),
     ];
     for f in flags.as_array().unwrap() {
-        if f["severity"] == "high" {
+        if f["severity"] == "high" || f["material"] == true {
             args.push("--justify".into());
             args.push(format!("{}=checked on site", f["flag_id"]));
         }

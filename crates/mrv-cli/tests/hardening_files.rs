@@ -80,7 +80,7 @@ fn approve_demo(ws: &Path) {
     let flags = json(mrv_as(ws, "vera", &["--json", "flags", "1"]));
     let mut args: Vec<String> = vec!["review".into(), "approve".into(), "1".into()];
     for f in flags.as_array().unwrap() {
-        if f["severity"] == "high" {
+        if f["severity"] == "high" || f["material"] == true {
             args.push("--justify".into());
             args.push(format!("{}=checked on site", f["flag_id"]));
         }

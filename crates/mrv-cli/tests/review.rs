@@ -63,7 +63,7 @@ fn the_verifier_journey_from_the_shell() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["severity"] == "high")
+        .filter(|f| f["severity"] == "high" || f["material"] == true)
     {
         args.push("--justify".into());
         args.push(format!("{}=verified on site, photo attached", f["flag_id"]));

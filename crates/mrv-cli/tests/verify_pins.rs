@@ -40,7 +40,7 @@ fn verify_stamp_says_when_the_signer_is_not_pinned_and_refuses_a_fresh_key_when_
         serde_json::from_str(&ok(mrv(&ws, Some("vera"), &["--json", "flags", "1"]))).unwrap();
     let mut approve: Vec<String> = vec!["review".into(), "approve".into(), "1".into()];
     for f in flags.as_array().unwrap() {
-        if f["severity"] == "high" {
+        if f["severity"] == "high" || f["material"] == true {
             approve.push("--justify".into());
             approve.push(format!("{}=checked in the field", f["flag_id"]));
         }
