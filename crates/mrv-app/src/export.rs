@@ -540,6 +540,13 @@ impl Mrv {
         })
     }
 
+    /// The CADT shape of an export: what `cadt.json` holds and what a push sends.
+    pub fn export_cadt(&self, session: &Session, export_id: i64) -> Result<CadtExport, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        let e = self.export_record(export_id)?;
+        cadt_export(&e, &self.project_record(e.project_id)?)
+    }
+
     /// The view of an export; `verify` re-verifies every stamp (what `show` does).
     fn export_view_of(&self, export_id: i64, verify: bool) -> Result<ExportView, AppError> {
         let e = self.export_record(export_id)?;

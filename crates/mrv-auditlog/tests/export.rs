@@ -239,6 +239,7 @@ fn an_export_is_created_reviewed_signed_off_written_and_verifies_offline() {
         &[],
     );
     assert!(violations.is_empty(), "{violations:#?}");
+    assert_eq!(f.mrv.export_cadt(&mo, 1).unwrap(), cadt);
     let journal = f.mrv.verify_journal(&mo).unwrap();
     assert!(journal.ok, "{:#?}", journal.problems);
 
