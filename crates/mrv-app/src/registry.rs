@@ -340,6 +340,12 @@ impl CadtClient {
         self.all_pages("/v1/units")
     }
 
+    /// How many units the registry publishes: one unit per page, so the page count.
+    pub fn unit_count(&self) -> Result<u64, RegistryError> {
+        let page: Page<Value> = self.get_json("/v1/units?page=1&limit=1")?;
+        Ok(page.page_count)
+    }
+
     /// Every issuance (`GET /v1/issuances`).
     pub fn issuances(&self) -> Result<Vec<IssuanceRecord>, RegistryError> {
         self.get_json("/v1/issuances")
@@ -1047,8 +1053,8 @@ pub struct RegistryStatus {
     /// Whether the registry answered (with our key) just now.
     pub reachable: Option<bool>,
     pub problem: Option<String>,
-    /// Published units the registry reports.
-    pub units_on_registry: Option<usize>,
+    /// Published unit blocks the registry reports.
+    pub units_on_registry: Option<u64>,
 }
 
 /// The largest API key file read.
@@ -1143,9 +1149,9 @@ impl Mrv {
                 units_on_registry: None,
             });
         };
-        let probe = CadtClient::new(&record.url, &record.api_key).and_then(|c| c.units());
+        let probe = CadtClient::new(&record.url, &record.api_key).and_then(|c| c.unit_count());
         let (reachable, problem, units) = match probe {
-            Ok(units) => (true, None, Some(units.len())),
+            Ok(count) => (true, None, Some(count)),
             Err(e) => (false, Some(e.to_string()), None),
         };
         Ok(RegistryStatus {

@@ -658,6 +658,11 @@ fn an_ops_admin_connects_the_registry_with_a_key_file() {
     assert_eq!(status.reachable, Some(true));
     assert_eq!(status.units_on_registry, Some(0));
     assert_eq!(status.connected_by.as_deref(), Some("oscar"));
+    let pushed = run(&reg, &units()).unwrap();
+    assert_eq!(
+        mrv.registry_status(&mo).unwrap().units_on_registry,
+        Some(pushed.units.len() as u64)
+    );
     let journal = mrv.verify_journal(&oscar).unwrap();
     assert!(journal.ok, "{}", journal.message);
 }
