@@ -1,5 +1,6 @@
-//! Normalisation of measurement values before they are hashed (spec `mrv-stamp/v1` §2): the same
-//! measurement always gives the same text, however the source file wrote it.
+//! Normalisation of measurement values before they are hashed (spec `mrv-stamp/v2` §2,
+//! unchanged since v1): the same measurement always gives the same text, however the source
+//! file wrote it.
 
 use std::borrow::Cow;
 use thiserror::Error;

@@ -1,6 +1,6 @@
-//! Measurement rows as stamp leaves (spec `mrv-stamp/v1` §3): each row normalised, written as
-//! RFC 8785 canonical JSON, hashed as an RFC 6962 leaf; `rows_root` is the Merkle tree hash of
-//! the leaves in row order.
+//! Measurement rows as stamp leaves (spec `mrv-stamp/v2` §3, unchanged since v1): each row
+//! normalised, written as RFC 8785 canonical JSON, hashed as an RFC 6962 leaf; `rows_root` is
+//! the Merkle tree hash of the leaves in row order.
 //!
 //! The leaf is written directly in canonical form (members in UTF-16 order, fields sorted by
 //! name once per batch): a million rows cost about what hashing their bytes costs. A test
