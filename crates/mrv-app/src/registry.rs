@@ -340,6 +340,12 @@ impl CadtClient {
         self.all_pages("/v1/units")
     }
 
+    /// How many units the registry publishes: one unit per page, so the page count.
+    pub fn unit_count(&self) -> Result<u64, RegistryError> {
+        let page: Page<Value> = self.get_json("/v1/units?page=1&limit=1")?;
+        Ok(page.page_count)
+    }
+
     /// Every issuance (`GET /v1/issuances`).
     pub fn issuances(&self) -> Result<Vec<IssuanceRecord>, RegistryError> {
         self.get_json("/v1/issuances")
@@ -362,27 +368,47 @@ impl CadtClient {
         }
     }
 
-    /// Stages a project (with its issuance nested).
-    pub fn post_project(&self, project: &ProjectPost) -> Result<(), RegistryError> {
-        self.post_when_ready("/v1/projects", project).map(|_| ())
+    /// Stages a project (with its issuance nested); the staging row's uuid.
+    pub fn post_project(&self, project: &ProjectPost) -> Result<String, RegistryError> {
+        let answer = self.post_when_ready("/v1/projects", project)?;
+        staging_uuid("POST /v1/projects", &answer)
     }
 
     /// Stages an update of a published project (`PUT /v1/projects`, `warehouseProjectId` in
     /// the body): how an issuance is added to a project an earlier export created.
-    pub fn put_project(&self, body: &Value) -> Result<(), RegistryError> {
-        self.write_when_ready(reqwest::Method::PUT, "/v1/projects", body)
-            .map(|_| ())
+    /// The staging row's uuid is the project's `warehouseProjectId`.
+    pub fn put_project(&self, body: &Value) -> Result<String, RegistryError> {
+        self.write_when_ready(reqwest::Method::PUT, "/v1/projects", body)?;
+        Ok(body
+            .get("warehouseProjectId")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned())
     }
 
-    /// Stages one unit block.
-    pub fn post_unit(&self, unit: &UnitPost) -> Result<(), RegistryError> {
-        self.post_when_ready("/v1/units", unit).map(|_| ())
+    /// Stages one unit block; the staging row's uuid.
+    pub fn post_unit(&self, unit: &UnitPost) -> Result<String, RegistryError> {
+        let answer = self.post_when_ready("/v1/units", unit)?;
+        staging_uuid("POST /v1/units", &answer)
     }
 
-    /// Publishes what is staged; an empty staging table is not an error here (someone, or an
-    /// earlier run, committed it already).
+    /// Publishes everything staged on the registry (anyone's). An empty staging table is not
+    /// an error here (someone, or an earlier run, committed it already).
     pub fn commit(&self) -> Result<(), RegistryError> {
-        match self.post_when_ready("/v1/staging/commit", &serde_json::json!({})) {
+        self.commit_body(&serde_json::json!({}))
+    }
+
+    /// Publishes only the staging rows `ids` (CADT's `ids` in the commit body), leaving other
+    /// users' staged edits alone. Nothing to do for no ids.
+    pub fn commit_ids(&self, ids: &[String]) -> Result<(), RegistryError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.commit_body(&serde_json::json!({ "ids": ids }))
+    }
+
+    fn commit_body(&self, body: &Value) -> Result<(), RegistryError> {
+        match self.post_when_ready("/v1/staging/commit", body) {
             Ok(_) => Ok(()),
             Err(RegistryError::Rejected { reason, .. })
                 if reason.contains("Cant commit empty staging table") =>
@@ -392,6 +418,17 @@ impl CadtClient {
             Err(e) => Err(e),
         }
     }
+}
+
+fn staging_uuid(what: &str, answer: &Value) -> Result<String, RegistryError> {
+    answer
+        .get("uuid")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| RegistryError::BadAnswer {
+            what: what.to_owned(),
+            detail: format!("no staging `uuid` in {answer}"),
+        })
 }
 
 /// CADT answers errors as `{message, error}` or as the validation middleware's text.
@@ -524,20 +561,21 @@ pub fn push(
         } => (warehouse_project_id, issuance_id),
         state => {
             let staged = staged_issuance(&client.staging()?, project);
-            match state {
-                ProjectState::Absent if !staged => {
-                    client.post_project(project)?;
+            let row = match (state, staged) {
+                (_, Some(row)) => row,
+                (ProjectState::WithoutIssuance(record), None) => {
                     posted_project = true;
-                    progress(PushProgress::ProjectPosted);
+                    client.put_project(&project_update(project, &record))?
                 }
-                ProjectState::WithoutIssuance(record) if !staged => {
-                    client.put_project(&project_update(project, &record))?;
+                (_, None) => {
                     posted_project = true;
-                    progress(PushProgress::ProjectPosted);
+                    client.post_project(project)?
                 }
-                _ => {}
+            };
+            if posted_project {
+                progress(PushProgress::ProjectPosted);
             }
-            client.commit()?;
+            client.commit_ids(&[row])?;
             wait_for(client, |c| {
                 Ok(match find_project(c, project)? {
                     ProjectState::Published {
@@ -575,12 +613,18 @@ pub fn push(
     let missing: Vec<&UnitPost> = to_send
         .iter()
         .filter(|u| {
-            !published.contains_key(&u.unit_block_start) && !staged.contains(&u.unit_block_start)
+            !published.contains_key(&u.unit_block_start)
+                && !staged.contains_key(&u.unit_block_start)
         })
+        .collect();
+    // Ours waiting in staging (an earlier run's) and what we post now: what we commit.
+    let mut to_commit: Vec<String> = to_send
+        .iter()
+        .filter_map(|u| staged.get(&u.unit_block_start).cloned())
         .collect();
     let mut posted_units = 0;
     for unit in &missing {
-        client.post_unit(unit)?;
+        to_commit.push(client.post_unit(unit)?);
         posted_units += 1;
         progress(PushProgress::UnitPosted {
             unit_block_start: unit.unit_block_start.clone(),
@@ -588,8 +632,8 @@ pub fn push(
             to_post: missing.len(),
         });
     }
-    if published.len() < to_send.len() {
-        client.commit()?;
+    if !to_commit.is_empty() {
+        client.commit_ids(&to_commit)?;
         progress(PushProgress::Committed);
     }
 
@@ -644,21 +688,25 @@ pub fn push(
             // Nothing waits to be published (read before the units), so a unit neither
             // published nor staged was lost: post it again.
             let staged = staged_units(&client.staging()?);
+            let mut to_commit: Vec<String> = to_send
+                .iter()
+                .filter_map(|u| staged.get(&u.unit_block_start).cloned())
+                .collect();
             let lost: Vec<&UnitPost> = to_send
                 .iter()
                 .filter(|u| {
                     !published.contains_key(&u.unit_block_start)
-                        && !staged.contains(&u.unit_block_start)
+                        && !staged.contains_key(&u.unit_block_start)
                 })
                 .collect();
             for unit in &lost {
-                client.post_unit(unit)?;
+                to_commit.push(client.post_unit(unit)?);
                 reposted_units += 1;
                 progress(PushProgress::Reposted {
                     unit_block_start: unit.unit_block_start.clone(),
                 });
             }
-            client.commit()?;
+            client.commit_ids(&to_commit)?;
         }
         std::thread::sleep(client.poll_interval);
     }
@@ -795,35 +843,45 @@ fn project_update(project: &ProjectPost, record: &ProjectRecord) -> Value {
     body
 }
 
-/// Whether a staged (or committed, not yet published) project row — created or updated —
-/// already carries our project with our issuance.
-fn staged_issuance(staging: &[StagingRecord], project: &ProjectPost) -> bool {
+/// The staging row (created or updated project, staged or committed and not yet published)
+/// already carrying our project with our issuance, if any: its uuid.
+fn staged_issuance(staging: &[StagingRecord], project: &ProjectPost) -> Option<String> {
     let wanted = &project.issuances[0];
     staging
         .iter()
         .filter(|s| s.table == "Projects" && !s.failed_commit)
-        .filter_map(|s| s.diff.as_ref())
-        .flat_map(|d| d.change.iter())
-        // We always send projectId as a string.
-        .filter(|c| c.get("projectId").and_then(Value::as_str) == Some(project.project_id.as_str()))
-        .filter_map(|c| c.get("issuances").and_then(Value::as_array))
-        .flatten()
-        .any(|i| {
-            let text = |k: &str| i.get(k).and_then(Value::as_str).unwrap_or_default();
-            same_period(text("startDate"), text("endDate"), wanted)
+        .find(|s| {
+            s.diff.iter().flat_map(|d| d.change.iter()).any(|c| {
+                // We always send projectId as a string.
+                c.get("projectId").and_then(Value::as_str) == Some(project.project_id.as_str())
+                    && c.get("issuances")
+                        .and_then(Value::as_array)
+                        .is_some_and(|list| {
+                            list.iter().any(|i| {
+                                let text =
+                                    |k: &str| i.get(k).and_then(Value::as_str).unwrap_or_default();
+                                same_period(text("startDate"), text("endDate"), wanted)
+                            })
+                        })
+            })
         })
+        .map(|s| s.uuid.clone())
 }
 
-/// `unitBlockStart`s of units waiting in staging (staged or committed).
-fn staged_units(staging: &[StagingRecord]) -> std::collections::HashSet<String> {
-    staging
+/// Units waiting in staging (staged or committed): `unitBlockStart` → staging uuid.
+fn staged_units(staging: &[StagingRecord]) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for row in staging
         .iter()
         .filter(|s| s.table == "Units" && !s.failed_commit)
-        .filter_map(|s| s.diff.as_ref())
-        .flat_map(|d| d.change.iter())
-        .filter_map(|c| c.get("unitBlockStart").and_then(Value::as_str))
-        .map(str::to_owned)
-        .collect()
+    {
+        for change in row.diff.iter().flat_map(|d| d.change.iter()) {
+            if let Some(start) = change.get("unitBlockStart").and_then(Value::as_str) {
+                out.insert(start.to_owned(), row.uuid.clone());
+            }
+        }
+    }
+    out
 }
 
 /// The registry's units that are ours, by `unitBlockStart`, each checked: reported once, and
@@ -1047,8 +1105,8 @@ pub struct RegistryStatus {
     /// Whether the registry answered (with our key) just now.
     pub reachable: Option<bool>,
     pub problem: Option<String>,
-    /// Published units the registry reports.
-    pub units_on_registry: Option<usize>,
+    /// Published unit blocks the registry reports.
+    pub units_on_registry: Option<u64>,
 }
 
 /// The largest API key file read.
@@ -1143,9 +1201,9 @@ impl Mrv {
                 units_on_registry: None,
             });
         };
-        let probe = CadtClient::new(&record.url, &record.api_key).and_then(|c| c.units());
+        let probe = CadtClient::new(&record.url, &record.api_key).and_then(|c| c.unit_count());
         let (reachable, problem, units) = match probe {
-            Ok(units) => (true, None, Some(units.len())),
+            Ok(count) => (true, None, Some(count)),
             Err(e) => (false, Some(e.to_string()), None),
         };
         Ok(RegistryStatus {

@@ -463,6 +463,25 @@ fn a_later_issuance_of_a_published_project_is_added_to_it() {
 }
 
 #[test]
+fn a_push_commits_only_its_own_staging_rows() {
+    let reg = Registry::start(100);
+    let c = reg.client();
+    // Another user's edit, staged on the same registry and not theirs to publish yet.
+    let mut theirs = project();
+    theirs.project_id = "someone-else:42".into();
+    let their_row = c.post_project(&theirs).unwrap();
+    run(&reg, &units()).unwrap();
+    assert_exactly_once(&reg, &units());
+    let staging = c.staging().unwrap();
+    assert_eq!(staging.len(), 1, "{staging:?}");
+    assert_eq!(staging[0].uuid, their_row);
+    assert!(!staging[0].commited);
+    let projects = c.projects().unwrap();
+    assert_eq!(projects.len(), 1);
+    assert_eq!(projects[0].project_id, project().project_id);
+}
+
+#[test]
 fn a_row_the_registry_drops_while_publishing_is_posted_again() {
     let reg = Registry::start(150);
     reg.faults(json!({ "mode": "confirm", "dropUnits": 1 }));
@@ -658,6 +677,11 @@ fn an_ops_admin_connects_the_registry_with_a_key_file() {
     assert_eq!(status.reachable, Some(true));
     assert_eq!(status.units_on_registry, Some(0));
     assert_eq!(status.connected_by.as_deref(), Some("oscar"));
+    let pushed = run(&reg, &units()).unwrap();
+    assert_eq!(
+        mrv.registry_status(&mo).unwrap().units_on_registry,
+        Some(pushed.units.len() as u64)
+    );
     let journal = mrv.verify_journal(&oscar).unwrap();
     assert!(journal.ok, "{}", journal.message);
 }

@@ -166,6 +166,27 @@ pub fn project_update(body: &Value, picklists: &Picklists) -> Checked {
     project_post(&Value::Object(rest), picklists)
 }
 
+/// `commitStagingSchema`: optional `author`, `comment`, `ids` (strings), `table`.
+pub fn commit_body(body: &Value) -> Checked {
+    let Some(map) = body.as_object() else {
+        return Err(invalid("body", "\"value\" must be of type object".into()));
+    };
+    for (key, value) in map {
+        let ok = match key.as_str() {
+            "author" | "comment" => value.is_string(),
+            "ids" => value
+                .as_array()
+                .is_some_and(|ids| ids.iter().all(Value::is_string)),
+            "table" => matches!(value.as_str(), Some("Projects" | "Units")),
+            _ => return Err(invalid("body", format!("\"{key}\" is not allowed"))),
+        };
+        if !ok {
+            return Err(invalid("body", format!("\"{key}\" is not valid")));
+        }
+    }
+    Ok(())
+}
+
 /// `unitsPostSchema`, with CADT's (inert) Retired/Cancelled rule.
 pub fn unit_post(body: &Value, picklists: &Picklists) -> Checked {
     object(body, UNIT, "", picklists)?;

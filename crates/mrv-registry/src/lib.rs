@@ -468,14 +468,46 @@ async fn post_unit(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
         .into_response()
 }
 
-async fn commit(State(shared): State<Arc<Shared>>) -> Response {
+/// `POST /v1/staging/commit` with `commitStagingSchema`'s body: every staged row, or only
+/// `ids`.
+async fn commit(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let request = if body.is_empty() {
+        json!({})
+    } else {
+        match parse_body(&body) {
+            Ok(v) => v,
+            Err(r) => return *r,
+        }
+    };
+    if let Err(problem) = joi::commit_body(&request) {
+        return invalid(problem);
+    }
+    let ids: Vec<String> = request
+        .get("ids")
+        .and_then(Value::as_array)
+        .map(|ids| {
+            ids.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
     let mut store = lock(&shared.store);
     const WHAT: &str = "Error commiting staging table";
     if let Err(r) = write_gate(&shared, &store, WHAT) {
         return *r;
     }
-    match store.commit_staging() {
-        Ok(0) => refused(WHAT, "Cant commit empty staging table"),
+    match store.staging_is_empty() {
+        Ok(true) => return refused(WHAT, "Cant commit empty staging table"),
+        Ok(false) => {}
+        Err(e) => return internal(e),
+    }
+    let done = if ids.is_empty() {
+        store.commit_staging()
+    } else {
+        store.commit_staging_ids(&ids)
+    };
+    match done {
         Ok(_) => Json(json!({
             "message": "Staging Table committed to full node",
             "success": true

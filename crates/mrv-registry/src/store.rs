@@ -148,6 +148,27 @@ impl Store {
             .execute("UPDATE staging SET commited = 1 WHERE commited = 0", [])
     }
 
+    /// Marks the staged rows `ids` committed; the number of rows.
+    pub fn commit_staging_ids(&mut self, ids: &[String]) -> rusqlite::Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut n = 0;
+        for id in ids {
+            n += tx.execute(
+                "UPDATE staging SET commited = 1 WHERE commited = 0 AND uuid = ?1",
+                params![id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    pub fn staging_is_empty(&self) -> rusqlite::Result<bool> {
+        self.conn
+            .query_row("SELECT NOT EXISTS (SELECT 1 FROM staging)", [], |r| {
+                r.get(0)
+            })
+    }
+
     /// Every staging row in order.
     pub fn staging_rows(&self) -> rusqlite::Result<Vec<StagedRow>> {
         let mut stmt = self
