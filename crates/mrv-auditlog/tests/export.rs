@@ -662,9 +662,19 @@ fn issued_units_floor_the_sum_and_the_buffer_rounds_up_at_the_edges() {
     assert_eq!(units(&mut f, 2026), ("4.999999".into(), 4, 1, 3));
     // Two batches of 2.6 each: the floor of the sum (5), not the sum of floors (4); the
     // buffer of 5 is exactly 1.0 and is not rounded further.
-    anchored_batch(&mut f, 2027, &["1.3", "1.3"], "a");
-    anchored_batch(&mut f, 2027, &["1.30", "1.3"], "b");
+    let a = anchored_batch(&mut f, 2027, &["1.3", "1.3"], "a");
+    let b = anchored_batch(&mut f, 2027, &["1.30", "1.3"], "b");
     assert_eq!(units(&mut f, 2027), ("5.2".into(), 5, 1, 4));
+    // The review shows what changed since the project's previous export.
+    let diff = f.mrv.export_view(&mo, 2).unwrap().diff.unwrap();
+    assert_eq!(diff.previous_export, 1);
+    assert_eq!(diff.previous_period, "2026-01-01..2026-12-31");
+    assert_eq!(diff.batches_added, vec![a, b]);
+    assert_eq!(diff.batches_removed, vec![a - 1]);
+    assert_eq!(
+        (diff.issued_change, diff.buffer_change, diff.tradable_change),
+        (1, 0, 1)
+    );
     // Less than one tonne issues nothing, and is refused rather than exported empty.
     anchored_batch(&mut f, 2028, &["0.4", "0.5999"], "tiny");
     let err = f
