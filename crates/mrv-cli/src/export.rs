@@ -58,6 +58,14 @@ pub(crate) enum ExportCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Push a signed-off export to the registry; run it again to resume a push that was
+    /// interrupted (it reads back first and never sends a block twice).
+    Push {
+        id: i64,
+        /// Progress lines on stderr (JSON lines with --json).
+        #[arg(long)]
+        progress: bool,
+    },
 }
 
 pub(crate) fn export(
@@ -67,6 +75,9 @@ pub(crate) fn export(
     cmd: ExportCommand,
 ) -> Result<()> {
     match cmd {
+        ExportCommand::Push { id, progress } => {
+            crate::inventory::push(mrv, session, json, id, progress)
+        }
         ExportCommand::Create {
             project,
             period,
