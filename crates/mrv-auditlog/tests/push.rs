@@ -382,6 +382,48 @@ fn a_rejected_push_returns_the_export_with_the_registrys_reason_and_no_inventory
 }
 
 #[test]
+fn a_registry_answering_5xx_or_with_units_we_did_not_send_changes_nothing_and_a_retry_resumes() {
+    let mut f = exported_demo(true);
+    let dir = tempfile::tempdir().unwrap();
+    let registry = Registry::start(dir.path(), 100);
+    f.connect(&registry);
+
+    // 5xx before anything is sent: refused, still signed off.
+    registry.faults(json!({ "mode": "server_error" }));
+    let err = push(&mut f, 1).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Io);
+    assert!(err.to_string().contains("503"), "{err}");
+    assert_eq!(f.state(1), "signed_off");
+
+    // The registry reports every unit twice: data we did not send. Nothing enters the
+    // inventory, the export stays pushed and says how to resume.
+    registry.faults(json!({ "mode": "duplicate" }));
+    let err = push(&mut f, 1).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Conflict);
+    let text = err.to_string();
+    assert!(
+        text.contains("2 times") && text.contains("stays pushed"),
+        "{text}"
+    );
+    assert_eq!(f.state(1), "pushed");
+    let mo = f.session("mo");
+    assert!(f.mrv.inventory(&mo).unwrap().is_empty());
+    assert!(f.mrv.verify_journal(&mo).unwrap().ok);
+
+    // Back to normal: the retry finds what the first attempt sent and posts nothing again.
+    registry.faults(json!({ "mode": "confirm" }));
+    let resumed = push(&mut f, 1).unwrap();
+    assert_eq!((resumed.state.as_str(), resumed.attempts), ("issued", 2));
+    assert_eq!((resumed.posted_project, resumed.posted_units), (false, 0));
+    assert_eq!(f.mrv.inventory(&mo).unwrap().len(), 2);
+    assert_eq!(
+        registry.holdings(),
+        (vec![HELD.to_owned(), BUFFER.to_owned()], 0)
+    );
+    assert!(f.mrv.verify_journal(&mo).unwrap().ok);
+}
+
+#[test]
 fn reconciliation_is_clean_then_finds_an_overlap_and_units_missing_on_either_side() {
     let mut f = exported_demo(true);
     let dir = tempfile::tempdir().unwrap();
