@@ -6,6 +6,7 @@ const COMMANDS: &[&str] = &[
     "batch_rows",
     "list_layers",
     "batch_flags",
+    "batch_quantities",
     "preview_import",
     "import_batch",
     "cancel_import",

@@ -393,6 +393,89 @@ impl From<mrv_app::FlagView> for FlagDto {
     }
 }
 
+/// A batch's quantities (`mrv_app::QuantitiesView`): amounts are exact decimal texts in tCO2e,
+/// never floats, so the UI shows what was summed.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct QuantitiesDto {
+    pub batch_id: i64,
+    /// The column summed (the methodology's claimed tCO2e field).
+    pub claimed_field: String,
+    /// Sum of every row's claimed tCO2e.
+    pub gross: String,
+    /// Rows counted in `gross`.
+    pub rows: i64,
+    pub buffer_percent: String,
+    /// `gross × buffer_percent / 100`.
+    pub buffer: String,
+    /// `gross − buffer`.
+    pub net: String,
+    /// One line per number: its name, formula and the values put in.
+    pub derivation: Vec<String>,
+    pub materiality_percent: String,
+    /// A flagged claim (or the flagged claims together) above this is material.
+    pub materiality_threshold: String,
+    /// Flagged rows that are material, in row order.
+    pub material: Vec<MaterialRowDto>,
+}
+
+/// Why a flagged row is material (`mrv_core::quantity::MaterialReason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum MaterialReasonDto {
+    /// Its own claim exceeds the threshold.
+    Alone,
+    /// With the other flagged rows not material alone, it exceeds the threshold.
+    Together,
+}
+
+/// A material row: approving needs a justification on one of its flags.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct MaterialRowDto {
+    /// 1-based row of the batch.
+    pub row: i64,
+    /// The row's id (the methodology's id field).
+    pub id: String,
+    /// The row's claimed tCO2e, exact.
+    pub claimed: String,
+    pub reason: MaterialReasonDto,
+    /// The comparison that made it material, in words.
+    pub why: String,
+    /// The row's flags; a justification on any one of them covers the row.
+    pub flag_ids: Vec<i64>,
+}
+
+impl From<mrv_app::QuantitiesView> for QuantitiesDto {
+    fn from(q: mrv_app::QuantitiesView) -> Self {
+        QuantitiesDto {
+            batch_id: q.batch_id,
+            claimed_field: q.claimed_field,
+            gross: q.gross.to_string(),
+            rows: i64::try_from(q.rows).unwrap_or(i64::MAX),
+            buffer_percent: q.buffer_percent.to_string(),
+            buffer: q.buffer.to_string(),
+            net: q.net.to_string(),
+            derivation: q.derivation,
+            materiality_percent: q.materiality_percent.to_string(),
+            materiality_threshold: q.materiality_threshold.to_string(),
+            material: q
+                .material
+                .into_iter()
+                .map(|m| MaterialRowDto {
+                    row: m.row,
+                    id: m.id,
+                    claimed: m.claimed.to_string(),
+                    reason: match m.reason {
+                        mrv_app::MaterialReason::Alone => MaterialReasonDto::Alone,
+                        mrv_app::MaterialReason::Together => MaterialReasonDto::Together,
+                    },
+                    why: m.why,
+                    flag_ids: m.flag_ids,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// A layer's drawing style and legend.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct LayerStyleDto {
@@ -618,7 +701,8 @@ impl From<mrv_app::Action> for ActionDto {
     }
 }
 
-/// A justification of one open high-severity flag, given when approving.
+/// A justification of one open high-severity flag, or of one flag of a material row, given
+/// when approving.
 #[derive(Debug, Clone, Deserialize, Type)]
 pub struct JustificationDto {
     pub flag_id: i64,

@@ -153,6 +153,20 @@ fn list_layers(desk: State<'_, Desk>, project_id: i64) -> Result<Vec<LayerDto>, 
         .collect())
 }
 
+/// A batch's gross claimed tCO2e, buffer and net issuable (exact, with their derivation) and
+/// its material rows.
+#[tauri::command]
+#[specta::specta]
+async fn batch_quantities(
+    desk: State<'_, Desk>,
+    batch_id: i64,
+) -> Result<QuantitiesDto, CommandError> {
+    blocking_as(&desk, move |mrv, session| {
+        Ok(mrv.quantities(session, batch_id)?.into())
+    })
+    .await
+}
+
 #[tauri::command]
 #[specta::specta]
 fn batch_flags(desk: State<'_, Desk>, batch_id: i64) -> Result<Vec<FlagDto>, CommandError> {
@@ -449,7 +463,7 @@ fn reject_batch(
     Ok(mrv.reject(&session, batch_id, &code, &reason)?.into())
 }
 
-/// Approves (with a justification per open high flag), stamps and signs.
+/// Approves (with a justification per open high flag and per material row), stamps and signs.
 #[tauri::command]
 #[specta::specta]
 async fn approve_batch(
@@ -621,6 +635,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             batch_rows,
             list_layers,
             batch_flags,
+            batch_quantities,
             preview_import,
             import_batch,
             cancel_import,

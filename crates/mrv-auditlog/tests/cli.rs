@@ -48,7 +48,7 @@ fn approve_connect_anchor_show_and_verify_the_receipt_from_the_cli() {
         serde_json::from_str(&ok(mrv(&ws, Some("vera"), &["--json", "flags", "1"]))).unwrap();
     let mut approve = vec!["review".to_owned(), "approve".into(), "1".into()];
     for f in flags.as_array().unwrap() {
-        if f["severity"] == "high" {
+        if f["severity"] == "high" || f["material"] == true {
             approve.push("--justify".into());
             approve.push(format!("{}=checked on site", f["flag_id"]));
         }

@@ -820,3 +820,27 @@ fn a_sign_off_made_while_the_log_is_down_is_anchored_later_and_only_then_verifie
     let check = mrv_app::verify_export(&early, &pins(&f, None)).unwrap();
     assert!(check.ok, "{:#?}", failures(&check));
 }
+
+#[test]
+fn an_export_changed_after_its_sign_off_is_not_written() {
+    let (mut f, _out) = signed_off_export();
+    let mo = f.session("mo");
+    let db = rusqlite::Connection::open(f.path("ws").join("workspace.sqlite")).unwrap();
+    db.execute(
+        "UPDATE export SET report_date = '2026-03-01' WHERE id = 1",
+        [],
+    )
+    .unwrap();
+    let again = f.path("again");
+    let err = f
+        .mrv
+        .write_export(&mo, 1, &again, Overwrite::Refuse)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Conflict);
+    assert!(
+        err.to_string()
+            .contains("the workspace no longer builds the manifest that was signed off"),
+        "{err}"
+    );
+    assert!(!again.exists(), "nothing is written");
+}

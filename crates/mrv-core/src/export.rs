@@ -415,6 +415,37 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// No sequence of events moves an export backwards, out of a final state, or to a
+        /// sign-off without passing `submitted`.
+        #[test]
+        fn no_sequence_reaches_an_illegal_state(events in proptest::collection::vec(0usize..7, 0..40)) {
+            let order = |s: ExportState| match s {
+                ExportState::Draft => 0,
+                ExportState::Submitted => 1,
+                ExportState::SignedOff | ExportState::Returned => 2,
+                ExportState::Pushed => 3,
+                ExportState::RegistryConfirmed | ExportState::RegistryRejected => 4,
+                ExportState::Issued => 5,
+            };
+            let mut state = ExportState::Draft;
+            for e in events {
+                let event = ExportEvent::ALL[e];
+                if let Ok(to) = next_export_state(state, event) {
+                    proptest::prop_assert!(state.is_live(), "{state:?} is final");
+                    proptest::prop_assert!(order(to) > order(state), "{state:?} -> {to:?}");
+                    if to == ExportState::SignedOff {
+                        proptest::prop_assert_eq!(state, ExportState::Submitted);
+                    }
+                    if to.is_signed_off() {
+                        proptest::prop_assert!(state.is_signed_off() || state == ExportState::Submitted);
+                    }
+                    state = to;
+                }
+            }
+        }
+    }
+
     #[test]
     fn states_and_events_round_trip_through_their_stored_names() {
         for s in ExportState::ALL {

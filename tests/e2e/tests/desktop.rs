@@ -602,8 +602,13 @@ async fn choose(driver: &WebDriver, testid: &str, value: &str) -> anyhow::Result
     Ok(())
 }
 
+/// Material rows of the corrected demo batch with no high flag: each gets its own
+/// justification box in the approve dialog.
+const MATERIAL_ROWS_TO_JUSTIFY: usize = 2;
+
 /// The sign-off journey: vera rejects the demo batch, ana imports a corrected version, vera
-/// approves it with a justification per open high flag and sees the signed stamp.
+/// approves it with a justification per open high flag and material row and sees the signed
+/// stamp.
 async fn review_journey(driver: &WebDriver, csv: &Path, log: &AuditLog) -> anyhow::Result<()> {
     let long = Duration::from_secs(60);
     sign_in(driver, "vera").await?;
@@ -645,21 +650,35 @@ async fn review_journey(driver: &WebDriver, csv: &Path, log: &AuditLog) -> anyho
     wait_until(driver, "the corrected version imported", Duration::from_secs(120), "return !document.querySelector('[data-testid=import-panel]') && document.body.textContent.includes('Batch v2');").await?;
     wait_for_content(driver, "[data-testid=row-count]", "240", long).await?;
 
-    // The verifier approves version 2: a justification for each open high flag.
+    // The verifier approves version 2: a justification for each open high flag and each
+    // material row (the large outlier claims, flagged low or medium, are material).
     sign_in(driver, "vera").await?;
     open_batch(driver, "tree-plots-2025-v2.csv").await?;
+    wait_for(driver, "[data-testid=gross-claimed]", long).await?;
+    wait_for_content(driver, "[data-testid=net-issuable]", "323.7328", long).await?;
     click(driver, "tab-review").await?;
     click(driver, "review-start").await?;
     click(driver, "review-approve").await?;
     wait_for(driver, "[data-testid=justification]", long).await?;
+    let high = driver
+        .find_all(By::Css("[data-testid=approve-high-flag]"))
+        .await?;
+    anyhow::ensure!(
+        high.len() == 3,
+        "{} open high flags asked for, expected 3 (row 200 fixed)",
+        high.len()
+    );
+    let material = driver
+        .find_all(By::Css("[data-testid=approve-material-row]"))
+        .await?;
+    anyhow::ensure!(
+        material.len() == MATERIAL_ROWS_TO_JUSTIFY,
+        "{} material rows asked for, expected {MATERIAL_ROWS_TO_JUSTIFY}",
+        material.len()
+    );
     let boxes = driver
         .find_all(By::Css("[data-testid=justification]"))
         .await?;
-    anyhow::ensure!(
-        boxes.len() == 3,
-        "{} open high flags, expected 3 (row 200 fixed)",
-        boxes.len()
-    );
     for b in &boxes {
         b.send_keys("Checked against the field photos; accepted.")
             .await?;

@@ -14,6 +14,7 @@ export const commands = {
 	batchRows: (batchId: number, offset: number, limit: number) => typedError<RowsPageDto, CommandError_Serialize>(__TAURI_INVOKE("batch_rows", { batchId, offset, limit })),
 	listLayers: (projectId: number) => typedError<LayerDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_layers", { projectId })),
 	batchFlags: (batchId: number) => typedError<FlagDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("batch_flags", { batchId })),
+	batchQuantities: (batchId: number) => typedError<QuantitiesDto, CommandError_Serialize>(__TAURI_INVOKE("batch_quantities", { batchId })),
 	previewImport: (path: string, projectId: number, mapping: MappingDto[]) => typedError<PreviewDto, CommandError_Serialize>(__TAURI_INVOKE("preview_import", { path, projectId, mapping })),
 	/**  Runs on a blocking thread so the window stays responsive; progress goes out on `on_progress`. */
 	importBatch: (request: ImportRequestDto_Deserialize, onProgress: Channel<ProgressDto>) => typedError<BatchDto, CommandError_Serialize>(__TAURI_INVOKE("import_batch", { request, onProgress })),
@@ -290,6 +291,10 @@ export type ImportRequestDto_Serialize = {
 };
 
 /**  A justification of one open high-severity flag, given when approving. */
+export type MaterialRowDto = { row: number, id: string, claimed: string, reason: MaterialReasonDto, why: string, flag_ids: number[] };
+export type MaterialReasonDto = "alone" | "together";
+export type QuantitiesDto = { batch_id: number, claimed_field: string, gross: string, rows: number, buffer_percent: string, buffer: string, net: string, derivation: string[], materiality_percent: string, materiality_threshold: string, material: MaterialRowDto[] };
+
 export type JustificationDto = {
 	flag_id: number,
 	text: string,

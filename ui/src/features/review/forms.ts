@@ -1,9 +1,28 @@
 /** The review dialogs' rules: justifications when approving, and the stamp export's fields. */
-import type { FlagDto_Serialize, JustificationDto } from "../../lib/bindings";
+import type { FlagDto_Serialize, JustificationDto, MaterialRowDto } from "../../lib/bindings";
 import { normalizeSeverity } from "../../lib/flags";
 import { formatCount, plainCount } from "../../lib/format";
 
 type Flag = Pick<FlagDto_Serialize, "flag_id" | "row" | "severity">;
+
+/** A material row as the approve dialog needs it (the backend decides which rows are material). */
+type Material = Pick<MaterialRowDto, "row" | "flag_ids">;
+
+/**
+ * What the approve dialog asks a justification for: each open high-severity flag, then each
+ * material row (as the backend listed it) none of whose flags is high — its justification goes
+ * on the row's first flag. A material row with a high flag is covered by that flag's text.
+ */
+export function justificationTargets<F extends Flag>(flags: readonly F[], material: readonly Material[]): { flag: F; material: boolean }[] {
+  const high = highFlags(flags);
+  const targets = high.map((flag) => ({ flag, material: material.some((m) => m.row === flag.row) }));
+  for (const m of material) {
+    if (high.some((f) => m.flag_ids.includes(f.flag_id))) continue;
+    const flag = flags.find((f) => f.flag_id === m.flag_ids[0]);
+    if (flag) targets.push({ flag, material: true });
+  }
+  return targets;
+}
 
 /** The open high-severity flags, in the order given: each needs a justification to approve. */
 export function highFlags<F extends Flag>(flags: readonly F[]): F[] {
@@ -29,7 +48,7 @@ export function justificationProblem(flags: readonly Flag[], texts: Readonly<Rec
   const shown = missing.slice(0, 8).map((f) => f.row);
   const rest = missing.length - shown.length;
   const which = rest > 0 ? `${rowList(shown)} and ${formatCount(rest)} more` : rowList(shown);
-  return `Write a justification for each high-severity flag: ${which} ${missing.length === 1 ? "has" : "have"} none yet.`;
+  return `Write a justification for each high-severity flag and material row: ${which} ${missing.length === 1 ? "has" : "have"} none yet.`;
 }
 
 /** The justifications as the backend takes them (trimmed), one per flag. */
