@@ -247,3 +247,69 @@ pub fn reconciliations(conn: &Connection) -> Result<Vec<ReconciliationRecord>, S
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(first: i64, last: i64, status: &str, unit_id: &str) -> InventoryRecord {
+        InventoryRecord {
+            id: 0,
+            export_id: 1,
+            serial_prefix: "MRV".into(),
+            serial_first: first,
+            serial_last: last,
+            unit_block_start: format!("MRV-{first:09}"),
+            unit_block_end: format!("MRV-{last:09}"),
+            unit_count: last - first + 1,
+            vintage: 2025,
+            unit_status: status.into(),
+            warehouse_project_id: "p".into(),
+            issuance_id: "i".into(),
+            warehouse_unit_id: unit_id.into(),
+            serial_number_block: None,
+            recorded_by: 1,
+            recorded_at: "2026-01-01T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn no_serial_number_enters_the_inventory_twice_and_issued_blocks_never_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = crate::Workspace::create(&dir.path().join("ws"), "2026-01-01T00:00:00Z").unwrap();
+        let conn = ws.conn();
+        // The export and user rows are not what this test is about.
+        conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+        insert_inventory_block(conn, &block(1, 323, "Held", "u1")).unwrap();
+        insert_inventory_block(conn, &block(324, 404, "Buffer", "u2")).unwrap();
+        let refused =
+            |b: InventoryRecord| insert_inventory_block(conn, &b).unwrap_err().to_string();
+        for (b, why) in [
+            (block(1, 323, "Held", "u3"), "overlaps"),
+            (block(400, 410, "Held", "u4"), "overlaps"),
+            (block(300, 500, "Held", "u5"), "overlaps"),
+            (block(500, 510, "Held", "u1"), "UNIQUE"),
+            (block(500, 510, "Retired", "u6"), "CHECK"),
+            (
+                InventoryRecord {
+                    unit_count: 5,
+                    ..block(500, 510, "Held", "u7")
+                },
+                "CHECK",
+            ),
+        ] {
+            let text = refused(b);
+            assert!(text.contains(why), "{text}");
+        }
+        let another_prefix = InventoryRecord {
+            serial_prefix: "OTHER".into(),
+            unit_block_start: "OTHER-000000001".into(),
+            unit_block_end: "OTHER-000000323".into(),
+            ..block(1, 323, "Held", "u8")
+        };
+        insert_inventory_block(conn, &another_prefix).unwrap();
+        let update = conn.execute("UPDATE inventory_block SET unit_count = unit_count", []);
+        assert!(update.unwrap_err().to_string().contains("never changed"));
+        assert_eq!(inventory_blocks(conn).unwrap().len(), 3);
+    }
+}
