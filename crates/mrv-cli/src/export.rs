@@ -272,6 +272,8 @@ fn human_view(v: &ExportView) -> String {
             e.to_state,
             match (&e.reason_code, &e.reason_text) {
                 (Some(c), Some(t)) => format!(" ({c}: {})", shown(t)),
+                // A registry rejection carries the registry's reason without a code.
+                (None, Some(t)) => format!(" ({})", shown(t)),
                 _ => String::new(),
             }
         );
