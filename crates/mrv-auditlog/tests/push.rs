@@ -581,7 +581,10 @@ fn an_export_push_killed_while_waiting_for_confirmation_resumes_to_one_inventory
     });
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen = Vec::new();
-    // Publish the project when asked; stop moving once the units are committed.
+    let mut moved = false;
+    // Publish the project once its row is committed — one move, made while the project's row
+    // is the only one committed, so the units (posted only after the project is published)
+    // stay unpublished until the test moves them.
     loop {
         assert!(
             Instant::now() < deadline,
@@ -596,12 +599,18 @@ fn an_export_push_killed_while_waiting_for_confirmation_resumes_to_one_inventory
                 }
             }
             Err(_) => {
-                if seen
-                    .iter()
-                    .any(|l| l.contains("project and issuance posted"))
-                    && !seen.iter().any(|l| l.contains("project published"))
+                if !moved
+                    && seen
+                        .iter()
+                        .any(|l| l.contains("project and issuance posted"))
                 {
-                    registry.move_now();
+                    let staging = registry.client().staging().unwrap();
+                    if !staging.is_empty()
+                        && staging.iter().all(|r| r.table == "Projects" && r.commited)
+                    {
+                        registry.move_now();
+                        moved = true;
+                    }
                 }
             }
         }
