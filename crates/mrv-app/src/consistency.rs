@@ -183,6 +183,7 @@ impl Mrv {
         }
         self.check_stamps_present(events, &stamps, problems)?;
         self.check_exports(events, problems)?;
+        self.check_inventory(events, problems)?;
         Ok(())
     }
 

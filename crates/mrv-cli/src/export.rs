@@ -58,6 +58,14 @@ pub(crate) enum ExportCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Push a signed-off export to the registry; run it again to resume a push that was
+    /// interrupted (it reads back first and never sends a block twice).
+    Push {
+        id: i64,
+        /// Progress lines on stderr (JSON lines with --json).
+        #[arg(long)]
+        progress: bool,
+    },
 }
 
 pub(crate) fn export(
@@ -67,6 +75,9 @@ pub(crate) fn export(
     cmd: ExportCommand,
 ) -> Result<()> {
     match cmd {
+        ExportCommand::Push { id, progress } => {
+            crate::inventory::push(mrv, session, json, id, progress)
+        }
         ExportCommand::Create {
             project,
             period,
@@ -261,6 +272,8 @@ fn human_view(v: &ExportView) -> String {
             e.to_state,
             match (&e.reason_code, &e.reason_text) {
                 (Some(c), Some(t)) => format!(" ({c}: {})", shown(t)),
+                // A registry rejection carries the registry's reason without a code.
+                (None, Some(t)) => format!(" ({})", shown(t)),
                 _ => String::new(),
             }
         );

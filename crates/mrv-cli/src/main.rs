@@ -15,6 +15,7 @@
 mod anchor;
 mod backup;
 mod export;
+mod inventory;
 mod registry;
 mod review;
 mod text;
@@ -194,9 +195,12 @@ enum SignedInCommand {
     /// The CADT registry exports are pushed to.
     #[command(subcommand)]
     Registry(registry::RegistryCommand),
-    /// Registry exports: create, show, sign off or return, write (methodology owner).
+    /// Registry exports: create, show, sign off or return, write, push (methodology owner).
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// The inventory of issued units the registry confirmed, and its reconciliation.
+    #[command(subcommand)]
+    Inventory(inventory::InventoryCommand),
 }
 
 #[derive(Args)]
@@ -660,6 +664,7 @@ fn run_signed_in(
         SignedInCommand::Backup(cmd) => backup::backup(mrv, session, json, cmd),
         SignedInCommand::Registry(cmd) => registry::registry(mrv, session, json, cmd),
         SignedInCommand::Export(cmd) => export::export(mrv, session, json, cmd),
+        SignedInCommand::Inventory(cmd) => inventory::inventory(mrv, session, json, cmd),
     }
 }
 

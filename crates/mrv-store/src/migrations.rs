@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "backups", include_str!("migrations/0010_backups.sql")),
     (11, "registry", include_str!("migrations/0011_registry.sql")),
     (12, "exports", include_str!("migrations/0012_exports.sql")),
+    (
+        13,
+        "inventory",
+        include_str!("migrations/0013_inventory.sql"),
+    ),
 ];
 
 /// One applied migration as recorded in `schema_migration`.
