@@ -39,7 +39,7 @@ fn start(dir: &std::path::Path, extra: &[&str]) -> (Server, String) {
 }
 
 fn get(url: &str, key: Option<&str>) -> reqwest::blocking::Response {
-    let mut req = reqwest::blocking::Client::new().get(format!("{url}/v1/units?page=1&limit=10"));
+    let mut req = http_client().get(format!("{url}/v1/units?page=1&limit=10"));
     if let Some(key) = key {
         req = req.header("x-api-key", key);
     }
@@ -52,7 +52,7 @@ fn the_binary_prints_its_address_and_needs_the_key_from_its_file() {
     let (_server, url) = start(dir.path(), &[]);
     assert_eq!(get(&url, None).status(), 403);
     assert_eq!(get(&url, Some("binary-key")).status(), 200);
-    let staging = reqwest::blocking::Client::new()
+    let staging = http_client()
         .get(format!("{url}/v1/staging/hasPendingTransactions"))
         .header("x-api-key", "binary-key")
         .send()
@@ -67,4 +67,11 @@ fn fault_flags_apply_from_the_start() {
     let dir = tempfile::tempdir().unwrap();
     let (_server, url) = start(dir.path(), &["--fault", "server-error"]);
     assert_eq!(get(&url, Some("binary-key")).status(), 503);
+}
+
+/// A plain HTTP client. Built with the workspace's reqwest features (`rustls-no-provider`), it
+/// needs a crypto provider installed first, as the app does.
+fn http_client() -> reqwest::blocking::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::blocking::Client::new()
 }

@@ -34,10 +34,15 @@ impl Registry {
         let addr = rx.recv().unwrap();
         Registry {
             url: format!("http://{addr}"),
-            http: Client::builder()
-                .timeout(Duration::from_secs(3))
-                .build()
-                .unwrap(),
+            http: {
+                // With the workspace's reqwest features (`rustls-no-provider`) a client needs a
+                // crypto provider installed first, as the app does.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                Client::builder()
+                    .timeout(Duration::from_secs(3))
+                    .build()
+                    .unwrap()
+            },
             _dir: dir,
         }
     }
