@@ -72,6 +72,34 @@ export const commands = {
 	 *  log-health panel (with any alarm it raised).
 	 */
 	checkAuditlog: () => typedError<LogHealthDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("check_auditlog")),
+	/**
+	 *  The registry exports (of one project when given), oldest first, each with what the
+	 *  signed-in user may do with it now.
+	 */
+	listExports: (projectId: number | null) => typedError<ExportListItemDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_exports", { projectId })),
+	/**
+	 *  An export for review: totals and derivation, every batch's stamp re-verified (its anchor
+	 *  receipt checked), the difference from the previous export, and the actions on offer.
+	 */
+	exportView: (exportId: number) => typedError<ExportViewDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("export_view", { exportId })),
+	/**  The picklists and reason codes the export forms offer. */
+	exportVocabulary: () => typedError<ExportVocabularyDto, CommandError_Serialize>(__TAURI_INVOKE("export_vocabulary")),
+	/**  Creates a draft export from a project's anchored batches of one monitoring period. */
+	createExport: (request: NewExportDto_Deserialize) => typedError<ExportViewDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("create_export", { request })),
+	/**  Hands a draft over for sign-off. */
+	submitExport: (exportId: number) => typedError<ExportViewDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("submit_export", { exportId })),
+	/**
+	 *  Signs the export's manifest off with the signer's re-entered password (the sign-off is
+	 *  anchored to the audit log right away when it can be reached, else queued).
+	 */
+	signOffExport: (exportId: number, password: string) => typedError<ExportViewDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sign_off_export", { exportId, password })),
+	/**  Returns an export with a reason code (`CAR`, `CL` or `FAR`, optionally `/sub-code`) and text. */
+	returnExport: (exportId: number, code: string, reason: string) => typedError<ExportViewDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("return_export", { exportId, code, reason })),
+	/**
+	 *  Writes the export as a folder. An existing `dir` is replaced only with `overwrite`; without
+	 *  it nothing is written and the answer says the folder exists, so the UI can ask first.
+	 */
+	writeExport: (exportId: number, dir: string, overwrite: boolean) => typedError<WriteExportOutcomeDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("write_export", { exportId, dir, overwrite })),
 };
 
 /* Types */
@@ -154,6 +182,13 @@ export type BatchDto = {
 	imported_at: string,
 };
 
+/**  One check of a stamp's re-verification. */
+export type CheckDto = {
+	what: string,
+	ok: boolean,
+	detail: string,
+};
+
 /**  What every command returns on failure. */
 export type CommandError = CommandError_Serialize | CommandError_Deserialize;
 
@@ -173,6 +208,246 @@ export type CommandError_Serialize = {
 
 /**  Machine-readable error codes; the UI switches on these, never on message text. */
 export type ErrorCodeDto = "workspace" | "not_found" | "invalid_input" | "import_rejected" | "duplicate_import" | "conflict" | "cancelled" | "io" | "internal" | "unauthenticated" | "forbidden";
+
+/**  A transition (or the folder write) of an export. */
+export type ExportActionDto = "submit" | "sign_off" | "return" | "write";
+
+/**  One included batch. */
+export type ExportBatchDto = ExportBatchDto_Serialize | ExportBatchDto_Deserialize;
+
+/**  One included batch. */
+export type ExportBatchDto_Deserialize = {
+	batch_id: number,
+	version: number,
+	source_name: string,
+	row_count: number,
+	gross_claimed_tco2e: string,
+	stamp_hash: string,
+	verifier: string,
+	approved_at: string,
+	flags_high: number,
+	flags_medium: number,
+	flags_low: number,
+	/**  "row N check: text" for every justified flag. */
+	justifications: string[],
+	/**
+	 *  The stamp recomputed from the stored files and its anchor receipt checked; false when
+	 *  any check failed or it was not re-verified.
+	 */
+	stamp_verified: boolean,
+	stamp_checks: CheckDto[],
+	stamp_notes: string[],
+	anchor_index?: number | null,
+};
+
+/**  One included batch. */
+export type ExportBatchDto_Serialize = {
+	batch_id: number,
+	version: number,
+	source_name: string,
+	row_count: number,
+	gross_claimed_tco2e: string,
+	stamp_hash: string,
+	verifier: string,
+	approved_at: string,
+	flags_high: number,
+	flags_medium: number,
+	flags_low: number,
+	/**  "row N check: text" for every justified flag. */
+	justifications: string[],
+	/**
+	 *  The stamp recomputed from the stored files and its anchor receipt checked; false when
+	 *  any check failed or it was not re-verified.
+	 */
+	stamp_verified: boolean,
+	stamp_checks: CheckDto[],
+	stamp_notes: string[],
+	anchor_index: number | null,
+};
+
+/**  What changed since the previous export of the same project. */
+export type ExportDiffDto = {
+	previous_export: number,
+	previous_state: string,
+	previous_period: string,
+	batches_added: number[],
+	batches_removed: number[],
+	issued_change: number,
+	buffer_change: number,
+	tradable_change: number,
+};
+
+/**  A transition of an export as recorded. */
+export type ExportEventDto = ExportEventDto_Serialize | ExportEventDto_Deserialize;
+
+/**  A transition of an export as recorded. */
+export type ExportEventDto_Deserialize = {
+	/**  `create`, `submit`, `sign_off`, `return`, … */
+	action: string,
+	from_state?: string | null,
+	to_state: string,
+	user: string,
+	at: string,
+	reason_code?: string | null,
+	reason_text?: string | null,
+};
+
+/**  A transition of an export as recorded. */
+export type ExportEventDto_Serialize = {
+	/**  `create`, `submit`, `sign_off`, `return`, … */
+	action: string,
+	from_state: string | null,
+	to_state: string,
+	user: string,
+	at: string,
+	reason_code: string | null,
+	reason_text: string | null,
+};
+
+/**  An export in a list, with what the signed-in user may do with it now. */
+export type ExportListItemDto = ExportListItemDto_Serialize | ExportListItemDto_Deserialize;
+
+/**  An export in a list, with what the signed-in user may do with it now. */
+export type ExportListItemDto_Deserialize = {
+	summary: ExportSummaryDto_Deserialize,
+	offers: ExportOfferDto_Deserialize[],
+};
+
+/**  An export in a list, with what the signed-in user may do with it now. */
+export type ExportListItemDto_Serialize = {
+	summary: ExportSummaryDto_Serialize,
+	offers: ExportOfferDto_Serialize[],
+};
+
+/**
+ *  An action the signed-in user's role and the export's state allow now; `refusal` says why it
+ *  would still be refused (segregation of duties).
+ */
+export type ExportOfferDto = ExportOfferDto_Serialize | ExportOfferDto_Deserialize;
+
+/**
+ *  An action the signed-in user's role and the export's state allow now; `refusal` says why it
+ *  would still be refused (segregation of duties).
+ */
+export type ExportOfferDto_Deserialize = {
+	action: ExportActionDto,
+	refusal?: string | null,
+};
+
+/**
+ *  An action the signed-in user's role and the export's state allow now; `refusal` says why it
+ *  would still be refused (segregation of duties).
+ */
+export type ExportOfferDto_Serialize = {
+	action: ExportActionDto,
+	refusal: string | null,
+};
+
+/**  The quantities of an export and how each was derived (exact decimal texts, whole units). */
+export type ExportQuantitiesDto = {
+	gross_claimed_tco2e: string,
+	buffer_percent: string,
+	issued: number,
+	buffer: number,
+	tradable: number,
+	/**  One line per step, e.g. `issued = floor(1234.5) = 1234`. */
+	derivation: string[],
+};
+
+/**  An export in a list. */
+export type ExportSummaryDto = ExportSummaryDto_Serialize | ExportSummaryDto_Deserialize;
+
+/**  An export in a list. */
+export type ExportSummaryDto_Deserialize = {
+	id: number,
+	project_id: number,
+	project_name: string,
+	/**  `START..END`. */
+	period: string,
+	vintage: number,
+	/**
+	 *  `draft`, `submitted`, `signed_off`, `returned`, `pushed`, `registry_confirmed`,
+	 *  `registry_rejected` or `issued`.
+	 */
+	state: string,
+	issued: number,
+	buffer: number,
+	tradable: number,
+	/**  `MRV-000000001..MRV-000000250`; null when no unit is issued. */
+	serial_block?: string | null,
+	batches: number[],
+	created_by: string,
+	created_at: string,
+};
+
+/**  An export in a list. */
+export type ExportSummaryDto_Serialize = {
+	id: number,
+	project_id: number,
+	project_name: string,
+	/**  `START..END`. */
+	period: string,
+	vintage: number,
+	/**
+	 *  `draft`, `submitted`, `signed_off`, `returned`, `pushed`, `registry_confirmed`,
+	 *  `registry_rejected` or `issued`.
+	 */
+	state: string,
+	issued: number,
+	buffer: number,
+	tradable: number,
+	/**  `MRV-000000001..MRV-000000250`; null when no unit is issued. */
+	serial_block: string | null,
+	batches: number[],
+	created_by: string,
+	created_at: string,
+};
+
+/**  An export with everything its review shows, and what the signed-in user may do with it now. */
+export type ExportViewDto = ExportViewDto_Serialize | ExportViewDto_Deserialize;
+
+/**  An export with everything its review shows, and what the signed-in user may do with it now. */
+export type ExportViewDto_Deserialize = {
+	summary: ExportSummaryDto_Deserialize,
+	verification_body?: string | null,
+	report_date?: string | null,
+	quantities: ExportQuantitiesDto,
+	batches: ExportBatchDto_Deserialize[],
+	events: ExportEventDto_Deserialize[],
+	diff?: ExportDiffDto | null,
+	signoff?: SignoffDto_Deserialize | null,
+	serial_blocks: SerialBlockDto[],
+	/**
+	 *  Computed by the backend from the role table, the export state machine and segregation
+	 *  of duties: the UI offers exactly these.
+	 */
+	offers: ExportOfferDto_Deserialize[],
+};
+
+/**  An export with everything its review shows, and what the signed-in user may do with it now. */
+export type ExportViewDto_Serialize = {
+	summary: ExportSummaryDto_Serialize,
+	verification_body: string | null,
+	report_date: string | null,
+	quantities: ExportQuantitiesDto,
+	batches: ExportBatchDto_Serialize[],
+	events: ExportEventDto_Serialize[],
+	diff: ExportDiffDto | null,
+	signoff: SignoffDto_Serialize | null,
+	serial_blocks: SerialBlockDto[],
+	/**
+	 *  Computed by the backend from the role table, the export state machine and segregation
+	 *  of duties: the UI offers exactly these.
+	 */
+	offers: ExportOfferDto_Serialize[],
+};
+
+/**  The vocabularies the export forms choose from (CADT picklists, reason codes). */
+export type ExportVocabularyDto = {
+	verification_bodies: string[],
+	reason_kinds: ReasonKindDto[],
+	sub_codes: string[],
+};
 
 export type FieldDto = FieldDto_Serialize | FieldDto_Deserialize;
 
@@ -441,6 +716,35 @@ export type MethodologyDto_Serialize = {
 	fields: FieldDto_Serialize[],
 };
 
+/**  What the methodology owner asks for when creating an export. */
+export type NewExportDto = NewExportDto_Serialize | NewExportDto_Deserialize;
+
+/**  What the methodology owner asks for when creating an export. */
+export type NewExportDto_Deserialize = {
+	project_id: number,
+	/**  `START..END`: a monitoring period of the project. */
+	period: string,
+	/**  Null: the year the period ends in. */
+	vintage?: number | null,
+	/**  From `ExportVocabularyDto.verification_bodies`; null for none. */
+	verification_body?: string | null,
+	/**  `YYYY-MM-DD`; null for none. */
+	report_date?: string | null,
+};
+
+/**  What the methodology owner asks for when creating an export. */
+export type NewExportDto_Serialize = {
+	project_id: number,
+	/**  `START..END`: a monitoring period of the project. */
+	period: string,
+	/**  Null: the year the period ends in. */
+	vintage: number | null,
+	/**  From `ExportVocabularyDto.verification_bodies`; null for none. */
+	verification_body: string | null,
+	/**  `YYYY-MM-DD`; null for none. */
+	report_date: string | null,
+};
+
 /**  A raster to register for a project. */
 export type NewLayerDto = NewLayerDto_Serialize | NewLayerDto_Deserialize;
 
@@ -541,6 +845,13 @@ export type ProjectDto_Serialize = {
 	created_at: string,
 };
 
+/**  A finding kind of a return. */
+export type ReasonKindDto = {
+	/**  `CAR`, `CL` or `FAR`. */
+	code: string,
+	description: string,
+};
+
 export type ReportDto = ReportDto_Serialize | ReportDto_Deserialize;
 
 export type ReportDto_Deserialize = {
@@ -619,6 +930,15 @@ export type RowsPageDto = {
 	rows: RowDto[],
 };
 
+/**  One serial block: the tradable units or the buffer's. */
+export type SerialBlockDto = {
+	/**  `tradable` or `buffer`. */
+	units: string,
+	start: string,
+	end: string,
+	count: number | null,
+};
+
 /**  The signed-in user. */
 export type SessionDto = {
 	name: string,
@@ -631,6 +951,37 @@ export type SessionDto = {
 	 *  (every command still checks for itself).
 	 */
 	allowed_actions: ActionDto[],
+};
+
+/**  The sign-off of an export. */
+export type SignoffDto = SignoffDto_Serialize | SignoffDto_Deserialize;
+
+/**  The sign-off of an export. */
+export type SignoffDto_Deserialize = {
+	signer: string,
+	public_key: string,
+	signature: string,
+	signed_at: string,
+	/**  SHA-256 of the manifest's canonical bytes as signed (what the audit log anchors). */
+	manifest_sha256: string,
+	/**  `queued`, `failed` (will retry) or `anchored`; null when not queued. */
+	anchor_state?: string | null,
+	anchor_index?: number | null,
+	anchor_error?: string | null,
+};
+
+/**  The sign-off of an export. */
+export type SignoffDto_Serialize = {
+	signer: string,
+	public_key: string,
+	signature: string,
+	signed_at: string,
+	/**  SHA-256 of the manifest's canonical bytes as signed (what the audit log anchors). */
+	manifest_sha256: string,
+	/**  `queued`, `failed` (will retry) or `anchored`; null when not queued. */
+	anchor_state: string | null,
+	anchor_index: number | null,
+	anchor_error: string | null,
 };
 
 /**  The stamp of an approved batch. */
@@ -661,6 +1012,39 @@ export type WorkspaceDto = {
 	batches: number,
 	measurements: number,
 	gdal_version: string,
+};
+
+/**
+ *  The answer of `write_export`: what was written, or that the folder exists and nothing was
+ *  written (ask the user before writing again with `overwrite`).
+ */
+export type WriteExportOutcomeDto = WriteExportOutcomeDto_Serialize | WriteExportOutcomeDto_Deserialize;
+
+/**
+ *  The answer of `write_export`: what was written, or that the folder exists and nothing was
+ *  written (ask the user before writing again with `overwrite`).
+ */
+export type WriteExportOutcomeDto_Deserialize = {
+	written?: WrittenExportDto | null,
+	exists: boolean,
+};
+
+/**
+ *  The answer of `write_export`: what was written, or that the folder exists and nothing was
+ *  written (ask the user before writing again with `overwrite`).
+ */
+export type WriteExportOutcomeDto_Serialize = {
+	written: WrittenExportDto | null,
+	exists: boolean,
+};
+
+/**  What writing an export folder wrote. */
+export type WrittenExportDto = {
+	dir: string,
+	/**  Every file, relative to `dir`, `manifest.json` last. */
+	files: string[],
+	/**  Whether `manifest.json` carries the sign-off. */
+	signed_off: boolean,
 };
 
 /* Tauri Specta runtime */
