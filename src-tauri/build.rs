@@ -36,6 +36,14 @@ const COMMANDS: &[&str] = &[
     "anchor_pending",
     "log_health",
     "check_auditlog",
+    "list_exports",
+    "export_view",
+    "export_vocabulary",
+    "create_export",
+    "submit_export",
+    "sign_off_export",
+    "return_export",
+    "write_export",
 ];
 
 fn main() {

@@ -4,6 +4,9 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
+mod export;
+pub use export::*;
+
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct WorkspaceDto {
     pub path: String,

@@ -230,7 +230,9 @@ pub(crate) fn state_of(e: &ExportRecord) -> Result<ExportState, AppError> {
 }
 
 /// The serial blocks of an export: tradable units first, then the buffer's.
-fn blocks(e: &ExportRecord) -> Result<(Option<SerialBlock>, Option<SerialBlock>), AppError> {
+pub(crate) fn blocks(
+    e: &ExportRecord,
+) -> Result<(Option<SerialBlock>, Option<SerialBlock>), AppError> {
     let Some(start) = e.serial_start else {
         return Ok((None, None));
     };

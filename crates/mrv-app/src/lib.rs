@@ -17,6 +17,7 @@ mod consistency;
 mod demo;
 mod error;
 mod export;
+mod export_offers;
 mod export_verify;
 mod files;
 mod import;
@@ -54,6 +55,9 @@ pub use export::{
     ExportEventView, ExportQuantities, ExportSummary, ExportView, FlagCounts, NewExport,
     SignoffView, WrittenExport, CADT_FILE, CSV_COLUMNS, CSV_FILE, MANIFEST_FILE, PROJECT_DEVELOPER,
     SERIAL_PREFIX,
+};
+pub use export_offers::{
+    export_vocabulary, ExportAction, ExportOffer, ExportVocabulary, ReasonKindView, SerialBlockView,
 };
 pub use export_verify::{verify_export, ExportCheck, ExportPins};
 pub use files::{check_destination, write_atomic, Overwrite};

@@ -745,7 +745,8 @@ async fn review_journey(driver: &WebDriver, csv: &Path, log: &AuditLog) -> anyho
         checked.contains("receipt ok: index"),
         "verify-receipt said `{checked}`"
     );
-    layers_for_those_who_may(driver).await
+    layers_for_those_who_may(driver).await?;
+    export_journey(driver, log).await
 }
 
 /// The buttons follow what the backend says each role may do; the methodology owner's layer
@@ -795,5 +796,158 @@ async fn layers_for_those_who_may(driver: &WebDriver) -> anyhow::Result<()> {
         "a refused removal took a layer away"
     );
     screenshot(driver, "mrv-e2e-layers.png").await?;
+    Ok(())
+}
+
+/// Waits until the first `css` element's text contains `needle`.
+async fn wait_for_text(
+    driver: &WebDriver,
+    css: &str,
+    needle: &str,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(text) = content(driver, css, Duration::from_millis(1)).await {
+            if text.contains(needle) {
+                return Ok(());
+            }
+            last = text;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    anyhow::bail!("`{css}` reads `{last}`, expected it to contain `{needle}`")
+}
+
+/// The methodology owner's half of SOP-005: `mo`'s home lists the registry exports; creating one
+/// is refused in plain words while batches of the period are not anchored, then succeeds once
+/// they are settled; the review shows the totals, each stamp verified and its anchor; `mo`
+/// submits and signs off with the password, and sees the sign-off anchored. A verifier is
+/// offered none of it.
+async fn export_journey(driver: &WebDriver, log: &AuditLog) -> anyhow::Result<()> {
+    let long = Duration::from_secs(60);
+    sign_in(driver, "mo").await?;
+    wait_for(driver, "[data-testid=exports-home]", long).await?;
+    click(driver, "export-new").await?;
+    wait_for(driver, "[data-testid=create-export-dialog]", long).await?;
+    wait_until(
+        driver,
+        "the verification bodies from CADT's picklist",
+        long,
+        "return document.querySelectorAll('[data-testid=create-export-body] option').length > 10;",
+    )
+    .await?;
+    choose(driver, "create-export-body", "SCS Global Services").await?;
+    click(driver, "create-export-submit").await?;
+    // The batches this test imported earlier in the same period are enriched, not anchored.
+    let refusal = content(driver, "[data-testid=create-export-error]", long).await?;
+    anyhow::ensure!(
+        refusal.contains("not anchored yet"),
+        "the refusal reads `{refusal}`"
+    );
+    screenshot(driver, "mrv-e2e-export-refused.png").await?;
+
+    // The verifier settles them (rejected batches stay out of an export); then it is created.
+    let batches: serde_json::Value = serde_json::from_str(&log.mrv(&["--json", "batch", "list"]))?;
+    for b in batches.as_array().into_iter().flatten() {
+        if b["state"] == "enriched" {
+            let id = b["id"].to_string();
+            log.mrv(&["review", "start", &id]);
+            log.mrv(&[
+                "review",
+                "reject",
+                &id,
+                "--code",
+                "FAR",
+                "--reason",
+                "Test upload; not part of this issuance.",
+            ]);
+        }
+    }
+    click(driver, "create-export-submit").await?;
+    wait_for(
+        driver,
+        "[data-testid=export-review]",
+        Duration::from_secs(120),
+    )
+    .await?;
+    wait_for(
+        driver,
+        "[data-testid=export-totals]",
+        Duration::from_secs(120),
+    )
+    .await?;
+    wait_until(
+        driver,
+        "every stamp verified",
+        long,
+        "const v = [...document.querySelectorAll('[data-testid^=export-verified-]')]; return v.length > 0 && v.every(e => e.textContent.includes('Verified'));",
+    )
+    .await?;
+    let derivation = content(driver, "[data-testid=export-derivation]", long).await?;
+    anyhow::ensure!(
+        derivation.contains("floor") && derivation.contains("ceil"),
+        "the derivation reads `{derivation}`"
+    );
+    wait_for_text(driver, "[data-testid=export-state]", "Draft", long).await?;
+    screenshot(driver, "mrv-e2e-export-review.png").await?;
+
+    click(driver, "export-submit").await?;
+    wait_for_text(driver, "[data-testid=export-state]", "Submitted", long).await?;
+    click(driver, "export-signoff").await?;
+    wait_for(driver, "[data-testid=signoff-summary]", long).await?;
+    wait_for(driver, "[data-testid=signoff-password]", long)
+        .await?
+        .send_keys("demo-password")
+        .await?;
+    screenshot(driver, "mrv-e2e-export-signoff.png").await?;
+    click(driver, "signoff-submit").await?;
+    wait_for_text(
+        driver,
+        "[data-testid=signoff-result-anchor]",
+        "Anchored in the audit log",
+        Duration::from_secs(120),
+    )
+    .await?;
+    screenshot(driver, "mrv-e2e-export-signed.png").await?;
+    click(driver, "signoff-done").await?;
+    wait_for_text(driver, "[data-testid=export-state]", "Signed off", long).await?;
+    wait_for_text(
+        driver,
+        "[data-testid=export-signoff-anchor]",
+        "Anchored",
+        Duration::from_secs(120),
+    )
+    .await?;
+    for gone in ["export-submit", "export-signoff", "export-return"] {
+        anyhow::ensure!(
+            driver
+                .find(By::Css(format!("[data-testid={gone}]")))
+                .await
+                .is_err(),
+            "a signed-off export still offers `{gone}`"
+        );
+    }
+    screenshot(driver, "mrv-e2e-export-signed-off.png").await?;
+
+    // A verifier's home has no exports and no export actions.
+    sign_in(driver, "vera").await?;
+    wait_until(
+        driver,
+        "the overview",
+        long,
+        "return !!document.querySelector('#overview-title');",
+    )
+    .await?;
+    for absent in ["exports-home", "export-new", "export-signoff"] {
+        anyhow::ensure!(
+            driver
+                .find(By::Css(format!("[data-testid={absent}]")))
+                .await
+                .is_err(),
+            "vera is offered `{absent}`"
+        );
+    }
     Ok(())
 }

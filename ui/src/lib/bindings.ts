@@ -14,11 +14,6 @@ export const commands = {
 	batchRows: (batchId: number, offset: number, limit: number) => typedError<RowsPageDto, CommandError_Serialize>(__TAURI_INVOKE("batch_rows", { batchId, offset, limit })),
 	listLayers: (projectId: number) => typedError<LayerDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_layers", { projectId })),
 	batchFlags: (batchId: number) => typedError<FlagDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("batch_flags", { batchId })),
-	/**
-	 *  A batch's gross claimed tCO2e, buffer and net issuable (exact, with their derivation) and
-	 *  its material rows.
-	 */
-	batchQuantities: (batchId: number) => typedError<QuantitiesDto, CommandError_Serialize>(__TAURI_INVOKE("batch_quantities", { batchId })),
 	previewImport: (path: string, projectId: number, mapping: MappingDto[]) => typedError<PreviewDto, CommandError_Serialize>(__TAURI_INVOKE("preview_import", { path, projectId, mapping })),
 	/**  Runs on a blocking thread so the window stays responsive; progress goes out on `on_progress`. */
 	importBatch: (request: ImportRequestDto_Deserialize, onProgress: Channel<ProgressDto>) => typedError<BatchDto, CommandError_Serialize>(__TAURI_INVOKE("import_batch", { request, onProgress })),
@@ -52,7 +47,7 @@ export const commands = {
 	signInHint: () => __TAURI_INVOKE<string | null>("sign_in_hint"),
 	startReview: (batchId: number) => typedError<BatchDto, CommandError_Serialize>(__TAURI_INVOKE("start_review", { batchId })),
 	rejectBatch: (batchId: number, code: string, reason: string) => typedError<BatchDto, CommandError_Serialize>(__TAURI_INVOKE("reject_batch", { batchId, code, reason })),
-	/**  Approves (with a justification per open high flag and per material row), stamps and signs. */
+	/**  Approves (with a justification per open high flag), stamps and signs. */
 	approveBatch: (batchId: number, justifications: JustificationDto[]) => typedError<StampDto, CommandError_Serialize>(__TAURI_INVOKE("approve_batch", { batchId, justifications })),
 	batchHistory: (batchId: number) => typedError<HistoryEntryDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("batch_history", { batchId })),
 	/**  The stamp of a batch, or null when it has none. */
@@ -77,11 +72,39 @@ export const commands = {
 	 *  log-health panel (with any alarm it raised).
 	 */
 	checkAuditlog: () => typedError<LogHealthDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("check_auditlog")),
+	/**
+	 *  The registry exports (of one project when given), oldest first, each with what the
+	 *  signed-in user may do with it now.
+	 */
+	listExports: (projectId: number | null) => typedError<ExportListItemDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_exports", { projectId })),
+	/**
+	 *  An export for review: totals and derivation, every batch's stamp re-verified (its anchor
+	 *  receipt checked), the difference from the previous export, and the actions on offer.
+	 */
+	exportView: (exportId: number) => typedError<ExportViewDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("export_view", { exportId })),
+	/**  The picklists and reason codes the export forms offer. */
+	exportVocabulary: () => typedError<ExportVocabularyDto, CommandError_Serialize>(__TAURI_INVOKE("export_vocabulary")),
+	/**  Creates a draft export from a project's anchored batches of one monitoring period. */
+	createExport: (request: NewExportDto_Deserialize) => typedError<ExportViewDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("create_export", { request })),
+	/**  Hands a draft over for sign-off. */
+	submitExport: (exportId: number) => typedError<ExportViewDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("submit_export", { exportId })),
+	/**
+	 *  Signs the export's manifest off with the signer's re-entered password (the sign-off is
+	 *  anchored to the audit log right away when it can be reached, else queued).
+	 */
+	signOffExport: (exportId: number, password: string) => typedError<ExportViewDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sign_off_export", { exportId, password })),
+	/**  Returns an export with a reason code (`CAR`, `CL` or `FAR`, optionally `/sub-code`) and text. */
+	returnExport: (exportId: number, code: string, reason: string) => typedError<ExportViewDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("return_export", { exportId, code, reason })),
+	/**
+	 *  Writes the export as a folder. An existing `dir` is replaced only with `overwrite`; without
+	 *  it nothing is written and the answer says the folder exists, so the UI can ask first.
+	 */
+	writeExport: (exportId: number, dir: string, overwrite: boolean) => typedError<WriteExportOutcomeDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("write_export", { exportId, dir, overwrite })),
 };
 
 /* Types */
 /**  Something a user may ask the product to do (`mrv_app::Action`). */
-export type ActionDto = "view_evidence" | "manage_projects" | "import_batch" | "manage_layers" | "enrich_batch" | "start_review" | "approve_batch" | "reject_batch" | "attach_evidence" | "manage_users" | "verify_journal" | "configure_audit_log" | "anchor" | "manage_backups" | "connect_registry" | "create_export" | "sign_off_export" | "return_export" | "write_export" | "push_export";
+export type ActionDto = "view_evidence" | "manage_projects" | "import_batch" | "manage_layers" | "enrich_batch" | "start_review" | "approve_batch" | "reject_batch" | "attach_evidence" | "manage_users" | "verify_journal" | "configure_audit_log" | "anchor" | "manage_backups" | "create_export" | "sign_off_export" | "return_export" | "write_export" | "push_export";
 
 /**  A record anchored (or waiting to be) in the audit log. */
 export type AnchorDto = AnchorDto_Serialize | AnchorDto_Deserialize;
@@ -159,6 +182,13 @@ export type BatchDto = {
 	imported_at: string,
 };
 
+/**  One check of a stamp's re-verification. */
+export type CheckDto = {
+	what: string,
+	ok: boolean,
+	detail: string,
+};
+
 /**  What every command returns on failure. */
 export type CommandError = CommandError_Serialize | CommandError_Deserialize;
 
@@ -178,6 +208,246 @@ export type CommandError_Serialize = {
 
 /**  Machine-readable error codes; the UI switches on these, never on message text. */
 export type ErrorCodeDto = "workspace" | "not_found" | "invalid_input" | "import_rejected" | "duplicate_import" | "conflict" | "cancelled" | "io" | "internal" | "unauthenticated" | "forbidden";
+
+/**  A transition (or the folder write) of an export. */
+export type ExportActionDto = "submit" | "sign_off" | "return" | "write";
+
+/**  One included batch. */
+export type ExportBatchDto = ExportBatchDto_Serialize | ExportBatchDto_Deserialize;
+
+/**  One included batch. */
+export type ExportBatchDto_Deserialize = {
+	batch_id: number,
+	version: number,
+	source_name: string,
+	row_count: number,
+	gross_claimed_tco2e: string,
+	stamp_hash: string,
+	verifier: string,
+	approved_at: string,
+	flags_high: number,
+	flags_medium: number,
+	flags_low: number,
+	/**  "row N check: text" for every justified flag. */
+	justifications: string[],
+	/**
+	 *  The stamp recomputed from the stored files and its anchor receipt checked; false when
+	 *  any check failed or it was not re-verified.
+	 */
+	stamp_verified: boolean,
+	stamp_checks: CheckDto[],
+	stamp_notes: string[],
+	anchor_index?: number | null,
+};
+
+/**  One included batch. */
+export type ExportBatchDto_Serialize = {
+	batch_id: number,
+	version: number,
+	source_name: string,
+	row_count: number,
+	gross_claimed_tco2e: string,
+	stamp_hash: string,
+	verifier: string,
+	approved_at: string,
+	flags_high: number,
+	flags_medium: number,
+	flags_low: number,
+	/**  "row N check: text" for every justified flag. */
+	justifications: string[],
+	/**
+	 *  The stamp recomputed from the stored files and its anchor receipt checked; false when
+	 *  any check failed or it was not re-verified.
+	 */
+	stamp_verified: boolean,
+	stamp_checks: CheckDto[],
+	stamp_notes: string[],
+	anchor_index: number | null,
+};
+
+/**  What changed since the previous export of the same project. */
+export type ExportDiffDto = {
+	previous_export: number,
+	previous_state: string,
+	previous_period: string,
+	batches_added: number[],
+	batches_removed: number[],
+	issued_change: number,
+	buffer_change: number,
+	tradable_change: number,
+};
+
+/**  A transition of an export as recorded. */
+export type ExportEventDto = ExportEventDto_Serialize | ExportEventDto_Deserialize;
+
+/**  A transition of an export as recorded. */
+export type ExportEventDto_Deserialize = {
+	/**  `create`, `submit`, `sign_off`, `return`, … */
+	action: string,
+	from_state?: string | null,
+	to_state: string,
+	user: string,
+	at: string,
+	reason_code?: string | null,
+	reason_text?: string | null,
+};
+
+/**  A transition of an export as recorded. */
+export type ExportEventDto_Serialize = {
+	/**  `create`, `submit`, `sign_off`, `return`, … */
+	action: string,
+	from_state: string | null,
+	to_state: string,
+	user: string,
+	at: string,
+	reason_code: string | null,
+	reason_text: string | null,
+};
+
+/**  An export in a list, with what the signed-in user may do with it now. */
+export type ExportListItemDto = ExportListItemDto_Serialize | ExportListItemDto_Deserialize;
+
+/**  An export in a list, with what the signed-in user may do with it now. */
+export type ExportListItemDto_Deserialize = {
+	summary: ExportSummaryDto_Deserialize,
+	offers: ExportOfferDto_Deserialize[],
+};
+
+/**  An export in a list, with what the signed-in user may do with it now. */
+export type ExportListItemDto_Serialize = {
+	summary: ExportSummaryDto_Serialize,
+	offers: ExportOfferDto_Serialize[],
+};
+
+/**
+ *  An action the signed-in user's role and the export's state allow now; `refusal` says why it
+ *  would still be refused (segregation of duties).
+ */
+export type ExportOfferDto = ExportOfferDto_Serialize | ExportOfferDto_Deserialize;
+
+/**
+ *  An action the signed-in user's role and the export's state allow now; `refusal` says why it
+ *  would still be refused (segregation of duties).
+ */
+export type ExportOfferDto_Deserialize = {
+	action: ExportActionDto,
+	refusal?: string | null,
+};
+
+/**
+ *  An action the signed-in user's role and the export's state allow now; `refusal` says why it
+ *  would still be refused (segregation of duties).
+ */
+export type ExportOfferDto_Serialize = {
+	action: ExportActionDto,
+	refusal: string | null,
+};
+
+/**  The quantities of an export and how each was derived (exact decimal texts, whole units). */
+export type ExportQuantitiesDto = {
+	gross_claimed_tco2e: string,
+	buffer_percent: string,
+	issued: number,
+	buffer: number,
+	tradable: number,
+	/**  One line per step, e.g. `issued = floor(1234.5) = 1234`. */
+	derivation: string[],
+};
+
+/**  An export in a list. */
+export type ExportSummaryDto = ExportSummaryDto_Serialize | ExportSummaryDto_Deserialize;
+
+/**  An export in a list. */
+export type ExportSummaryDto_Deserialize = {
+	id: number,
+	project_id: number,
+	project_name: string,
+	/**  `START..END`. */
+	period: string,
+	vintage: number,
+	/**
+	 *  `draft`, `submitted`, `signed_off`, `returned`, `pushed`, `registry_confirmed`,
+	 *  `registry_rejected` or `issued`.
+	 */
+	state: string,
+	issued: number,
+	buffer: number,
+	tradable: number,
+	/**  `MRV-000000001..MRV-000000250`; null when no unit is issued. */
+	serial_block?: string | null,
+	batches: number[],
+	created_by: string,
+	created_at: string,
+};
+
+/**  An export in a list. */
+export type ExportSummaryDto_Serialize = {
+	id: number,
+	project_id: number,
+	project_name: string,
+	/**  `START..END`. */
+	period: string,
+	vintage: number,
+	/**
+	 *  `draft`, `submitted`, `signed_off`, `returned`, `pushed`, `registry_confirmed`,
+	 *  `registry_rejected` or `issued`.
+	 */
+	state: string,
+	issued: number,
+	buffer: number,
+	tradable: number,
+	/**  `MRV-000000001..MRV-000000250`; null when no unit is issued. */
+	serial_block: string | null,
+	batches: number[],
+	created_by: string,
+	created_at: string,
+};
+
+/**  An export with everything its review shows, and what the signed-in user may do with it now. */
+export type ExportViewDto = ExportViewDto_Serialize | ExportViewDto_Deserialize;
+
+/**  An export with everything its review shows, and what the signed-in user may do with it now. */
+export type ExportViewDto_Deserialize = {
+	summary: ExportSummaryDto_Deserialize,
+	verification_body?: string | null,
+	report_date?: string | null,
+	quantities: ExportQuantitiesDto,
+	batches: ExportBatchDto_Deserialize[],
+	events: ExportEventDto_Deserialize[],
+	diff?: ExportDiffDto | null,
+	signoff?: SignoffDto_Deserialize | null,
+	serial_blocks: SerialBlockDto[],
+	/**
+	 *  Computed by the backend from the role table, the export state machine and segregation
+	 *  of duties: the UI offers exactly these.
+	 */
+	offers: ExportOfferDto_Deserialize[],
+};
+
+/**  An export with everything its review shows, and what the signed-in user may do with it now. */
+export type ExportViewDto_Serialize = {
+	summary: ExportSummaryDto_Serialize,
+	verification_body: string | null,
+	report_date: string | null,
+	quantities: ExportQuantitiesDto,
+	batches: ExportBatchDto_Serialize[],
+	events: ExportEventDto_Serialize[],
+	diff: ExportDiffDto | null,
+	signoff: SignoffDto_Serialize | null,
+	serial_blocks: SerialBlockDto[],
+	/**
+	 *  Computed by the backend from the role table, the export state machine and segregation
+	 *  of duties: the UI offers exactly these.
+	 */
+	offers: ExportOfferDto_Serialize[],
+};
+
+/**  The vocabularies the export forms choose from (CADT picklists, reason codes). */
+export type ExportVocabularyDto = {
+	verification_bodies: string[],
+	reason_kinds: ReasonKindDto[],
+	sub_codes: string[],
+};
 
 export type FieldDto = FieldDto_Serialize | FieldDto_Deserialize;
 
@@ -294,10 +564,7 @@ export type ImportRequestDto_Serialize = {
 	supersedes: number | null,
 };
 
-/**
- *  A justification of one open high-severity flag, or of one flag of a material row, given
- *  when approving.
- */
+/**  A justification of one open high-severity flag, given when approving. */
 export type JustificationDto = {
 	flag_id: number,
 	text: string,
@@ -427,28 +694,6 @@ export type MappingDto = {
 	field: string,
 };
 
-/**  Why a flagged row is material (`mrv_core::quantity::MaterialReason`). */
-export type MaterialReasonDto = 
-/**  Its own claim exceeds the threshold. */
-"alone" | 
-/**  With the other flagged rows not material alone, it exceeds the threshold. */
-"together";
-
-/**  A material row: approving needs a justification on one of its flags. */
-export type MaterialRowDto = {
-	/**  1-based row of the batch. */
-	row: number,
-	/**  The row's id (the methodology's id field). */
-	id: string,
-	/**  The row's claimed tCO2e, exact. */
-	claimed: string,
-	reason: MaterialReasonDto,
-	/**  The comparison that made it material, in words. */
-	why: string,
-	/**  The row's flags; a justification on any one of them covers the row. */
-	flag_ids: number[],
-};
-
 export type MethodologyDto = MethodologyDto_Serialize | MethodologyDto_Deserialize;
 
 export type MethodologyDto_Deserialize = {
@@ -469,6 +714,35 @@ export type MethodologyDto_Serialize = {
 	id_field: string,
 	buffer_percent: number | null,
 	fields: FieldDto_Serialize[],
+};
+
+/**  What the methodology owner asks for when creating an export. */
+export type NewExportDto = NewExportDto_Serialize | NewExportDto_Deserialize;
+
+/**  What the methodology owner asks for when creating an export. */
+export type NewExportDto_Deserialize = {
+	project_id: number,
+	/**  `START..END`: a monitoring period of the project. */
+	period: string,
+	/**  Null: the year the period ends in. */
+	vintage?: number | null,
+	/**  From `ExportVocabularyDto.verification_bodies`; null for none. */
+	verification_body?: string | null,
+	/**  `YYYY-MM-DD`; null for none. */
+	report_date?: string | null,
+};
+
+/**  What the methodology owner asks for when creating an export. */
+export type NewExportDto_Serialize = {
+	project_id: number,
+	/**  `START..END`: a monitoring period of the project. */
+	period: string,
+	/**  Null: the year the period ends in. */
+	vintage: number | null,
+	/**  From `ExportVocabularyDto.verification_bodies`; null for none. */
+	verification_body: string | null,
+	/**  `YYYY-MM-DD`; null for none. */
+	report_date: string | null,
 };
 
 /**  A raster to register for a project. */
@@ -571,30 +845,11 @@ export type ProjectDto_Serialize = {
 	created_at: string,
 };
 
-/**
- *  A batch's quantities (`mrv_app::QuantitiesView`): amounts are exact decimal texts in tCO2e,
- *  never floats, so the UI shows what was summed.
- */
-export type QuantitiesDto = {
-	batch_id: number,
-	/**  The column summed (the methodology's claimed tCO2e field). */
-	claimed_field: string,
-	/**  Sum of every row's claimed tCO2e. */
-	gross: string,
-	/**  Rows counted in `gross`. */
-	rows: number,
-	buffer_percent: string,
-	/**  `gross × buffer_percent / 100`. */
-	buffer: string,
-	/**  `gross − buffer`. */
-	net: string,
-	/**  One line per number: its name, formula and the values put in. */
-	derivation: string[],
-	materiality_percent: string,
-	/**  A flagged claim (or the flagged claims together) above this is material. */
-	materiality_threshold: string,
-	/**  Flagged rows that are material, in row order. */
-	material: MaterialRowDto[],
+/**  A finding kind of a return. */
+export type ReasonKindDto = {
+	/**  `CAR`, `CL` or `FAR`. */
+	code: string,
+	description: string,
 };
 
 export type ReportDto = ReportDto_Serialize | ReportDto_Deserialize;
@@ -675,6 +930,15 @@ export type RowsPageDto = {
 	rows: RowDto[],
 };
 
+/**  One serial block: the tradable units or the buffer's. */
+export type SerialBlockDto = {
+	/**  `tradable` or `buffer`. */
+	units: string,
+	start: string,
+	end: string,
+	count: number | null,
+};
+
 /**  The signed-in user. */
 export type SessionDto = {
 	name: string,
@@ -687,6 +951,37 @@ export type SessionDto = {
 	 *  (every command still checks for itself).
 	 */
 	allowed_actions: ActionDto[],
+};
+
+/**  The sign-off of an export. */
+export type SignoffDto = SignoffDto_Serialize | SignoffDto_Deserialize;
+
+/**  The sign-off of an export. */
+export type SignoffDto_Deserialize = {
+	signer: string,
+	public_key: string,
+	signature: string,
+	signed_at: string,
+	/**  SHA-256 of the manifest's canonical bytes as signed (what the audit log anchors). */
+	manifest_sha256: string,
+	/**  `queued`, `failed` (will retry) or `anchored`; null when not queued. */
+	anchor_state?: string | null,
+	anchor_index?: number | null,
+	anchor_error?: string | null,
+};
+
+/**  The sign-off of an export. */
+export type SignoffDto_Serialize = {
+	signer: string,
+	public_key: string,
+	signature: string,
+	signed_at: string,
+	/**  SHA-256 of the manifest's canonical bytes as signed (what the audit log anchors). */
+	manifest_sha256: string,
+	/**  `queued`, `failed` (will retry) or `anchored`; null when not queued. */
+	anchor_state: string | null,
+	anchor_index: number | null,
+	anchor_error: string | null,
 };
 
 /**  The stamp of an approved batch. */
@@ -717,6 +1012,39 @@ export type WorkspaceDto = {
 	batches: number,
 	measurements: number,
 	gdal_version: string,
+};
+
+/**
+ *  The answer of `write_export`: what was written, or that the folder exists and nothing was
+ *  written (ask the user before writing again with `overwrite`).
+ */
+export type WriteExportOutcomeDto = WriteExportOutcomeDto_Serialize | WriteExportOutcomeDto_Deserialize;
+
+/**
+ *  The answer of `write_export`: what was written, or that the folder exists and nothing was
+ *  written (ask the user before writing again with `overwrite`).
+ */
+export type WriteExportOutcomeDto_Deserialize = {
+	written?: WrittenExportDto | null,
+	exists: boolean,
+};
+
+/**
+ *  The answer of `write_export`: what was written, or that the folder exists and nothing was
+ *  written (ask the user before writing again with `overwrite`).
+ */
+export type WriteExportOutcomeDto_Serialize = {
+	written: WrittenExportDto | null,
+	exists: boolean,
+};
+
+/**  What writing an export folder wrote. */
+export type WrittenExportDto = {
+	dir: string,
+	/**  Every file, relative to `dir`, `manifest.json` last. */
+	files: string[],
+	/**  Whether `manifest.json` carries the sign-off. */
+	signed_off: boolean,
 };
 
 /* Tauri Specta runtime */

@@ -98,19 +98,27 @@ export function progressFraction(read: number | null, total: number | null): num
   return Math.min(1, Math.max(0, read / total));
 }
 
-/** Tone of a batch state badge (states from mrv-core's BatchState). */
+/** Tone of a batch or export state badge (states from mrv-core's BatchState and ExportState). */
 export function stateTone(state: string): "ok" | "warn" | "bad" | "info" | "neutral" {
   switch (state) {
     case "approved":
     case "stamped":
     case "anchored":
+    case "signed_off":
+    case "registry_confirmed":
+    case "issued":
       return "ok";
     case "imported":
     case "enriched":
+    case "draft":
+    case "pushed":
       return "info";
     case "in_review":
+    case "submitted":
       return "warn";
     case "rejected":
+    case "returned":
+    case "registry_rejected":
       return "bad";
     default:
       return "neutral";
