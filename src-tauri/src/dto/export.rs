@@ -83,9 +83,10 @@ pub struct ExportBatchDto {
     pub flags_low: u32,
     /// "row N check: text" for every justified flag.
     pub justifications: Vec<String>,
-    /// The stamp recomputed from the stored files and its anchor receipt checked; false when
-    /// any check failed or it was not re-verified.
-    pub stamp_verified: bool,
+    /// The stamp recomputed from the stored files and its anchor receipt checked: true when
+    /// every check passed, false when one failed, null when it was not re-verified (the answers
+    /// of state changes do not re-verify; opening the export does).
+    pub stamp_verified: Option<bool>,
     pub stamp_checks: Vec<CheckDto>,
     pub stamp_notes: Vec<String>,
     pub anchor_index: Option<i64>,

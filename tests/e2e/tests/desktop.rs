@@ -655,7 +655,7 @@ async fn review_journey(driver: &WebDriver, csv: &Path, log: &AuditLog) -> anyho
     sign_in(driver, "vera").await?;
     open_batch(driver, "tree-plots-2025-v2.csv").await?;
     wait_for(driver, "[data-testid=gross-claimed]", long).await?;
-    wait_for_content(driver, "[data-testid=net-issuable]", "323.7328", long).await?;
+    wait_for_content(driver, "[data-testid=net-issuable]", "323.7328 tCO₂e", long).await?;
     click(driver, "tab-review").await?;
     click(driver, "review-start").await?;
     click(driver, "review-approve").await?;
@@ -796,6 +796,14 @@ async fn layers_for_those_who_may(driver: &WebDriver) -> anyhow::Result<()> {
         "a refused removal took a layer away"
     );
     screenshot(driver, "mrv-e2e-layers.png").await?;
+    click(driver, "manage-layers-close").await?;
+    wait_until(
+        driver,
+        "the layers dialog to close",
+        long,
+        "return document.querySelector('[data-testid=manage-layer]') === null;",
+    )
+    .await?;
     Ok(())
 }
 

@@ -14,6 +14,11 @@ export const commands = {
 	batchRows: (batchId: number, offset: number, limit: number) => typedError<RowsPageDto, CommandError_Serialize>(__TAURI_INVOKE("batch_rows", { batchId, offset, limit })),
 	listLayers: (projectId: number) => typedError<LayerDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_layers", { projectId })),
 	batchFlags: (batchId: number) => typedError<FlagDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("batch_flags", { batchId })),
+	/**
+	 *  A batch's gross claimed tCO2e, buffer and net issuable (exact, with their derivation) and
+	 *  its material rows.
+	 */
+	batchQuantities: (batchId: number) => typedError<QuantitiesDto, CommandError_Serialize>(__TAURI_INVOKE("batch_quantities", { batchId })),
 	previewImport: (path: string, projectId: number, mapping: MappingDto[]) => typedError<PreviewDto, CommandError_Serialize>(__TAURI_INVOKE("preview_import", { path, projectId, mapping })),
 	/**  Runs on a blocking thread so the window stays responsive; progress goes out on `on_progress`. */
 	importBatch: (request: ImportRequestDto_Deserialize, onProgress: Channel<ProgressDto>) => typedError<BatchDto, CommandError_Serialize>(__TAURI_INVOKE("import_batch", { request, onProgress })),
@@ -47,7 +52,7 @@ export const commands = {
 	signInHint: () => __TAURI_INVOKE<string | null>("sign_in_hint"),
 	startReview: (batchId: number) => typedError<BatchDto, CommandError_Serialize>(__TAURI_INVOKE("start_review", { batchId })),
 	rejectBatch: (batchId: number, code: string, reason: string) => typedError<BatchDto, CommandError_Serialize>(__TAURI_INVOKE("reject_batch", { batchId, code, reason })),
-	/**  Approves (with a justification per open high flag), stamps and signs. */
+	/**  Approves (with a justification per open high flag and per material row), stamps and signs. */
 	approveBatch: (batchId: number, justifications: JustificationDto[]) => typedError<StampDto, CommandError_Serialize>(__TAURI_INVOKE("approve_batch", { batchId, justifications })),
 	batchHistory: (batchId: number) => typedError<HistoryEntryDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("batch_history", { batchId })),
 	/**  The stamp of a batch, or null when it has none. */
@@ -104,7 +109,7 @@ export const commands = {
 
 /* Types */
 /**  Something a user may ask the product to do (`mrv_app::Action`). */
-export type ActionDto = "view_evidence" | "manage_projects" | "import_batch" | "manage_layers" | "enrich_batch" | "start_review" | "approve_batch" | "reject_batch" | "attach_evidence" | "manage_users" | "verify_journal" | "configure_audit_log" | "anchor" | "manage_backups" | "create_export" | "sign_off_export" | "return_export" | "write_export" | "push_export";
+export type ActionDto = "view_evidence" | "manage_projects" | "import_batch" | "manage_layers" | "enrich_batch" | "start_review" | "approve_batch" | "reject_batch" | "attach_evidence" | "manage_users" | "verify_journal" | "configure_audit_log" | "anchor" | "manage_backups" | "connect_registry" | "create_export" | "sign_off_export" | "return_export" | "write_export" | "push_export";
 
 /**  A record anchored (or waiting to be) in the audit log. */
 export type AnchorDto = AnchorDto_Serialize | AnchorDto_Deserialize;
@@ -231,10 +236,11 @@ export type ExportBatchDto_Deserialize = {
 	/**  "row N check: text" for every justified flag. */
 	justifications: string[],
 	/**
-	 *  The stamp recomputed from the stored files and its anchor receipt checked; false when
-	 *  any check failed or it was not re-verified.
+	 *  The stamp recomputed from the stored files and its anchor receipt checked: true when
+	 *  every check passed, false when one failed, null when it was not re-verified (the answers
+	 *  of state changes do not re-verify; opening the export does).
 	 */
-	stamp_verified: boolean,
+	stamp_verified?: boolean | null,
 	stamp_checks: CheckDto[],
 	stamp_notes: string[],
 	anchor_index?: number | null,
@@ -256,10 +262,11 @@ export type ExportBatchDto_Serialize = {
 	/**  "row N check: text" for every justified flag. */
 	justifications: string[],
 	/**
-	 *  The stamp recomputed from the stored files and its anchor receipt checked; false when
-	 *  any check failed or it was not re-verified.
+	 *  The stamp recomputed from the stored files and its anchor receipt checked: true when
+	 *  every check passed, false when one failed, null when it was not re-verified (the answers
+	 *  of state changes do not re-verify; opening the export does).
 	 */
-	stamp_verified: boolean,
+	stamp_verified: boolean | null,
 	stamp_checks: CheckDto[],
 	stamp_notes: string[],
 	anchor_index: number | null,
@@ -564,7 +571,10 @@ export type ImportRequestDto_Serialize = {
 	supersedes: number | null,
 };
 
-/**  A justification of one open high-severity flag, given when approving. */
+/**
+ *  A justification of one open high-severity flag, or of one flag of a material row, given
+ *  when approving.
+ */
 export type JustificationDto = {
 	flag_id: number,
 	text: string,
@@ -692,6 +702,28 @@ export type MapPointsDto = {
 export type MappingDto = {
 	source: string,
 	field: string,
+};
+
+/**  Why a flagged row is material (`mrv_core::quantity::MaterialReason`). */
+export type MaterialReasonDto = 
+/**  Its own claim exceeds the threshold. */
+"alone" | 
+/**  With the other flagged rows not material alone, it exceeds the threshold. */
+"together";
+
+/**  A material row: approving needs a justification on one of its flags. */
+export type MaterialRowDto = {
+	/**  1-based row of the batch. */
+	row: number,
+	/**  The row's id (the methodology's id field). */
+	id: string,
+	/**  The row's claimed tCO2e, exact. */
+	claimed: string,
+	reason: MaterialReasonDto,
+	/**  The comparison that made it material, in words. */
+	why: string,
+	/**  The row's flags; a justification on any one of them covers the row. */
+	flag_ids: number[],
 };
 
 export type MethodologyDto = MethodologyDto_Serialize | MethodologyDto_Deserialize;
@@ -843,6 +875,32 @@ export type ProjectDto_Serialize = {
 	periods: string[],
 	batch_count: number,
 	created_at: string,
+};
+
+/**
+ *  A batch's quantities (`mrv_app::QuantitiesView`): amounts are exact decimal texts in tCO2e,
+ *  never floats, so the UI shows what was summed.
+ */
+export type QuantitiesDto = {
+	batch_id: number,
+	/**  The column summed (the methodology's claimed tCO2e field). */
+	claimed_field: string,
+	/**  Sum of every row's claimed tCO2e. */
+	gross: string,
+	/**  Rows counted in `gross`. */
+	rows: number,
+	buffer_percent: string,
+	/**  `gross × buffer_percent / 100`. */
+	buffer: string,
+	/**  `gross − buffer`. */
+	net: string,
+	/**  One line per number: its name, formula and the values put in. */
+	derivation: string[],
+	materiality_percent: string,
+	/**  A flagged claim (or the flagged claims together) above this is material. */
+	materiality_threshold: string,
+	/**  Flagged rows that are material, in row order. */
+	material: MaterialRowDto[],
 };
 
 /**  A finding kind of a return. */
