@@ -302,7 +302,16 @@ fn redact(value: Value, today: &str) -> Value {
         }),
         Value::Array(a) => Value::Array(a.into_iter().map(|v| redact(v, today)).collect()),
         Value::Object(o) => {
-            Value::Object(o.into_iter().map(|(k, v)| (k, redact(v, today))).collect())
+            // Keys sorted: serde_json keeps a file's key order when another crate of the
+            // workspace turns on its `preserve_order` feature, and sorts them otherwise.
+            let mut entries: Vec<(String, Value)> = o.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, redact(v, today)))
+                    .collect(),
+            )
         }
         other => other,
     }
