@@ -276,7 +276,8 @@ impl Mrv {
                 layer.name,
                 match dependents.len() {
                     1 => String::new(),
-                    n => format!(" (and {} more batch(es) depend on it)", n - 1),
+                    2 => " (and 1 more batch depends on it)".to_owned(),
+                    n => format!(" (and {} more batches depend on it)", n - 1),
                 }
             )));
         }
