@@ -2,7 +2,7 @@
 //! `mrv verify-export DIR`. Parsing and printing only; the use cases are `mrv_app`'s.
 
 use crate::print;
-use crate::text::{cell, shown};
+use crate::text::{cell, check_lines, shown};
 use anyhow::Result;
 use clap::Subcommand;
 use mrv_app::{AppError, ExportPins, ExportView, Mrv, NewExport, Overwrite, Session};
@@ -306,18 +306,7 @@ pub(crate) fn verify_export(
         },
     )?;
     print(json, &check, |c| {
-        let mut s = String::new();
-        for k in &c.checks {
-            s += &format!(
-                "{} {:<24} {}\n",
-                if k.ok { "ok  " } else { "FAIL" },
-                shown(&k.what),
-                shown(&k.detail)
-            );
-        }
-        for n in &c.notes {
-            s += &format!("NOTE {}\n", shown(n));
-        }
+        let mut s = check_lines(&c.checks, &c.notes, 24);
         s += &format!(
             "export {} (manifest {}): {}\n",
             c.export_id,

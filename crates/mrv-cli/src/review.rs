@@ -2,7 +2,7 @@
 //! row proofs, offline verification and the journal.
 
 use crate::print;
-use crate::text::shown;
+use crate::text::{check_lines, shown};
 use anyhow::Result;
 use clap::Subcommand;
 use mrv_app::{AppError, Mrv, NewUser, Session};
@@ -338,18 +338,7 @@ pub(crate) fn verify_stamp(
 ) -> Result<()> {
     let check = mrv_app::verify_stamp_pinned(dir, source, layers, attachments, pins)?;
     print(json, &check, |c| {
-        let mut s = String::new();
-        for k in &c.checks {
-            s += &format!(
-                "{} {:<20} {}\n",
-                if k.ok { "ok  " } else { "FAIL" },
-                shown(&k.what),
-                shown(&k.detail)
-            );
-        }
-        for n in &c.notes {
-            s += &format!("NOTE {}\n", shown(n));
-        }
+        let mut s = check_lines(&c.checks, &c.notes, 20);
         s += &format!(
             "stamp {} of batch {}: {}\n",
             c.stamp_hash,

@@ -7,6 +7,24 @@
 
 use std::borrow::Cow;
 
+/// The lines of a verification: one `ok`/`FAIL` line per check (its name padded to `width`)
+/// and one `NOTE` line per note, every text escaped.
+pub(crate) fn check_lines(checks: &[mrv_app::Check], notes: &[String], width: usize) -> String {
+    let mut s = String::new();
+    for k in checks {
+        s += &format!(
+            "{} {:<width$} {}\n",
+            if k.ok { "ok  " } else { "FAIL" },
+            shown(&k.what),
+            shown(&k.detail)
+        );
+    }
+    for n in notes {
+        s += &format!("NOTE {}\n", shown(n));
+    }
+    s
+}
+
 /// `text` with every control character (escape sequences, line breaks, tabs…) and every
 /// invisible or direction-changing character written as a visible escape (`\n`, `\u{202e}`).
 pub(crate) fn shown(text: &str) -> Cow<'_, str> {
