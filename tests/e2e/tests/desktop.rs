@@ -214,6 +214,9 @@ async fn import_through_the_ui_shows_the_row_count() -> anyhow::Result<()> {
         std::env::var_os("DISPLAY").is_some(),
         "no DISPLAY: the end-to-end test needs an X server; run it under `xvfb-run -a` (scripts/test-all.sh does)"
     );
+    // WebDriver is plain HTTP on 127.0.0.1; in a workspace build reqwest is unified with the
+    // app's `rustls-no-provider`, so the one crypto backend (ring) is installed for its client.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let app = app_binary();
     let dir = tempfile::tempdir()?;
     let workspace = dir.path().join("workspace");
