@@ -15,7 +15,7 @@ cargo fmt --all --check
 python3 scripts/check-layers.py
 cargo clippy --workspace --all-targets -- -D warnings
 
-echo "== rust: tests (the desktop binary is built first for the end-to-end test)"
-cargo build --bin mrv-desk
+echo "== rust: tests (the binaries the desktop end-to-end test runs are built first)"
+cargo build --workspace --bins
 xvfb-run -a --server-args="-screen 0 1400x900x24" cargo test --workspace -- --test-threads=2
 echo "== all checks passed"

@@ -44,6 +44,10 @@ const COMMANDS: &[&str] = &[
     "sign_off_export",
     "return_export",
     "write_export",
+    "export_registry",
+    "push_export",
+    "inventory",
+    "reconcile_inventory",
 ];
 
 fn main() {

@@ -6,6 +6,7 @@
 //! checks it (live session, role) once at its entry.
 
 mod dto;
+mod exports;
 
 use dto::*;
 use mrv_app::{Action, AppError, ImportRequest, Mrv, Progress, Session};
@@ -625,146 +626,6 @@ fn batch_attachments(
         .collect())
 }
 
-/// The registry exports (of one project when given), oldest first, each with what the
-/// signed-in user may do with it now.
-#[tauri::command]
-#[specta::specta]
-fn list_exports(
-    desk: State<'_, Desk>,
-    project_id: Option<i64>,
-) -> Result<Vec<ExportListItemDto>, CommandError> {
-    let (mrv, session) = desk.open_as()?;
-    mrv.list_exports(&session, project_id)?
-        .into_iter()
-        .map(|summary| -> Result<ExportListItemDto, CommandError> {
-            let offers = mrv.export_offers(&session, summary.id)?;
-            Ok(ExportListItemDto {
-                summary: summary.into(),
-                offers: offers.into_iter().map(Into::into).collect(),
-            })
-        })
-        .collect()
-}
-
-/// The export view with what the signed-in user may do with it now.
-fn export_view_dto(
-    mrv: &Mrv,
-    session: &Session,
-    view: mrv_app::ExportView,
-) -> Result<ExportViewDto, CommandError> {
-    let id = view.summary.id;
-    Ok(ExportViewDto::new(
-        view,
-        mrv.export_serial_blocks(session, id)?,
-        mrv.export_offers(session, id)?,
-    ))
-}
-
-/// An export for review: totals and derivation, every batch's stamp re-verified (its anchor
-/// receipt checked), the difference from the previous export, and the actions on offer.
-#[tauri::command]
-#[specta::specta]
-async fn export_view(desk: State<'_, Desk>, export_id: i64) -> Result<ExportViewDto, CommandError> {
-    blocking_as(&desk, move |mrv, session| {
-        let view = mrv.export_view(session, export_id)?;
-        export_view_dto(mrv, session, view)
-    })
-    .await
-}
-
-/// The picklists and reason codes the export forms offer.
-#[tauri::command]
-#[specta::specta]
-fn export_vocabulary(desk: State<'_, Desk>) -> Result<ExportVocabularyDto, CommandError> {
-    let (mrv, session) = desk.open_as()?;
-    mrv.authorize(&session, Action::ViewEvidence)?;
-    Ok(mrv_app::export_vocabulary().into())
-}
-
-/// Creates a draft export from a project's anchored batches of one monitoring period.
-#[tauri::command]
-#[specta::specta]
-async fn create_export(
-    desk: State<'_, Desk>,
-    request: NewExportDto,
-) -> Result<ExportViewDto, CommandError> {
-    blocking_as(&desk, move |mrv, session| {
-        let view = mrv.create_export(session, &mrv_app::NewExport::from(request))?;
-        export_view_dto(mrv, session, view)
-    })
-    .await
-}
-
-/// Hands a draft over for sign-off.
-#[tauri::command]
-#[specta::specta]
-fn submit_export(desk: State<'_, Desk>, export_id: i64) -> Result<ExportViewDto, CommandError> {
-    let (mut mrv, session) = desk.open_as()?;
-    let view = mrv.submit_export(&session, export_id)?;
-    export_view_dto(&mrv, &session, view)
-}
-
-/// Signs the export's manifest off with the signer's re-entered password (the sign-off is
-/// anchored to the audit log right away when it can be reached, else queued).
-#[tauri::command]
-#[specta::specta]
-async fn sign_off_export(
-    desk: State<'_, Desk>,
-    export_id: i64,
-    password: String,
-) -> Result<ExportViewDto, CommandError> {
-    blocking_as(&desk, move |mrv, session| {
-        let view = mrv.sign_off_export(session, export_id, &password)?;
-        export_view_dto(mrv, session, view)
-    })
-    .await
-}
-
-/// Returns an export with a reason code (`CAR`, `CL` or `FAR`, optionally `/sub-code`) and text.
-#[tauri::command]
-#[specta::specta]
-fn return_export(
-    desk: State<'_, Desk>,
-    export_id: i64,
-    code: String,
-    reason: String,
-) -> Result<ExportViewDto, CommandError> {
-    let (mut mrv, session) = desk.open_as()?;
-    let view = mrv.return_export(&session, export_id, &code, &reason)?;
-    export_view_dto(&mrv, &session, view)
-}
-
-/// Writes the export as a folder. An existing `dir` is replaced only with `overwrite`; without
-/// it nothing is written and the answer says the folder exists, so the UI can ask first.
-#[tauri::command]
-#[specta::specta]
-async fn write_export(
-    desk: State<'_, Desk>,
-    export_id: i64,
-    dir: String,
-    overwrite: bool,
-) -> Result<WriteExportOutcomeDto, CommandError> {
-    blocking_as(&desk, move |mrv, session| {
-        let dir = PathBuf::from(dir.trim());
-        if !overwrite && std::fs::symlink_metadata(&dir).is_ok() {
-            return Ok(WriteExportOutcomeDto {
-                written: None,
-                exists: true,
-            });
-        }
-        let how = if overwrite {
-            mrv_app::Overwrite::Replace
-        } else {
-            mrv_app::Overwrite::Refuse
-        };
-        Ok(WriteExportOutcomeDto {
-            written: Some(mrv.write_export(session, export_id, &dir, how)?.into()),
-            exists: false,
-        })
-    })
-    .await
-}
-
 fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
@@ -805,14 +666,18 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             anchor_pending,
             log_health,
             check_auditlog,
-            list_exports,
-            export_view,
-            export_vocabulary,
-            create_export,
-            submit_export,
-            sign_off_export,
-            return_export,
-            write_export,
+            exports::list_exports,
+            exports::export_view,
+            exports::export_vocabulary,
+            exports::create_export,
+            exports::submit_export,
+            exports::sign_off_export,
+            exports::return_export,
+            exports::write_export,
+            exports::export_registry,
+            exports::push_export,
+            exports::inventory,
+            exports::reconcile_inventory,
         ])
         // Ids and counts stay far below 2^53; numbers keep the UI code plain.
         .dangerously_cast_bigints_to_number()

@@ -1,6 +1,6 @@
 //! What a front end may offer on registry exports, so it keeps no copy of the role table, the
 //! export state machine or the reason-code vocabulary: which of submit / sign off / return /
-//! write the signed-in user may do on an export now (computed from the same rules the use
+//! write / push the signed-in user may do on an export now (computed from the same rules the use
 //! cases in `export` enforce), and the picklists an export's forms choose from.
 //!
 //! Nothing here changes data; every use case still checks for itself.
@@ -22,6 +22,8 @@ pub enum ExportAction {
     SignOff,
     Return,
     Write,
+    /// Push to the registry (a `pushed` export: resume the push).
+    Push,
 }
 
 /// An action the signed-in user's role and the export's state allow. `refusal` says, in plain
@@ -177,6 +179,21 @@ impl Mrv {
             offers.push(ExportOffer {
                 action: ExportAction::Return,
                 refusal: None,
+            });
+        }
+        if allowed.contains(&Action::PushExport)
+            && matches!(state, ExportState::SignedOff | ExportState::Pushed)
+        {
+            let refusal = match mrv_store::registry(self.ws.conn())? {
+                None => Some(
+                    "this workspace is not connected to a registry; an ops admin connects it"
+                        .to_owned(),
+                ),
+                Some(_) => None,
+            };
+            offers.push(ExportOffer {
+                action: ExportAction::Push,
+                refusal,
             });
         }
         if allowed.contains(&Action::WriteExport) && state.is_live() {

@@ -74,7 +74,9 @@ pub use mrv_core::{OverlayStyle, StyleKind, StyleStop};
 pub use mrv_geo::OverlayView;
 pub use overlays::Overlay;
 pub use projects::{NewProject, ProjectView};
-pub use push::{InventoryEntry, PushView, ReconciliationView};
+pub use push::{
+    ExportRegistryView, InventoryEntry, InventoryOverview, PushStatus, PushView, ReconciliationView,
+};
 pub use quantities::{MaterialRowView, QuantitiesView};
 pub use review::{AttachmentView, HistoryEntry, StampView};
 pub use session::{Session, UserView};

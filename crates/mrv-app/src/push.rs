@@ -79,6 +79,44 @@ pub struct ReconciliationView {
     pub findings: Vec<Finding>,
 }
 
+/// A push as recorded: when it started, how often it was tried, how it ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct PushStatus {
+    pub idempotency_key: String,
+    pub registry_url: String,
+    pub started_by: String,
+    pub started_at: String,
+    pub attempts: i64,
+    pub last_attempt_at: String,
+    /// `sending` (started, not finished: pushing again resumes it), `failed` (the last attempt
+    /// failed; pushing again resumes it), `confirmed` or `rejected`.
+    pub outcome: String,
+    pub last_error: Option<String>,
+    pub warehouse_project_id: Option<String>,
+    pub issuance_id: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+/// The registry side of one export: its push, the registry's reason when it rejected it, and
+/// the inventory's blocks of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportRegistryView {
+    pub export_id: i64,
+    pub push: Option<PushStatus>,
+    pub rejection: Option<String>,
+    pub blocks: Vec<InventoryEntry>,
+}
+
+/// The inventory with its total and the last reconciliation against the registry.
+#[derive(Debug, Clone, Serialize)]
+pub struct InventoryOverview {
+    pub blocks: Vec<InventoryEntry>,
+    pub total_units: i64,
+    /// The connected registry's URL (none: not connected).
+    pub registry_url: Option<String>,
+    pub last_reconciliation: Option<ReconciliationView>,
+}
+
 /// The key every attempt of one export's push shares: the export and CADT's natural keys we
 /// choose (projectId, issuance dates, first serial).
 fn idempotency_key(export_id: i64, cadt: &CadtExport) -> String {
@@ -524,6 +562,83 @@ impl Mrv {
             .rev()
             .find(|ev| ev.action == ExportEvent::RegistryReject.as_str())
             .and_then(|ev| ev.reason_text))
+    }
+
+    /// The registry side of one export (for its review): push, rejection, inventory blocks.
+    pub fn export_registry(
+        &self,
+        session: &Session,
+        export_id: i64,
+    ) -> Result<ExportRegistryView, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        self.export_record(export_id)?;
+        let users = mrv_store::list_users(self.ws.conn())?;
+        let push = mrv_store::export_push(self.ws.conn(), export_id)?.map(|p| PushStatus {
+            idempotency_key: p.idempotency_key,
+            registry_url: p.registry_url,
+            started_by: users
+                .iter()
+                .find(|u| u.id == p.started_by)
+                .map(|u| u.name.clone())
+                .unwrap_or_default(),
+            started_at: p.started_at,
+            attempts: p.attempts,
+            last_attempt_at: p.last_attempt_at,
+            outcome: p.outcome,
+            last_error: p.last_error,
+            warehouse_project_id: p.warehouse_project_id,
+            issuance_id: p.issuance_id,
+            finished_at: p.finished_at,
+        });
+        Ok(ExportRegistryView {
+            export_id,
+            push,
+            rejection: self.rejection_reason(export_id)?,
+            blocks: self
+                .inventory_entries()?
+                .into_iter()
+                .filter(|b| b.export_id == export_id)
+                .collect(),
+        })
+    }
+
+    /// The inventory, its total units and the last reconciliation run (with its findings).
+    pub fn inventory_overview(&self, session: &Session) -> Result<InventoryOverview, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        let blocks = self.inventory_entries()?;
+        let users = mrv_store::list_users(self.ws.conn())?;
+        let last_reconciliation = match mrv_store::reconciliations(self.ws.conn())?
+            .into_iter()
+            .max_by_key(|r| r.id)
+        {
+            None => None,
+            Some(r) => {
+                let findings: Vec<Finding> =
+                    serde_json::from_str(&r.findings_json).map_err(|e| {
+                        AppError::Internal(format!("reconciliation {}: findings: {e}", r.id))
+                    })?;
+                Some(ReconciliationView {
+                    id: r.id,
+                    at: r.at,
+                    by: users
+                        .iter()
+                        .find(|u| u.id == r.user_id)
+                        .map(|u| u.name.clone())
+                        .unwrap_or_default(),
+                    registry_url: r.registry_url,
+                    blocks_ours: r.blocks_ours as usize,
+                    units_registry: r.units_registry as usize,
+                    clean: findings.is_empty(),
+                    findings,
+                })
+            }
+        };
+        Ok(InventoryOverview {
+            total_units: blocks.iter().map(|b| b.unit_count).sum(),
+            blocks,
+            registry_url: mrv_store::registry(self.ws.conn())?.map(|r| r.url),
+            last_reconciliation,
+        })
     }
 
     /// The inventory: every unit block the registry confirmed, by prefix and first serial.

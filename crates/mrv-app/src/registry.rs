@@ -497,6 +497,64 @@ pub enum PushProgress {
     Confirmed,
 }
 
+impl PushProgress {
+    /// The step in words, for progress displays (the CLI's `--progress`, the desktop's push
+    /// dialog).
+    pub fn describe(&self) -> String {
+        match self {
+            PushProgress::Validated => {
+                "validated against the registry's picklists and the inventory".into()
+            }
+            PushProgress::ReadBack {
+                project_published,
+                units_present,
+                units_total,
+            } => format!(
+                "read back: project {}, {units_present}/{units_total} unit block(s) already published",
+                if *project_published { "published" } else { "absent" }
+            ),
+            PushProgress::ProjectPosted => "project and issuance posted".into(),
+            PushProgress::ProjectPublished {
+                warehouse_project_id,
+                issuance_id,
+            } => format!("project published: {warehouse_project_id} issuance {issuance_id}"),
+            PushProgress::UnitPosted {
+                unit_block_start,
+                posted,
+                to_post,
+            } => format!("unit block {unit_block_start} posted ({posted}/{to_post})"),
+            PushProgress::Committed => "committed; waiting for the registry to publish".into(),
+            PushProgress::Waiting {
+                units_present,
+                units_total,
+            } => format!("waiting: {units_present}/{units_total} unit block(s) published"),
+            PushProgress::Reposted { unit_block_start } => format!(
+                "unit block {unit_block_start} was lost by the registry and posted again"
+            ),
+            PushProgress::Confirmed => "confirmed: read back and matching".into(),
+        }
+    }
+
+    /// Unit blocks done and to do, when the step knows them.
+    pub fn units(&self) -> Option<(usize, usize)> {
+        match self {
+            PushProgress::ReadBack {
+                units_present,
+                units_total,
+                ..
+            }
+            | PushProgress::Waiting {
+                units_present,
+                units_total,
+            } => Some((*units_present, *units_total)),
+            PushProgress::UnitPosted {
+                posted, to_post, ..
+            } => Some((*posted, *to_post)),
+            _ => None,
+        }
+    }
+}
+
 /// A unit block the registry confirmed: read back, matching what we sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConfirmedUnit {
@@ -950,7 +1008,7 @@ pub struct InventoryBlock {
 }
 
 /// What reconciliation found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Finding {
     /// Two blocks overlap (on the registry, or between the registry and us).
@@ -972,6 +1030,29 @@ pub enum Finding {
         unit_block_start: String,
         warehouse_unit_id: String,
     },
+}
+
+impl Finding {
+    /// The finding in words.
+    pub fn describe(&self) -> String {
+        match self {
+            Finding::Overlap { detail, .. } => format!("overlap: {detail}"),
+            Finding::TotalsDiffer {
+                what,
+                ours,
+                registry,
+            } => format!("totals differ: {what}: ours {ours}, registry {registry}"),
+            Finding::UnknownToRegistry { unit_block_start } => {
+                format!("unknown to the registry: our block {unit_block_start}")
+            }
+            Finding::UnknownToUs {
+                unit_block_start,
+                warehouse_unit_id,
+            } => format!(
+                "unknown to us: registry unit {warehouse_unit_id} (block {unit_block_start})"
+            ),
+        }
+    }
 }
 
 /// Compares our inventory with the registry's units. Only registry units whose serials are in

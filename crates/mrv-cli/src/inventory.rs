@@ -17,52 +17,6 @@ pub(crate) enum InventoryCommand {
     Reconcile,
 }
 
-/// One progress line (stderr) of a push.
-fn progress_line(p: &PushProgress) -> String {
-    match p {
-        PushProgress::Validated => {
-            "validated against the registry's picklists and the inventory".into()
-        }
-        PushProgress::ReadBack {
-            project_published,
-            units_present,
-            units_total,
-        } => {
-            format!(
-            "read back: project {}, {units_present}/{units_total} unit block(s) already published",
-            if *project_published { "published" } else { "absent" }
-        )
-        }
-        PushProgress::ProjectPosted => "project and issuance posted".into(),
-        PushProgress::ProjectPublished {
-            warehouse_project_id,
-            issuance_id,
-        } => format!(
-            "project published: {} issuance {}",
-            shown(warehouse_project_id),
-            shown(issuance_id)
-        ),
-        PushProgress::UnitPosted {
-            unit_block_start,
-            posted,
-            to_post,
-        } => format!(
-            "unit block {} posted ({posted}/{to_post})",
-            shown(unit_block_start)
-        ),
-        PushProgress::Committed => "committed; waiting for the registry to publish".into(),
-        PushProgress::Waiting {
-            units_present,
-            units_total,
-        } => format!("waiting: {units_present}/{units_total} unit block(s) published"),
-        PushProgress::Reposted { unit_block_start } => format!(
-            "unit block {} was lost by the registry and posted again",
-            shown(unit_block_start)
-        ),
-        PushProgress::Confirmed => "confirmed: read back and matching".into(),
-    }
-}
-
 /// `mrv export push ID [--progress]`.
 pub(crate) fn push(
     mrv: &mut Mrv,
@@ -76,7 +30,7 @@ pub(crate) fn push(
             let line = if json {
                 serde_json::to_string(&p).unwrap_or_default()
             } else {
-                format!("push: {}", progress_line(&p))
+                format!("push: {}", shown(&p.describe()))
             };
             // A stderr nobody reads any more is not worth failing the push for.
             let _ = writeln!(std::io::stderr().lock(), "{line}");
@@ -123,28 +77,9 @@ fn inventory_text(blocks: &[InventoryEntry]) -> String {
     s
 }
 
-/// A finding in words.
+/// A finding in words, registry-supplied text made visible.
 pub(crate) fn finding_text(f: &Finding) -> String {
-    match f {
-        Finding::Overlap { detail, .. } => format!("overlap: {detail}"),
-        Finding::TotalsDiffer {
-            what,
-            ours,
-            registry,
-        } => format!("totals differ: {what}: ours {ours}, registry {registry}"),
-        Finding::UnknownToRegistry { unit_block_start } => format!(
-            "unknown to the registry: our block {}",
-            shown(unit_block_start)
-        ),
-        Finding::UnknownToUs {
-            unit_block_start,
-            warehouse_unit_id,
-        } => format!(
-            "unknown to us: registry unit {} (block {})",
-            shown(warehouse_unit_id),
-            shown(unit_block_start)
-        ),
-    }
+    shown(&f.describe()).into_owned()
 }
 
 fn reconcile_text(r: &ReconciliationView) -> String {

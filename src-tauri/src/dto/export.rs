@@ -237,6 +237,8 @@ pub enum ExportActionDto {
     SignOff,
     Return,
     Write,
+    /// Push to the registry (resume, for a `pushed` export).
+    Push,
 }
 
 /// An action the signed-in user's role and the export's state allow now; `refusal` says why it
@@ -256,6 +258,7 @@ impl From<mrv_app::ExportOffer> for ExportOfferDto {
                 A::SignOff => ExportActionDto::SignOff,
                 A::Return => ExportActionDto::Return,
                 A::Write => ExportActionDto::Write,
+                A::Push => ExportActionDto::Push,
             },
             refusal: o.refusal,
         }

@@ -130,6 +130,58 @@ impl Drop for AuditLog {
     }
 }
 
+/// The CADT stand-in registry on 127.0.0.1, connected to the workspace by the ops admin, as
+/// run-demo.sh sets it up.
+struct Registry(Child);
+
+impl Registry {
+    fn start(dir: &Path, workspace: &Path) -> Registry {
+        use std::io::BufRead;
+        let home = dir.join("registry");
+        std::fs::create_dir_all(&home).unwrap();
+        let key = home.join("api.key");
+        std::fs::write(&key, "e2e-registry-key-0123456789\n").unwrap();
+        let mut server = Command::new(binary("mrv-registry"))
+            .args(["--listen", "127.0.0.1:0", "--move-interval-ms", "300"])
+            .arg("--store")
+            .arg(home.join("registry.db"))
+            .arg("--api-key-file")
+            .arg(&key)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(server.stdout.take().unwrap()).lines();
+        let url = loop {
+            let line = lines.next().expect("mrv-registry exited").unwrap();
+            if let Some(at) = line.find("http://") {
+                break line[at..].trim().to_owned();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        run(Command::new(binary("mrv"))
+            .arg("-w")
+            .arg(workspace)
+            .args([
+                "--as",
+                "oscar",
+                "registry",
+                "connect",
+                &url,
+                "--api-key-file",
+            ])
+            .arg(&key)
+            .env("MRV_PASSWORD", "demo-password"));
+        Registry(server)
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// tauri-driver, stopped with SIGTERM so its WebKitWebDriver child goes with it.
 struct Driver(Child);
 
@@ -226,6 +278,7 @@ async fn import_through_the_ui_shows_the_row_count() -> anyhow::Result<()> {
     // The demo workspace, connected to a real audit-log process on 127.0.0.1, as run-demo.sh
     // sets it up.
     let log = AuditLog::start(dir.path(), &workspace);
+    let _registry = Registry::start(dir.path(), &workspace);
 
     let (port, native_port) = (free_port(), free_port());
     let driver_process = Command::new("tauri-driver")
@@ -834,8 +887,10 @@ async fn wait_for_text(
 /// The methodology owner's half of SOP-005: `mo`'s home lists the registry exports; creating one
 /// is refused in plain words while batches of the period are not anchored, then succeeds once
 /// they are settled; the review shows the totals, each stamp verified and its anchor; `mo`
-/// submits and signs off with the password, and sees the sign-off anchored. A verifier is
-/// offered none of it.
+/// submits and signs off with the password, and sees the sign-off anchored; `mo` pushes it to
+/// the stand-in registry, sees each step and the confirmation, the export issued, its units in
+/// the inventory (the same count as `mrv inventory list`) and a clean reconciliation. A verifier
+/// is offered none of it.
 async fn export_journey(driver: &WebDriver, log: &AuditLog) -> anyhow::Result<()> {
     let long = Duration::from_secs(60);
     sign_in(driver, "mo").await?;
@@ -942,6 +997,71 @@ async fn export_journey(driver: &WebDriver, log: &AuditLog) -> anyhow::Result<()
     }
     screenshot(driver, "mrv-e2e-export-signed-off.png").await?;
 
+    // Push: the registry publishes, the push reads back and matches, the units enter the
+    // inventory; the review and the home show them.
+    click(driver, "export-push").await?;
+    wait_for(driver, "[data-testid=push-summary]", long).await?;
+    screenshot(driver, "mrv-e2e-export-push.png").await?;
+    click(driver, "push-submit").await?;
+    let pushed = content(
+        driver,
+        "[data-testid=push-result]",
+        Duration::from_secs(120),
+    )
+    .await?;
+    anyhow::ensure!(
+        pushed.contains("Issued: the registry confirmed"),
+        "the push result reads `{pushed}`"
+    );
+    let steps = content(driver, "[data-testid=push-progress]", long).await?;
+    anyhow::ensure!(
+        steps.contains("confirmed: read back and matching"),
+        "the push steps read `{steps}`"
+    );
+    screenshot(driver, "mrv-e2e-export-pushed.png").await?;
+    click(driver, "push-done").await?;
+    wait_for_text(driver, "[data-testid=export-state]", "Issued", long).await?;
+    wait_for_text(
+        driver,
+        "[data-testid=export-push-outcome]",
+        "Confirmed by the registry",
+        long,
+    )
+    .await?;
+    anyhow::ensure!(
+        driver
+            .find(By::Css("[data-testid=export-push]"))
+            .await
+            .is_err(),
+        "an issued export still offers a push"
+    );
+    click(driver, "export-back").await?;
+    wait_for(driver, "[data-testid=inventory-row]", long).await?;
+    let inventory: serde_json::Value =
+        serde_json::from_str(&log.mrv(&["--json", "inventory", "list"]))?;
+    let units: i64 = inventory
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|b| b["unit_count"].as_i64().unwrap_or(0))
+        .sum();
+    anyhow::ensure!(units > 0, "the CLI's inventory is empty: {inventory}");
+    let total = content(driver, "[data-testid=inventory-total]", long).await?;
+    let shown: String = total.chars().filter(char::is_ascii_digit).collect();
+    anyhow::ensure!(
+        shown == units.to_string(),
+        "the inventory shows `{total}`; the CLI counts {units} units"
+    );
+    click(driver, "inventory-reconcile").await?;
+    wait_for_text(
+        driver,
+        "[data-testid=inventory-reconciliation]",
+        "the inventory and the registry agree",
+        long,
+    )
+    .await?;
+    screenshot(driver, "mrv-e2e-inventory.png").await?;
+
     // A verifier's home has no exports and no export actions.
     sign_in(driver, "vera").await?;
     wait_until(
@@ -951,7 +1071,7 @@ async fn export_journey(driver: &WebDriver, log: &AuditLog) -> anyhow::Result<()
         "return !!document.querySelector('#overview-title');",
     )
     .await?;
-    for absent in ["exports-home", "export-new", "export-signoff"] {
+    for absent in ["exports-home", "export-new", "export-signoff", "inventory"] {
         anyhow::ensure!(
             driver
                 .find(By::Css(format!("[data-testid={absent}]")))

@@ -105,6 +105,20 @@ export const commands = {
 	 *  it nothing is written and the answer says the folder exists, so the UI can ask first.
 	 */
 	writeExport: (exportId: number, dir: string, overwrite: boolean) => typedError<WriteExportOutcomeDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("write_export", { exportId, dir, overwrite })),
+	/**
+	 *  The registry side of one export: its push (attempts, outcome, last error), the registry's
+	 *  reason when it rejected it, and the inventory's blocks of it.
+	 */
+	exportRegistry: (exportId: number) => typedError<ExportRegistryDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("export_registry", { exportId })),
+	/**
+	 *  Pushes a signed-off export to the connected registry (or resumes a push that did not
+	 *  finish), sending each step to `progress`. Only a confirmed push enters the inventory.
+	 */
+	pushExport: (exportId: number, progress: Channel<PushProgressDto_Deserialize>) => typedError<PushResultDto, CommandError_Serialize>(__TAURI_INVOKE("push_export", { exportId, progress })),
+	/**  The inventory: every block the registry confirmed, the total, the last reconciliation. */
+	inventory: () => typedError<InventoryDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("inventory")),
+	/**  Compares the inventory with the registry and records the run. */
+	reconcileInventory: () => typedError<ReconciliationDto, CommandError_Serialize>(__TAURI_INVOKE("reconcile_inventory")),
 };
 
 /* Types */
@@ -215,7 +229,9 @@ export type CommandError_Serialize = {
 export type ErrorCodeDto = "workspace" | "not_found" | "invalid_input" | "import_rejected" | "duplicate_import" | "conflict" | "cancelled" | "io" | "internal" | "unauthenticated" | "forbidden";
 
 /**  A transition (or the folder write) of an export. */
-export type ExportActionDto = "submit" | "sign_off" | "return" | "write";
+export type ExportActionDto = "submit" | "sign_off" | "return" | "write" | 
+/**  Push to the registry (resume, for a `pushed` export). */
+"push";
 
 /**  One included batch. */
 export type ExportBatchDto = ExportBatchDto_Serialize | ExportBatchDto_Deserialize;
@@ -359,6 +375,25 @@ export type ExportQuantitiesDto = {
 	tradable: number,
 	/**  One line per step, e.g. `issued = floor(1234.5) = 1234`. */
 	derivation: string[],
+};
+
+/**  The registry side of one export: push, rejection reason, inventory blocks. */
+export type ExportRegistryDto = ExportRegistryDto_Serialize | ExportRegistryDto_Deserialize;
+
+/**  The registry side of one export: push, rejection reason, inventory blocks. */
+export type ExportRegistryDto_Deserialize = {
+	export_id: number,
+	push?: PushStatusDto_Deserialize | null,
+	rejection?: string | null,
+	blocks: InventoryEntryDto[],
+};
+
+/**  The registry side of one export: push, rejection reason, inventory blocks. */
+export type ExportRegistryDto_Serialize = {
+	export_id: number,
+	push: PushStatusDto_Serialize | null,
+	rejection: string | null,
+	blocks: InventoryEntryDto[],
 };
 
 /**  An export in a list. */
@@ -569,6 +604,43 @@ export type ImportRequestDto_Serialize = {
 	mapping: MappingDto[],
 	/**  Import as the corrected version of this rejected batch. */
 	supersedes: number | null,
+};
+
+/**  The inventory screen: every confirmed block, the total, the last reconciliation. */
+export type InventoryDto = InventoryDto_Serialize | InventoryDto_Deserialize;
+
+/**  The inventory screen: every confirmed block, the total, the last reconciliation. */
+export type InventoryDto_Deserialize = {
+	blocks: InventoryEntryDto[],
+	total_units: number,
+	/**  The connected registry (null: not connected). */
+	registry_url?: string | null,
+	last_reconciliation?: ReconciliationDto | null,
+};
+
+/**  The inventory screen: every confirmed block, the total, the last reconciliation. */
+export type InventoryDto_Serialize = {
+	blocks: InventoryEntryDto[],
+	total_units: number,
+	/**  The connected registry (null: not connected). */
+	registry_url: string | null,
+	last_reconciliation: ReconciliationDto | null,
+};
+
+/**  One unit block the registry confirmed. */
+export type InventoryEntryDto = {
+	export_id: number,
+	unit_block_start: string,
+	unit_block_end: string,
+	unit_count: number,
+	vintage: number,
+	/**  `Held` (tradable) or `Buffer`. */
+	unit_status: string,
+	warehouse_project_id: string,
+	issuance_id: string,
+	warehouse_unit_id: string,
+	recorded_by: string,
+	recorded_at: string,
 };
 
 /**
@@ -877,6 +949,74 @@ export type ProjectDto_Serialize = {
 	created_at: string,
 };
 
+/**  How a recorded push stands. */
+export type PushOutcomeDto = 
+/**  Started and not finished (the app stopped meanwhile): pushing again resumes it. */
+"sending" | 
+/**  The last attempt failed: pushing again resumes it. */
+"failed" | "confirmed" | "rejected";
+
+/**  One step of a running push, in words, with unit blocks done/to do when the step knows them. */
+export type PushProgressDto = PushProgressDto_Serialize | PushProgressDto_Deserialize;
+
+/**  One step of a running push, in words, with unit blocks done/to do when the step knows them. */
+export type PushProgressDto_Deserialize = {
+	text: string,
+	done?: number | null,
+	total?: number | null,
+};
+
+/**  One step of a running push, in words, with unit blocks done/to do when the step knows them. */
+export type PushProgressDto_Serialize = {
+	text: string,
+	done: number | null,
+	total: number | null,
+};
+
+/**  What a finished push did. */
+export type PushResultDto = {
+	export_id: number,
+	attempts: number,
+	warehouse_project_id: string,
+	issuance_id: string,
+	blocks: InventoryEntryDto[],
+	posted_units: number,
+	reposted_units: number,
+};
+
+/**  A push as recorded. */
+export type PushStatusDto = PushStatusDto_Serialize | PushStatusDto_Deserialize;
+
+/**  A push as recorded. */
+export type PushStatusDto_Deserialize = {
+	idempotency_key: string,
+	registry_url: string,
+	started_by: string,
+	started_at: string,
+	attempts: number,
+	last_attempt_at: string,
+	outcome: PushOutcomeDto,
+	last_error?: string | null,
+	warehouse_project_id?: string | null,
+	issuance_id?: string | null,
+	finished_at?: string | null,
+};
+
+/**  A push as recorded. */
+export type PushStatusDto_Serialize = {
+	idempotency_key: string,
+	registry_url: string,
+	started_by: string,
+	started_at: string,
+	attempts: number,
+	last_attempt_at: string,
+	outcome: PushOutcomeDto,
+	last_error: string | null,
+	warehouse_project_id: string | null,
+	issuance_id: string | null,
+	finished_at: string | null,
+};
+
 /**
  *  A batch's quantities (`mrv_app::QuantitiesView`): amounts are exact decimal texts in tCO2e,
  *  never floats, so the UI shows what was summed.
@@ -908,6 +1048,18 @@ export type ReasonKindDto = {
 	/**  `CAR`, `CL` or `FAR`. */
 	code: string,
 	description: string,
+};
+
+/**  One reconciliation run and what it found, each finding in words. */
+export type ReconciliationDto = {
+	id: number,
+	at: string,
+	by: string,
+	registry_url: string,
+	blocks_ours: number,
+	units_registry: number,
+	clean: boolean,
+	findings: string[],
 };
 
 export type ReportDto = ReportDto_Serialize | ReportDto_Deserialize;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ExportOfferDto } from "../../lib/bindings";
-import { anchorWords, batchList, canDo, createProblem, defaultVintage, exportTitle, nextStep, periodWords, reasonCode, returnProblem, signedChange, waitsForUser } from "./exports";
+import { anchorWords, batchList, blockWords, canDo, createProblem, defaultVintage, exportTitle, nextStep, periodWords, pushFraction, pushOutcomeWords, reasonCode, returnProblem, signedChange, waitsForUser } from "./exports";
 
 const offer = (action: ExportOfferDto["action"], refusal: string | null = null): ExportOfferDto => ({ action, refusal });
 
@@ -16,12 +16,29 @@ describe("export words", () => {
     expect(nextStep("submitted", [offer("sign_off", "you approved batch 3"), offer("return")])).toMatch(/another methodology owner/);
     expect(nextStep("returned", [])).toMatch(/create a new export/);
     expect(nextStep("submitted", [])).toBe("Waiting for a methodology owner.");
+    expect(nextStep("signed_off", [offer("push"), offer("write")])).toMatch(/Push it to the registry/);
+    expect(nextStep("pushed", [offer("push")])).toMatch(/push again to resume/);
+    expect(nextStep("signed_off", [offer("push", "this workspace is not connected to a registry")])).toMatch(/cannot be pushed yet: this workspace is not connected/);
+    expect(nextStep("issued", [offer("write")])).toMatch(/in the inventory/);
+  });
+
+  it("words a push and its progress", () => {
+    expect(pushOutcomeWords("failed", 2)).toMatch(/2 attempts.*resumes/);
+    expect(pushOutcomeWords("confirmed", 1)).toMatch(/1 attempt\)/);
+    expect(blockWords("MRV-000000001", "MRV-000000250")).toBe("MRV-000000001 – MRV-000000250");
+    expect(blockWords("MRV-000000007", "MRV-000000007")).toBe("MRV-000000007");
+    expect(pushFraction(1, 4)).toBe(0.25);
+    expect(pushFraction(null, 4)).toBeNull();
+    expect(pushFraction(3, 0)).toBeNull();
+    expect(pushFraction(9, 4)).toBe(1);
   });
 
   it("an export waits for the user only when a step of theirs is open", () => {
     expect(waitsForUser([offer("write")])).toBe(false);
     expect(waitsForUser([offer("sign_off", "segregation of duties")])).toBe(false);
     expect(waitsForUser([offer("sign_off")])).toBe(true);
+    expect(waitsForUser([offer("push")])).toBe(true);
+    expect(waitsForUser([offer("push", "not connected")])).toBe(false);
     expect(canDo([offer("sign_off", "no")], "sign_off")).toBe(false);
     expect(canDo([], "submit")).toBe(false);
   });

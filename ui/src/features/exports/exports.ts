@@ -4,7 +4,7 @@
  * of duties); this file only words them and checks forms before they are sent (the backend
  * checks again).
  */
-import type { ExportActionDto, ExportOfferDto, ExportSummaryDto } from "../../lib/bindings";
+import type { ExportActionDto, ExportOfferDto, ExportSummaryDto, PushOutcomeDto } from "../../lib/bindings";
 
 /** "Export 3 · 2025-01-01 – 2025-12-31". */
 export function exportTitle(e: Pick<ExportSummaryDto, "id" | "period">): string {
@@ -30,7 +30,7 @@ export function canDo(offers: readonly ExportOfferDto[], action: ExportActionDto
 
 /** Whether an export waits for the signed-in user: a step of theirs is on offer. */
 export function waitsForUser(offers: readonly ExportOfferDto[]): boolean {
-  return canDo(offers, "submit") || canDo(offers, "sign_off") || canDo(offers, "return");
+  return canDo(offers, "submit") || canDo(offers, "sign_off") || canDo(offers, "return") || canDo(offers, "push");
 }
 
 /**
@@ -44,6 +44,9 @@ export function nextStep(state: string, offers: readonly ExportOfferDto[]): stri
   if (signOff && !signOff.refusal) return "Review it, then sign it off or return it.";
   if (signOff?.refusal) return "Waiting for another methodology owner's sign-off: you took part in an included batch.";
   if (canDo(offers, "return")) return "Review it; return it if something is wrong.";
+  if (canDo(offers, "push")) return state === "pushed" ? "Its push did not finish: push again to resume it." : "Signed off. Push it to the registry.";
+  const push = offerOf(offers, "push");
+  if (push?.refusal) return `Signed off; cannot be pushed yet: ${push.refusal}.`;
   switch (state) {
     case "draft":
     case "submitted":
@@ -51,7 +54,13 @@ export function nextStep(state: string, offers: readonly ExportOfferDto[]): stri
     case "returned":
       return "Returned. Fix what the return asks for, then create a new export for the period.";
     case "signed_off":
-      return "Signed off. Ready to write for the registry.";
+      return "Signed off. Waiting for a methodology owner to push it to the registry.";
+    case "pushed":
+      return "Being pushed to the registry.";
+    case "registry_rejected":
+      return "Rejected by the registry. Create a new export for the period once the reason is fixed.";
+    case "issued":
+      return "Issued: its units are in the inventory.";
     default:
       return "";
   }
@@ -128,4 +137,30 @@ export function anchorWords(state: string | null | undefined, index: number | nu
     default:
       return "Not queued for the audit log.";
   }
+}
+
+/** Words for a push's recorded outcome. */
+export function pushOutcomeWords(outcome: PushOutcomeDto, attempts: number): string {
+  const tries = attempts === 1 ? "1 attempt" : `${attempts} attempts`;
+  switch (outcome) {
+    case "sending":
+      return `Started (${tries}) and not finished: pushing again reads back what the registry has and resumes.`;
+    case "failed":
+      return `The last attempt failed (${tries}): pushing again reads back what the registry has and resumes.`;
+    case "confirmed":
+      return `Confirmed by the registry (${tries}): read back and matching.`;
+    case "rejected":
+      return `Rejected by the registry (${tries}).`;
+  }
+}
+
+/** "MRV-000000001 – MRV-000000250". */
+export function blockWords(start: string, end: string): string {
+  return start === end ? start : `${start} – ${end}`;
+}
+
+/** The share of a push done, 0..1, or null when the step does not say. */
+export function pushFraction(done: number | null, total: number | null): number | null {
+  if (done === null || total === null || total <= 0) return null;
+  return Math.min(1, Math.max(0, done / total));
 }
