@@ -93,6 +93,8 @@ pub struct ProjectDto {
     pub periods: Vec<String>,
     pub batch_count: u32,
     pub created_at: String,
+    /// The project's developer (CADT projectDeveloper); null until named.
+    pub developer: Option<String>,
 }
 
 impl From<mrv_app::ProjectView> for ProjectDto {
@@ -108,6 +110,7 @@ impl From<mrv_app::ProjectView> for ProjectDto {
             periods: p.periods,
             batch_count: p.batch_count as u32,
             created_at: p.created_at,
+            developer: p.developer,
         }
     }
 }

@@ -125,6 +125,7 @@ pub(crate) fn seed(mrv: &mut Mrv) -> Result<(), AppError> {
             methodology: "arr-tree-plots".into(),
             boundary,
             baseline: Some("2020-12-31".into()),
+            developer: Some("Ecosystem Climate Capital".into()),
         },
     )?;
     let analyst = mrv.sign_in("ana", DEMO_PASSWORD)?;

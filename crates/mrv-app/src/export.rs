@@ -322,6 +322,8 @@ impl Mrv {
     ) -> Result<ExportView, AppError> {
         let granted = self.authorize(session, Action::CreateExport)?;
         let project = self.project_record(request.project_id)?;
+        // What the registry will need of the project is there before anything is built.
+        cadt_identity(&project)?;
         let period = MonitoringPeriod::parse(&request.period).map_err(AppError::InvalidInput)?;
         let start = period.start.to_string();
         let end = period.end.to_string();
@@ -1157,40 +1159,48 @@ fn buffer_percent_text(percent: f64) -> String {
     text.strip_suffix(".0").map(str::to_owned).unwrap_or(text)
 }
 
-/// How CADT classifies the projects of one of our methodologies: the values CADT's picklists
-/// need that a project record does not hold.
-struct CadtClassification {
-    methodology: &'static str,
-    registry_of_origin: &'static str,
-    sector: &'static str,
-    project_type: &'static str,
-    unit_type: &'static str,
+/// The CADT classification of a project: its stored profile's `[cadt]` section; a profile
+/// stored before profiles carried one falls back to the built-in profile of the same id.
+fn classification(
+    project: &mrv_store::ProjectRecord,
+) -> Result<mrv_core::CadtClassification, AppError> {
+    let stored =
+        mrv_core::MethodologyProfile::from_toml(&project.methodology_toml).map_err(|e| {
+            AppError::Internal(format!(
+                "project {}: stored profile unreadable: {e}",
+                project.id
+            ))
+        })?;
+    stored
+        .cadt
+        .or_else(|| {
+            crate::builtin_profiles()
+                .into_iter()
+                .find(|p| p.id == project.methodology_id)
+                .and_then(|p| p.cadt)
+        })
+        .ok_or_else(|| {
+            AppError::Conflict(format!(
+                "methodology {} of project {} has no CADT classification: its profile needs a [cadt] section (methodology, registry_of_origin, sector, project_type, unit_type; docs/export.md)",
+                project.methodology_id, project.id
+            ))
+        })
 }
 
-/// Our built-in methodology profiles in CADT's terms (every value is in CADT's picklists; a
-/// test checks it). A profile not listed here cannot be exported yet.
-fn classification(methodology_id: &str) -> Option<CadtClassification> {
-    match methodology_id {
-        "arr-tree-plots" => Some(CadtClassification {
-            methodology: "CDM - AR-AMS0007",
-            registry_of_origin: "CDM Registry",
-            sector: "Agriculture; forestry and fishing",
-            project_type: "Reforestation",
-            unit_type: "Removal - nature",
-        }),
-        "soil-organic-carbon" => Some(CadtClassification {
-            methodology: "VCS - VM0042",
-            registry_of_origin: "Verra",
-            sector: "Agriculture; forestry and fishing",
-            project_type: "Soil Enrichment",
-            unit_type: "Removal - nature",
-        }),
-        _ => None,
-    }
+/// What CADT needs of a project beyond its record: its methodology's classification and its
+/// developer; refused in words naming the fix when either is missing.
+fn cadt_identity(
+    project: &mrv_store::ProjectRecord,
+) -> Result<(mrv_core::CadtClassification, String), AppError> {
+    let class = classification(project)?;
+    let developer = project.developer.clone().ok_or_else(|| {
+        AppError::Conflict(format!(
+            "project {} names no developer (CADT projectDeveloper): a methodology owner names it with `mrv project set-developer {} NAME`",
+            project.id, project.id
+        ))
+    })?;
+    Ok((class, developer))
 }
-
-/// The developer every project of this product's operator is published under.
-pub const PROJECT_DEVELOPER: &str = "Ecosystem Climate Capital";
 
 /// `cadt.json`: the project with its issuance nested, and the unit blocks (tradable units
 /// `Held`, buffer units `Buffer`), in CADT v1's shapes and picklist values.
@@ -1206,12 +1216,7 @@ pub(crate) fn cadt_export(
     e: &ExportRecord,
     project: &mrv_store::ProjectRecord,
 ) -> Result<CadtExport, AppError> {
-    let class = classification(&project.methodology_id).ok_or_else(|| {
-        AppError::Conflict(format!(
-            "methodology {} has no CADT classification (methodology, project type, unit type) yet; see docs/export.md",
-            project.methodology_id
-        ))
-    })?;
+    let (class, developer) = cadt_identity(project)?;
     let created_date = e.created_at.get(..10).unwrap_or(&e.created_at).to_owned();
     let issuance = IssuancePost {
         id: None,
@@ -1224,14 +1229,14 @@ pub(crate) fn cadt_export(
     let cadt_project = ProjectPost {
         project_id: format!("{SERIAL_PREFIX}-P{}", project.id),
         origin_project_id: project.id.to_string(),
-        registry_of_origin: class.registry_of_origin.into(),
+        registry_of_origin: class.registry_of_origin.clone(),
         current_registry: None,
         program: None,
         project_name: project.name.clone(),
         project_link: format!("urn:mrv-desk:project:{}", project.id),
-        project_developer: PROJECT_DEVELOPER.into(),
-        sector: class.sector.into(),
-        project_type: class.project_type.into(),
+        project_developer: developer,
+        sector: class.sector.clone(),
+        project_type: class.project_type.clone(),
         covered_by_ndc: "Unknown".into(),
         project_status: "Registered".into(),
         project_status_date: project
@@ -1240,7 +1245,7 @@ pub(crate) fn cadt_export(
             .unwrap_or(&project.created_at)
             .to_owned(),
         unit_metric: "tCO2e".into(),
-        methodology: class.methodology.into(),
+        methodology: class.methodology.clone(),
         validation_body: None,
         validation_date: None,
         description: None,
@@ -1259,7 +1264,7 @@ pub(crate) fn cadt_export(
             unit_block_end: block.end_serial(),
             unit_count: block.count(),
             vintage_year: e.vintage,
-            unit_type: class.unit_type.into(),
+            unit_type: class.unit_type.clone(),
             unit_status: status.into(),
             unit_status_reason: None,
             unit_registry_link: format!("urn:mrv-desk:export:{}", e.id),
@@ -1517,25 +1522,15 @@ mod tests {
 
     #[test]
     fn every_builtin_profile_has_a_cadt_classification_from_the_picklists() {
-        let lists = Picklists::builtin();
+        // Reading a profile checks its [cadt] values against the picklists
+        // (`mrv_core::methodology`); every built-in profile must carry one.
         for profile in crate::builtin_profiles() {
-            let class = classification(&profile.id)
-                .unwrap_or_else(|| panic!("{} has no CADT classification", profile.id));
-            for (list, value) in [
-                ("methodology", class.methodology),
-                ("registries", class.registry_of_origin),
-                ("projectSector", class.sector),
-                ("projectType", class.project_type),
-                ("unitType", class.unit_type),
-            ] {
-                assert!(
-                    lists.list(list).unwrap().iter().any(|v| v == value),
-                    "{}: {value:?} is not in CADT's {list} picklist",
-                    profile.id
-                );
-            }
+            assert!(
+                profile.cadt.is_some(),
+                "{} has no CADT classification",
+                profile.id
+            );
         }
-        assert!(classification("my-own-profile").is_none());
     }
 
     #[test]

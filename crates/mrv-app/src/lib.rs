@@ -31,6 +31,7 @@ mod projects;
 mod push;
 mod quantities;
 pub mod registry;
+mod registry_key;
 mod review;
 mod session;
 mod users;
@@ -53,8 +54,7 @@ pub use error::{AppError, ErrorCode};
 pub use export::{
     manifest_signed_bytes, signoff_anchor_entry, CadtExport, ExportBatchView, ExportDiff,
     ExportEventView, ExportQuantities, ExportSummary, ExportView, FlagCounts, NewExport,
-    SignoffView, WrittenExport, CADT_FILE, CSV_COLUMNS, CSV_FILE, MANIFEST_FILE, PROJECT_DEVELOPER,
-    SERIAL_PREFIX,
+    SignoffView, WrittenExport, CADT_FILE, CSV_COLUMNS, CSV_FILE, MANIFEST_FILE, SERIAL_PREFIX,
 };
 pub use export_offers::{
     export_vocabulary, ExportAction, ExportOffer, ExportVocabulary, ReasonKindView, SerialBlockView,

@@ -17,6 +17,9 @@ pub struct NewProject {
     pub boundary: PathBuf,
     /// `YYYY-MM-DD`.
     pub baseline: Option<String>,
+    /// The project's developer, as a registry publishes it (CADT `projectDeveloper`); needed
+    /// before the project's credits can be exported.
+    pub developer: Option<String>,
 }
 
 /// A project as front ends show it.
@@ -34,6 +37,8 @@ pub struct ProjectView {
     pub periods: Vec<String>,
     pub batch_count: usize,
     pub created_at: String,
+    /// CADT `projectDeveloper`; none until named.
+    pub developer: Option<String>,
 }
 
 impl Mrv {
@@ -51,6 +56,12 @@ impl Mrv {
                 AppError::InvalidInput(format!("baseline `{baseline}` is not a YYYY-MM-DD date"))
             })?;
         }
+        let developer = input
+            .developer
+            .as_deref()
+            .filter(|d| !d.trim().is_empty())
+            .map(|d| crate::names::normalize("project developer", d))
+            .transpose()?;
         let (profile, profile_text) = methodologies::resolve(&input.methodology)?;
         crate::files::check_input(&input.boundary, "boundary file")?;
         let boundary = mrv_geo::read_boundary(&input.boundary)?;
@@ -77,6 +88,7 @@ impl Mrv {
                 boundary_geojson: boundary.geojson,
                 boundary_file_sha256: sha256,
                 created_at: now.clone(),
+                developer: developer.clone(),
             },
         )?;
         crate::journal::append(
@@ -85,10 +97,40 @@ impl Mrv {
             granted.user(),
             "project.add",
             &format!("project:{id}"),
-            serde_json::json!({"name": name, "methodology": methodology_id, "boundary_sha256": boundary_sha256}),
+            serde_json::json!({"name": name, "methodology": methodology_id, "boundary_sha256": boundary_sha256, "developer": developer}),
         )?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
         self.project_by_id(id)
+    }
+
+    /// Names (or renames) a project's developer, journaled as `project.developer`.
+    pub fn set_project_developer(
+        &mut self,
+        session: &Session,
+        project_id: i64,
+        developer: &str,
+    ) -> Result<ProjectView, AppError> {
+        let granted = self.authorize(session, Action::ManageProjects)?;
+        let developer = crate::names::normalize("project developer", developer)?;
+        let before = self.project_record(project_id)?.developer;
+        let now = clock::now().to_string();
+        let tx = self.transaction(&granted)?;
+        if !mrv_store::set_project_developer(&tx, project_id, &developer)? {
+            return Err(AppError::NotFound {
+                what: "project",
+                id: project_id.to_string(),
+            });
+        }
+        crate::journal::append(
+            &tx,
+            &now,
+            granted.user(),
+            "project.developer",
+            &format!("project:{project_id}"),
+            serde_json::json!({"from": before, "to": developer}),
+        )?;
+        tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
+        self.project_by_id(project_id)
     }
 
     pub fn list_projects(&self, session: &Session) -> Result<Vec<ProjectView>, AppError> {
@@ -156,6 +198,7 @@ impl Mrv {
             periods,
             batch_count,
             created_at: p.created_at,
+            developer: p.developer,
         })
     }
 

@@ -255,7 +255,7 @@ impl Mrv {
                 )));
             }
         }
-        let client = self.registry_client(&granted)?;
+        let client = self.registry_client(session)?;
         let cadt = cadt_export(&e, &self.project_record(e.project_id)?)?;
         let inventory = mrv_store::inventory_blocks(self.ws.conn())?;
         let issued = issued_blocks(&inventory)?;
@@ -682,7 +682,7 @@ impl Mrv {
         session: &Session,
     ) -> Result<ReconciliationView, AppError> {
         let granted = self.authorize(session, Action::PushExport)?;
-        let client = self.registry_client(&granted)?;
+        let client = self.registry_client(session)?;
         let ours: Vec<InventoryBlock> = mrv_store::inventory_blocks(self.ws.conn())?
             .into_iter()
             .map(|r| InventoryBlock {

@@ -10,7 +10,7 @@ use mrv_core::cadt::{
     check_push, IssuancePost, IssuanceRecord, Page, Picklists, ProjectPost, ProjectRecord,
     RuleViolation, SerialBlock, UnitPost, UnitRecord,
 };
-use mrv_core::{Action, Granted};
+use mrv_core::Action;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -1250,19 +1250,21 @@ impl Mrv {
         let now = clock::now().to_string();
         let record = mrv_store::RegistryRecord {
             url: client.url().to_owned(),
-            api_key: key,
+            // Never stored in clear: sealed below for each user who may use it.
+            api_key: String::new(),
             connected_by: granted.user().to_owned(),
             connected_at: now.clone(),
         };
         let tx = self.transaction(&granted)?;
         mrv_store::set_registry(&tx, &record)?;
+        let sealed_for = crate::registry_key::seal_registry_key(&tx, &key, true)?;
         crate::journal::append(
             &tx,
             &now,
             granted.user(),
             "registry.connect",
             &format!("registry:{}", record.url),
-            serde_json::json!({ "url": record.url }),
+            serde_json::json!({ "url": record.url, "key_sealed_for": sealed_for }),
         )?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
         self.registry_status(session)
@@ -1282,30 +1284,42 @@ impl Mrv {
                 units_on_registry: None,
             });
         };
-        let probe = CadtClient::new(&record.url, &record.api_key).and_then(|c| c.unit_count());
-        let (reachable, problem, units) = match probe {
-            Ok(count) => (true, None, Some(count)),
-            Err(e) => (false, Some(e.to_string()), None),
+        let (reachable, problem, units) = match self.open_registry_key(session)? {
+            None => (
+                None,
+                Some(format!(
+                    "not checked: the registry's API key is sealed for those who push exports or connect the registry, not for {}",
+                    session.user.name
+                )),
+                None,
+            ),
+            Some(key) => {
+                match CadtClient::new(&record.url, &key).and_then(|c| c.unit_count()) {
+                    Ok(count) => (Some(true), None, Some(count)),
+                    Err(e) => (Some(false), Some(e.to_string()), None),
+                }
+            }
         };
         Ok(RegistryStatus {
             connected: true,
             url: Some(record.url),
             connected_by: Some(record.connected_by),
             connected_at: Some(record.connected_at),
-            reachable: Some(reachable),
+            reachable,
             problem,
             units_on_registry: units,
         })
     }
 
-    /// A client for the connected registry, for a use case already authorized (the export's
-    /// push and reconcile pass their grant).
-    pub fn registry_client(&self, _granted: &Granted) -> Result<CadtClient, AppError> {
+    /// A client for the connected registry with the API key opened for `session`, for a use
+    /// case already authorized (the export's push and reconcile).
+    pub(crate) fn registry_client(&mut self, session: &Session) -> Result<CadtClient, AppError> {
         let record = mrv_store::registry(self.ws.conn())?.ok_or_else(|| {
             AppError::Conflict(
                 "this workspace is not connected to a registry: an ops admin runs `mrv registry connect URL --api-key-file FILE`".into(),
             )
         })?;
-        Ok(CadtClient::new(&record.url, &record.api_key)?)
+        let key = self.registry_key(session)?;
+        Ok(CadtClient::new(&record.url, &key)?)
     }
 }

@@ -250,6 +250,7 @@ impl Mrv {
         let tx = self.transaction(&granted)?;
         mrv_store::offboard_user(&tx, user.id, &now)?;
         mrv_store::delete_token_boxes(&tx, Some(user.id))?;
+        mrv_store::delete_registry_key_boxes(&tx, Some(user.id))?;
         crate::journal::append(
             &tx,
             &now,

@@ -28,6 +28,7 @@ impl Mrv {
             ws: Workspace::open(dir, &clock::now().to_string())?,
         };
         mrv.seal_clear_token()?;
+        mrv.seal_clear_registry_key()?;
         Ok(mrv)
     }
 
@@ -38,6 +39,7 @@ impl Mrv {
             ws: Workspace::create(dir, &clock::now().to_string())?,
         };
         mrv.seal_clear_token()?;
+        mrv.seal_clear_registry_key()?;
         if demo && mrv_store::workspace_counts(mrv.ws.conn())?.projects == 0 {
             demo::seed(&mut mrv)?;
         }

@@ -71,12 +71,49 @@ fn an_export_needs_every_batch_of_the_period_anchored_and_names_those_that_are_n
                 methodology: "arr-tree-plots".into(),
                 boundary,
                 baseline: None,
+                developer: Some("Test Developer Ltd".into()),
             },
         )
         .unwrap();
     let (_, text) = refused(&mut mrv, &mo, &request(second.id, period));
     assert!(
         text.contains(&format!("project {} has no anchored batch", second.id)),
+        "{text}"
+    );
+    // A project that names no developer cannot be exported until it does.
+    let boundary = dir.path().join("ws").join("demo").join("boundary.geojson");
+    let third = mrv
+        .add_project(
+            &mo,
+            &NewProject {
+                name: "Third project".into(),
+                country: Some("Brazil".into()),
+                methodology: "arr-tree-plots".into(),
+                boundary,
+                baseline: None,
+                developer: None,
+            },
+        )
+        .unwrap();
+    let (code, text) = refused(&mut mrv, &mo, &request(third.id, period));
+    assert_eq!(code, ErrorCode::Conflict);
+    assert_eq!(
+        text,
+        format!(
+            "project {0} names no developer (CADT projectDeveloper): a methodology owner names it with `mrv project set-developer {0} NAME`",
+            third.id
+        )
+    );
+    let named = mrv
+        .set_project_developer(&mo, third.id, "  Mata Atlântica Reflorestamento  ")
+        .unwrap();
+    assert_eq!(
+        named.developer.as_deref(),
+        Some("Mata Atlântica Reflorestamento")
+    );
+    let (_, text) = refused(&mut mrv, &mo, &request(third.id, period));
+    assert!(
+        text.contains(&format!("project {} has no anchored batch", third.id)),
         "{text}"
     );
     assert!(mrv.list_exports(&mo, None).unwrap().is_empty());

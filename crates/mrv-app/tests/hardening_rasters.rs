@@ -40,6 +40,7 @@ fn fixture(dir: &Path) -> (Mrv, Session, Session, i64, i64) {
                 methodology: "arr-tree-plots".into(),
                 boundary,
                 baseline: Some("2020-12-31".into()),
+                developer: None,
             },
         )
         .unwrap()

@@ -42,6 +42,7 @@ fn fixture() -> Fixture {
                 methodology: "arr-tree-plots".into(),
                 boundary,
                 baseline: Some("2020-12-31".into()),
+                developer: None,
             },
         )
         .unwrap()

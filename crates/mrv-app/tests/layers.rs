@@ -34,6 +34,7 @@ fn fixture(dir: &Path) -> (Mrv, Session, i64) {
                 methodology: "arr-tree-plots".into(),
                 boundary,
                 baseline: Some("2020-12-31".into()),
+                developer: None,
             },
         )
         .unwrap()

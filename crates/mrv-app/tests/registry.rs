@@ -718,3 +718,90 @@ fn a_key_file_that_is_a_link_or_a_fifo_is_refused() {
         .unwrap_err();
     assert!(err.to_string().contains("is empty"), "{err}");
 }
+
+/// Every byte of every file under `dir` (the workspace: database, WAL, stored files).
+fn workspace_bytes(dir: &std::path::Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            all.extend(workspace_bytes(&path));
+        } else {
+            all.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    all
+}
+
+#[test]
+fn the_api_key_is_sealed_for_those_who_use_it_and_never_stored_in_clear() {
+    let reg = Registry::start(100);
+    let (dir, mut mrv, oscar, mo) = workspace_with_ops();
+    let ws = dir.path().join("ws");
+    let tina = mrv.sign_in("tina", "long-enough-password").unwrap();
+    let user = |name: &str, role: &str| NewUser {
+        name: name.into(),
+        roles: vec![role.into()],
+        password: "long-enough-password".into(),
+    };
+    mrv.add_user(Some(&tina), &user("vera", "verifier"))
+        .unwrap();
+    let key_file = dir.path().join("registry.key");
+    std::fs::write(&key_file, format!("{KEY}\n")).unwrap();
+    mrv.connect_registry(&oscar, &reg.url, &key_file).unwrap();
+
+    let contains_key = |bytes: &[u8]| bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes());
+    assert!(
+        !contains_key(&workspace_bytes(&ws)),
+        "the API key is in a workspace file in clear"
+    );
+    // Those who push or connect open it; a verifier is told it is not theirs.
+    assert_eq!(mrv.registry_status(&mo).unwrap().reachable, Some(true));
+    let vera = mrv.sign_in("vera", "long-enough-password").unwrap();
+    let status = mrv.registry_status(&vera).unwrap();
+    assert_eq!(status.reachable, None);
+    assert!(
+        status.problem.as_deref().unwrap().contains("sealed"),
+        "{status:?}"
+    );
+
+    // A methodology owner added later gets a copy the next time someone who holds it uses it.
+    mrv.add_user(Some(&tina), &user("mo2", "methodology_owner"))
+        .unwrap();
+    let mo2 = mrv.sign_in("mo2", "long-enough-password").unwrap();
+    assert_eq!(mrv.registry_status(&mo2).unwrap().reachable, None);
+    let err = mrv.reconcile_inventory(&mo2).unwrap_err();
+    assert!(err.to_string().contains("not sealed for mo2"), "{err}");
+    assert!(mrv.reconcile_inventory(&mo).unwrap().clean);
+    assert_eq!(mrv.registry_status(&mo2).unwrap().reachable, Some(true));
+    // Offboarding takes the user's copy away.
+    mrv.offboard_user(&tina, "mo2").unwrap();
+    let db = rusqlite::Connection::open(ws.join("workspace.sqlite")).unwrap();
+    let mo2_boxes: i64 = db
+        .query_row(
+            "SELECT count(*) FROM registry_key_box JOIN app_user ON app_user.id = user_id WHERE app_user.name = 'mo2'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(mo2_boxes, 0);
+
+    // A workspace from before the key was sealed (clear key, no boxes) is sealed on open.
+    db.execute_batch(&format!(
+        "DELETE FROM registry_key_box; UPDATE registry SET api_key = '{KEY}';"
+    ))
+    .unwrap();
+    drop(db);
+    drop(mrv);
+    let mut mrv = Mrv::open(&ws).unwrap();
+    let db = rusqlite::Connection::open(ws.join("workspace.sqlite")).unwrap();
+    let clear: String = db
+        .query_row("SELECT api_key FROM registry", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(clear, "");
+    let mo = mrv.sign_in("mo", "long-enough-password").unwrap();
+    assert_eq!(mrv.registry_status(&mo).unwrap().reachable, Some(true));
+    let oscar = mrv.sign_in("oscar", "long-enough-password").unwrap();
+    let journal = mrv.verify_journal(&oscar).unwrap();
+    assert!(journal.ok, "{}", journal.message);
+}

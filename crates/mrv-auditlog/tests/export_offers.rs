@@ -82,7 +82,22 @@ fn offers_follow_the_role_the_state_and_segregation_of_duties() {
         vec![(SignOff, true), (Return, true), (Write, true)]
     );
     mrv.sign_off_export(&mo, 1, DEMO_PASSWORD).unwrap();
-    assert_eq!(offered(&mrv, &mo), vec![(Write, true)]);
+    // Signed off: the push is offered, refused while no registry is connected.
+    assert_eq!(offered(&mrv, &mo), vec![(Push, false), (Write, true)]);
+    let push = mrv
+        .export_offers(&mo, 1)
+        .unwrap()
+        .into_iter()
+        .find(|o| o.action == Push)
+        .unwrap();
+    assert!(
+        push.refusal
+            .as_deref()
+            .unwrap()
+            .contains("not connected to a registry"),
+        "{push:?}"
+    );
+    assert!(offered(&mrv, &vera).is_empty());
     let blocks = mrv.export_serial_blocks(&mo, 1).unwrap();
     assert_eq!(blocks.len(), 2, "{blocks:?}");
     assert_eq!(blocks[0].units, "tradable");

@@ -272,7 +272,13 @@ enum ProjectCommand {
         /// Country (CADT country name).
         #[arg(long)]
         country: Option<String>,
+        /// The project's developer as registries publish it (CADT projectDeveloper); needed
+        /// before its credits can be exported.
+        #[arg(long)]
+        developer: Option<String>,
     },
+    /// Name (or rename) a project's developer (CADT projectDeveloper).
+    SetDeveloper { id: i64, developer: String },
     /// List projects.
     List,
     /// Show one project.
@@ -767,6 +773,7 @@ fn project(mrv: &mut Mrv, session: &Session, json: bool, cmd: ProjectCommand) ->
             boundary,
             baseline,
             country,
+            developer,
         } => {
             let project = mrv.add_project(
                 session,
@@ -776,6 +783,7 @@ fn project(mrv: &mut Mrv, session: &Session, json: bool, cmd: ProjectCommand) ->
                     methodology,
                     boundary,
                     baseline,
+                    developer,
                 },
             )?;
             print(json, &project, |p| {
@@ -784,6 +792,16 @@ fn project(mrv: &mut Mrv, session: &Session, json: bool, cmd: ProjectCommand) ->
                     p.id,
                     shown(&p.name),
                     shown(&p.methodology_id)
+                )
+            })
+        }
+        ProjectCommand::SetDeveloper { id, developer } => {
+            let project = mrv.set_project_developer(session, id, &developer)?;
+            print(json, &project, |p| {
+                format!(
+                    "project {}: developer {}\n",
+                    p.id,
+                    shown(p.developer.as_deref().unwrap_or("-"))
                 )
             })
         }
@@ -814,10 +832,11 @@ fn project(mrv: &mut Mrv, session: &Session, json: bool, cmd: ProjectCommand) ->
             let project = mrv.project(session, id)?;
             print(json, &project, |p| {
                 format!(
-                    "project {}: {}\ncountry      {}\nmethodology  {} ({})\nbaseline     {}\nperiods      {}\nbatches      {}\nboundary     sha256 {}\n",
+                    "project {}: {}\ncountry      {}\ndeveloper    {}\nmethodology  {} ({})\nbaseline     {}\nperiods      {}\nbatches      {}\nboundary     sha256 {}\n",
                     p.id,
                     shown(&p.name),
                     shown(p.country.as_deref().unwrap_or("-")),
+                    shown(p.developer.as_deref().unwrap_or("-")),
                     shown(&p.methodology_name),
                     shown(&p.methodology_id),
                     p.baseline_date.as_deref().unwrap_or("-"),

@@ -37,7 +37,7 @@ pub use export::{
 };
 pub use ids::{BatchId, ProjectId};
 pub use layer::LayerKind;
-pub use methodology::{FieldKind, FieldSpec, MethodologyProfile, ProfileError};
+pub use methodology::{CadtClassification, FieldKind, FieldSpec, MethodologyProfile, ProfileError};
 pub use names::{check_identifier, normalize_name, NameProblem};
 pub use overlay::{OverlayStyle, StyleKind, StyleStop};
 pub use problem::{ImportProblem, ImportReport};

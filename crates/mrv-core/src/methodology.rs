@@ -94,7 +94,41 @@ pub struct MethodologyProfile {
     /// for the `implausible_value` check.
     #[serde(default)]
     pub layer_ranges: std::collections::BTreeMap<String, (f64, f64)>,
+    /// How the methodology's projects and units are classified in a CADT registry; without it
+    /// a project under this profile cannot be exported.
+    #[serde(default)]
+    pub cadt: Option<CadtClassification>,
     pub fields: Vec<FieldSpec>,
+}
+
+/// A methodology in CADT's terms: each value one of CADT's picklist entries (checked when the
+/// profile is read, against the bundled picklists; a push checks again against the live ones).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CadtClassification {
+    /// CADT `methodology` (e.g. `CDM - AR-AMS0007`).
+    pub methodology: String,
+    /// CADT `registryOfOrigin` (picklist `registries`).
+    pub registry_of_origin: String,
+    /// CADT `sector` (picklist `projectSector`).
+    pub sector: String,
+    /// CADT `projectType`.
+    pub project_type: String,
+    /// CADT `unitType`.
+    pub unit_type: String,
+}
+
+impl CadtClassification {
+    /// Each value with the CADT picklist it must come from.
+    pub fn picklist_values(&self) -> [(&'static str, &'static str, &str); 5] {
+        [
+            ("methodology", "methodology", &self.methodology),
+            ("registry_of_origin", "registries", &self.registry_of_origin),
+            ("sector", "projectSector", &self.sector),
+            ("project_type", "projectType", &self.project_type),
+            ("unit_type", "unitType", &self.unit_type),
+        ]
+    }
 }
 
 /// Why a profile file is not usable.
@@ -219,6 +253,17 @@ impl MethodologyProfile {
                 )));
             }
         }
+        if let Some(cadt) = &self.cadt {
+            let picklists = crate::cadt::Picklists::builtin();
+            for (key, list, value) in cadt.picklist_values() {
+                let allowed = picklists.list(list).unwrap_or(&[]);
+                if !allowed.iter().any(|v| v == value) {
+                    return Err(invalid(format!(
+                        "cadt.{key} `{value}` is not in CADT's `{list}` picklist (data/cadt/picklists.json)"
+                    )));
+                }
+            }
+        }
         if let Some(unknown) = self
             .checks
             .iter()
@@ -263,6 +308,63 @@ min = 0
             err.to_string().contains(expected),
             "{err} should mention {expected}"
         );
+    }
+
+    const CADT: &str = r#"
+[cadt]
+methodology = "CDM - AR-AMS0007"
+registry_of_origin = "CDM Registry"
+sector = "Agriculture; forestry and fishing"
+project_type = "Reforestation"
+unit_type = "Removal - nature"
+"#;
+
+    /// `MINIMAL` with a `[cadt]` section whose `key` is `value`.
+    fn with_cadt(key: &str, value: &str) -> String {
+        let section: String = CADT
+            .lines()
+            .map(|l| {
+                if l.starts_with(&format!("{key} =")) {
+                    format!("{key} = \"{value}\"\n")
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        let at = MINIMAL.find("[[fields]]").unwrap();
+        format!("{}{section}{}", &MINIMAL[..at], &MINIMAL[at..])
+    }
+
+    #[test]
+    fn a_cadt_classification_is_read_and_each_value_checked_against_its_picklist() {
+        let p = MethodologyProfile::from_toml(&with_cadt(
+            "sector",
+            "Agriculture; forestry and fishing",
+        ))
+        .unwrap();
+        assert_eq!(p.cadt.unwrap().project_type, "Reforestation");
+        assert!(MethodologyProfile::from_toml(MINIMAL)
+            .unwrap()
+            .cadt
+            .is_none());
+        for (key, list) in [
+            ("methodology", "methodology"),
+            ("registry_of_origin", "registries"),
+            ("sector", "projectSector"),
+            ("project_type", "projectType"),
+            ("unit_type", "unitType"),
+        ] {
+            let err = MethodologyProfile::from_toml(&with_cadt(key, "Made Up")).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("methodology profile `t`: cadt.{key} `Made Up` is not in CADT's `{list}` picklist (data/cadt/picklists.json)")
+            );
+        }
+        // A misspelt key is refused, not ignored.
+        let unknown = with_cadt("sector", "Agriculture; forestry and fishing")
+            .replace("unit_type =", "unit_typ =");
+        let err = MethodologyProfile::from_toml(&unknown).unwrap_err();
+        assert!(err.to_string().contains("unit_typ"), "{err}");
     }
 
     #[test]

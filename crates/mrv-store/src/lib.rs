@@ -27,7 +27,10 @@ pub use layer_removal::{batches_with_layer_evidence, delete_layer};
 pub use migrations::{MigrationRecord, MIGRATIONS};
 pub use people::*;
 pub use queries::*;
-pub use registry::{registry, set_registry, RegistryRecord};
+pub use registry::{
+    clear_registry_api_key, delete_registry_key_boxes, registry, registry_key_box,
+    registry_key_box_users, set_registry, set_registry_key_box, RegistryRecord,
+};
 pub use rows::{row_ids, row_indices};
 pub use rusqlite::{Connection, Transaction};
 pub use workspace::{Workspace, DATABASE_FILE};

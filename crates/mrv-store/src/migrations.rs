@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "inventory",
         include_str!("migrations/0013_inventory.sql"),
     ),
+    (
+        14,
+        "registry_key_developer",
+        include_str!("migrations/0014_registry_key_developer.sql"),
+    ),
 ];
 
 /// One applied migration as recorded in `schema_migration`.

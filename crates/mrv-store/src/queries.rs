@@ -34,9 +34,11 @@ pub struct ProjectRecord {
     pub boundary_geojson: String,
     pub boundary_file_sha256: String,
     pub created_at: String,
+    /// CADT `projectDeveloper` (migration 0014); none for projects added before it was asked.
+    pub developer: Option<String>,
 }
 
-const PROJECT_COLUMNS: &str = "id, name, country, baseline_date, methodology_id, methodology_toml, boundary_geojson, boundary_file_sha256, created_at";
+const PROJECT_COLUMNS: &str = "id, name, country, baseline_date, methodology_id, methodology_toml, boundary_geojson, boundary_file_sha256, created_at, developer";
 
 fn project_from_row(r: &Row<'_>) -> rusqlite::Result<ProjectRecord> {
     Ok(ProjectRecord {
@@ -49,17 +51,30 @@ fn project_from_row(r: &Row<'_>) -> rusqlite::Result<ProjectRecord> {
         boundary_geojson: r.get(6)?,
         boundary_file_sha256: r.get(7)?,
         created_at: r.get(8)?,
+        developer: r.get(9)?,
     })
 }
 
 /// Inserts a project (its `id` is ignored) and returns the new id.
 pub fn insert_project(conn: &Connection, p: &ProjectRecord) -> Result<i64, StoreError> {
     conn.execute(
-        "INSERT INTO project (name, country, baseline_date, methodology_id, methodology_toml, boundary_geojson, boundary_file_sha256, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![p.name, p.country, p.baseline_date, p.methodology_id, p.methodology_toml, p.boundary_geojson, p.boundary_file_sha256, p.created_at],
+        "INSERT INTO project (name, country, baseline_date, methodology_id, methodology_toml, boundary_geojson, boundary_file_sha256, created_at, developer)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![p.name, p.country, p.baseline_date, p.methodology_id, p.methodology_toml, p.boundary_geojson, p.boundary_file_sha256, p.created_at, p.developer],
     )?;
     Ok(conn.last_insert_rowid())
+}
+
+/// Names a project's developer (CADT `projectDeveloper`); false when there is no such project.
+pub fn set_project_developer(
+    conn: &Connection,
+    project_id: i64,
+    developer: &str,
+) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "UPDATE project SET developer = ?2 WHERE id = ?1",
+        params![project_id, developer],
+    )? == 1)
 }
 
 pub fn project_name_taken(conn: &Connection, name: &str) -> Result<bool, StoreError> {

@@ -933,6 +933,8 @@ export type ProjectDto_Deserialize = {
 	periods: string[],
 	batch_count: number,
 	created_at: string,
+	/**  The project's developer (CADT projectDeveloper); null until named. */
+	developer?: string | null,
 };
 
 export type ProjectDto_Serialize = {
@@ -947,6 +949,8 @@ export type ProjectDto_Serialize = {
 	periods: string[],
 	batch_count: number,
 	created_at: string,
+	/**  The project's developer (CADT projectDeveloper); null until named. */
+	developer: string | null,
 };
 
 /**  How a recorded push stands. */
