@@ -16,9 +16,7 @@ pub struct CalendarDate {
 
 impl CalendarDate {
     pub fn new(year: u16, month: u8, day: u8) -> Option<CalendarDate> {
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-            return None;
-        }
+        chrono::NaiveDate::from_ymd_opt(year.into(), month.into(), day.into())?;
         Some(CalendarDate { year, month, day })
     }
 
@@ -43,23 +41,15 @@ impl CalendarDate {
         self.year
     }
 
+    /// The same date as chrono's.
+    pub fn naive(self) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(self.year.into(), self.month.into(), self.day.into())
+            .expect("a CalendarDate is a valid date")
+    }
+
     /// Days since 1970-01-01 (negative before).
     pub fn days_since_epoch(self) -> i64 {
-        crate::time::days_from_civil(i64::from(self.year), self.month.into(), self.day.into())
-    }
-}
-
-pub(crate) fn is_leap(year: u16) -> bool {
-    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
-}
-
-fn days_in_month(year: u16, month: u8) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(year) => 29,
-        2 => 28,
-        _ => 0,
+        (self.naive() - chrono::NaiveDate::default()).num_days()
     }
 }
 

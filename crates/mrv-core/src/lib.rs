@@ -9,6 +9,7 @@ pub mod anchor;
 pub mod batch;
 pub mod cadt;
 pub mod checks;
+pub mod clocks;
 pub mod date;
 pub mod decimal;
 pub mod export;

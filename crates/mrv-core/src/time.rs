@@ -20,42 +20,12 @@ impl Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let days = self.0.div_euclid(86_400);
-        let secs = self.0.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        write!(
-            f,
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-            secs / 3600,
-            (secs % 3600) / 60,
-            secs % 60
-        )
+        match chrono::DateTime::<chrono::Utc>::from_timestamp(self.0, 0) {
+            Some(dt) => write!(f, "{}", dt.format("%Y-%m-%dT%H:%M:%SZ")),
+            // Beyond chrono's ±262,000 years: no clock or file gives such an instant.
+            None => write!(f, "@{}", self.0),
+        }
     }
-}
-
-/// Howard Hinnant's `days_from_civil`: days since 1970-01-01 of a proleptic Gregorian date.
-pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The inverse of [`days_from_civil`].
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 #[cfg(test)]
@@ -73,9 +43,10 @@ mod tests {
 
     proptest! {
         #[test]
-        fn civil_round_trips(days in -1_000_000i64..1_000_000) {
-            let (y, m, d) = civil_from_days(days);
-            prop_assert_eq!(days_from_civil(y, m, d), days);
+        fn every_instant_formats_as_rfc3339_and_parses_back(seconds in -10_000_000_000i64..10_000_000_000) {
+            let text = Timestamp(seconds).to_string();
+            let back = chrono::DateTime::parse_from_rfc3339(&text).unwrap();
+            prop_assert_eq!(back.timestamp(), seconds);
         }
     }
 }
