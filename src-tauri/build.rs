@@ -48,6 +48,7 @@ const COMMANDS: &[&str] = &[
     "push_export",
     "inventory",
     "reconcile_inventory",
+    "work_queue",
 ];
 
 fn main() {

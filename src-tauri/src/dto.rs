@@ -6,8 +6,10 @@ use specta::Type;
 
 mod export;
 mod inventory;
+mod queue;
 pub use export::*;
 pub use inventory::*;
+pub use queue::*;
 
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct WorkspaceDto {

@@ -7,6 +7,7 @@
 
 mod dto;
 mod exports;
+mod home;
 
 use dto::*;
 use mrv_app::{Action, AppError, ImportRequest, Mrv, Progress, Session};
@@ -678,6 +679,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             exports::push_export,
             exports::inventory,
             exports::reconcile_inventory,
+            home::work_queue,
         ])
         // Ids and counts stay far below 2^53; numbers keep the UI code plain.
         .dangerously_cast_bigints_to_number()

@@ -30,6 +30,7 @@ mod overlays;
 mod projects;
 mod push;
 mod quantities;
+mod queue;
 pub mod registry;
 mod registry_key;
 mod review;
@@ -78,6 +79,7 @@ pub use push::{
     ExportRegistryView, InventoryEntry, InventoryOverview, PushStatus, PushView, ReconciliationView,
 };
 pub use quantities::{MaterialRowView, QuantitiesView};
+pub use queue::{QueueItem, QueueKind, QueueTarget, WorkQueue};
 pub use review::{AttachmentView, HistoryEntry, StampView};
 pub use session::{Session, UserView};
 pub use users::{lockout_seconds, NewUser, FREE_SIGN_IN_FAILURES, SESSION_HOURS};

@@ -16,6 +16,7 @@ mod anchor;
 mod backup;
 mod export;
 mod inventory;
+mod queue;
 mod registry;
 mod review;
 mod text;
@@ -201,6 +202,9 @@ enum SignedInCommand {
     /// The inventory of issued units the registry confirmed, and its reconciliation.
     #[command(subcommand)]
     Inventory(inventory::InventoryCommand),
+    /// What waits for you now: batches to review or correct, exports at a step of yours, the
+    /// audit log's and the registry's health — by what your roles allow.
+    Queue,
 }
 
 #[derive(Args)]
@@ -671,6 +675,7 @@ fn run_signed_in(
         SignedInCommand::Registry(cmd) => registry::registry(mrv, session, json, cmd),
         SignedInCommand::Export(cmd) => export::export(mrv, session, json, cmd),
         SignedInCommand::Inventory(cmd) => inventory::inventory(mrv, session, json, cmd),
+        SignedInCommand::Queue => queue::queue(mrv, session, json),
     }
 }
 

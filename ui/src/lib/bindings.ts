@@ -119,6 +119,8 @@ export const commands = {
 	inventory: () => typedError<InventoryDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("inventory")),
 	/**  Compares the inventory with the registry and records the run. */
 	reconcileInventory: () => typedError<ReconciliationDto, CommandError_Serialize>(__TAURI_INVOKE("reconcile_inventory")),
+	/**  What waits for the signed-in user now, most urgent first. */
+	workQueue: () => typedError<WorkQueueDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("work_queue")),
 };
 
 /* Types */
@@ -1047,6 +1049,34 @@ export type QuantitiesDto = {
 	material: MaterialRowDto[],
 };
 
+export type QueueItemDto = QueueItemDto_Serialize | QueueItemDto_Deserialize;
+
+export type QueueItemDto_Deserialize = {
+	kind: QueueKindDto,
+	title: string,
+	detail: string,
+	target: QueueTargetKindDto,
+	/**  The batch or export id, for those targets. */
+	target_id?: number | null,
+	urgent: boolean,
+};
+
+export type QueueItemDto_Serialize = {
+	kind: QueueKindDto,
+	title: string,
+	detail: string,
+	target: QueueTargetKindDto,
+	/**  The batch or export id, for those targets. */
+	target_id: number | null,
+	urgent: boolean,
+};
+
+/**  What a queue item asks for. */
+export type QueueKindDto = "review_batch" | "decide_batch" | "enrich_batch" | "correct_batch" | "export_step" | "connect_audit_log" | "log_alarm" | "anchors_failing" | "connect_registry";
+
+/**  What a queue item opens. */
+export type QueueTargetKindDto = "batch" | "export" | "audit_log" | "registry";
+
 /**  A finding kind of a return. */
 export type ReasonKindDto = {
 	/**  `CAR`, `CL` or `FAR`. */
@@ -1217,6 +1247,18 @@ export type StyleStopDto = {
 	label: string,
 	/**  `#rrggbb`. */
 	colour: string,
+};
+
+export type WorkQueueDto = WorkQueueDto_Serialize | WorkQueueDto_Deserialize;
+
+export type WorkQueueDto_Deserialize = {
+	user: string,
+	items: QueueItemDto_Deserialize[],
+};
+
+export type WorkQueueDto_Serialize = {
+	user: string,
+	items: QueueItemDto_Serialize[],
 };
 
 export type WorkspaceDto = {

@@ -1,0 +1,97 @@
+//! `mrv queue` through the binary: each demo user's queue holds what their roles allow and what
+//! waits for them — and moves as the work does (a rejection lands in the analyst's queue).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn mrv_as(ws: &Path, user: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mrv"))
+        .arg("--workspace")
+        .arg(ws)
+        .env_remove("MRV_USER")
+        .env("MRV_PASSWORD", "demo-password")
+        .args(["--as", user])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn queue(ws: &Path, user: &str) -> Vec<serde_json::Value> {
+    let out = mrv_as(ws, user, &["--json", "queue"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["user"], user);
+    v["items"].as_array().unwrap().clone()
+}
+
+fn kinds(items: &[serde_json::Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn each_role_sees_its_own_work_and_the_queue_moves_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let init = Command::new(env!("CARGO_BIN_EXE_mrv"))
+        .arg("--workspace")
+        .arg(&ws)
+        .args(["init", "--demo"])
+        .output()
+        .unwrap();
+    assert!(init.status.success());
+
+    // The demo batch waits for the verifier, not for the analyst who imported it.
+    let vera = queue(&ws, "vera");
+    assert_eq!(kinds(&vera), ["review_batch"]);
+    assert_eq!(
+        vera[0]["target"],
+        serde_json::json!({"kind": "batch", "id": 1})
+    );
+    assert!(queue(&ws, "ana").is_empty());
+    assert!(queue(&ws, "mo").is_empty());
+    // The ops admin: no audit log (urgent, first) and no registry.
+    let oscar = queue(&ws, "oscar");
+    assert_eq!(kinds(&oscar), ["connect_audit_log", "connect_registry"]);
+    assert_eq!(oscar[0]["urgent"], true);
+    assert_eq!(oscar[1]["urgent"], false);
+
+    // Under review: the verifier's item becomes a decision; rejected: the analyst's to correct.
+    assert!(mrv_as(&ws, "vera", &["review", "start", "1"])
+        .status
+        .success());
+    assert_eq!(kinds(&queue(&ws, "vera")), ["decide_batch"]);
+    let reject = mrv_as(
+        &ws,
+        "vera",
+        &[
+            "review",
+            "reject",
+            "1",
+            "--code",
+            "CL",
+            "--reason",
+            "Plot 17 lacks a photo.",
+        ],
+    );
+    assert!(
+        reject.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reject.stderr)
+    );
+    assert!(queue(&ws, "vera").is_empty());
+    let ana = queue(&ws, "ana");
+    assert_eq!(kinds(&ana), ["correct_batch"]);
+    assert!(ana[0]["title"].as_str().unwrap().contains("was rejected"));
+
+    // Text output names the user and each item.
+    let text = mrv_as(&ws, "ana", &["queue"]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.starts_with("1 item(s) wait for ana:"), "{text}");
+}
