@@ -49,6 +49,9 @@ const COMMANDS: &[&str] = &[
     "inventory",
     "reconcile_inventory",
     "work_queue",
+    "connect_auditlog",
+    "registry_status",
+    "connect_registry",
 ];
 
 fn main() {

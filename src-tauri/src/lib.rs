@@ -5,6 +5,7 @@
 //! domain logic lives here. Data commands hand the signed-in session to the use case, which
 //! checks it (live session, role) once at its entry.
 
+mod connections;
 mod dto;
 mod exports;
 mod home;
@@ -680,6 +681,9 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             exports::inventory,
             exports::reconcile_inventory,
             home::work_queue,
+            connections::connect_auditlog,
+            connections::registry_status,
+            connections::connect_registry,
         ])
         // Ids and counts stay far below 2^53; numbers keep the UI code plain.
         .dangerously_cast_bigints_to_number()

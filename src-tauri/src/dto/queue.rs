@@ -1,4 +1,5 @@
-//! Transport types of the signed-in user's work queue (`mrv_app::queue`).
+//! Transport types of the signed-in user's home: the work queue (`mrv_app::queue`) and the
+//! registry connection's status.
 
 use serde::Serialize;
 use specta::Type;
@@ -80,6 +81,34 @@ impl From<mrv_app::WorkQueue> for WorkQueueDto {
                     }
                 })
                 .collect(),
+        }
+    }
+}
+
+/// The registry connection and whether it answers now.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct RegistryStatusDto {
+    pub connected: bool,
+    pub url: Option<String>,
+    pub connected_by: Option<String>,
+    pub connected_at: Option<String>,
+    /// Whether the registry answered with the key just now; null when not checked (no
+    /// connection, or the key is not sealed for this user).
+    pub reachable: Option<bool>,
+    pub problem: Option<String>,
+    pub units_on_registry: Option<i64>,
+}
+
+impl From<mrv_app::registry::RegistryStatus> for RegistryStatusDto {
+    fn from(s: mrv_app::registry::RegistryStatus) -> Self {
+        RegistryStatusDto {
+            connected: s.connected,
+            url: s.url,
+            connected_by: s.connected_by,
+            connected_at: s.connected_at,
+            reachable: s.reachable,
+            problem: s.problem,
+            units_on_registry: s.units_on_registry.map(|n| n as i64),
         }
     }
 }

@@ -130,23 +130,27 @@ impl Drop for AuditLog {
     }
 }
 
-/// The CADT stand-in registry on 127.0.0.1, connected to the workspace by the ops admin, as
-/// run-demo.sh sets it up.
-struct Registry(Child);
+/// The CADT stand-in registry on 127.0.0.1 with its API key file; the demo ops admin connects
+/// it in the app (`export_journey`).
+struct Registry {
+    server: Child,
+    url: String,
+    key_file: PathBuf,
+}
 
 impl Registry {
-    fn start(dir: &Path, workspace: &Path) -> Registry {
+    fn start(dir: &Path) -> Registry {
         use std::io::BufRead;
         let home = dir.join("registry");
         std::fs::create_dir_all(&home).unwrap();
-        let key = home.join("api.key");
-        std::fs::write(&key, "e2e-registry-key-0123456789\n").unwrap();
+        let key_file = home.join("api.key");
+        std::fs::write(&key_file, "e2e-registry-key-0123456789\n").unwrap();
         let mut server = Command::new(binary("mrv-registry"))
             .args(["--listen", "127.0.0.1:0", "--move-interval-ms", "300"])
             .arg("--store")
             .arg(home.join("registry.db"))
             .arg("--api-key-file")
-            .arg(&key)
+            .arg(&key_file)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
@@ -158,27 +162,18 @@ impl Registry {
             }
         };
         std::thread::spawn(move || for _ in lines {});
-        run(Command::new(binary("mrv"))
-            .arg("-w")
-            .arg(workspace)
-            .args([
-                "--as",
-                "oscar",
-                "registry",
-                "connect",
-                &url,
-                "--api-key-file",
-            ])
-            .arg(&key)
-            .env("MRV_PASSWORD", "demo-password"));
-        Registry(server)
+        Registry {
+            server,
+            url,
+            key_file,
+        }
     }
 }
 
 impl Drop for Registry {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.server.kill();
+        let _ = self.server.wait();
     }
 }
 
@@ -278,7 +273,7 @@ async fn import_through_the_ui_shows_the_row_count() -> anyhow::Result<()> {
     // The demo workspace, connected to a real audit-log process on 127.0.0.1, as run-demo.sh
     // sets it up.
     let log = AuditLog::start(dir.path(), &workspace);
-    let _registry = Registry::start(dir.path(), &workspace);
+    let registry = Registry::start(dir.path());
 
     let (port, native_port) = (free_port(), free_port());
     let driver_process = Command::new("tauri-driver")
@@ -308,7 +303,7 @@ async fn import_through_the_ui_shows_the_row_count() -> anyhow::Result<()> {
     caps.set("browserName", "wry")?;
     caps.set("tauri:options", serde_json::json!({ "application": app }))?;
     let driver = WebDriver::new(&url, caps).await?;
-    let result = drive(&driver, &csv, &log).await;
+    let result = drive(&driver, &csv, &log, &registry).await;
     if result.is_err() {
         if let Ok(png) = driver.screenshot_as_png().await {
             let _ = std::fs::write(std::env::temp_dir().join("mrv-e2e-failure.png"), png);
@@ -518,7 +513,12 @@ async fn sign_in(driver: &WebDriver, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn drive(driver: &WebDriver, csv: &Path, log: &AuditLog) -> anyhow::Result<()> {
+async fn drive(
+    driver: &WebDriver,
+    csv: &Path,
+    log: &AuditLog,
+    registry: &Registry,
+) -> anyhow::Result<()> {
     let long = Duration::from_secs(60);
     // The app opens on the sign-in screen; the demo analyst imports.
     let hint = content(driver, "[data-testid=signin-hint]", long).await?;
@@ -612,7 +612,7 @@ async fn drive(driver: &WebDriver, csv: &Path, log: &AuditLog) -> anyhow::Result
         "the last row is numbered `{last_index}`"
     );
     screenshot(driver, "mrv-e2e-million.png").await?;
-    review_journey(driver, csv, log).await
+    review_journey(driver, csv, log, registry).await
 }
 
 /// Clicks the sidebar's batch whose label contains `name`.
@@ -665,7 +665,12 @@ const MATERIAL_ROWS_TO_JUSTIFY: usize = 2;
 /// The sign-off journey: vera rejects the demo batch, ana imports a corrected version, vera
 /// approves it with a justification per open high flag and material row and sees the signed
 /// stamp.
-async fn review_journey(driver: &WebDriver, csv: &Path, log: &AuditLog) -> anyhow::Result<()> {
+async fn review_journey(
+    driver: &WebDriver,
+    csv: &Path,
+    log: &AuditLog,
+    registry: &Registry,
+) -> anyhow::Result<()> {
     let long = Duration::from_secs(60);
     sign_in(driver, "vera").await?;
     open_batch(driver, "tree-plots-2025.csv").await?;
@@ -802,7 +807,7 @@ async fn review_journey(driver: &WebDriver, csv: &Path, log: &AuditLog) -> anyho
         "verify-receipt said `{checked}`"
     );
     layers_for_those_who_may(driver).await?;
-    export_journey(driver, log).await
+    export_journey(driver, log, registry).await
 }
 
 /// The buttons follow what the backend says each role may do; the methodology owner's layer
@@ -884,6 +889,51 @@ async fn wait_for_text(
     anyhow::bail!("`{css}` reads `{last}`, expected it to contain `{needle}`")
 }
 
+/// The ops admin's home opens on their work queue, which says no registry is connected; they
+/// connect it in the app with its URL and API key file and see it answer.
+async fn connect_registry_as_ops_admin(
+    driver: &WebDriver,
+    registry: &Registry,
+) -> anyhow::Result<()> {
+    let long = Duration::from_secs(60);
+    sign_in(driver, "oscar").await?;
+    wait_for(driver, "[data-testid=work-queue]", long).await?;
+    wait_until(
+        driver,
+        "the work queue's `No registry is connected` item opened",
+        long,
+        "const li = [...document.querySelectorAll('[data-testid=work-item]')].find(l => l.textContent.includes('No registry is connected')); if (!li) return false; li.querySelector('button').click(); return true;",
+    )
+    .await?;
+    wait_for(driver, "[data-testid=registry-not-connected]", long).await?;
+    wait_for(driver, "[data-testid=registry-url]", long)
+        .await?
+        .send_keys(&registry.url)
+        .await?;
+    wait_for(driver, "[data-testid=registry-key-file]", long)
+        .await?
+        .send_keys(registry.key_file.display().to_string())
+        .await?;
+    click(driver, "registry-connect").await?;
+    wait_for_text(
+        driver,
+        "[data-testid=registry-reachable]",
+        "Answers with the key",
+        long,
+    )
+    .await?;
+    screenshot(driver, "mrv-e2e-registry-connected.png").await?;
+    click(driver, "registry-close").await?;
+    wait_until(
+        driver,
+        "the queue without the registry item",
+        long,
+        "const items = [...document.querySelectorAll('[data-testid=work-item]')]; return !!document.querySelector('[data-testid=work-queue-summary]') && !items.some(l => l.textContent.includes('No registry'));",
+    )
+    .await?;
+    Ok(())
+}
+
 /// The methodology owner's half of SOP-005: `mo`'s home lists the registry exports; creating one
 /// is refused in plain words while batches of the period are not anchored, then succeeds once
 /// they are settled; the review shows the totals, each stamp verified and its anchor; `mo`
@@ -891,8 +941,13 @@ async fn wait_for_text(
 /// the stand-in registry, sees each step and the confirmation, the export issued, its units in
 /// the inventory (the same count as `mrv inventory list`) and a clean reconciliation. A verifier
 /// is offered none of it.
-async fn export_journey(driver: &WebDriver, log: &AuditLog) -> anyhow::Result<()> {
+async fn export_journey(
+    driver: &WebDriver,
+    log: &AuditLog,
+    registry: &Registry,
+) -> anyhow::Result<()> {
     let long = Duration::from_secs(60);
+    connect_registry_as_ops_admin(driver, registry).await?;
     sign_in(driver, "mo").await?;
     wait_for(driver, "[data-testid=exports-home]", long).await?;
     click(driver, "export-new").await?;

@@ -121,6 +121,18 @@ export const commands = {
 	reconcileInventory: () => typedError<ReconciliationDto, CommandError_Serialize>(__TAURI_INVOKE("reconcile_inventory")),
 	/**  What waits for the signed-in user now, most urgent first. */
 	workQueue: () => typedError<WorkQueueDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("work_queue")),
+	/**
+	 *  Connects the audit log (checks it answers with a checkpoint signed by `vkey` first) and
+	 *  returns the log-health panel.
+	 */
+	connectAuditlog: (url: string, vkey: string, token: string) => typedError<LogHealthDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("connect_auditlog", { url, vkey, token })),
+	/**  The registry connection and whether the registry answers now. */
+	registryStatus: () => typedError<RegistryStatusDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("registry_status")),
+	/**
+	 *  Connects the CADT registry with the API key read from a regular file (never typed into
+	 *  the app, never stored in clear).
+	 */
+	connectRegistry: (url: string, apiKeyFile: string) => typedError<RegistryStatusDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("connect_registry", { url, apiKeyFile })),
 };
 
 /* Types */
@@ -1094,6 +1106,39 @@ export type ReconciliationDto = {
 	units_registry: number,
 	clean: boolean,
 	findings: string[],
+};
+
+/**  The registry connection and whether it answers now. */
+export type RegistryStatusDto = RegistryStatusDto_Serialize | RegistryStatusDto_Deserialize;
+
+/**  The registry connection and whether it answers now. */
+export type RegistryStatusDto_Deserialize = {
+	connected: boolean,
+	url?: string | null,
+	connected_by?: string | null,
+	connected_at?: string | null,
+	/**
+	 *  Whether the registry answered with the key just now; null when not checked (no
+	 *  connection, or the key is not sealed for this user).
+	 */
+	reachable?: boolean | null,
+	problem?: string | null,
+	units_on_registry?: number | null,
+};
+
+/**  The registry connection and whether it answers now. */
+export type RegistryStatusDto_Serialize = {
+	connected: boolean,
+	url: string | null,
+	connected_by: string | null,
+	connected_at: string | null,
+	/**
+	 *  Whether the registry answered with the key just now; null when not checked (no
+	 *  connection, or the key is not sealed for this user).
+	 */
+	reachable: boolean | null,
+	problem: string | null,
+	units_on_registry: number | null,
 };
 
 export type ReportDto = ReportDto_Serialize | ReportDto_Deserialize;
