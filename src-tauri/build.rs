@@ -52,6 +52,8 @@ const COMMANDS: &[&str] = &[
     "connect_auditlog",
     "registry_status",
     "connect_registry",
+    "add_project",
+    "set_project_developer",
 ];
 
 fn main() {

@@ -99,6 +99,21 @@ pub struct ProjectDto {
     pub developer: Option<String>,
 }
 
+/// A new project as the add-project form sends it.
+#[derive(Debug, Clone, Deserialize, Type)]
+pub struct NewProjectDto {
+    pub name: String,
+    /// A built-in methodology id (`list_methodologies`).
+    pub methodology: String,
+    /// Path of the boundary file (any vector format GDAL/OGR reads).
+    pub boundary: String,
+    /// `YYYY-MM-DD`; null or empty for none.
+    pub baseline: Option<String>,
+    pub country: Option<String>,
+    /// CADT projectDeveloper; needed before the project can be exported.
+    pub developer: Option<String>,
+}
+
 impl From<mrv_app::ProjectView> for ProjectDto {
     fn from(p: mrv_app::ProjectView) -> Self {
         ProjectDto {

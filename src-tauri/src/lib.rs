@@ -9,6 +9,7 @@ mod connections;
 mod dto;
 mod exports;
 mod home;
+mod projects;
 
 use dto::*;
 use mrv_app::{Action, AppError, ImportRequest, Mrv, Progress, Session};
@@ -684,6 +685,8 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             connections::connect_auditlog,
             connections::registry_status,
             connections::connect_registry,
+            projects::add_project,
+            projects::set_project_developer,
         ])
         // Ids and counts stay far below 2^53; numbers keep the UI code plain.
         .dangerously_cast_bigints_to_number()

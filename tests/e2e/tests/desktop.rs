@@ -1117,6 +1117,48 @@ async fn export_journey(
     .await?;
     screenshot(driver, "mrv-e2e-inventory.png").await?;
 
+    // The methodology owner adds a project in the app from a boundary file.
+    click(driver, "add-project-button").await?;
+    wait_for(driver, "[data-testid=add-project-dialog]", long).await?;
+    wait_for(driver, "[data-testid=add-project-name]", long)
+        .await?
+        .send_keys("Mata Atlântica extension")
+        .await?;
+    let boundary = log.workspace.join("demo").join("boundary.geojson");
+    wait_for(driver, "[data-testid=add-project-boundary]", long)
+        .await?
+        .send_keys(boundary.display().to_string())
+        .await?;
+    wait_for(driver, "[data-testid=add-project-baseline]", long)
+        .await?
+        .send_keys("2021-01-01")
+        .await?;
+    wait_for(driver, "[data-testid=add-project-developer]", long)
+        .await?
+        .send_keys("Mata Viva Ltda")
+        .await?;
+    screenshot(driver, "mrv-e2e-add-project.png").await?;
+    click(driver, "add-project-submit").await?;
+    wait_until(
+        driver,
+        "the new project in the sidebar",
+        long,
+        "return document.body.textContent.includes('Mata Atlântica extension') && !document.querySelector('[data-testid=add-project-dialog]');",
+    )
+    .await?;
+    let projects: serde_json::Value =
+        serde_json::from_str(&log.mrv(&["--json", "project", "list"]))?;
+    anyhow::ensure!(
+        projects
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["name"] == "Mata Atlântica extension"
+                && p["developer"] == "Mata Viva Ltda"
+                && p["baseline_date"] == "2021-01-01"),
+        "the CLI lists {projects}"
+    );
+
     // A verifier's home has no exports and no export actions.
     sign_in(driver, "vera").await?;
     wait_until(

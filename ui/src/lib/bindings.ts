@@ -133,6 +133,13 @@ export const commands = {
 	 *  the app, never stored in clear).
 	 */
 	connectRegistry: (url: string, apiKeyFile: string) => typedError<RegistryStatusDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("connect_registry", { url, apiKeyFile })),
+	/**
+	 *  Adds a project: the boundary is read from any vector file GDAL/OGR reads and stored by its
+	 *  SHA-256; the methodology profile in force is stored with it.
+	 */
+	addProject: (request: NewProjectDto_Deserialize) => typedError<ProjectDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("add_project", { request })),
+	/**  Names (or renames) a project's developer (CADT projectDeveloper). */
+	setProjectDeveloper: (projectId: number, developer: string) => typedError<ProjectDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("set_project_developer", { projectId, developer })),
 };
 
 /* Types */
@@ -890,6 +897,37 @@ export type NewLayerDto_Serialize = {
 	band: number,
 	/**  `YYYY-MM-DD`, or null. */
 	acquired_on: string | null,
+};
+
+/**  A new project as the add-project form sends it. */
+export type NewProjectDto = NewProjectDto_Serialize | NewProjectDto_Deserialize;
+
+/**  A new project as the add-project form sends it. */
+export type NewProjectDto_Deserialize = {
+	name: string,
+	/**  A built-in methodology id (`list_methodologies`). */
+	methodology: string,
+	/**  Path of the boundary file (any vector format GDAL/OGR reads). */
+	boundary: string,
+	/**  `YYYY-MM-DD`; null or empty for none. */
+	baseline?: string | null,
+	country?: string | null,
+	/**  CADT projectDeveloper; needed before the project can be exported. */
+	developer?: string | null,
+};
+
+/**  A new project as the add-project form sends it. */
+export type NewProjectDto_Serialize = {
+	name: string,
+	/**  A built-in methodology id (`list_methodologies`). */
+	methodology: string,
+	/**  Path of the boundary file (any vector format GDAL/OGR reads). */
+	boundary: string,
+	/**  `YYYY-MM-DD`; null or empty for none. */
+	baseline: string | null,
+	country: string | null,
+	/**  CADT projectDeveloper; needed before the project can be exported. */
+	developer: string | null,
 };
 
 /**  A rendered overlay. */
