@@ -4,8 +4,10 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
+mod access;
 mod export;
 mod inventory;
+pub use access::*;
 pub use export::*;
 pub use inventory::*;
 
@@ -679,6 +681,8 @@ pub enum ActionDto {
     ReturnExport,
     WriteExport,
     PushExport,
+    RequestAccess,
+    DecideAccessRequest,
 }
 
 impl From<mrv_app::Action> for ActionDto {
@@ -705,6 +709,8 @@ impl From<mrv_app::Action> for ActionDto {
             A::ReturnExport => ActionDto::ReturnExport,
             A::WriteExport => ActionDto::WriteExport,
             A::PushExport => ActionDto::PushExport,
+            A::RequestAccess => ActionDto::RequestAccess,
+            A::DecideAccessRequest => ActionDto::DecideAccessRequest,
         }
     }
 }
