@@ -4,9 +4,11 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
+mod access;
 mod export;
 mod inventory;
 mod queue;
+pub use access::*;
 pub use export::*;
 pub use inventory::*;
 pub use queue::*;
@@ -696,6 +698,8 @@ pub enum ActionDto {
     ReturnExport,
     WriteExport,
     PushExport,
+    RequestAccess,
+    DecideAccessRequest,
 }
 
 impl From<mrv_app::Action> for ActionDto {
@@ -722,6 +726,8 @@ impl From<mrv_app::Action> for ActionDto {
             A::ReturnExport => ActionDto::ReturnExport,
             A::WriteExport => ActionDto::WriteExport,
             A::PushExport => ActionDto::PushExport,
+            A::RequestAccess => ActionDto::RequestAccess,
+            A::DecideAccessRequest => ActionDto::DecideAccessRequest,
         }
     }
 }

@@ -5,6 +5,7 @@
 //! domain logic lives here. Data commands hand the signed-in session to the use case, which
 //! checks it (live session, role) once at its entry.
 
+mod access;
 mod connections;
 mod dto;
 mod exports;
@@ -687,6 +688,24 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             connections::connect_registry,
             projects::add_project,
             projects::set_project_developer,
+            access::list_user_accounts,
+            access::add_user_account,
+            access::set_user_roles,
+            access::set_user_manager,
+            access::offboard_user,
+            access::user_sessions,
+            access::request_role,
+            access::my_access_requests,
+            access::access_requests_to_decide,
+            access::access_requests_to_grant,
+            access::approve_access_request,
+            access::decline_access_request,
+            access::grant_access_request,
+            access::access_review,
+            access::start_access_review,
+            access::certify_access,
+            access::revoke_access,
+            access::apply_revocation,
         ])
         // Ids and counts stay far below 2^53; numbers keep the UI code plain.
         .dangerously_cast_bigints_to_number()

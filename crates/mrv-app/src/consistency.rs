@@ -243,6 +243,19 @@ impl Mrv {
                 "user.offboard" => {
                     offboarded.insert(name, e.seq);
                 }
+                // Role changes (docs/access.md) record the roles held afterwards.
+                "user.roles" | "access.grant" | "access.review.apply" => {
+                    if let (Some(entry), Some(roles)) = (
+                        added.get_mut(&name),
+                        v.get("roles")
+                            .and_then(|r| serde_json::from_value::<Vec<String>>(r.clone()).ok()),
+                    ) {
+                        let mut roles = roles;
+                        roles.sort();
+                        entry.0 = roles;
+                        entry.2 = e.seq;
+                    }
+                }
                 _ => {}
             }
         }

@@ -16,6 +16,9 @@ pub const DEMO_USERS: [(&str, &str); 6] = [
     ("max", "manager"),
 ];
 
+/// The demo user everyone else reports to.
+pub const DEMO_MANAGER: &str = "max";
+
 /// The demo users' password (documented in the README; a demo workspace only).
 pub const DEMO_PASSWORD: &str = "demo-password";
 
@@ -114,6 +117,11 @@ pub(crate) fn seed(mrv: &mut Mrv) -> Result<(), AppError> {
         }
     }
     if let Some(admin) = admin {
+        // Everyone reports to the demo manager, so the access-request workflow can be shown
+        // (docs/access.md): linked once every user exists.
+        for (name, _) in DEMO_USERS.iter().filter(|(name, _)| *name != DEMO_MANAGER) {
+            mrv.set_user_manager(&admin, name, DEMO_MANAGER)?;
+        }
         mrv.sign_out(&admin)?;
     }
     let owner = mrv.sign_in("mo", DEMO_PASSWORD)?;

@@ -9,6 +9,7 @@
 //! Architecture invariant: it never depends on tauri, clap or any transport; what it returns is
 //! plain `serde` data, and every error carries a machine-readable [`ErrorCode`].
 
+mod access;
 mod auditlog;
 mod backup;
 mod batches;
@@ -40,6 +41,10 @@ mod verify;
 mod workspace;
 mod writer_token;
 
+pub use access::{
+    AccessClockView, AccessRequestView, AccessReviewItemView, AccessReviewStatus, AccessReviewView,
+    OffboardView, ReviewReminderView, SessionView, UserAccountView,
+};
 pub use auditlog::{
     verify_receipt, verify_receipt_file, AlarmView, AnchorRun, AnchorView, AuditLogView,
     CheckpointView, LogHealth, ReceiptCheck,

@@ -51,6 +51,17 @@ impl Mrv {
         by: Option<&Session>,
         input: &NewUser,
     ) -> Result<UserView, AppError> {
+        self.add_user_managed(by, input, None)
+    }
+
+    /// [`Mrv::add_user`] with the new user's manager (an active user holding the `manager`
+    /// role), linked in the same transaction and recorded in the same `user.add` event.
+    pub fn add_user_managed(
+        &mut self,
+        by: Option<&Session>,
+        input: &NewUser,
+        manager: Option<&str>,
+    ) -> Result<UserView, AppError> {
         let signed_out = || {
             AppError::Unauthenticated(
                 "this workspace already has users: sign in as a tenant admin to add users".into(),
@@ -110,15 +121,24 @@ impl Mrv {
         if mrv_store::user_by_name(&tx, name)?.is_some() {
             return Err(AppError::Conflict(format!("user {name} already exists")));
         }
+        let manager = match manager {
+            Some(m) => Some(crate::access::manager_to_link(&tx, m, name)?),
+            None => None,
+        };
         let id = mrv_store::insert_user(&tx, &record)?;
         let actor = granted.as_ref().map_or("system", |g| g.user());
+        let mut payload = serde_json::json!({"name": name, "roles": record.roles, "public_key": record.public_key});
+        if let Some(manager) = &manager {
+            mrv_store::set_user_manager(&tx, id, Some(manager.id))?;
+            payload["manager"] = serde_json::json!(manager.name);
+        }
         crate::journal::append(
             &tx,
             &now,
             actor,
             "user.add",
             &format!("user:{name}"),
-            serde_json::json!({"name": name, "roles": record.roles, "public_key": record.public_key}),
+            payload,
         )?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
         Ok(UserView {
@@ -232,8 +252,18 @@ impl Mrv {
         Ok(())
     }
 
-    /// Offboards a user: they can no longer sign in, and every session of theirs ends at once.
+    /// Offboards a user: they can no longer sign in, every session of theirs ends at once and
+    /// their sealed signing key is emptied (nothing can open it any more).
     pub fn offboard_user(&mut self, session: &Session, name: &str) -> Result<UserView, AppError> {
+        Ok(self.offboard_counted(session, name)?.0)
+    }
+
+    /// [`Mrv::offboard_user`], also saying how many live sessions it ended.
+    pub(crate) fn offboard_counted(
+        &mut self,
+        session: &Session,
+        name: &str,
+    ) -> Result<(UserView, usize), AppError> {
         let granted = self.authorize(session, Action::ManageUsers)?;
         let name = lookup_name(name);
         let user = mrv_store::user_by_name(self.ws.conn(), &name)?.ok_or(AppError::NotFound {
@@ -248,7 +278,9 @@ impl Mrv {
         }
         let now = clock::now().to_string();
         let tx = self.transaction(&granted)?;
+        let ended = mrv_store::active_sessions(&tx, Some(user.id), &now)?.len();
         mrv_store::offboard_user(&tx, user.id, &now)?;
+        mrv_store::disable_signing_key(&tx, user.id)?;
         mrv_store::delete_token_boxes(&tx, Some(user.id))?;
         mrv_store::delete_registry_key_boxes(&tx, Some(user.id))?;
         crate::journal::append(
@@ -257,17 +289,18 @@ impl Mrv {
             granted.user(),
             "user.offboard",
             &format!("user:{}", user.name),
-            serde_json::json!({"name": user.name}),
+            serde_json::json!({"name": user.name, "sessions_ended": ended, "signing_key_disabled": true}),
         )?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
-        mrv_store::user_by_id(self.ws.conn(), user.id)?
+        let view = mrv_store::user_by_id(self.ws.conn(), user.id)?
             .map(Into::into)
-            .ok_or_else(|| AppError::Internal("offboarded user vanished".into()))
+            .ok_or_else(|| AppError::Internal("offboarded user vanished".into()))?;
+        Ok((view, ended))
     }
 }
 
 /// The stored spelling of a typed user name: trimmed and in NFC. A name holding invisible
 /// characters can match no stored name; it is kept as typed so the refusal shows it.
-fn lookup_name(typed: &str) -> String {
+pub(crate) fn lookup_name(typed: &str) -> String {
     mrv_core::names::normalize_name(typed).unwrap_or_else(|_| typed.trim().to_owned())
 }

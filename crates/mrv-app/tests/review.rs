@@ -471,9 +471,10 @@ fn the_journal_names_the_first_hand_edited_event() {
     .unwrap();
     let check = mrv.verify_journal(&vera).unwrap();
     assert!(check.ok, "{}", check.message);
-    // 6 users added, the project, the import and its enrichment, three layers (each
-    // re-enriching the batch), the review start and the rejection.
-    assert_eq!(check.events, 17);
+    // 6 users added, 5 of them linked to their manager, the project, the import and its
+    // enrichment, three layers (each re-enriching the batch), the review start and the
+    // rejection.
+    assert_eq!(check.events, 22);
 
     let db = rusqlite::Connection::open(dir.path().join("ws").join("workspace.sqlite")).unwrap();
     db.execute(
@@ -483,19 +484,19 @@ fn the_journal_names_the_first_hand_edited_event() {
     .unwrap();
     let check = mrv.verify_journal(&vera).unwrap();
     assert!(!check.ok);
-    assert_eq!(check.broken_seq, Some(17));
+    assert_eq!(check.broken_seq, Some(22));
     assert!(
         check
             .message
-            .contains("journal event 17 (batch.reject on batch:1) is broken"),
+            .contains("journal event 22 (batch.reject on batch:1) is broken"),
         "{}",
         check.message
     );
 
-    db.execute("UPDATE journal SET actor = 'mallory' WHERE seq = 16", [])
+    db.execute("UPDATE journal SET actor = 'mallory' WHERE seq = 21", [])
         .unwrap();
     let check = mrv.verify_journal(&vera).unwrap();
-    assert_eq!(check.broken_seq, Some(16), "{}", check.message);
+    assert_eq!(check.broken_seq, Some(21), "{}", check.message);
     assert!(
         check.message.contains("edited after it was written"),
         "{}",

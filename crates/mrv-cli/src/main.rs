@@ -12,6 +12,7 @@
 //! problem, 7 not signed in (no or wrong credentials, session over), 8 forbidden (role or
 //! segregation of duties), 1 anything else.
 
+mod access;
 mod anchor;
 mod backup;
 mod export;
@@ -20,6 +21,7 @@ mod queue;
 mod registry;
 mod review;
 mod text;
+mod users;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -159,7 +161,7 @@ enum SignedInCommand {
     },
     /// Local users and their roles.
     #[command(subcommand)]
-    User(review::UserCommand),
+    User(users::UserCommand),
     /// Review a batch: start, approve (stamping it) or reject.
     #[command(subcommand)]
     Review(review::ReviewCommand),
@@ -205,6 +207,10 @@ enum SignedInCommand {
     /// What waits for you now: batches to review or correct, exports at a step of yours, the
     /// audit log's and the registry's health — by what your roles allow.
     Queue,
+    /// Access requests (anyone asks for a role, their manager decides, a tenant admin grants)
+    /// and the quarterly access review.
+    #[command(subcommand)]
+    Access(access::AccessCommand),
 }
 
 #[derive(Args)]
@@ -512,10 +518,12 @@ fn run(cli: Cli) -> Result<()> {
             log_vkey,
         } => export::verify_export(json, &dir, signer_key, log_vkey),
         // A workspace's first user is added by nobody (and must be a tenant admin).
-        Command::SignedIn(SignedInCommand::User(review::UserCommand::Add { name, roles }))
-            if as_user.is_none() =>
-        {
-            review::add_user(&mut Mrv::open(&ws)?, None, json, name, roles)
+        Command::SignedIn(SignedInCommand::User(users::UserCommand::Add {
+            name,
+            roles,
+            manager: None,
+        })) if as_user.is_none() => {
+            users::add_user(&mut Mrv::open(&ws)?, None, json, name, roles, None)
         }
         Command::SignedIn(command) => {
             let (mut mrv, session) = review::signed_in(&ws, as_user)?;
@@ -656,7 +664,7 @@ fn run_signed_in(
                 out
             })
         }
-        SignedInCommand::User(cmd) => review::user(mrv, session, json, cmd),
+        SignedInCommand::User(cmd) => users::user(mrv, session, json, cmd),
         SignedInCommand::Review(cmd) => review::review(mrv, session, json, cmd),
         SignedInCommand::Attach { batch, file } => review::attach(mrv, session, json, batch, &file),
         SignedInCommand::History { batch } => review::history(mrv, session, json, batch),
@@ -676,6 +684,7 @@ fn run_signed_in(
         SignedInCommand::Export(cmd) => export::export(mrv, session, json, cmd),
         SignedInCommand::Inventory(cmd) => inventory::inventory(mrv, session, json, cmd),
         SignedInCommand::Queue => queue::queue(mrv, session, json),
+        SignedInCommand::Access(cmd) => access::access(mrv, session, json, cmd),
     }
 }
 

@@ -1,29 +1,13 @@
-//! The review, identity and stamping commands: users, reviews, attachments, history, stamps,
+//! The review, identity and stamping commands: sign-in, reviews, attachments, history, stamps,
 //! row proofs, offline verification and the journal.
 
 use crate::print;
 use crate::text::{check_lines, shown};
 use anyhow::Result;
 use clap::Subcommand;
-use mrv_app::{AppError, Mrv, NewUser, Session};
+use mrv_app::{AppError, Mrv, Session};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-#[derive(Subcommand)]
-pub(crate) enum UserCommand {
-    /// Add a local user (the first user of a workspace needs no --as and must be a
-    /// tenant_admin). The new user's password comes from MRV_NEW_PASSWORD or a prompt.
-    Add {
-        name: String,
-        /// analyst, verifier, methodology_owner, ops_admin, tenant_admin or manager (repeatable).
-        #[arg(long = "role", required = true)]
-        roles: Vec<String>,
-    },
-    /// List users.
-    List,
-    /// Offboard a user: every session of theirs ends and they can no longer sign in.
-    Offboard { name: String },
-}
 
 #[derive(Subcommand)]
 pub(crate) enum ReviewCommand {
@@ -104,61 +88,6 @@ pub(crate) fn signed_in(ws: &Path, user: Option<&str>) -> Result<(Mrv, Session)>
 }
 
 /// `mrv user add`: by a signed-in tenant admin, or (`session` none) the workspace's first user.
-pub(crate) fn add_user(
-    mrv: &mut Mrv,
-    session: Option<&Session>,
-    json: bool,
-    name: String,
-    roles: Vec<String>,
-) -> Result<()> {
-    let password = password_for(&name, "MRV_NEW_PASSWORD")?;
-    let user = mrv.add_user(
-        session,
-        &NewUser {
-            name,
-            roles,
-            password,
-        },
-    )?;
-    print(json, &user, |u| {
-        format!(
-            "user {} added ({}); signing key {}\n",
-            shown(&u.name),
-            u.roles.join(", "),
-            u.public_key
-        )
-    })
-}
-
-pub(crate) fn user(mrv: &mut Mrv, session: &Session, json: bool, cmd: UserCommand) -> Result<()> {
-    match cmd {
-        UserCommand::Add { name, roles } => add_user(mrv, Some(session), json, name, roles),
-        UserCommand::List => {
-            let users = mrv.list_users(session)?;
-            print(json, &users, |us| {
-                let mut s = format!("{:<16} {:<32} {}\n", "NAME", "ROLES", "STATUS");
-                for u in us {
-                    s += &format!(
-                        "{:<16} {:<32} {}\n",
-                        shown(&u.name),
-                        u.roles.join(", "),
-                        u.offboarded_at
-                            .as_deref()
-                            .map_or("active".to_owned(), |t| format!("offboarded {t}"))
-                    );
-                }
-                s
-            })
-        }
-        UserCommand::Offboard { name } => {
-            let user = mrv.offboard_user(session, &name)?;
-            print(json, &user, |u| {
-                format!("{} offboarded; their sessions ended\n", shown(&u.name))
-            })
-        }
-    }
-}
-
 pub(crate) fn review(
     mrv: &mut Mrv,
     session: &Session,

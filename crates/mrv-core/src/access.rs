@@ -93,10 +93,15 @@ pub enum Action {
     WriteExport,
     /// Push a signed-off export to the registry.
     PushExport,
+    /// Ask for a role, with a reason (SOP-006: the access-request workflow); anyone may.
+    RequestAccess,
+    /// Approve or decline an access request of one of your reports (segregation of duties on
+    /// top: see `access_request::may_decide`).
+    DecideAccessRequest,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 22] = [
         Action::ViewEvidence,
         Action::ManageProjects,
         Action::ImportBatch,
@@ -117,6 +122,8 @@ impl Action {
         Action::ReturnExport,
         Action::WriteExport,
         Action::PushExport,
+        Action::RequestAccess,
+        Action::DecideAccessRequest,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -141,6 +148,8 @@ impl Action {
             Action::ReturnExport => "return_export",
             Action::WriteExport => "write_export",
             Action::PushExport => "push_export",
+            Action::RequestAccess => "request_access",
+            Action::DecideAccessRequest => "decide_access_request",
         }
     }
 
@@ -167,6 +176,8 @@ impl Action {
             Action::ReturnExport => "return registry exports",
             Action::WriteExport => "write registry exports",
             Action::PushExport => "push exports to the registry",
+            Action::RequestAccess => "request a role",
+            Action::DecideAccessRequest => "approve or decline access requests",
         }
     }
 }
@@ -189,6 +200,8 @@ pub const fn role_allows(role: Role, action: Action) -> bool {
         CreateExport | SignOffExport | ReturnExport | WriteExport | PushExport => {
             matches!(role, MethodologyOwner)
         }
+        RequestAccess => true,
+        DecideAccessRequest => matches!(role, Manager),
     }
 }
 
@@ -226,6 +239,19 @@ pub enum Denied {
         batch: i64,
         /// `imported` or `approved`.
         how: &'static str,
+    },
+    #[error("{user} may not {what} their own access request {request} (segregation of duties)")]
+    OwnRequest {
+        user: String,
+        request: i64,
+        /// `approve or decline` or `grant`.
+        what: &'static str,
+    },
+    #[error("{user} is not {requester}'s manager and so may not decide access request {request}; only {requester}'s manager may")]
+    NotYourReport {
+        user: String,
+        request: i64,
+        requester: String,
     },
 }
 
@@ -330,6 +356,7 @@ mod tests {
                 Action::EnrichBatch,
                 Action::AttachEvidence,
                 Action::VerifyJournal,
+                Action::RequestAccess,
             ]
         );
         let both = allowed_actions(&[Role::Verifier, Role::TenantAdmin]);
@@ -354,7 +381,7 @@ mod tests {
     fn permission_matrix() {
         use Action::*;
         // Columns: analyst, verifier, methodology_owner, ops_admin, tenant_admin, manager.
-        let table: [(Action, [u8; 6]); 20] = [
+        let table: [(Action, [u8; 6]); 22] = [
             (ViewEvidence, [1, 1, 1, 1, 1, 1]),
             (ManageProjects, [1, 0, 1, 0, 0, 0]),
             (ImportBatch, [1, 0, 0, 0, 0, 0]),
@@ -375,6 +402,8 @@ mod tests {
             (ReturnExport, [0, 0, 1, 0, 0, 0]),
             (WriteExport, [0, 0, 1, 0, 0, 0]),
             (PushExport, [0, 0, 1, 0, 0, 0]),
+            (RequestAccess, [1, 1, 1, 1, 1, 1]),
+            (DecideAccessRequest, [0, 0, 0, 0, 0, 1]),
         ];
         assert_eq!(table.len(), Action::ALL.len());
         for (action, row) in table {

@@ -5,6 +5,7 @@
 //! (see [`time::Timestamp`]); files are read by `mrv-app` and handed over as text or values.
 
 pub mod access;
+pub mod access_request;
 pub mod anchor;
 pub mod batch;
 pub mod cadt;

@@ -3,6 +3,7 @@
 //!
 //! Architecture invariant: SQL lives only in this crate, and every statement is parameterised.
 
+mod access;
 mod anchors;
 mod backups;
 mod blobs;
@@ -17,6 +18,7 @@ mod registry;
 mod rows;
 mod workspace;
 
+pub use access::*;
 pub use anchors::*;
 pub use backups::*;
 pub use blobs::{BlobWriter, Sha256Hex};

@@ -43,6 +43,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "registry_key_developer",
         include_str!("migrations/0014_registry_key_developer.sql"),
     ),
+    (16, "access", include_str!("migrations/0016_access.sql")),
 ];
 
 /// One applied migration as recorded in `schema_migration`.

@@ -140,11 +140,192 @@ export const commands = {
 	addProject: (request: NewProjectDto_Deserialize) => typedError<ProjectDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("add_project", { request })),
 	/**  Names (or renames) a project's developer (CADT projectDeveloper). */
 	setProjectDeveloper: (projectId: number, developer: string) => typedError<ProjectDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("set_project_developer", { projectId, developer })),
+	/**  Every user with roles, manager, live sessions and last sign-in (tenant admin). */
+	listUserAccounts: () => typedError<UserAccountDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_user_accounts")),
+	/**  Adds a user with their roles, initial password and manager (tenant admin); the users again. */
+	addUserAccount: (name: string, roles: string[], password: string, manager: string | null) => typedError<UserAccountDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("add_user_account", { name, roles, password, manager })),
+	/**  Grants and removes roles of a user directly (tenant admin); the users again. */
+	setUserRoles: (name: string, add: string[], remove: string[]) => typedError<UserAccountDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("set_user_roles", { name, add, remove })),
+	/**  Links a user to their manager (tenant admin). */
+	setUserManager: (name: string, manager: string) => typedError<UserAccountDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("set_user_manager", { name, manager })),
+	/**  Offboards a user: every session ends and their signing key is disabled at once. */
+	offboardUser: (name: string) => typedError<OffboardDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("offboard_user", { name })),
+	/**  Live sessions of one user, or of everyone (tenant admin). */
+	userSessions: (name: string | null) => typedError<UserSessionDto[], CommandError_Serialize>(__TAURI_INVOKE("user_sessions", { name })),
+	/**  Asks for a role with a reason; the requester's manager decides it. */
+	requestRole: (role: string, reason: string) => typedError<AccessRequestDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("request_role", { role, reason })),
+	/**  The signed-in user's own access requests. */
+	myAccessRequests: () => typedError<AccessRequestDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("my_access_requests")),
+	/**  The requests of the signed-in manager's reports waiting for their decision. */
+	accessRequestsToDecide: () => typedError<AccessRequestDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("access_requests_to_decide")),
+	/**  Approved requests waiting for a tenant admin's grant (their own excluded). */
+	accessRequestsToGrant: () => typedError<AccessRequestDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("access_requests_to_grant")),
+	/**  Approves a request of one of the manager's reports. */
+	approveAccessRequest: (id: number) => typedError<AccessRequestDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("approve_access_request", { id })),
+	/**  Declines a request of one of the manager's reports, with a reason. */
+	declineAccessRequest: (id: number, reason: string) => typedError<AccessRequestDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("decline_access_request", { id, reason })),
+	/**  Grants an approved request (tenant admin; never their own). */
+	grantAccessRequest: (id: number) => typedError<AccessRequestDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("grant_access_request", { id })),
+	/**  The latest access review with its clocks, and whether a quarterly one is due. */
+	accessReview: () => typedError<AccessReviewStatusDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("access_review")),
+	/**  Starts the quarterly access review. */
+	startAccessReview: () => typedError<AccessReviewDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("start_access_review")),
+	/**  Re-certifies a grant in the latest review. */
+	certifyAccess: (user: string, role: string) => typedError<AccessReviewDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("certify_access", { user, role })),
+	/**  Revokes a grant in the latest review; its 24-hour clock starts. */
+	revokeAccess: (user: string, role: string) => typedError<AccessReviewDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("revoke_access", { user, role })),
+	/**  Applies a revocation: the role is removed now. */
+	applyRevocation: (user: string, role: string) => typedError<AccessReviewDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("apply_revocation", { user, role })),
 };
 
 /* Types */
+/**  A clock as computed when the command ran. */
+export type AccessClockDto = AccessClockDto_Serialize | AccessClockDto_Deserialize;
+
+/**  A clock as computed when the command ran. */
+export type AccessClockDto_Deserialize = {
+	name: string,
+	started_at: string,
+	due_at: string,
+	/**  `running`, `met` or `overdue`. */
+	state: string,
+	/**  Seconds left when computed (negative once overdue); none once met. */
+	remaining_seconds?: number | null,
+};
+
+/**  A clock as computed when the command ran. */
+export type AccessClockDto_Serialize = {
+	name: string,
+	started_at: string,
+	due_at: string,
+	/**  `running`, `met` or `overdue`. */
+	state: string,
+	/**  Seconds left when computed (negative once overdue); none once met. */
+	remaining_seconds: number | null,
+};
+
+/**  An access request. */
+export type AccessRequestDto = AccessRequestDto_Serialize | AccessRequestDto_Deserialize;
+
+/**  An access request. */
+export type AccessRequestDto_Deserialize = {
+	id: number,
+	user: string,
+	manager?: string | null,
+	role: string,
+	reason: string,
+	/**  `requested`, `approved`, `declined` or `granted`. */
+	state: string,
+	requested_at: string,
+	decided_by?: string | null,
+	decided_at?: string | null,
+	decision_reason?: string | null,
+	granted_by?: string | null,
+	granted_at?: string | null,
+};
+
+/**  An access request. */
+export type AccessRequestDto_Serialize = {
+	id: number,
+	user: string,
+	manager: string | null,
+	role: string,
+	reason: string,
+	/**  `requested`, `approved`, `declined` or `granted`. */
+	state: string,
+	requested_at: string,
+	decided_by: string | null,
+	decided_at: string | null,
+	decision_reason: string | null,
+	granted_by: string | null,
+	granted_at: string | null,
+};
+
+/**  An access review with its items. */
+export type AccessReviewDto = AccessReviewDto_Serialize | AccessReviewDto_Deserialize;
+
+/**  An access review with its items. */
+export type AccessReviewDto_Deserialize = {
+	id: number,
+	started_by: string,
+	started_at: string,
+	finished_at?: string | null,
+	items: AccessReviewItemDto_Deserialize[],
+	pending: number,
+	revocations_running: number,
+	revocations_overdue: number,
+};
+
+/**  An access review with its items. */
+export type AccessReviewDto_Serialize = {
+	id: number,
+	started_by: string,
+	started_at: string,
+	finished_at: string | null,
+	items: AccessReviewItemDto_Serialize[],
+	pending: number,
+	revocations_running: number,
+	revocations_overdue: number,
+};
+
+/**  One grant (user × role) of an access review. */
+export type AccessReviewItemDto = AccessReviewItemDto_Serialize | AccessReviewItemDto_Deserialize;
+
+/**  One grant (user × role) of an access review. */
+export type AccessReviewItemDto_Deserialize = {
+	user: string,
+	role: string,
+	last_used_at?: string | null,
+	/**  `journal` or `sign_in`; none when never used. */
+	last_used_from?: string | null,
+	/**  `pending`, `certified`, `revoked` or `applied`. */
+	decision: string,
+	decided_by?: string | null,
+	decided_at?: string | null,
+	applied_by?: string | null,
+	applied_at?: string | null,
+	clock?: AccessClockDto_Deserialize | null,
+};
+
+/**  One grant (user × role) of an access review. */
+export type AccessReviewItemDto_Serialize = {
+	user: string,
+	role: string,
+	last_used_at: string | null,
+	/**  `journal` or `sign_in`; none when never used. */
+	last_used_from: string | null,
+	/**  `pending`, `certified`, `revoked` or `applied`. */
+	decision: string,
+	decided_by: string | null,
+	decided_at: string | null,
+	applied_by: string | null,
+	applied_at: string | null,
+	clock: AccessClockDto_Serialize | null,
+};
+
+/**  The latest access review and whether a quarterly one is due. */
+export type AccessReviewStatusDto = AccessReviewStatusDto_Serialize | AccessReviewStatusDto_Deserialize;
+
+/**  The latest access review and whether a quarterly one is due. */
+export type AccessReviewStatusDto_Deserialize = {
+	review?: AccessReviewDto_Deserialize | null,
+	/**  No review finished in the last three calendar months. */
+	due: boolean,
+	last_finished_at?: string | null,
+	next_due_at?: string | null,
+};
+
+/**  The latest access review and whether a quarterly one is due. */
+export type AccessReviewStatusDto_Serialize = {
+	review: AccessReviewDto_Serialize | null,
+	/**  No review finished in the last three calendar months. */
+	due: boolean,
+	last_finished_at: string | null,
+	next_due_at: string | null,
+};
+
 /**  Something a user may ask the product to do (`mrv_app::Action`). */
-export type ActionDto = "view_evidence" | "manage_projects" | "import_batch" | "manage_layers" | "enrich_batch" | "start_review" | "approve_batch" | "reject_batch" | "attach_evidence" | "manage_users" | "verify_journal" | "configure_audit_log" | "anchor" | "manage_backups" | "connect_registry" | "create_export" | "sign_off_export" | "return_export" | "write_export" | "push_export";
+export type ActionDto = "view_evidence" | "manage_projects" | "import_batch" | "manage_layers" | "enrich_batch" | "start_review" | "approve_batch" | "reject_batch" | "attach_evidence" | "manage_users" | "verify_journal" | "configure_audit_log" | "anchor" | "manage_backups" | "connect_registry" | "create_export" | "sign_off_export" | "return_export" | "write_export" | "push_export" | "request_access" | "decide_access_request";
 
 /**  A record anchored (or waiting to be) in the audit log. */
 export type AnchorDto = AnchorDto_Serialize | AnchorDto_Deserialize;
@@ -930,6 +1111,25 @@ export type NewProjectDto_Serialize = {
 	developer: string | null,
 };
 
+/**  What offboarding did. */
+export type OffboardDto = OffboardDto_Serialize | OffboardDto_Deserialize;
+
+/**  What offboarding did. */
+export type OffboardDto_Deserialize = {
+	name: string,
+	offboarded_at?: string | null,
+	sessions_ended: number,
+	signing_key_disabled: boolean,
+};
+
+/**  What offboarding did. */
+export type OffboardDto_Serialize = {
+	name: string,
+	offboarded_at: string | null,
+	sessions_ended: number,
+	signing_key_disabled: boolean,
+};
+
 /**  A rendered overlay. */
 export type OverlayDto = {
 	/**  `data:image/png;base64,…` */
@@ -1330,6 +1530,40 @@ export type StyleStopDto = {
 	label: string,
 	/**  `#rrggbb`. */
 	colour: string,
+};
+
+/**  A user as the tenant admin manages them. */
+export type UserAccountDto = UserAccountDto_Serialize | UserAccountDto_Deserialize;
+
+/**  A user as the tenant admin manages them. */
+export type UserAccountDto_Deserialize = {
+	id: number,
+	name: string,
+	roles: string[],
+	manager?: string | null,
+	active_sessions: number,
+	last_sign_in?: string | null,
+	created_at: string,
+	offboarded_at?: string | null,
+};
+
+/**  A user as the tenant admin manages them. */
+export type UserAccountDto_Serialize = {
+	id: number,
+	name: string,
+	roles: string[],
+	manager: string | null,
+	active_sessions: number,
+	last_sign_in: string | null,
+	created_at: string,
+	offboarded_at: string | null,
+};
+
+/**  A live session of a user. */
+export type UserSessionDto = {
+	user: string,
+	created_at: string,
+	expires_at: string,
 };
 
 export type WorkQueueDto = WorkQueueDto_Serialize | WorkQueueDto_Deserialize;
