@@ -93,10 +93,15 @@ pub enum Action {
     WriteExport,
     /// Push a signed-off export to the registry.
     PushExport,
+    /// Declare an incident with a severity (SOP-003: anyone).
+    DeclareIncident,
+    /// Assign an incident's commander and communications lead, resolve and close incidents,
+    /// attach postmortems, add and complete action items (SOP-003).
+    ManageIncidents,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 22] = [
         Action::ViewEvidence,
         Action::ManageProjects,
         Action::ImportBatch,
@@ -117,6 +122,8 @@ impl Action {
         Action::ReturnExport,
         Action::WriteExport,
         Action::PushExport,
+        Action::DeclareIncident,
+        Action::ManageIncidents,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -141,6 +148,8 @@ impl Action {
             Action::ReturnExport => "return_export",
             Action::WriteExport => "write_export",
             Action::PushExport => "push_export",
+            Action::DeclareIncident => "declare_incident",
+            Action::ManageIncidents => "manage_incidents",
         }
     }
 
@@ -167,6 +176,8 @@ impl Action {
             Action::ReturnExport => "return registry exports",
             Action::WriteExport => "write registry exports",
             Action::PushExport => "push exports to the registry",
+            Action::DeclareIncident => "declare incidents",
+            Action::ManageIncidents => "manage incidents",
         }
     }
 }
@@ -189,6 +200,8 @@ pub const fn role_allows(role: Role, action: Action) -> bool {
         CreateExport | SignOffExport | ReturnExport | WriteExport | PushExport => {
             matches!(role, MethodologyOwner)
         }
+        DeclareIncident => true,
+        ManageIncidents => matches!(role, OpsAdmin),
     }
 }
 
@@ -330,6 +343,7 @@ mod tests {
                 Action::EnrichBatch,
                 Action::AttachEvidence,
                 Action::VerifyJournal,
+                Action::DeclareIncident,
             ]
         );
         let both = allowed_actions(&[Role::Verifier, Role::TenantAdmin]);
@@ -354,7 +368,7 @@ mod tests {
     fn permission_matrix() {
         use Action::*;
         // Columns: analyst, verifier, methodology_owner, ops_admin, tenant_admin, manager.
-        let table: [(Action, [u8; 6]); 20] = [
+        let table: [(Action, [u8; 6]); 22] = [
             (ViewEvidence, [1, 1, 1, 1, 1, 1]),
             (ManageProjects, [1, 0, 1, 0, 0, 0]),
             (ImportBatch, [1, 0, 0, 0, 0, 0]),
@@ -375,6 +389,8 @@ mod tests {
             (ReturnExport, [0, 0, 1, 0, 0, 0]),
             (WriteExport, [0, 0, 1, 0, 0, 0]),
             (PushExport, [0, 0, 1, 0, 0, 0]),
+            (DeclareIncident, [1, 1, 1, 1, 1, 1]),
+            (ManageIncidents, [0, 0, 0, 1, 0, 0]),
         ];
         assert_eq!(table.len(), Action::ALL.len());
         for (action, row) in table {
