@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "registry_key_developer",
         include_str!("migrations/0014_registry_key_developer.sql"),
     ),
+    (
+        15,
+        "incidents",
+        include_str!("migrations/0015_incidents.sql"),
+    ),
 ];
 
 /// One applied migration as recorded in `schema_migration`.
