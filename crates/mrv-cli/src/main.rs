@@ -15,6 +15,7 @@
 mod anchor;
 mod backup;
 mod export;
+mod incident;
 mod inventory;
 mod registry;
 mod review;
@@ -201,6 +202,10 @@ enum SignedInCommand {
     /// The inventory of issued units the registry confirmed, and its reconciliation.
     #[command(subcommand)]
     Inventory(inventory::InventoryCommand),
+    /// Incidents (SOP-003): declare (anyone), assign, update, resolve, postmortem, action
+    /// items, close.
+    #[command(subcommand)]
+    Incident(incident::IncidentCommand),
 }
 
 #[derive(Args)]
@@ -671,6 +676,7 @@ fn run_signed_in(
         SignedInCommand::Registry(cmd) => registry::registry(mrv, session, json, cmd),
         SignedInCommand::Export(cmd) => export::export(mrv, session, json, cmd),
         SignedInCommand::Inventory(cmd) => inventory::inventory(mrv, session, json, cmd),
+        SignedInCommand::Incident(cmd) => incident::incident(mrv, session, json, cmd),
     }
 }
 
