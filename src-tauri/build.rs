@@ -48,6 +48,18 @@ const COMMANDS: &[&str] = &[
     "push_export",
     "inventory",
     "reconcile_inventory",
+    "list_incidents",
+    "incident_detail",
+    "incident_severities",
+    "incident_assignees",
+    "declare_incident",
+    "assign_incident",
+    "post_incident_update",
+    "resolve_incident",
+    "attach_postmortem",
+    "add_incident_action",
+    "complete_incident_action",
+    "close_incident",
 ];
 
 fn main() {

@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 mod export;
+mod incidents;
 mod inventory;
 pub use export::*;
+pub use incidents::*;
 pub use inventory::*;
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -679,6 +681,8 @@ pub enum ActionDto {
     ReturnExport,
     WriteExport,
     PushExport,
+    DeclareIncident,
+    ManageIncidents,
 }
 
 impl From<mrv_app::Action> for ActionDto {
@@ -705,6 +709,8 @@ impl From<mrv_app::Action> for ActionDto {
             A::ReturnExport => ActionDto::ReturnExport,
             A::WriteExport => ActionDto::WriteExport,
             A::PushExport => ActionDto::PushExport,
+            A::DeclareIncident => ActionDto::DeclareIncident,
+            A::ManageIncidents => ActionDto::ManageIncidents,
         }
     }
 }

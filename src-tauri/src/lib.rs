@@ -7,6 +7,7 @@
 
 mod dto;
 mod exports;
+mod incidents;
 
 use dto::*;
 use mrv_app::{Action, AppError, ImportRequest, Mrv, Progress, Session};
@@ -678,6 +679,18 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             exports::push_export,
             exports::inventory,
             exports::reconcile_inventory,
+            incidents::list_incidents,
+            incidents::incident_detail,
+            incidents::incident_severities,
+            incidents::incident_assignees,
+            incidents::declare_incident,
+            incidents::assign_incident,
+            incidents::post_incident_update,
+            incidents::resolve_incident,
+            incidents::attach_postmortem,
+            incidents::add_incident_action,
+            incidents::complete_incident_action,
+            incidents::close_incident,
         ])
         // Ids and counts stay far below 2^53; numbers keep the UI code plain.
         .dangerously_cast_bigints_to_number()
