@@ -299,3 +299,67 @@ pub fn complete_incident_action(
     )?;
     Ok(n == 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AT: &str = "2026-12-02T10:00:00Z";
+
+    /// The schema holds the rules the use cases follow: states move only forward, a closed
+    /// incident has its postmortem, due dates are real dates, action items number per incident.
+    #[test]
+    fn the_schema_keeps_incidents_consistent() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = crate::Workspace::create(&dir.path().join("ws"), AT).unwrap();
+        let conn = ws.conn();
+        // The user rows are not what this test is about.
+        conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+        assert!(insert_incident(conn, "sev4", "x", 1, AT).is_err());
+        assert!(insert_incident(conn, "sev1", "", 1, AT).is_err());
+        let id = insert_incident(conn, "sev1", "Down", 1, AT).unwrap();
+        assert!(!close_incident(conn, id, 1, AT).unwrap(), "open: no close");
+        assert!(
+            !set_incident_postmortem(conn, id, "# PM", &"a".repeat(64), "pm.md", 1, AT).unwrap()
+        );
+        assert!(assign_incident(conn, id, Some(2), None, AT).unwrap());
+        assert!(assign_incident(conn, id, Some(3), Some(4), "2026-12-02T10:09:00Z").unwrap());
+        // The commander changed; the time of the first assignment stays (the 5-minute clock).
+        let row: (i64, String, String) = conn
+            .query_row(
+                "SELECT commander_id, commander_assigned_at, comms_assigned_at FROM incident WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(row, (3, AT.to_owned(), "2026-12-02T10:09:00Z".to_owned()));
+        // A closed incident without a postmortem is refused by the schema itself.
+        let err = conn.execute(
+            "UPDATE incident SET state = 'closed', closed_by = 1, closed_at = ?2, resolved_by = 1, resolved_at = ?2 WHERE id = ?1",
+            params![id, AT],
+        );
+        assert!(err.is_err());
+        assert!(resolve_incident(conn, id, 1, AT).unwrap());
+        assert!(!resolve_incident(conn, id, 1, AT).unwrap(), "resolved once");
+        assert!(insert_incident_action(conn, id, "x", 1, "2026-02-30", 1, AT).is_err());
+        assert!(insert_incident_action(conn, id, "x", 1, "2026-2-3", 1, AT).is_err());
+        assert_eq!(
+            insert_incident_action(conn, id, "a", 1, "2026-12-24", 1, AT).unwrap(),
+            1
+        );
+        assert_eq!(
+            insert_incident_action(conn, id, "b", 1, "2026-12-24", 1, AT).unwrap(),
+            2
+        );
+        assert!(complete_incident_action(conn, id, 2, 1, AT).unwrap());
+        assert!(
+            !complete_incident_action(conn, id, 2, 1, AT).unwrap(),
+            "done once"
+        );
+        assert!(
+            set_incident_postmortem(conn, id, "# PM", &"a".repeat(64), "pm.md", 1, AT).unwrap()
+        );
+        assert!(close_incident(conn, id, 1, AT).unwrap());
+        assert!(!close_incident(conn, id, 1, AT).unwrap(), "closed once");
+    }
+}

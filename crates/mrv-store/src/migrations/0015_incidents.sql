@@ -52,7 +52,8 @@ CREATE TABLE incident_action (
     number      INTEGER NOT NULL CHECK (number >= 1),
     text        TEXT NOT NULL CHECK (length(text) > 0),
     owner_id    INTEGER NOT NULL REFERENCES app_user(id),
-    due_date    TEXT NOT NULL CHECK (length(due_date) = 10 AND date(due_date) = due_date),
+    -- A real date: SQLite's date() alone keeps 2026-02-30, a modifier normalises it.
+    due_date    TEXT NOT NULL CHECK (length(due_date) = 10 AND date(due_date, '+0 days') = due_date),
     added_by    INTEGER NOT NULL REFERENCES app_user(id),
     added_at    TEXT NOT NULL,
     done_by     INTEGER REFERENCES app_user(id),
