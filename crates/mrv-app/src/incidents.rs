@@ -10,7 +10,8 @@ use crate::{clock, AppError, Mrv};
 use mrv_core::clocks::Clock;
 use mrv_core::incident::{
     action_item_overdue, clock_label, close_blockers, incident_clocks, next_incident_state,
-    ActionItemStatus, IncidentEvent, IncidentSeverity, IncidentState, IncidentTimes,
+    resolve_blocker, ActionItemStatus, IncidentEvent, IncidentSeverity, IncidentState,
+    IncidentTimes,
 };
 use mrv_core::{Action, CalendarDate, Granted, Timestamp};
 use serde::Serialize;
@@ -376,7 +377,9 @@ impl Mrv {
             assign: manager && can(IncidentEvent::Assign),
             post_note: (manager || is_commander || is_comms) && can(IncidentEvent::Update),
             post_customer_update: (manager || is_comms) && can(IncidentEvent::Update),
-            resolve: manager && can(IncidentEvent::Resolve),
+            resolve: manager
+                && can(IncidentEvent::Resolve)
+                && resolve_blocker(id, severity_of(&r)?, r.commander.is_some()).is_ok(),
             attach_postmortem: manager && can(IncidentEvent::Postmortem),
             add_action_item: manager && can(IncidentEvent::AddActionItem),
             complete_action_item: manager
@@ -558,8 +561,8 @@ impl Mrv {
         self.incident(session, id)
     }
 
-    /// `open → resolved` (ops admin): the postmortem clock starts. Journaled as
-    /// `incident.resolve`.
+    /// `open → resolved` (ops admin; a SEV-1/SEV-2 needs its commander assigned first): the
+    /// postmortem clock starts. Journaled as `incident.resolve`.
     pub fn resolve_incident(
         &mut self,
         session: &Session,
@@ -570,6 +573,7 @@ impl Mrv {
         let tx = self.transaction(&granted)?;
         let r = Self::incident_record(&tx, id)?;
         next_incident_state(state_of(&r)?, IncidentEvent::Resolve).map_err(|e| conflict(e, id))?;
+        resolve_blocker(id, severity_of(&r)?, r.commander.is_some()).map_err(AppError::Conflict)?;
         if !mrv_store::resolve_incident(&tx, id, granted.user_id(), &now)? {
             return Err(AppError::Conflict(format!(
                 "incident {id} is no longer open"

@@ -369,6 +369,9 @@ fn bad_input_is_refused_naming_the_field() {
     assert_eq!(c, ErrorCode::InvalidInput);
     assert!(msg.contains("owner: user `max` is offboarded"), "{msg}");
 
+    d.mrv
+        .assign_incident(&oscar, id, Some("oscar"), None)
+        .unwrap();
     d.mrv.resolve_incident(&oscar, id).unwrap();
     let big = d.file(
         "big.md",

@@ -247,6 +247,14 @@ fn refusals_exit_with_their_codes() {
     assert_eq!(refused(&mrv_as(&ws, "oscar", &["close", "1"])).0, 5);
 
     // The postmortem file must be a regular file, not a link or a FIFO.
+    let (code, msg) = refused(&mrv_as(&ws, "oscar", &["resolve", "1"]));
+    assert_eq!(code, 5);
+    assert!(msg.contains("assign its incident commander"), "{msg}");
+    ok_json(&mrv_as(
+        &ws,
+        "oscar",
+        &["assign", "1", "--commander", "oscar"],
+    ));
     ok_json(&mrv_as(&ws, "oscar", &["resolve", "1"]));
     #[cfg(unix)]
     {

@@ -204,6 +204,22 @@ pub fn next_incident_state(
     })
 }
 
+/// Why an open incident may not be resolved yet: a SEV-1/SEV-2 needs its incident commander
+/// first (`declared → commander assigned → resolved`).
+pub fn resolve_blocker(
+    incident: i64,
+    severity: IncidentSeverity,
+    commander_assigned: bool,
+) -> Result<(), String> {
+    if severity.is_urgent() && !commander_assigned {
+        return Err(format!(
+            "incident {incident} is {}: assign its incident commander before resolving it",
+            severity.label()
+        ));
+    }
+    Ok(())
+}
+
 /// An action item as the close rule sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionItemStatus {
@@ -474,6 +490,17 @@ mod tests {
         ] {
             assert!(next_incident_state(Closed, e).is_err(), "{e:?}");
         }
+    }
+
+    #[test]
+    fn urgent_incidents_resolve_only_with_a_commander() {
+        assert_eq!(
+            resolve_blocker(3, IncidentSeverity::Sev1, false).unwrap_err(),
+            "incident 3 is SEV-1: assign its incident commander before resolving it"
+        );
+        assert!(resolve_blocker(3, IncidentSeverity::Sev2, false).is_err());
+        assert!(resolve_blocker(3, IncidentSeverity::Sev2, true).is_ok());
+        assert!(resolve_blocker(3, IncidentSeverity::Sev3, false).is_ok());
     }
 
     #[test]

@@ -39,8 +39,8 @@ pub use export::{
 };
 pub use ids::{BatchId, ProjectId};
 pub use incident::{
-    close_blockers, incident_clocks, next_incident_state, CloseBlocked, IllegalIncidentTransition,
-    IncidentEvent, IncidentSeverity, IncidentState, IncidentTimes,
+    close_blockers, incident_clocks, next_incident_state, resolve_blocker, CloseBlocked,
+    IllegalIncidentTransition, IncidentEvent, IncidentSeverity, IncidentState, IncidentTimes,
 };
 pub use layer::LayerKind;
 pub use methodology::{CadtClassification, FieldKind, FieldSpec, MethodologyProfile, ProfileError};
