@@ -72,6 +72,18 @@ const COMMANDS: &[&str] = &[
     "certify_access",
     "revoke_access",
     "apply_revocation",
+    "list_incidents",
+    "incident_detail",
+    "incident_severities",
+    "incident_assignees",
+    "declare_incident",
+    "assign_incident",
+    "post_incident_update",
+    "resolve_incident",
+    "attach_postmortem",
+    "add_incident_action",
+    "complete_incident_action",
+    "close_incident",
 ];
 
 fn main() {

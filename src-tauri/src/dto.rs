@@ -6,10 +6,12 @@ use specta::Type;
 
 mod access;
 mod export;
+mod incidents;
 mod inventory;
 mod queue;
 pub use access::*;
 pub use export::*;
+pub use incidents::*;
 pub use inventory::*;
 pub use queue::*;
 
@@ -700,6 +702,8 @@ pub enum ActionDto {
     PushExport,
     RequestAccess,
     DecideAccessRequest,
+    DeclareIncident,
+    ManageIncidents,
 }
 
 impl From<mrv_app::Action> for ActionDto {
@@ -728,6 +732,8 @@ impl From<mrv_app::Action> for ActionDto {
             A::PushExport => ActionDto::PushExport,
             A::RequestAccess => ActionDto::RequestAccess,
             A::DecideAccessRequest => ActionDto::DecideAccessRequest,
+            A::DeclareIncident => ActionDto::DeclareIncident,
+            A::ManageIncidents => ActionDto::ManageIncidents,
         }
     }
 }

@@ -10,6 +10,7 @@ mod connections;
 mod dto;
 mod exports;
 mod home;
+mod incidents;
 mod projects;
 
 use dto::*;
@@ -706,6 +707,18 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             access::certify_access,
             access::revoke_access,
             access::apply_revocation,
+            incidents::list_incidents,
+            incidents::incident_detail,
+            incidents::incident_severities,
+            incidents::incident_assignees,
+            incidents::declare_incident,
+            incidents::assign_incident,
+            incidents::post_incident_update,
+            incidents::resolve_incident,
+            incidents::attach_postmortem,
+            incidents::add_incident_action,
+            incidents::complete_incident_action,
+            incidents::close_incident,
         ])
         // Ids and counts stay far below 2^53; numbers keep the UI code plain.
         .dangerously_cast_bigints_to_number()

@@ -22,6 +22,7 @@ mod export_offers;
 mod export_verify;
 mod files;
 mod import;
+mod incidents;
 mod journal;
 mod layers;
 mod map;
@@ -68,6 +69,11 @@ pub use export_offers::{
 pub use export_verify::{verify_export, ExportCheck, ExportPins};
 pub use files::{check_destination, write_atomic, Overwrite};
 pub use import::{ColumnMapping, ImportPreview, ImportProgress, ImportRequest, Progress};
+pub use incidents::{
+    severity_definitions, ActionItemView, ClockView, IncidentDetail, IncidentOffers,
+    IncidentSummary, IncidentUpdateView, PostmortemView, SeverityView, MAX_POSTMORTEM_BYTES,
+    MAX_TEXT_CHARS, MAX_TITLE_CHARS,
+};
 pub use journal::JournalCheck;
 pub use layers::{FlagView, LayerView, NewLayer, RowSamples, ZonalView};
 pub use map::{MapPoints, RowEvidence};

@@ -16,6 +16,7 @@ mod access;
 mod anchor;
 mod backup;
 mod export;
+mod incident;
 mod inventory;
 mod queue;
 mod registry;
@@ -211,6 +212,10 @@ enum SignedInCommand {
     /// and the quarterly access review.
     #[command(subcommand)]
     Access(access::AccessCommand),
+    /// Incidents (SOP-003): declare (anyone), assign, update, resolve, postmortem, action
+    /// items, close.
+    #[command(subcommand)]
+    Incident(incident::IncidentCommand),
 }
 
 #[derive(Args)]
@@ -685,6 +690,7 @@ fn run_signed_in(
         SignedInCommand::Inventory(cmd) => inventory::inventory(mrv, session, json, cmd),
         SignedInCommand::Queue => queue::queue(mrv, session, json),
         SignedInCommand::Access(cmd) => access::access(mrv, session, json, cmd),
+        SignedInCommand::Incident(cmd) => incident::incident(mrv, session, json, cmd),
     }
 }
 

@@ -98,10 +98,15 @@ pub enum Action {
     /// Approve or decline an access request of one of your reports (segregation of duties on
     /// top: see `access_request::may_decide`).
     DecideAccessRequest,
+    /// Declare an incident with a severity (SOP-003: anyone).
+    DeclareIncident,
+    /// Assign an incident's commander and communications lead, resolve and close incidents,
+    /// attach postmortems, add and complete action items (SOP-003).
+    ManageIncidents,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 24] = [
         Action::ViewEvidence,
         Action::ManageProjects,
         Action::ImportBatch,
@@ -124,6 +129,8 @@ impl Action {
         Action::PushExport,
         Action::RequestAccess,
         Action::DecideAccessRequest,
+        Action::DeclareIncident,
+        Action::ManageIncidents,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -150,6 +157,8 @@ impl Action {
             Action::PushExport => "push_export",
             Action::RequestAccess => "request_access",
             Action::DecideAccessRequest => "decide_access_request",
+            Action::DeclareIncident => "declare_incident",
+            Action::ManageIncidents => "manage_incidents",
         }
     }
 
@@ -178,6 +187,8 @@ impl Action {
             Action::PushExport => "push exports to the registry",
             Action::RequestAccess => "request a role",
             Action::DecideAccessRequest => "approve or decline access requests",
+            Action::DeclareIncident => "declare incidents",
+            Action::ManageIncidents => "manage incidents",
         }
     }
 }
@@ -202,6 +213,8 @@ pub const fn role_allows(role: Role, action: Action) -> bool {
         }
         RequestAccess => true,
         DecideAccessRequest => matches!(role, Manager),
+        DeclareIncident => true,
+        ManageIncidents => matches!(role, OpsAdmin),
     }
 }
 
@@ -357,6 +370,7 @@ mod tests {
                 Action::AttachEvidence,
                 Action::VerifyJournal,
                 Action::RequestAccess,
+                Action::DeclareIncident,
             ]
         );
         let both = allowed_actions(&[Role::Verifier, Role::TenantAdmin]);
@@ -381,7 +395,7 @@ mod tests {
     fn permission_matrix() {
         use Action::*;
         // Columns: analyst, verifier, methodology_owner, ops_admin, tenant_admin, manager.
-        let table: [(Action, [u8; 6]); 22] = [
+        let table: [(Action, [u8; 6]); 24] = [
             (ViewEvidence, [1, 1, 1, 1, 1, 1]),
             (ManageProjects, [1, 0, 1, 0, 0, 0]),
             (ImportBatch, [1, 0, 0, 0, 0, 0]),
@@ -404,6 +418,8 @@ mod tests {
             (PushExport, [0, 0, 1, 0, 0, 0]),
             (RequestAccess, [1, 1, 1, 1, 1, 1]),
             (DecideAccessRequest, [0, 0, 0, 0, 0, 1]),
+            (DeclareIncident, [1, 1, 1, 1, 1, 1]),
+            (ManageIncidents, [0, 0, 0, 1, 0, 0]),
         ];
         assert_eq!(table.len(), Action::ALL.len());
         for (action, row) in table {

@@ -15,6 +15,7 @@ pub mod date;
 pub mod decimal;
 pub mod export;
 pub mod ids;
+pub mod incident;
 pub mod layer;
 pub mod methodology;
 pub mod names;
@@ -38,6 +39,10 @@ pub use export::{
     IllegalExportTransition, Manifest, SerialRange, MANIFEST_FORMAT,
 };
 pub use ids::{BatchId, ProjectId};
+pub use incident::{
+    close_blockers, incident_clocks, next_incident_state, resolve_blocker, CloseBlocked,
+    IllegalIncidentTransition, IncidentEvent, IncidentSeverity, IncidentState, IncidentTimes,
+};
 pub use layer::LayerKind;
 pub use methodology::{CadtClassification, FieldKind, FieldSpec, MethodologyProfile, ProfileError};
 pub use names::{check_identifier, normalize_name, NameProblem};

@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "registry_key_developer",
         include_str!("migrations/0014_registry_key_developer.sql"),
     ),
+    (
+        15,
+        "incidents",
+        include_str!("migrations/0015_incidents.sql"),
+    ),
     (16, "access", include_str!("migrations/0016_access.sql")),
 ];
 

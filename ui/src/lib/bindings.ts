@@ -176,6 +176,28 @@ export const commands = {
 	revokeAccess: (user: string, role: string) => typedError<AccessReviewDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("revoke_access", { user, role })),
 	/**  Applies a revocation: the role is removed now. */
 	applyRevocation: (user: string, role: string) => typedError<AccessReviewDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("apply_revocation", { user, role })),
+	/**  Every incident, newest first, with its clocks at this moment. */
+	listIncidents: () => typedError<IncidentSummaryDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_incidents")),
+	/**  One incident: clocks, timeline, action items, postmortem, what the user may do now. */
+	incidentDetail: (incidentId: number) => typedError<IncidentDetailDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("incident_detail", { incidentId })),
+	/**  SOP-003's severities with their definitions, from the core's enum. */
+	incidentSeverities: () => typedError<SeverityDto[], CommandError_Serialize>(__TAURI_INVOKE("incident_severities")),
+	/**  The active users, for the commander, communications lead and owner pickers. */
+	incidentAssignees: () => typedError<string[], CommandError_Serialize>(__TAURI_INVOKE("incident_assignees")),
+	/**  Declares an incident (`sev1`, `sev2`, `sev3` or 1–3) with a title. */
+	declareIncident: (severity: string, title: string) => typedError<IncidentDetailDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("declare_incident", { severity, title })),
+	/**  Assigns the commander and/or the communications lead (null: unchanged). */
+	assignIncident: (incidentId: number, commander: string | null, comms: string | null) => typedError<IncidentDetailDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("assign_incident", { incidentId, commander, comms })),
+	/**  Posts an internal note, or a customer update when `customer`. */
+	postIncidentUpdate: (incidentId: number, text: string, customer: boolean) => typedError<IncidentDetailDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("post_incident_update", { incidentId, text, customer })),
+	resolveIncident: (incidentId: number) => typedError<IncidentDetailDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("resolve_incident", { incidentId })),
+	/**  Attaches the postmortem from a Markdown file path the user typed or picked. */
+	attachPostmortem: (incidentId: number, path: string) => typedError<IncidentDetailDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("attach_postmortem", { incidentId, path })),
+	/**  Adds an action item (owner, due date `YYYY-MM-DD`, text). */
+	addIncidentAction: (incidentId: number, owner: string, due: string, text: string) => typedError<IncidentDetailDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("add_incident_action", { incidentId, owner, due, text })),
+	completeIncidentAction: (incidentId: number, number: number) => typedError<IncidentDetailDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("complete_incident_action", { incidentId, number })),
+	/**  Closes a resolved incident (postmortem attached, every action item done). */
+	closeIncident: (incidentId: number) => typedError<IncidentDetailDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("close_incident", { incidentId })),
 };
 
 /* Types */
@@ -325,7 +347,40 @@ export type AccessReviewStatusDto_Serialize = {
 };
 
 /**  Something a user may ask the product to do (`mrv_app::Action`). */
-export type ActionDto = "view_evidence" | "manage_projects" | "import_batch" | "manage_layers" | "enrich_batch" | "start_review" | "approve_batch" | "reject_batch" | "attach_evidence" | "manage_users" | "verify_journal" | "configure_audit_log" | "anchor" | "manage_backups" | "connect_registry" | "create_export" | "sign_off_export" | "return_export" | "write_export" | "push_export" | "request_access" | "decide_access_request";
+export type ActionDto = "view_evidence" | "manage_projects" | "import_batch" | "manage_layers" | "enrich_batch" | "start_review" | "approve_batch" | "reject_batch" | "attach_evidence" | "manage_users" | "verify_journal" | "configure_audit_log" | "anchor" | "manage_backups" | "connect_registry" | "create_export" | "sign_off_export" | "return_export" | "write_export" | "push_export" | "request_access" | "decide_access_request" | "declare_incident" | "manage_incidents";
+
+/**  An action item. */
+export type ActionItemDto = ActionItemDto_Serialize | ActionItemDto_Deserialize;
+
+/**  An action item. */
+export type ActionItemDto_Deserialize = {
+	number: number,
+	text: string,
+	owner: string,
+	due_date: string,
+	added_by: string,
+	added_at: string,
+	done_by?: string | null,
+	done_at?: string | null,
+	/**  `open` or `done`. */
+	state: string,
+	overdue: boolean,
+};
+
+/**  An action item. */
+export type ActionItemDto_Serialize = {
+	number: number,
+	text: string,
+	owner: string,
+	due_date: string,
+	added_by: string,
+	added_at: string,
+	done_by: string | null,
+	done_at: string | null,
+	/**  `open` or `done`. */
+	state: string,
+	overdue: boolean,
+};
 
 /**  A record anchored (or waiting to be) in the audit log. */
 export type AnchorDto = AnchorDto_Serialize | AnchorDto_Deserialize;
@@ -408,6 +463,37 @@ export type CheckDto = {
 	what: string,
 	ok: boolean,
 	detail: string,
+};
+
+/**  One clock of an incident. */
+export type ClockDto = ClockDto_Serialize | ClockDto_Deserialize;
+
+/**  One clock of an incident. */
+export type ClockDto_Deserialize = {
+	/**  `commander_assigned`, `customer_update` or `postmortem`. */
+	name: string,
+	label: string,
+	started_at: string,
+	due_at: string,
+	met_at?: string | null,
+	/**  `running`, `met` or `overdue` when read. */
+	state: string,
+	remaining_seconds?: number | null,
+	met_late: boolean,
+};
+
+/**  One clock of an incident. */
+export type ClockDto_Serialize = {
+	/**  `commander_assigned`, `customer_update` or `postmortem`. */
+	name: string,
+	label: string,
+	started_at: string,
+	due_at: string,
+	met_at: string | null,
+	/**  `running`, `met` or `overdue` when read. */
+	state: string,
+	remaining_seconds: number | null,
+	met_late: boolean,
 };
 
 /**  What every command returns on failure. */
@@ -808,6 +894,104 @@ export type ImportRequestDto_Serialize = {
 	supersedes: number | null,
 };
 
+/**  An incident in full. */
+export type IncidentDetailDto = IncidentDetailDto_Serialize | IncidentDetailDto_Deserialize;
+
+/**  An incident in full. */
+export type IncidentDetailDto_Deserialize = {
+	summary: IncidentSummaryDto_Deserialize,
+	commander_assigned_at?: string | null,
+	comms_assigned_at?: string | null,
+	resolved_by?: string | null,
+	closed_by?: string | null,
+	timeline: IncidentUpdateDto[],
+	action_items: ActionItemDto_Deserialize[],
+	postmortem?: PostmortemDto | null,
+	postmortem_due_at?: string | null,
+	offers: IncidentOffersDto,
+};
+
+/**  An incident in full. */
+export type IncidentDetailDto_Serialize = {
+	summary: IncidentSummaryDto_Serialize,
+	commander_assigned_at: string | null,
+	comms_assigned_at: string | null,
+	resolved_by: string | null,
+	closed_by: string | null,
+	timeline: IncidentUpdateDto[],
+	action_items: ActionItemDto_Serialize[],
+	postmortem: PostmortemDto | null,
+	postmortem_due_at: string | null,
+	offers: IncidentOffersDto,
+};
+
+/**  What the signed-in user may do on the incident now. */
+export type IncidentOffersDto = {
+	assign: boolean,
+	post_note: boolean,
+	post_customer_update: boolean,
+	resolve: boolean,
+	attach_postmortem: boolean,
+	add_action_item: boolean,
+	complete_action_item: boolean,
+	close: boolean,
+};
+
+/**  An incident in the list. */
+export type IncidentSummaryDto = IncidentSummaryDto_Serialize | IncidentSummaryDto_Deserialize;
+
+/**  An incident in the list. */
+export type IncidentSummaryDto_Deserialize = {
+	id: number,
+	severity: string,
+	severity_label: string,
+	title: string,
+	/**  `open`, `resolved` or `closed`. */
+	state: string,
+	declared_by: string,
+	declared_at: string,
+	commander?: string | null,
+	comms?: string | null,
+	resolved_at?: string | null,
+	closed_at?: string | null,
+	open_action_items: number,
+	has_postmortem: boolean,
+	clocks: ClockDto_Deserialize[],
+	/**  When the clocks were computed (the backend's clock). */
+	now: string,
+};
+
+/**  An incident in the list. */
+export type IncidentSummaryDto_Serialize = {
+	id: number,
+	severity: string,
+	severity_label: string,
+	title: string,
+	/**  `open`, `resolved` or `closed`. */
+	state: string,
+	declared_by: string,
+	declared_at: string,
+	commander: string | null,
+	comms: string | null,
+	resolved_at: string | null,
+	closed_at: string | null,
+	open_action_items: number,
+	has_postmortem: boolean,
+	clocks: ClockDto_Serialize[],
+	/**  When the clocks were computed (the backend's clock). */
+	now: string,
+};
+
+/**  An entry of the timeline. */
+export type IncidentUpdateDto = {
+	id: number,
+	/**  `note` or `customer`. */
+	kind: string,
+	by: string,
+	at: string,
+	text: string,
+};
+
 /**  The inventory screen: every confirmed block, the total, the last reconciliation. */
 export type InventoryDto = InventoryDto_Serialize | InventoryDto_Deserialize;
 
@@ -1135,6 +1319,17 @@ export type OverlayDto = {
 	/**  `data:image/png;base64,…` */
 	data_url: string,
 	cached: boolean,
+};
+
+/**  The attached postmortem. */
+export type PostmortemDto = {
+	file_name: string,
+	sha256: string,
+	bytes: number,
+	title: string,
+	attached_by: string,
+	attached_at: string,
+	text: string,
 };
 
 export type PreviewDto = {
@@ -1478,6 +1673,19 @@ export type SessionDto = {
 	 *  (every command still checks for itself).
 	 */
 	allowed_actions: ActionDto[],
+};
+
+/**  A severity with SOP-003's definition (from the core's enum; the UI keeps no copy). */
+export type SeverityDto = {
+	/**  `sev1`, `sev2`, `sev3`. */
+	severity: string,
+	level: number,
+	/**  `SEV-1`. */
+	label: string,
+	definition: string,
+	response: string,
+	/**  Whether the commander and customer-update clocks run. */
+	clocks: boolean,
 };
 
 /**  The sign-off of an export. */
