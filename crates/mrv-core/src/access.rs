@@ -93,10 +93,14 @@ pub enum Action {
     WriteExport,
     /// Push a signed-off export to the registry.
     PushExport,
+    /// Plan releases, run their soak, synthetic monitor, promotion, watch and close, and set
+    /// the weekly release-captain rota (SOP-002). Rolling back is the week's captain's call
+    /// (see `release::may_roll_back`).
+    ManageReleases,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Action::ViewEvidence,
         Action::ManageProjects,
         Action::ImportBatch,
@@ -117,6 +121,7 @@ impl Action {
         Action::ReturnExport,
         Action::WriteExport,
         Action::PushExport,
+        Action::ManageReleases,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -141,6 +146,7 @@ impl Action {
             Action::ReturnExport => "return_export",
             Action::WriteExport => "write_export",
             Action::PushExport => "push_export",
+            Action::ManageReleases => "manage_releases",
         }
     }
 
@@ -167,6 +173,7 @@ impl Action {
             Action::ReturnExport => "return registry exports",
             Action::WriteExport => "write registry exports",
             Action::PushExport => "push exports to the registry",
+            Action::ManageReleases => "manage releases",
         }
     }
 }
@@ -189,6 +196,7 @@ pub const fn role_allows(role: Role, action: Action) -> bool {
         CreateExport | SignOffExport | ReturnExport | WriteExport | PushExport => {
             matches!(role, MethodologyOwner)
         }
+        ManageReleases => matches!(role, OpsAdmin),
     }
 }
 
@@ -354,7 +362,7 @@ mod tests {
     fn permission_matrix() {
         use Action::*;
         // Columns: analyst, verifier, methodology_owner, ops_admin, tenant_admin, manager.
-        let table: [(Action, [u8; 6]); 20] = [
+        let table: [(Action, [u8; 6]); 21] = [
             (ViewEvidence, [1, 1, 1, 1, 1, 1]),
             (ManageProjects, [1, 0, 1, 0, 0, 0]),
             (ImportBatch, [1, 0, 0, 0, 0, 0]),
@@ -375,6 +383,7 @@ mod tests {
             (ReturnExport, [0, 0, 1, 0, 0, 0]),
             (WriteExport, [0, 0, 1, 0, 0, 0]),
             (PushExport, [0, 0, 1, 0, 0, 0]),
+            (ManageReleases, [0, 0, 0, 1, 0, 0]),
         ];
         assert_eq!(table.len(), Action::ALL.len());
         for (action, row) in table {
