@@ -43,6 +43,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "registry_key_developer",
         include_str!("migrations/0014_registry_key_developer.sql"),
     ),
+    (17, "releases", include_str!("migrations/0017_releases.sql")),
 ];
 
 /// One applied migration as recorded in `schema_migration`.
