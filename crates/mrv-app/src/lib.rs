@@ -32,6 +32,7 @@ mod push;
 mod quantities;
 pub mod registry;
 mod registry_key;
+mod releases;
 mod review;
 mod session;
 mod users;
@@ -78,6 +79,10 @@ pub use push::{
     ExportRegistryView, InventoryEntry, InventoryOverview, PushStatus, PushView, ReconciliationView,
 };
 pub use quantities::{MaterialRowView, QuantitiesView};
+pub use releases::{
+    CalendarSlot, CalendarWeek, ChangelogEntry, MonitorRunView, NewRelease, ReleaseCalendar,
+    ReleaseClockView, ReleaseOffer, ReleaseSummary, ReleaseView, RotaEntryView, MAX_NOTES_BYTES,
+};
 pub use review::{AttachmentView, HistoryEntry, StampView};
 pub use session::{Session, UserView};
 pub use users::{lockout_seconds, NewUser, FREE_SIGN_IN_FAILURES, SESSION_HOURS};

@@ -222,6 +222,19 @@ pub fn utc_date(ts: Timestamp) -> NaiveDate {
     utc(ts).map_or(NaiveDate::default(), |d| d.date_naive())
 }
 
+/// Parses an RFC 3339 instant as stored (`2026-12-02T14:00:00Z`).
+pub fn parse_instant(text: &str) -> Option<Timestamp> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|d| Timestamp::from_unix_seconds(d.timestamp()))
+}
+
+/// Parses a `YYYY-MM-DD` date.
+pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("`{text}` is not a date like 2026-12-02 (YYYY-MM-DD)"))
+}
+
 /// The ISO week of a date, as `YYYY-Www` (2026-12-31 is in `2026-W53`, 2027-01-01 too).
 pub fn iso_week(date: NaiveDate) -> String {
     let w = date.iso_week();
