@@ -17,6 +17,7 @@ mod backup;
 mod export;
 mod inventory;
 mod registry;
+mod releases;
 mod review;
 mod text;
 
@@ -201,6 +202,10 @@ enum SignedInCommand {
     /// The inventory of issued units the registry confirmed, and its reconciliation.
     #[command(subcommand)]
     Inventory(inventory::InventoryCommand),
+    /// Releases (SOP-002): plan, soak, monitor, promote, watch, close or roll back; the
+    /// calendar, the captain rota and the changelog.
+    #[command(subcommand)]
+    Release(releases::ReleaseCommand),
 }
 
 #[derive(Args)]
@@ -671,6 +676,7 @@ fn run_signed_in(
         SignedInCommand::Registry(cmd) => registry::registry(mrv, session, json, cmd),
         SignedInCommand::Export(cmd) => export::export(mrv, session, json, cmd),
         SignedInCommand::Inventory(cmd) => inventory::inventory(mrv, session, json, cmd),
+        SignedInCommand::Release(cmd) => releases::release(mrv, session, json, cmd),
     }
 }
 
