@@ -6,8 +6,10 @@ use specta::Type;
 
 mod export;
 mod inventory;
+mod releases;
 pub use export::*;
 pub use inventory::*;
+pub use releases::*;
 
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct WorkspaceDto {
@@ -679,6 +681,7 @@ pub enum ActionDto {
     ReturnExport,
     WriteExport,
     PushExport,
+    ManageReleases,
 }
 
 impl From<mrv_app::Action> for ActionDto {
@@ -705,6 +708,7 @@ impl From<mrv_app::Action> for ActionDto {
             A::ReturnExport => ActionDto::ReturnExport,
             A::WriteExport => ActionDto::WriteExport,
             A::PushExport => ActionDto::PushExport,
+            A::ManageReleases => ActionDto::ManageReleases,
         }
     }
 }

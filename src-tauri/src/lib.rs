@@ -7,6 +7,7 @@
 
 mod dto;
 mod exports;
+mod releases;
 
 use dto::*;
 use mrv_app::{Action, AppError, ImportRequest, Mrv, Progress, Session};
@@ -678,6 +679,20 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             exports::push_export,
             exports::inventory,
             exports::reconcile_inventory,
+            releases::release_calendar,
+            releases::release_rota,
+            releases::set_release_captain,
+            releases::plan_release,
+            releases::soak_release,
+            releases::promote_release,
+            releases::end_release_watch,
+            releases::close_release,
+            releases::roll_back_release,
+            releases::run_release_monitor,
+            releases::list_releases,
+            releases::release_view,
+            releases::next_release,
+            releases::release_changelog,
         ])
         // Ids and counts stay far below 2^53; numbers keep the UI code plain.
         .dangerously_cast_bigints_to_number()
