@@ -280,3 +280,74 @@ pub fn monitor_runs(
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_ties_each_state_to_its_step_and_moves_only_from_the_state_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = crate::Workspace::create(&dir.path().join("ws"), "2026-01-01T00:00:00Z").unwrap();
+        let conn = ws.conn();
+        conn.execute(
+            "INSERT INTO app_user (id, name, roles_json, password_hash, public_key, sealed_key, created_at)
+             VALUES (1, 'oscar', '[\"ops_admin\"]', 'x', 'k', 's', 'now')",
+            [],
+        )
+        .unwrap();
+        let new = NewReleaseRecord {
+            tag: "v2030.01.07.1",
+            kind: "scheduled",
+            slot_at: "2030-01-07T14:00:00Z",
+            week: "2030-W02",
+            notes: "",
+            planned_by: 1,
+            planned_at: "now",
+        };
+        let id = insert_release(conn, &new).unwrap();
+        // The same tag twice, an unknown kind, a malformed week or tag: refused.
+        assert!(insert_release(conn, &new).is_err());
+        for bad in [
+            NewReleaseRecord {
+                tag: "v2030.01.07.2",
+                kind: "weekly",
+                ..new.clone()
+            },
+            NewReleaseRecord {
+                tag: "v2030.01.07.2",
+                week: "2030-2",
+                ..new.clone()
+            },
+            NewReleaseRecord {
+                tag: "2030.01.07.2",
+                ..new.clone()
+            },
+            NewReleaseRecord {
+                tag: "v2030.01.07.0",
+                ..new.clone()
+            },
+        ] {
+            assert!(
+                insert_release(conn, &bad)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("CHECK"),
+                "{bad:?}"
+            );
+        }
+        // A state without its step's time is refused.
+        let jump = conn.execute("UPDATE release SET state = 'watching' WHERE id = ?1", [id]);
+        assert!(jump.unwrap_err().to_string().contains("CHECK"));
+        // A step moves only from the state it was read in.
+        assert!(!set_release_state(conn, id, "soaking", "watching", "t1").unwrap());
+        assert!(set_release_state(conn, id, "planned", "soaking", "t1").unwrap());
+        assert!(!set_release_state(conn, id, "planned", "soaking", "t2").unwrap());
+        assert!(!roll_back_release(conn, id, "soaking", 1, " ", "t3").unwrap_or(false));
+        assert!(roll_back_release(conn, id, "soaking", 1, "errors", "t3").unwrap());
+        let r = release(conn, id).unwrap().unwrap();
+        assert_eq!(r.state, "rolled_back");
+        assert_eq!(r.rolled_back_by.as_deref(), Some("oscar"));
+        assert_eq!(r.soak_started_at.as_deref(), Some("t1"));
+    }
+}
