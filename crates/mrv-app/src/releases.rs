@@ -466,7 +466,9 @@ impl Mrv {
     }
 
     /// One step of the procedure in one transaction: the release read again inside it, the
-    /// state machine and `gate` asked, the step stored and journaled.
+    /// state machine and `gate` asked, the step stored and journaled (`detail` added to the
+    /// journal entry). A rollback comes with its reason.
+    #[allow(clippy::too_many_arguments)]
     fn release_step(
         &mut self,
         session: &Session,
@@ -475,6 +477,7 @@ impl Mrv {
         event: ReleaseEvent,
         gate: impl FnOnce(&mrv_store::Connection, &ReleaseRecord, Timestamp) -> Result<(), AppError>,
         detail: serde_json::Value,
+        rollback_reason: Option<&str>,
     ) -> Result<ReleaseView, AppError> {
         let now = clock::now();
         let at = now.to_string();
@@ -484,11 +487,16 @@ impl Mrv {
         let to = rel::next_release_state(from, event)
             .map_err(|e| AppError::Conflict(format!("release {id} ({}): {e}", r.tag)))?;
         gate(&tx, &r, now)?;
-        let moved = if event == ReleaseEvent::Rollback {
-            let reason = detail["reason"].as_str().unwrap_or_default();
-            mrv_store::roll_back_release(&tx, id, from.as_str(), granted.user_id(), reason, &at)?
-        } else {
-            mrv_store::set_release_state(&tx, id, from.as_str(), to.as_str(), &at)?
+        let moved = match rollback_reason {
+            Some(reason) => mrv_store::roll_back_release(
+                &tx,
+                id,
+                from.as_str(),
+                granted.user_id(),
+                reason,
+                &at,
+            )?,
+            None => mrv_store::set_release_state(&tx, id, from.as_str(), to.as_str(), &at)?,
         };
         if !moved {
             return Err(AppError::Conflict(format!(
@@ -527,6 +535,7 @@ impl Mrv {
             ReleaseEvent::Soak,
             |_, _, _| Ok(()),
             serde_json::json!({"soak_seconds": SOAK_SECONDS}),
+            None,
         )
     }
 
@@ -552,6 +561,7 @@ impl Mrv {
                 )))
             },
             serde_json::json!({"watch_seconds": WATCH_SECONDS}),
+            None,
         )
     }
 
@@ -575,6 +585,7 @@ impl Mrv {
                 ))),
             },
             serde_json::json!({}),
+            None,
         )
     }
 
@@ -588,6 +599,7 @@ impl Mrv {
             ReleaseEvent::Close,
             |_, _, _| Ok(()),
             serde_json::json!({}),
+            None,
         )
     }
 
@@ -625,6 +637,7 @@ impl Mrv {
                     .map_err(AppError::Forbidden)
             },
             serde_json::json!({"reason": reason}),
+            Some(reason),
         )
     }
 

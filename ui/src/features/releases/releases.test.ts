@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ReleaseOfferDto } from "../../lib/bindings";
-import { captainWords, clockMeaning, clockTone, countdownWords, liveRemaining, liveState, managesReleases, orderedOffers, releaseStateWords, releaseTone, rotaProblem, runWords, stepLabel, utcDay, utcTime } from "./releases";
+import { ranOutSinceView, captainWords, clockMeaning, clockTone, countdownWords, liveRemaining, liveState, managesReleases, orderedOffers, releaseStateWords, releaseTone, rotaProblem, runWords, stepLabel, utcDay, utcTime } from "./releases";
 
 describe("release clocks", () => {
   const viewNow = "2026-12-02T14:10:00Z";
@@ -15,6 +15,14 @@ describe("release clocks", () => {
     expect(liveRemaining({ remaining_seconds: null }, viewNow, at("2026-12-02T15:00:00Z"))).toBeNull();
     // A client clock behind the backend's never counts up.
     expect(liveRemaining(soak, viewNow, at("2026-12-02T14:09:00Z"))).toBe(1200);
+  });
+
+  it("tells when a clock seen running has run out, once", () => {
+    expect(ranOutSinceView({ remaining_seconds: 60 }, viewNow, at("2026-12-02T14:10:59Z"))).toBe(false);
+    expect(ranOutSinceView({ remaining_seconds: 60 }, viewNow, at("2026-12-02T14:11:00Z"))).toBe(true);
+    // Seen overdue or met already: nothing new to ask.
+    expect(ranOutSinceView({ remaining_seconds: -5 }, viewNow, at("2026-12-02T14:20:00Z"))).toBe(false);
+    expect(ranOutSinceView({ remaining_seconds: null }, viewNow, at("2026-12-02T14:20:00Z"))).toBe(false);
   });
 
   it("is running through its due second and overdue (red) after", () => {

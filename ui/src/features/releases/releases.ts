@@ -21,6 +21,17 @@ export function liveRemaining(clock: Pick<ReleaseClockDto, "remaining_seconds">,
   return remaining - Math.max(0, elapsed);
 }
 
+/**
+ * Whether a clock the backend last saw running has run out by `nowMs`: the moment to ask the
+ * backend again (a promotion or a watch end may have become possible).
+ */
+export function ranOutSinceView(clock: Pick<ReleaseClockDto, "remaining_seconds">, viewNow: string, nowMs: number): boolean {
+  const seen = clock.remaining_seconds;
+  if (seen === null || seen === undefined || seen < 0) return false;
+  const left = liveRemaining(clock, viewNow, nowMs);
+  return left !== null && left <= 0;
+}
+
 /** A clock's state for `remaining` seconds left: running through its due second, overdue after. */
 export function liveState(remaining: number | null): "met" | "running" | "overdue" {
   if (remaining === null) return "met";
