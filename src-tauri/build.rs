@@ -84,6 +84,20 @@ const COMMANDS: &[&str] = &[
     "add_incident_action",
     "complete_incident_action",
     "close_incident",
+    "release_calendar",
+    "release_rota",
+    "set_release_captain",
+    "plan_release",
+    "soak_release",
+    "promote_release",
+    "end_release_watch",
+    "close_release",
+    "roll_back_release",
+    "run_release_monitor",
+    "list_releases",
+    "release_view",
+    "next_release",
+    "release_changelog",
 ];
 
 fn main() {

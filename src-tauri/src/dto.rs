@@ -10,10 +10,12 @@ mod incidents;
 mod inventory;
 mod queue;
 pub use access::*;
+mod releases;
 pub use export::*;
 pub use incidents::*;
 pub use inventory::*;
 pub use queue::*;
+pub use releases::*;
 
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct WorkspaceDto {
@@ -704,6 +706,7 @@ pub enum ActionDto {
     DecideAccessRequest,
     DeclareIncident,
     ManageIncidents,
+    ManageReleases,
 }
 
 impl From<mrv_app::Action> for ActionDto {
@@ -734,6 +737,7 @@ impl From<mrv_app::Action> for ActionDto {
             A::DecideAccessRequest => ActionDto::DecideAccessRequest,
             A::DeclareIncident => ActionDto::DeclareIncident,
             A::ManageIncidents => ActionDto::ManageIncidents,
+            A::ManageReleases => ActionDto::ManageReleases,
         }
     }
 }

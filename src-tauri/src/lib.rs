@@ -12,6 +12,7 @@ mod exports;
 mod home;
 mod incidents;
 mod projects;
+mod releases;
 
 use dto::*;
 use mrv_app::{Action, AppError, ImportRequest, Mrv, Progress, Session};
@@ -719,6 +720,20 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             incidents::add_incident_action,
             incidents::complete_incident_action,
             incidents::close_incident,
+            releases::release_calendar,
+            releases::release_rota,
+            releases::set_release_captain,
+            releases::plan_release,
+            releases::soak_release,
+            releases::promote_release,
+            releases::end_release_watch,
+            releases::close_release,
+            releases::roll_back_release,
+            releases::run_release_monitor,
+            releases::list_releases,
+            releases::release_view,
+            releases::next_release,
+            releases::release_changelog,
         ])
         // Ids and counts stay far below 2^53; numbers keep the UI code plain.
         .dangerously_cast_bigints_to_number()

@@ -352,7 +352,7 @@ impl Mrv {
         })
     }
 
-    fn needs_log(&self) -> Result<(AuditLogRecord, VerifierKey), AppError> {
+    pub(crate) fn needs_log(&self) -> Result<(AuditLogRecord, VerifierKey), AppError> {
         self.log_config()?.ok_or_else(|| {
             AppError::Conflict(
                 "this workspace is not connected to an audit log: an ops admin runs `mrv auditlog connect URL --vkey VKEY --token TOKEN`".into(),
@@ -432,19 +432,37 @@ impl Mrv {
     pub fn check_auditlog(&mut self, session: &Session) -> Result<LogHealth, AppError> {
         self.authorize(session, Action::ViewEvidence)?;
         let log = self.needs_log()?;
+        // Failures and alarms are in the health it returns.
+        let _outcome = self.probe_auditlog(&log)?;
+        self.health_of(Some(&log))
+    }
+
+    /// The check of [`Mrv::check_auditlog`], which a release's synthetic monitor runs too:
+    /// fetches the log's latest checkpoint, opens it with the pinned key and origin, and proves
+    /// it consistent with the last one stored (storing it, or raising a fork or rollback
+    /// alarm). `Ok(Ok(size))`: the checkpoint's size; `Ok(Err(what))`: what failed.
+    pub(crate) fn probe_auditlog(
+        &self,
+        log: &(AuditLogRecord, VerifierKey),
+    ) -> Result<Result<u64, String>, AppError> {
         let client = LogClient::new(&log.0.url);
         let outcome = client
             .read("checkpoint")
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .map_err(Refusal::Error)
             .and_then(|note| {
-                let cp = open_checkpoint(&log, &note, "the log's checkpoint was refused")?;
-                self.accept(&log, &client, &cp, &note, true)
+                let cp = open_checkpoint(log, &note, "the log's checkpoint was refused")?;
+                self.accept(log, &client, &cp, &note, true)?;
+                Ok(cp.size)
             });
-        if let Err(Refusal::Error(e)) = outcome {
-            self.note_health(&log.0.vkey, |h| h.last_error = Some(e))?;
+        match outcome {
+            Ok(size) => Ok(Ok(size)),
+            Err(Refusal::Error(e)) => {
+                self.note_health(&log.0.vkey, |h| h.last_error = Some(e.clone()))?;
+                Ok(Err(e))
+            }
+            Err(Refusal::Alarm(e)) => Ok(Err(format!("alarm: {e}"))),
         }
-        self.health_of(Some(&log))
     }
 
     fn note_health(

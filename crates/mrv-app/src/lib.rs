@@ -35,6 +35,7 @@ mod quantities;
 mod queue;
 pub mod registry;
 mod registry_key;
+mod releases;
 mod review;
 mod session;
 mod users;
@@ -91,6 +92,10 @@ pub use push::{
 };
 pub use quantities::{MaterialRowView, QuantitiesView};
 pub use queue::{QueueItem, QueueKind, QueueTarget, WorkQueue};
+pub use releases::{
+    CalendarSlot, CalendarWeek, ChangelogEntry, MonitorRunView, NewRelease, ReleaseCalendar,
+    ReleaseClockView, ReleaseOffer, ReleaseSummary, ReleaseView, RotaEntryView, MAX_NOTES_BYTES,
+};
 pub use review::{AttachmentView, HistoryEntry, StampView};
 pub use session::{Session, UserView};
 pub use users::{lockout_seconds, NewUser, FREE_SIGN_IN_FAILURES, SESSION_HOURS};

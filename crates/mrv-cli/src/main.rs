@@ -20,6 +20,7 @@ mod incident;
 mod inventory;
 mod queue;
 mod registry;
+mod releases;
 mod review;
 mod text;
 mod users;
@@ -216,6 +217,10 @@ enum SignedInCommand {
     /// items, close.
     #[command(subcommand)]
     Incident(incident::IncidentCommand),
+    /// Releases (SOP-002): plan, soak, monitor, promote, watch, close or roll back; the
+    /// calendar, the captain rota and the changelog.
+    #[command(subcommand)]
+    Release(releases::ReleaseCommand),
 }
 
 #[derive(Args)]
@@ -691,6 +696,7 @@ fn run_signed_in(
         SignedInCommand::Queue => queue::queue(mrv, session, json),
         SignedInCommand::Access(cmd) => access::access(mrv, session, json, cmd),
         SignedInCommand::Incident(cmd) => incident::incident(mrv, session, json, cmd),
+        SignedInCommand::Release(cmd) => releases::release(mrv, session, json, cmd),
     }
 }
 

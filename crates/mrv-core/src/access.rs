@@ -103,10 +103,14 @@ pub enum Action {
     /// Assign an incident's commander and communications lead, resolve and close incidents,
     /// attach postmortems, add and complete action items (SOP-003).
     ManageIncidents,
+    /// Plan releases, run their soak, synthetic monitor, promotion, watch and close, and set
+    /// the weekly release-captain rota (SOP-002). Rolling back is the week's captain's call
+    /// (see `release::may_roll_back`).
+    ManageReleases,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::ViewEvidence,
         Action::ManageProjects,
         Action::ImportBatch,
@@ -131,6 +135,7 @@ impl Action {
         Action::DecideAccessRequest,
         Action::DeclareIncident,
         Action::ManageIncidents,
+        Action::ManageReleases,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -159,6 +164,7 @@ impl Action {
             Action::DecideAccessRequest => "decide_access_request",
             Action::DeclareIncident => "declare_incident",
             Action::ManageIncidents => "manage_incidents",
+            Action::ManageReleases => "manage_releases",
         }
     }
 
@@ -189,6 +195,7 @@ impl Action {
             Action::DecideAccessRequest => "approve or decline access requests",
             Action::DeclareIncident => "declare incidents",
             Action::ManageIncidents => "manage incidents",
+            Action::ManageReleases => "manage releases",
         }
     }
 }
@@ -215,6 +222,7 @@ pub const fn role_allows(role: Role, action: Action) -> bool {
         DecideAccessRequest => matches!(role, Manager),
         DeclareIncident => true,
         ManageIncidents => matches!(role, OpsAdmin),
+        ManageReleases => matches!(role, OpsAdmin),
     }
 }
 
@@ -395,7 +403,7 @@ mod tests {
     fn permission_matrix() {
         use Action::*;
         // Columns: analyst, verifier, methodology_owner, ops_admin, tenant_admin, manager.
-        let table: [(Action, [u8; 6]); 24] = [
+        let table: [(Action, [u8; 6]); 25] = [
             (ViewEvidence, [1, 1, 1, 1, 1, 1]),
             (ManageProjects, [1, 0, 1, 0, 0, 0]),
             (ImportBatch, [1, 0, 0, 0, 0, 0]),
@@ -420,6 +428,7 @@ mod tests {
             (DecideAccessRequest, [0, 0, 0, 0, 0, 1]),
             (DeclareIncident, [1, 1, 1, 1, 1, 1]),
             (ManageIncidents, [0, 0, 0, 1, 0, 0]),
+            (ManageReleases, [0, 0, 0, 1, 0, 0]),
         ];
         assert_eq!(table.len(), Action::ALL.len());
         for (action, row) in table {

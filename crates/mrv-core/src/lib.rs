@@ -22,6 +22,7 @@ pub mod names;
 pub mod overlay;
 pub mod problem;
 pub mod quantity;
+pub mod release;
 pub mod review;
 pub mod sample;
 pub mod time;

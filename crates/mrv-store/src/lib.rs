@@ -16,6 +16,7 @@ mod migrations;
 mod people;
 mod queries;
 mod registry;
+mod releases;
 mod rows;
 mod workspace;
 
@@ -35,6 +36,7 @@ pub use registry::{
     clear_registry_api_key, delete_registry_key_boxes, registry, registry_key_box,
     registry_key_box_users, set_registry, set_registry_key_box, RegistryRecord,
 };
+pub use releases::*;
 pub use rows::{row_ids, row_indices};
 pub use rusqlite::{Connection, Transaction};
 pub use workspace::{Workspace, DATABASE_FILE};

@@ -49,6 +49,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0015_incidents.sql"),
     ),
     (16, "access", include_str!("migrations/0016_access.sql")),
+    (17, "releases", include_str!("migrations/0017_releases.sql")),
 ];
 
 /// One applied migration as recorded in `schema_migration`.

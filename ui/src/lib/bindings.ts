@@ -198,6 +198,37 @@ export const commands = {
 	completeIncidentAction: (incidentId: number, number: number) => typedError<IncidentDetailDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("complete_incident_action", { incidentId, number })),
 	/**  Closes a resolved incident (postmortem attached, every action item done). */
 	closeIncident: (incidentId: number) => typedError<IncidentDetailDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("close_incident", { incidentId })),
+	/**
+	 *  The weekday 14:00 UTC slots of `weeks` ISO weeks from this one, with captains, planned
+	 *  releases and hotfixes.
+	 */
+	releaseCalendar: (weeks: number) => typedError<ReleaseCalendarDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("release_calendar", { weeks })),
+	/**  The captain rota of `weeks` ISO weeks from this one. */
+	releaseRota: (weeks: number) => typedError<RotaEntryDto[], CommandError_Serialize>(__TAURI_INVOKE("release_rota", { weeks })),
+	/**  Sets the captain of an ISO week (`YYYY-Www`). */
+	setReleaseCaptain: (week: string, captain: string) => typedError<RotaEntryDto, CommandError_Serialize>(__TAURI_INVOKE("set_release_captain", { week, captain })),
+	/**  Plans a release (its tag, slot and captain proposed by the use case). */
+	planRelease: (request: NewReleaseDto_Deserialize) => typedError<ReleaseDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("plan_release", { request })),
+	/**  Starts a planned release's 30-minute staging soak. */
+	soakRelease: (releaseId: number) => typedError<ReleaseDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("soak_release", { releaseId })),
+	/**  Promotes a soaking release (refused, saying what is missing, while blocked). */
+	promoteRelease: (releaseId: number) => typedError<ReleaseDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("promote_release", { releaseId })),
+	/**  Ends the 30-minute post-release watch. */
+	endReleaseWatch: (releaseId: number) => typedError<ReleaseDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("end_release_watch", { releaseId })),
+	/**  Closes a watched release into the changelog. */
+	closeRelease: (releaseId: number) => typedError<ReleaseDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("close_release", { releaseId })),
+	/**  Rolls a soaking or watching release back, with a reason (the week's captain's call). */
+	rollBackRelease: (releaseId: number, reason: string) => typedError<ReleaseDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("roll_back_release", { releaseId, reason })),
+	/**  Runs the synthetic monitor against the audit log and records the run (green or red). */
+	runReleaseMonitor: (releaseId: number) => typedError<MonitorRunDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("run_release_monitor", { releaseId })),
+	/**  Every release, by slot. */
+	listReleases: () => typedError<ReleaseSummaryDto[], CommandError_Serialize>(__TAURI_INVOKE("list_releases")),
+	/**  One release with its clocks, monitor runs and the steps on offer. */
+	releaseView: (releaseId: number) => typedError<ReleaseDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("release_view", { releaseId })),
+	/**  The earliest release still open, if any: what the desk shows first. */
+	nextRelease: () => typedError<ReleaseDto_Serialize | null, CommandError_Serialize>(__TAURI_INVOKE("next_release")),
+	/**  The closed releases, newest first. */
+	releaseChangelog: () => typedError<ChangelogEntryDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("release_changelog")),
 };
 
 /* Types */
@@ -347,7 +378,7 @@ export type AccessReviewStatusDto_Serialize = {
 };
 
 /**  Something a user may ask the product to do (`mrv_app::Action`). */
-export type ActionDto = "view_evidence" | "manage_projects" | "import_batch" | "manage_layers" | "enrich_batch" | "start_review" | "approve_batch" | "reject_batch" | "attach_evidence" | "manage_users" | "verify_journal" | "configure_audit_log" | "anchor" | "manage_backups" | "connect_registry" | "create_export" | "sign_off_export" | "return_export" | "write_export" | "push_export" | "request_access" | "decide_access_request" | "declare_incident" | "manage_incidents";
+export type ActionDto = "view_evidence" | "manage_projects" | "import_batch" | "manage_layers" | "enrich_batch" | "start_review" | "approve_batch" | "reject_batch" | "attach_evidence" | "manage_users" | "verify_journal" | "configure_audit_log" | "anchor" | "manage_backups" | "connect_registry" | "create_export" | "sign_off_export" | "return_export" | "write_export" | "push_export" | "request_access" | "decide_access_request" | "declare_incident" | "manage_incidents" | "manage_releases";
 
 /**  An action item. */
 export type ActionItemDto = ActionItemDto_Serialize | ActionItemDto_Deserialize;
@@ -456,6 +487,59 @@ export type BatchDto = {
 	claimed_tco2e_total: number | null,
 	columns: string[],
 	imported_at: string,
+};
+
+/**  One weekday 14:00 UTC slot. */
+export type CalendarSlotDto = {
+	slot_at: string,
+	past: boolean,
+	releases: ReleaseSummaryDto[],
+};
+
+/**  One ISO week of the calendar. */
+export type CalendarWeekDto = CalendarWeekDto_Serialize | CalendarWeekDto_Deserialize;
+
+/**  One ISO week of the calendar. */
+export type CalendarWeekDto_Deserialize = {
+	week: string,
+	captain?: string | null,
+	slots: CalendarSlotDto[],
+	hotfixes: ReleaseSummaryDto[],
+};
+
+/**  One ISO week of the calendar. */
+export type CalendarWeekDto_Serialize = {
+	week: string,
+	captain: string | null,
+	slots: CalendarSlotDto[],
+	hotfixes: ReleaseSummaryDto[],
+};
+
+/**  A closed release in the changelog. */
+export type ChangelogEntryDto = ChangelogEntryDto_Serialize | ChangelogEntryDto_Deserialize;
+
+/**  A closed release in the changelog. */
+export type ChangelogEntryDto_Deserialize = {
+	id: number,
+	tag: string,
+	kind: string,
+	week: string,
+	captain?: string | null,
+	notes: string,
+	promoted_at?: string | null,
+	closed_at: string,
+};
+
+/**  A closed release in the changelog. */
+export type ChangelogEntryDto_Serialize = {
+	id: number,
+	tag: string,
+	kind: string,
+	week: string,
+	captain: string | null,
+	notes: string,
+	promoted_at: string | null,
+	closed_at: string,
 };
 
 /**  One check of a stamp's re-verification. */
@@ -1206,6 +1290,39 @@ export type MethodologyDto_Serialize = {
 	fields: FieldDto_Serialize[],
 };
 
+/**  One synthetic-monitor run against the audit log. */
+export type MonitorRunDto = MonitorRunDto_Serialize | MonitorRunDto_Deserialize;
+
+/**  One synthetic-monitor run against the audit log. */
+export type MonitorRunDto_Deserialize = {
+	id: number,
+	release_id: number,
+	started_at: string,
+	finished_at: string,
+	duration_ms: number,
+	green: boolean,
+	log_url: string,
+	checkpoint_size?: number | null,
+	/**  What failed (a red run). */
+	failure?: string | null,
+	run_by: string,
+};
+
+/**  One synthetic-monitor run against the audit log. */
+export type MonitorRunDto_Serialize = {
+	id: number,
+	release_id: number,
+	started_at: string,
+	finished_at: string,
+	duration_ms: number,
+	green: boolean,
+	log_url: string,
+	checkpoint_size: number | null,
+	/**  What failed (a red run). */
+	failure: string | null,
+	run_by: string,
+};
+
 /**  What the methodology owner asks for when creating an export. */
 export type NewExportDto = NewExportDto_Serialize | NewExportDto_Deserialize;
 
@@ -1293,6 +1410,25 @@ export type NewProjectDto_Serialize = {
 	country: string | null,
 	/**  CADT projectDeveloper; needed before the project can be exported. */
 	developer: string | null,
+};
+
+/**  What planning a release asks for. */
+export type NewReleaseDto = NewReleaseDto_Serialize | NewReleaseDto_Deserialize;
+
+/**  What planning a release asks for. */
+export type NewReleaseDto_Deserialize = {
+	/**  `YYYY-MM-DD` to plan on or after; none: the next slot from now. */
+	date?: string | null,
+	hotfix: boolean,
+	notes: string,
+};
+
+/**  What planning a release asks for. */
+export type NewReleaseDto_Serialize = {
+	/**  `YYYY-MM-DD` to plan on or after; none: the next slot from now. */
+	date: string | null,
+	hotfix: boolean,
+	notes: string,
 };
 
 /**  What offboarding did. */
@@ -1574,6 +1710,137 @@ export type RegistryStatusDto_Serialize = {
 	units_on_registry: number | null,
 };
 
+/**  The release calendar from the current ISO week on. */
+export type ReleaseCalendarDto = ReleaseCalendarDto_Serialize | ReleaseCalendarDto_Deserialize;
+
+/**  The release calendar from the current ISO week on. */
+export type ReleaseCalendarDto_Deserialize = {
+	now: string,
+	weeks: CalendarWeekDto_Deserialize[],
+};
+
+/**  The release calendar from the current ISO week on. */
+export type ReleaseCalendarDto_Serialize = {
+	now: string,
+	weeks: CalendarWeekDto_Serialize[],
+};
+
+/**  A release clock (the staging soak, the post-release watch). */
+export type ReleaseClockDto = ReleaseClockDto_Serialize | ReleaseClockDto_Deserialize;
+
+/**  A release clock (the staging soak, the post-release watch). */
+export type ReleaseClockDto_Deserialize = {
+	name: string,
+	started_at: string,
+	due_at: string,
+	/**  `running`, `met` or `overdue`. */
+	state: string,
+	/**  Seconds left at the view's `now` (negative once overdue); none once met. */
+	remaining_seconds?: number | null,
+	met_at?: string | null,
+};
+
+/**  A release clock (the staging soak, the post-release watch). */
+export type ReleaseClockDto_Serialize = {
+	name: string,
+	started_at: string,
+	due_at: string,
+	/**  `running`, `met` or `overdue`. */
+	state: string,
+	/**  Seconds left at the view's `now` (negative once overdue); none once met. */
+	remaining_seconds: number | null,
+	met_at: string | null,
+};
+
+/**  A release with its clocks, monitor runs and the steps on offer. */
+export type ReleaseDto = ReleaseDto_Serialize | ReleaseDto_Deserialize;
+
+/**  A release with its clocks, monitor runs and the steps on offer. */
+export type ReleaseDto_Deserialize = {
+	id: number,
+	tag: string,
+	/**  `scheduled` or `hotfix`. */
+	kind: string,
+	slot_at: string,
+	week: string,
+	captain?: string | null,
+	notes: string,
+	/**  `planned`, `soaking`, `watching`, `watched`, `closed` or `rolled_back`. */
+	state: string,
+	planned_by: string,
+	planned_at: string,
+	soak_started_at?: string | null,
+	promoted_at?: string | null,
+	watch_ended_at?: string | null,
+	closed_at?: string | null,
+	rolled_back_at?: string | null,
+	rolled_back_by?: string | null,
+	rollback_reason?: string | null,
+	clocks: ReleaseClockDto_Deserialize[],
+	monitor_runs: MonitorRunDto_Deserialize[],
+	promotion_blockers: string[],
+	offers: ReleaseOfferDto_Deserialize[],
+	/**  The time the clocks were computed at. */
+	now: string,
+};
+
+/**  A release with its clocks, monitor runs and the steps on offer. */
+export type ReleaseDto_Serialize = {
+	id: number,
+	tag: string,
+	/**  `scheduled` or `hotfix`. */
+	kind: string,
+	slot_at: string,
+	week: string,
+	captain: string | null,
+	notes: string,
+	/**  `planned`, `soaking`, `watching`, `watched`, `closed` or `rolled_back`. */
+	state: string,
+	planned_by: string,
+	planned_at: string,
+	soak_started_at: string | null,
+	promoted_at: string | null,
+	watch_ended_at: string | null,
+	closed_at: string | null,
+	rolled_back_at: string | null,
+	rolled_back_by: string | null,
+	rollback_reason: string | null,
+	clocks: ReleaseClockDto_Serialize[],
+	monitor_runs: MonitorRunDto_Serialize[],
+	promotion_blockers: string[],
+	offers: ReleaseOfferDto_Serialize[],
+	/**  The time the clocks were computed at. */
+	now: string,
+};
+
+/**  A step the signed-in user may take now; `enabled` false with the `reason` while blocked. */
+export type ReleaseOfferDto = ReleaseOfferDto_Serialize | ReleaseOfferDto_Deserialize;
+
+/**  A step the signed-in user may take now; `enabled` false with the `reason` while blocked. */
+export type ReleaseOfferDto_Deserialize = {
+	/**  `soak`, `monitor`, `promote`, `watch_end`, `close` or `rollback`. */
+	step: string,
+	enabled: boolean,
+	reason?: string | null,
+};
+
+/**  A step the signed-in user may take now; `enabled` false with the `reason` while blocked. */
+export type ReleaseOfferDto_Serialize = {
+	/**  `soak`, `monitor`, `promote`, `watch_end`, `close` or `rollback`. */
+	step: string,
+	enabled: boolean,
+	reason: string | null,
+};
+
+/**  A release in a list or a calendar slot. */
+export type ReleaseSummaryDto = {
+	id: number,
+	tag: string,
+	kind: string,
+	slot_at: string,
+	state: string,
+};
+
 export type ReportDto = ReportDto_Serialize | ReportDto_Deserialize;
 
 export type ReportDto_Deserialize = {
@@ -1584,6 +1851,15 @@ export type ReportDto_Deserialize = {
 export type ReportDto_Serialize = {
 	problems: ProblemDto_Serialize[],
 	total: number | null,
+};
+
+/**  One week of the captain rota. */
+export type RotaEntryDto = {
+	week: string,
+	captain: string,
+	captain_active: boolean,
+	set_by: string,
+	set_at: string,
 };
 
 export type RowDto = {
