@@ -1,7 +1,8 @@
 //! The signed-in user's work queue (`mrv queue`, the desktop's home): what waits for them now,
 //! by what their roles allow — batches to review for a verifier, rejected batches to correct for
 //! an analyst, exports at a step of theirs for a methodology owner, the audit log's and the
-//! registry's health for an ops admin. Computed from the same rules the use cases enforce
+//! registry's health, open incidents and the next release for an ops admin, access requests
+//! for a manager and a tenant admin, the access review. Computed from the same rules the use cases enforce
 //! (`Session::allowed_actions`, segregation of duties, `export_offers`); nothing is stored.
 
 use crate::session::Session;
@@ -32,6 +33,18 @@ pub enum QueueKind {
     AnchorsFailing,
     /// No registry is connected: signed-off exports cannot be pushed.
     ConnectRegistry,
+    /// An incident not closed that the user handles (an ops admin: every one; anyone: those
+    /// they are the commander or communications lead of), with its next clock.
+    Incident,
+    /// The next release and the step it waits for (ops admin).
+    Release,
+    /// An access request of one of the user's reports waits for their decision (manager).
+    DecideAccess,
+    /// An approved access request waits to be granted (tenant admin).
+    GrantAccess,
+    /// The access review: grants to certify or revoke, revocations to apply, or a review due
+    /// (tenant admin).
+    AccessReview,
 }
 
 /// What an item opens.
@@ -44,6 +57,10 @@ pub enum QueueTarget {
     AuditLog,
     /// The registry connection.
     Registry,
+    Incident(i64),
+    Release(i64),
+    /// The access desk.
+    Access,
 }
 
 /// One thing waiting for the user.
@@ -201,6 +218,7 @@ impl Mrv {
                 });
             }
         }
+        self.procedure_items(session, &may, &mut items)?;
         if may(Action::ConnectRegistry) && mrv_store::registry(self.ws.conn())?.is_none() {
             items.push(QueueItem {
                 kind: QueueKind::ConnectRegistry,
@@ -217,6 +235,158 @@ impl Mrv {
             user: session.user.name.clone(),
             items,
         })
+    }
+}
+
+impl Mrv {
+    /// The queue's items from the procedures' desks: incidents (SOP-003), the next release
+    /// (SOP-002), access requests and the access review (SOP-006).
+    fn procedure_items(
+        &self,
+        session: &Session,
+        may: &dyn Fn(Action) -> bool,
+        items: &mut Vec<QueueItem>,
+    ) -> Result<(), AppError> {
+        let me = session.user.name.as_str();
+        for i in self.list_incidents(session)? {
+            if i.state == "closed" {
+                continue;
+            }
+            let mine = i.commander.as_deref() == Some(me) || i.comms.as_deref() == Some(me);
+            if !(may(Action::ManageIncidents) || mine) {
+                continue;
+            }
+            let overdue: Vec<&str> = i
+                .clocks
+                .iter()
+                .filter(|c| c.state == "overdue")
+                .map(|c| c.label.as_str())
+                .collect();
+            let next = i
+                .clocks
+                .iter()
+                .filter(|c| c.state == "running")
+                .min_by_key(|c| c.remaining_seconds.unwrap_or(i64::MAX));
+            let detail = if !overdue.is_empty() {
+                format!("Overdue: {}.", overdue.join("; "))
+            } else if let Some(c) = next {
+                format!("{} by {}.", c.label, c.due_at)
+            } else if i.state == "resolved" {
+                "Resolved: the postmortem and its action items close it.".into()
+            } else {
+                "Open: post updates and resolve it.".into()
+            };
+            items.push(QueueItem {
+                kind: QueueKind::Incident,
+                title: format!("{} incident {}: {}", i.severity_label, i.id, i.title),
+                detail,
+                target: QueueTarget::Incident(i.id),
+                urgent: !overdue.is_empty() || (i.state == "open" && i.severity != "sev3"),
+            });
+        }
+        if may(Action::ManageReleases) {
+            if let Some(r) = self.next_release(session)? {
+                let overdue = r.clocks.iter().any(|c| c.state == "overdue");
+                let detail = match r.promotion_blockers.first() {
+                    Some(b) if r.state == "soaking" => format!("Promotion waits: {b}."),
+                    _ => {
+                        let steps: Vec<&str> = r
+                            .offers
+                            .iter()
+                            .filter(|o| o.enabled)
+                            .map(|o| o.step.as_str())
+                            .collect();
+                        if steps.is_empty() {
+                            format!("Slot {}.", r.slot_at)
+                        } else {
+                            format!("Next: {}.", or_list(&steps).replace('_', " "))
+                        }
+                    }
+                };
+                items.push(QueueItem {
+                    kind: QueueKind::Release,
+                    title: format!("Release {} is {}", r.tag, r.state.replace('_', " ")),
+                    detail,
+                    target: QueueTarget::Release(r.id),
+                    urgent: overdue,
+                });
+            }
+        }
+        if may(Action::DecideAccessRequest) {
+            for r in self.access_requests_to_decide(session)? {
+                items.push(QueueItem {
+                    kind: QueueKind::DecideAccess,
+                    title: format!("{} asks for the role {}", r.user, r.role),
+                    detail: format!("“{}” Approve or decline it.", r.reason),
+                    target: QueueTarget::Access,
+                    urgent: false,
+                });
+            }
+        }
+        if may(Action::ManageUsers) {
+            for r in self.access_requests_to_grant(session)? {
+                items.push(QueueItem {
+                    kind: QueueKind::GrantAccess,
+                    title: format!("Grant {} the role {}", r.user, r.role),
+                    detail: format!(
+                        "Approved by {}; grant it on the access desk.",
+                        r.decided_by.as_deref().unwrap_or("their manager")
+                    ),
+                    target: QueueTarget::Access,
+                    urgent: false,
+                });
+            }
+            let status = self.access_review(session)?;
+            if let Some(review) = &status.review {
+                if review.revocations_overdue > 0 {
+                    items.push(QueueItem {
+                        kind: QueueKind::AccessReview,
+                        title: format!("{} revocation(s) overdue", review.revocations_overdue),
+                        detail:
+                            "Revocations are applied within 24 hours (SOP-006); apply them now."
+                                .into(),
+                        target: QueueTarget::Access,
+                        urgent: true,
+                    });
+                }
+                if review.revocations_running > 0 {
+                    items.push(QueueItem {
+                        kind: QueueKind::AccessReview,
+                        title: format!("{} revocation(s) to apply", review.revocations_running),
+                        detail: "Each has a 24-hour clock; apply them on the access desk.".into(),
+                        target: QueueTarget::Access,
+                        urgent: false,
+                    });
+                }
+                if review.finished_at.is_none() && review.pending > 0 {
+                    items.push(QueueItem {
+                        kind: QueueKind::AccessReview,
+                        title: format!("Access review: {} grant(s) to decide", review.pending),
+                        detail: "Re-certify or revoke each active grant.".into(),
+                        target: QueueTarget::Access,
+                        urgent: false,
+                    });
+                }
+            }
+            if status.reminder.due
+                && status
+                    .review
+                    .as_ref()
+                    .is_none_or(|r| r.finished_at.is_some())
+            {
+                items.push(QueueItem {
+                    kind: QueueKind::AccessReview,
+                    title: "A quarterly access review is due".into(),
+                    detail: match &status.reminder.last_finished_at {
+                        Some(at) => format!("The last one finished {at}; start the next."),
+                        None => "No access review has finished yet; start one.".into(),
+                    },
+                    target: QueueTarget::Access,
+                    urgent: false,
+                });
+            }
+        }
+        Ok(())
     }
 }
 

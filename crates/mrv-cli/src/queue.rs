@@ -11,6 +11,9 @@ fn target_text(t: &QueueTarget) -> String {
         QueueTarget::Export(id) => format!("export {id}"),
         QueueTarget::AuditLog => "audit log".into(),
         QueueTarget::Registry => "registry".into(),
+        QueueTarget::Incident(id) => format!("incident {id}"),
+        QueueTarget::Release(id) => format!("release {id}"),
+        QueueTarget::Access => "access".into(),
     }
 }
 

@@ -90,6 +90,72 @@ fn each_role_sees_its_own_work_and_the_queue_moves_with_it() {
     assert_eq!(kinds(&ana), ["correct_batch"]);
     assert!(ana[0]["title"].as_str().unwrap().contains("was rejected"));
 
+    // SOP-006: a request waits for the requester's manager, then for the tenant admin; the
+    // tenant admin is reminded of the quarterly review.
+    assert_eq!(kinds(&queue(&ws, "tess")), ["access_review"]);
+    let request = mrv_as(
+        &ws,
+        "ana",
+        &[
+            "--json",
+            "access",
+            "request",
+            "--role",
+            "verifier",
+            "--reason",
+            "Second pair of eyes.",
+        ],
+    );
+    assert!(
+        request.status.success(),
+        "{}",
+        String::from_utf8_lossy(&request.stderr)
+    );
+    let id = serde_json::from_slice::<serde_json::Value>(&request.stdout).unwrap()["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    assert_eq!(kinds(&queue(&ws, "max")), ["decide_access"]);
+    assert!(mrv_as(&ws, "max", &["access", "approve", &id])
+        .status
+        .success());
+    assert!(queue(&ws, "max").is_empty());
+    assert_eq!(
+        kinds(&queue(&ws, "tess")),
+        ["grant_access", "access_review"]
+    );
+
+    // SOP-003: a declared SEV-1 lands, urgent, in the ops admin's queue and nobody else's.
+    let declare = mrv_as(
+        &ws,
+        "vera",
+        &[
+            "incident",
+            "declare",
+            "--sev",
+            "1",
+            "--title",
+            "Audit log unreachable",
+        ],
+    );
+    assert!(
+        declare.status.success(),
+        "{}",
+        String::from_utf8_lossy(&declare.stderr)
+    );
+    let oscar = queue(&ws, "oscar");
+    assert_eq!(oscar[0]["kind"], "incident");
+    assert_eq!(oscar[0]["urgent"], true);
+    assert!(
+        oscar[0]["title"].as_str().unwrap().contains("SEV-1"),
+        "{oscar:?}"
+    );
+    assert!(
+        oscar[0]["detail"].as_str().unwrap().contains("by "),
+        "the next clock's due time: {oscar:?}"
+    );
+    assert!(!kinds(&queue(&ws, "vera")).contains(&"incident".to_owned()));
+
     // Text output names the user and each item.
     let text = mrv_as(&ws, "ana", &["queue"]);
     let text = String::from_utf8(text.stdout).unwrap();

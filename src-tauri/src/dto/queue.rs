@@ -17,6 +17,11 @@ pub enum QueueKindDto {
     LogAlarm,
     AnchorsFailing,
     ConnectRegistry,
+    Incident,
+    Release,
+    DecideAccess,
+    GrantAccess,
+    AccessReview,
 }
 
 /// What a queue item opens.
@@ -27,6 +32,10 @@ pub enum QueueTargetKindDto {
     Export,
     AuditLog,
     Registry,
+    Incident,
+    Release,
+    /// The access desk.
+    Access,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -35,7 +44,7 @@ pub struct QueueItemDto {
     pub title: String,
     pub detail: String,
     pub target: QueueTargetKindDto,
-    /// The batch or export id, for those targets.
+    /// The batch, export, incident or release id, for those targets.
     pub target_id: Option<i64>,
     pub urgent: bool,
 }
@@ -60,6 +69,9 @@ impl From<mrv_app::WorkQueue> for WorkQueueDto {
                         T::Export(id) => (QueueTargetKindDto::Export, Some(id)),
                         T::AuditLog => (QueueTargetKindDto::AuditLog, None),
                         T::Registry => (QueueTargetKindDto::Registry, None),
+                        T::Incident(id) => (QueueTargetKindDto::Incident, Some(id)),
+                        T::Release(id) => (QueueTargetKindDto::Release, Some(id)),
+                        T::Access => (QueueTargetKindDto::Access, None),
                     };
                     QueueItemDto {
                         kind: match i.kind {
@@ -72,6 +84,11 @@ impl From<mrv_app::WorkQueue> for WorkQueueDto {
                             K::LogAlarm => QueueKindDto::LogAlarm,
                             K::AnchorsFailing => QueueKindDto::AnchorsFailing,
                             K::ConnectRegistry => QueueKindDto::ConnectRegistry,
+                            K::Incident => QueueKindDto::Incident,
+                            K::Release => QueueKindDto::Release,
+                            K::DecideAccess => QueueKindDto::DecideAccess,
+                            K::GrantAccess => QueueKindDto::GrantAccess,
+                            K::AccessReview => QueueKindDto::AccessReview,
                         },
                         title: i.title,
                         detail: i.detail,

@@ -807,7 +807,8 @@ async fn review_journey(
         "verify-receipt said `{checked}`"
     );
     layers_for_those_who_may(driver).await?;
-    export_journey(driver, log, registry).await
+    export_journey(driver, log, registry).await?;
+    role_desks(driver, log).await
 }
 
 /// The buttons follow what the backend says each role may do; the methodology owner's layer
@@ -1177,5 +1178,128 @@ async fn export_journey(
             "vera is offered `{absent}`"
         );
     }
+    Ok(())
+}
+
+/// Clicks the first element matching `css` (a button inside a list item, say).
+async fn click_css(driver: &WebDriver, css: &str) -> anyhow::Result<()> {
+    wait_for(driver, css, Duration::from_secs(60))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+/// Every role's desk, one flow each (issue 12): a request the manager approves in the app and
+/// the tenant admin grants; an ops admin declares a SEV-1 and sees the commander clock run; a
+/// release whose promotion is blocked until the synthetic monitor is green.
+async fn role_desks(driver: &WebDriver, log: &AuditLog) -> anyhow::Result<()> {
+    let long = Duration::from_secs(60);
+
+    // SOP-006: ana asks for the verifier role (CLI); max, her manager, approves it in the app.
+    let request: serde_json::Value = serde_json::from_str(&run(Command::new(binary("mrv"))
+        .arg("-w")
+        .arg(&log.workspace)
+        .args([
+            "--as",
+            "ana",
+            "--json",
+            "access",
+            "request",
+            "--role",
+            "verifier",
+            "--reason",
+            "Second verifier for the 2025 campaign.",
+        ])
+        .env("MRV_PASSWORD", "demo-password")))?;
+    let id = request["id"].as_i64().expect("the request's id");
+    sign_in(driver, "max").await?;
+    click(driver, "desk-access").await?;
+    wait_for(driver, "[data-testid=access-to-decide]", long).await?;
+    screenshot(driver, "mrv-e2e-access-manager.png").await?;
+    click_css(
+        driver,
+        &format!("[data-testid=access-decide-{id}] button.primary"),
+    )
+    .await?;
+    wait_until(
+        driver,
+        "the approved request gone from max's list",
+        long,
+        &format!("return !document.querySelector('[data-testid=access-decide-{id}]');"),
+    )
+    .await?;
+    // tess grants it; ana then holds the role.
+    sign_in(driver, "tess").await?;
+    wait_for(driver, "[data-testid=work-queue]", long).await?;
+    click(driver, "desk-access").await?;
+    wait_for(driver, "[data-testid=access-users-table]", long).await?;
+    screenshot(driver, "mrv-e2e-access-admin.png").await?;
+    click_css(driver, &format!("[data-testid=access-grant-{id}] button")).await?;
+    wait_until(
+        driver,
+        "the granted request gone from tess's list",
+        long,
+        &format!("return !document.querySelector('[data-testid=access-grant-{id}]');"),
+    )
+    .await?;
+    let users = log.mrv(&["--json", "user", "list"]);
+    let users: serde_json::Value = serde_json::from_str(&users)?;
+    let ana = users
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|u| u["name"] == "ana")
+        .cloned()
+        .unwrap_or_default();
+    anyhow::ensure!(
+        ana["roles"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| r == "verifier")),
+        "ana's roles after the grant: {ana}"
+    );
+
+    // SOP-003: the ops admin declares a SEV-1; its commander clock runs (5 minutes).
+    sign_in(driver, "oscar").await?;
+    click(driver, "desk-incidents").await?;
+    click(driver, "incident-declare").await?;
+    click_css(driver, "[data-testid=declare-sev-1] input").await?;
+    wait_for(driver, "[data-testid=declare-title]", long)
+        .await?
+        .send_keys("Registry pushes time out")
+        .await?;
+    click(driver, "declare-submit").await?;
+    wait_until(
+        driver,
+        "the SEV-1 with its commander clock running",
+        long,
+        "const t = document.body.textContent; return t.includes('Registry pushes time out') && /[0-4]:[0-5][0-9] left/.test(t);",
+    )
+    .await?;
+    screenshot(driver, "mrv-e2e-incident.png").await?;
+
+    // SOP-002: a planned release soaks; promotion is blocked until a green monitor run.
+    click(driver, "desk-releases").await?;
+    click(driver, "release-plan").await?;
+    click(driver, "plan-submit").await?;
+    click(driver, "release-step-soak").await?;
+    wait_for_text(
+        driver,
+        "[data-testid=release-step-reason-promote]",
+        "no green synthetic-monitor run",
+        long,
+    )
+    .await?;
+    screenshot(driver, "mrv-e2e-release-blocked.png").await?;
+    click(driver, "release-step-monitor").await?;
+    wait_for(driver, "[data-testid=release-monitor-run]", long).await?;
+    wait_until(
+        driver,
+        "promotion no longer waiting for the monitor, only for the soak",
+        long,
+        "const r = document.querySelector('[data-testid=release-step-reason-promote]'); return !!r && !r.textContent.includes('synthetic-monitor') && r.textContent.includes('soak');",
+    )
+    .await?;
+    screenshot(driver, "mrv-e2e-release-monitor.png").await?;
     Ok(())
 }

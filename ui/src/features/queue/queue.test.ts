@@ -9,6 +9,8 @@ describe("work queue words", () => {
     expect(actionLabel("review_batch")).toBe("Review");
     expect(actionLabel("log_alarm")).toBe("Audit log");
     expect(actionLabel("connect_registry")).toBe("Connect…");
+    expect(actionLabel("incident")).toBe("Incidents");
+    expect(actionLabel("grant_access")).toBe("Access");
   });
 
   it("summarises the queue with its urgent items", () => {

@@ -23,6 +23,14 @@ export function actionLabel(kind: QueueKindDto): string {
       return "Audit log";
     case "connect_registry":
       return "Connect…";
+    case "incident":
+      return "Incidents";
+    case "release":
+      return "Releases";
+    case "decide_access":
+    case "grant_access":
+    case "access_review":
+      return "Access";
   }
 }
 
