@@ -144,16 +144,29 @@ fn each_role_sees_its_own_work_and_the_queue_moves_with_it() {
         String::from_utf8_lossy(&declare.stderr)
     );
     let oscar = queue(&ws, "oscar");
-    assert_eq!(oscar[0]["kind"], "incident");
-    assert_eq!(oscar[0]["urgent"], true);
+    let incident = oscar
+        .iter()
+        .find(|i| i["kind"] == "incident")
+        .unwrap_or_else(|| panic!("{oscar:?}"));
+    assert_eq!(incident["urgent"], true);
+    assert_eq!(
+        incident["target"],
+        serde_json::json!({"kind": "incident", "id": 1})
+    );
     assert!(
-        oscar[0]["title"].as_str().unwrap().contains("SEV-1"),
+        incident["title"].as_str().unwrap().contains("SEV-1"),
         "{oscar:?}"
     );
     assert!(
-        oscar[0]["detail"].as_str().unwrap().contains("by "),
+        incident["detail"].as_str().unwrap().contains("by "),
         "the next clock's due time: {oscar:?}"
     );
+    // Urgent items come before the rest.
+    let urgent: Vec<bool> = oscar
+        .iter()
+        .map(|i| i["urgent"].as_bool().unwrap())
+        .collect();
+    assert!(urgent.windows(2).all(|w| w[0] >= w[1]), "{urgent:?}");
     assert!(!kinds(&queue(&ws, "vera")).contains(&"incident".to_owned()));
 
     // Text output names the user and each item.

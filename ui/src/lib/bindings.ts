@@ -1637,7 +1637,7 @@ export type QueueItemDto_Deserialize = {
 	title: string,
 	detail: string,
 	target: QueueTargetKindDto,
-	/**  The batch or export id, for those targets. */
+	/**  The batch, export, incident or release id, for those targets. */
 	target_id?: number | null,
 	urgent: boolean,
 };
@@ -1647,16 +1647,18 @@ export type QueueItemDto_Serialize = {
 	title: string,
 	detail: string,
 	target: QueueTargetKindDto,
-	/**  The batch or export id, for those targets. */
+	/**  The batch, export, incident or release id, for those targets. */
 	target_id: number | null,
 	urgent: boolean,
 };
 
 /**  What a queue item asks for. */
-export type QueueKindDto = "review_batch" | "decide_batch" | "enrich_batch" | "correct_batch" | "export_step" | "connect_audit_log" | "log_alarm" | "anchors_failing" | "connect_registry";
+export type QueueKindDto = "review_batch" | "decide_batch" | "enrich_batch" | "correct_batch" | "export_step" | "connect_audit_log" | "log_alarm" | "anchors_failing" | "connect_registry" | "incident" | "release" | "decide_access" | "grant_access" | "access_review";
 
 /**  What a queue item opens. */
-export type QueueTargetKindDto = "batch" | "export" | "audit_log" | "registry";
+export type QueueTargetKindDto = "batch" | "export" | "audit_log" | "registry" | "incident" | "release" | 
+/**  The access desk. */
+"access";
 
 /**  A finding kind of a return. */
 export type ReasonKindDto = {
