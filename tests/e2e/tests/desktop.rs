@@ -510,6 +510,16 @@ async fn sign_in(driver: &WebDriver, name: &str) -> anyhow::Result<()> {
     click(driver, "signin-submit").await?;
     let who = content(driver, "[data-testid=current-user]", long).await?;
     anyhow::ensure!(who.contains(name), "signed in as `{who}`, expected {name}");
+    // Everyone lands on their home, its work queue first.
+    wait_for(driver, "[data-testid=work-queue-summary]", long).await?;
+    wait_until(
+        driver,
+        "the work queue loaded",
+        long,
+        "const s = document.querySelector('[data-testid=work-queue-summary]'); return !!s && !s.textContent.includes('Loading');",
+    )
+    .await?;
+    screenshot(driver, &format!("mrv-e2e-home-{name}.png")).await?;
     Ok(())
 }
 
