@@ -5,11 +5,13 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 mod access;
+mod clock;
 mod export;
 mod incidents;
 mod inventory;
 mod queue;
 pub use access::*;
+pub use clock::*;
 mod releases;
 pub use export::*;
 pub use incidents::*;

@@ -5,6 +5,7 @@
 //! access review (every active grant with its last use, certified or revoked; a revocation's
 //! 24-hour clock runs until the role is removed).
 
+use crate::clock::ClockView;
 use crate::session::{parse_roles, Session, UserView};
 use crate::users::lookup_name;
 use crate::{clock, AppError, Mrv, NewUser};
@@ -12,7 +13,7 @@ use mrv_core::access_request::{
     journal_uses_role, may_decide, may_grant, review_reminder, revocation_clock, RequestEvent,
     RequestState, ReviewDecision,
 };
-use mrv_core::clocks::Clock;
+use mrv_core::clocks::ClockState;
 use mrv_core::{Action, Role, Timestamp};
 use mrv_store::{
     AccessRequestRecord, AccessReviewItemRecord, AccessReviewRecord, Connection, UserRecord,
@@ -50,30 +51,6 @@ pub struct OffboardView {
     pub sessions_ended: usize,
     /// The sealed signing key was emptied: nothing can sign as them any more.
     pub signing_key_disabled: bool,
-}
-
-/// A clock as front ends show it, computed at the time of the call.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AccessClockView {
-    pub name: String,
-    pub started_at: String,
-    pub due_at: String,
-    /// `running`, `met` or `overdue`.
-    pub state: String,
-    /// Seconds left (negative once overdue); none once met.
-    pub remaining_seconds: Option<i64>,
-}
-
-impl AccessClockView {
-    fn of(clock: &Clock, now: Timestamp) -> AccessClockView {
-        AccessClockView {
-            name: clock.name.clone(),
-            started_at: clock.started_at.to_string(),
-            due_at: clock.due_at.to_string(),
-            state: clock.state(now).as_str().to_owned(),
-            remaining_seconds: clock.remaining_seconds(now),
-        }
-    }
 }
 
 /// An access request.
@@ -132,7 +109,7 @@ pub struct AccessReviewItemView {
     pub applied_by: Option<String>,
     pub applied_at: Option<String>,
     /// A revocation's 24-hour clock until the role is removed.
-    pub clock: Option<AccessClockView>,
+    pub clock: Option<ClockView>,
 }
 
 /// Whether a quarterly access review is due.
@@ -281,11 +258,11 @@ fn review_view(
             (ReviewDecision::Revoked | ReviewDecision::Applied, Some(decided)) => {
                 let applied = r.applied_at.as_deref().map(parse_time).transpose()?;
                 let c = revocation_clock(parse_time(decided)?, applied);
-                let view = AccessClockView::of(&c, now);
-                match view.state.as_str() {
-                    "running" => running += 1,
-                    "overdue" => overdue += 1,
-                    _ => {}
+                let view = ClockView::of(&c, &c.name, now);
+                match view.state {
+                    ClockState::Running => running += 1,
+                    ClockState::Overdue => overdue += 1,
+                    ClockState::Met => {}
                 }
                 Some(view)
             }

@@ -5,6 +5,7 @@
 //! transaction and one journal entry (`incident.*`). Views carry the procedure's clocks,
 //! computed by `mrv_core::incident` at the time read here.
 
+use crate::clock::ClockView;
 use crate::session::Session;
 use crate::{clock, AppError, Mrv};
 use mrv_core::clocks::Clock;
@@ -55,34 +56,8 @@ pub fn severity_definitions() -> Vec<SeverityView> {
         .collect()
 }
 
-/// One of an incident's clocks at the time it was read.
-#[derive(Debug, Clone, Serialize)]
-pub struct ClockView {
-    /// `commander_assigned`, `customer_update` or `postmortem`.
-    pub name: String,
-    /// What it waits for, in words.
-    pub label: String,
-    pub started_at: String,
-    pub due_at: String,
-    pub met_at: Option<String>,
-    /// `running`, `met` or `overdue`.
-    pub state: String,
-    /// Seconds left (negative once overdue); none once met.
-    pub remaining_seconds: Option<i64>,
-    pub met_late: bool,
-}
-
 fn clock_view(c: &Clock, now: Timestamp) -> ClockView {
-    ClockView {
-        name: c.name.clone(),
-        label: clock_label(&c.name).to_owned(),
-        started_at: c.started_at.to_string(),
-        due_at: c.due_at.to_string(),
-        met_at: c.met_at.map(|t| t.to_string()),
-        state: c.state(now).as_str().to_owned(),
-        remaining_seconds: c.remaining_seconds(now),
-        met_late: c.met_late(),
-    }
+    ClockView::of(c, clock_label(&c.name), now)
 }
 
 /// An incident in a list: who, what, where it stands and its clocks.

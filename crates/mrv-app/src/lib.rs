@@ -44,8 +44,8 @@ mod workspace;
 mod writer_token;
 
 pub use access::{
-    AccessClockView, AccessRequestView, AccessReviewItemView, AccessReviewStatus, AccessReviewView,
-    OffboardView, ReviewReminderView, SessionView, UserAccountView,
+    AccessRequestView, AccessReviewItemView, AccessReviewStatus, AccessReviewView, OffboardView,
+    ReviewReminderView, SessionView, UserAccountView,
 };
 pub use auditlog::{
     verify_receipt, verify_receipt_file, AlarmView, AnchorRun, AnchorView, AuditLogView,
@@ -56,6 +56,7 @@ pub use backup::{
     DrillReport, PruneView, RestoreView, SnapshotFile, SnapshotManifest, SnapshotView,
 };
 pub use batches::{BatchView, RowView, RowsPage};
+pub use clock::ClockView;
 pub use consistency::{AnchoredHead, JournalProblem};
 pub use demo::{justify_everything, review_and_approve, DEMO_PASSWORD, DEMO_USERS};
 pub use error::{AppError, ErrorCode};
@@ -71,14 +72,15 @@ pub use export_verify::{verify_export, ExportCheck, ExportPins};
 pub use files::{check_destination, write_atomic, Overwrite};
 pub use import::{ColumnMapping, ImportPreview, ImportProgress, ImportRequest, Progress};
 pub use incidents::{
-    severity_definitions, ActionItemView, ClockView, IncidentDetail, IncidentOffers,
-    IncidentSummary, IncidentUpdateView, PostmortemView, SeverityView, MAX_POSTMORTEM_BYTES,
-    MAX_TEXT_CHARS, MAX_TITLE_CHARS,
+    severity_definitions, ActionItemView, IncidentDetail, IncidentOffers, IncidentSummary,
+    IncidentUpdateView, PostmortemView, SeverityView, MAX_POSTMORTEM_BYTES, MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
 };
 pub use journal::JournalCheck;
 pub use layers::{FlagView, LayerView, NewLayer, RowSamples, ZonalView};
 pub use map::{MapPoints, RowEvidence};
 pub use methodologies::{builtin_profiles, FieldView, MethodologyView};
+pub use mrv_core::clocks::ClockState;
 pub use mrv_core::names::is_invisible;
 pub use mrv_core::quantity::{MaterialReason, Percent, Tonnes};
 pub use mrv_core::{Action, ImportProblem, ImportReport, MethodologyProfile, MonitoringPeriod};
@@ -94,7 +96,7 @@ pub use quantities::{MaterialRowView, QuantitiesView};
 pub use queue::{QueueItem, QueueKind, QueueTarget, WorkQueue};
 pub use releases::{
     CalendarSlot, CalendarWeek, ChangelogEntry, MonitorRunView, NewRelease, ReleaseCalendar,
-    ReleaseClockView, ReleaseOffer, ReleaseSummary, ReleaseView, RotaEntryView, MAX_NOTES_BYTES,
+    ReleaseOffer, ReleaseSummary, ReleaseView, RotaEntryView, MAX_NOTES_BYTES,
 };
 pub use review::{AttachmentView, HistoryEntry, StampView};
 pub use session::{Session, UserView};

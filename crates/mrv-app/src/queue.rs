@@ -7,6 +7,7 @@
 
 use crate::session::Session;
 use crate::{AppError, Mrv};
+use mrv_core::clocks::ClockState;
 use mrv_core::{Action, BatchState};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -259,13 +260,13 @@ impl Mrv {
             let overdue: Vec<&str> = i
                 .clocks
                 .iter()
-                .filter(|c| c.state == "overdue")
+                .filter(|c| c.state == ClockState::Overdue)
                 .map(|c| c.label.as_str())
                 .collect();
             let next = i
                 .clocks
                 .iter()
-                .filter(|c| c.state == "running")
+                .filter(|c| c.state == ClockState::Running)
                 .min_by_key(|c| c.remaining_seconds.unwrap_or(i64::MAX));
             let detail = if !overdue.is_empty() {
                 format!("Overdue: {}.", overdue.join("; "))
@@ -286,7 +287,7 @@ impl Mrv {
         }
         if may(Action::ManageReleases) {
             if let Some(r) = self.next_release(session)? {
-                let overdue = r.clocks.iter().any(|c| c.state == "overdue");
+                let overdue = r.clocks.iter().any(|c| c.state == ClockState::Overdue);
                 let detail = match r.promotion_blockers.first() {
                     Some(b) if r.state == "soaking" => format!("Promotion waits: {b}."),
                     _ => {

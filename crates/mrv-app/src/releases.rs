@@ -10,6 +10,7 @@
 //! Every change is one transaction and journaled (`release.*`); the monitor's network probe
 //! runs before its transaction.
 
+use crate::clock::ClockView;
 use crate::session::Session;
 use crate::{clock, AppError, Mrv};
 use mrv_core::release::{
@@ -23,28 +24,8 @@ use serde::Serialize;
 /// The longest release notes accepted.
 pub const MAX_NOTES_BYTES: usize = 64 * 1024;
 
-/// A clock as front ends show it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ReleaseClockView {
-    pub name: String,
-    pub started_at: String,
-    pub due_at: String,
-    /// `running`, `met` or `overdue`.
-    pub state: String,
-    /// Seconds left (negative once overdue); none once met.
-    pub remaining_seconds: Option<i64>,
-    pub met_at: Option<String>,
-}
-
-fn clock_view(c: &Clock, now: Timestamp) -> ReleaseClockView {
-    ReleaseClockView {
-        name: c.name.clone(),
-        started_at: c.started_at.to_string(),
-        due_at: c.due_at.to_string(),
-        state: c.state(now).as_str().to_owned(),
-        remaining_seconds: c.remaining_seconds(now),
-        met_at: c.met_at.map(|t| t.to_string()),
-    }
+fn clock_view(c: &Clock, now: Timestamp) -> ClockView {
+    ClockView::of(c, &c.name, now)
 }
 
 /// One synthetic-monitor run.
@@ -116,7 +97,7 @@ pub struct ReleaseView {
     pub rolled_back_by: Option<String>,
     pub rollback_reason: Option<String>,
     /// The staging soak clock (once soaking) and the post-release watch clock (once promoted).
-    pub clocks: Vec<ReleaseClockView>,
+    pub clocks: Vec<ClockView>,
     pub monitor_runs: Vec<MonitorRunView>,
     /// While soaking: what still blocks promotion, in words (empty: it may be promoted).
     pub promotion_blockers: Vec<String>,

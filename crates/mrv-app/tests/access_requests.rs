@@ -4,6 +4,7 @@
 //! verifying afterwards.
 
 use mrv_app::{Action, ErrorCode, Mrv, NewUser, Session, DEMO_PASSWORD};
+use mrv_core::clocks::ClockState;
 use std::path::{Path, PathBuf};
 
 const PASSWORD: &str = "long-enough-password";
@@ -376,7 +377,7 @@ fn a_revocation_runs_a_24_hour_clock_until_applied_and_the_review_finishes_when_
     let oscar = review.items.iter().find(|i| i.user == "oscar").unwrap();
     assert_eq!(oscar.decision, "revoked");
     let clock = oscar.clock.as_ref().unwrap();
-    assert_eq!(clock.state, "running");
+    assert_eq!(clock.state, ClockState::Running);
     let left = clock.remaining_seconds.unwrap();
     assert!((86_390..=86_400).contains(&left), "{left}");
     assert_eq!(review.revocations_running, 1);
@@ -410,7 +411,7 @@ fn a_revocation_runs_a_24_hour_clock_until_applied_and_the_review_finishes_when_
     let shown = mrv.access_review(&tess).unwrap().review.unwrap();
     assert_eq!(shown.revocations_overdue, 1);
     let oscar = shown.items.iter().find(|i| i.user == "oscar").unwrap();
-    assert_eq!(oscar.clock.as_ref().unwrap().state, "overdue");
+    assert_eq!(oscar.clock.as_ref().unwrap().state, ClockState::Overdue);
     assert!(oscar.clock.as_ref().unwrap().remaining_seconds.unwrap() < -3000);
 
     for (user, role) in [
@@ -431,7 +432,7 @@ fn a_revocation_runs_a_24_hour_clock_until_applied_and_the_review_finishes_when_
     let applied = mrv.apply_revocation(&tess, "oscar", "ops_admin").unwrap();
     let oscar = applied.items.iter().find(|i| i.user == "oscar").unwrap();
     assert_eq!(oscar.decision, "applied");
-    assert_eq!(oscar.clock.as_ref().unwrap().state, "met");
+    assert_eq!(oscar.clock.as_ref().unwrap().state, ClockState::Met);
     assert_eq!(applied.revocations_overdue, 0);
     let accounts = mrv.list_user_accounts(&tess).unwrap();
     let oscar = accounts.iter().find(|u| u.name == "oscar").unwrap();

@@ -85,7 +85,11 @@ fn the_whole_flow_from_declaration_to_close_is_journaled_and_verifies() {
     assert_eq!(inc.summary.declared_by, "ana");
     let names: Vec<&str> = inc.summary.clocks.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["commander_assigned", "customer_update"]);
-    assert!(inc.summary.clocks.iter().all(|c| c.state == "running"));
+    assert!(inc
+        .summary
+        .clocks
+        .iter()
+        .all(|c| c.state.as_str() == "running"));
     let left = inc.summary.clocks[0].remaining_seconds.unwrap();
     assert!((295..=300).contains(&left), "{left}");
     assert!(!inc.offers.assign, "ana is no ops admin");
@@ -98,7 +102,7 @@ fn the_whole_flow_from_declaration_to_close_is_journaled_and_verifies() {
         .unwrap();
     assert_eq!(inc.summary.commander.as_deref(), Some("vera"));
     assert_eq!(inc.summary.comms.as_deref(), Some("oscar"));
-    assert_eq!(inc.summary.clocks[0].state, "met");
+    assert_eq!(inc.summary.clocks[0].state.as_str(), "met");
     assert!(inc.offers.assign && inc.offers.resolve);
 
     // The commander (a verifier) posts a note; the comms lead a customer update, which starts
@@ -122,14 +126,14 @@ fn the_whole_flow_from_declaration_to_close_is_journaled_and_verifies() {
     // Resolve; the postmortem clock starts, 5 business days out.
     let inc = d.mrv.resolve_incident(&oscar, id).unwrap();
     assert_eq!(inc.summary.state, "resolved");
-    assert_eq!(inc.summary.clocks[1].state, "met");
+    assert_eq!(inc.summary.clocks[1].state.as_str(), "met");
     let pm_clock = inc
         .summary
         .clocks
         .iter()
         .find(|c| c.name == "postmortem")
         .unwrap();
-    assert_eq!(pm_clock.state, "running");
+    assert_eq!(pm_clock.state.as_str(), "running");
     assert_eq!(
         inc.postmortem_due_at.as_deref(),
         Some(pm_clock.due_at.as_str())
@@ -157,7 +161,8 @@ fn the_whole_flow_from_declaration_to_close_is_journaled_and_verifies() {
             .iter()
             .find(|c| c.name == "postmortem")
             .unwrap()
-            .state,
+            .state
+            .as_str(),
         "met"
     );
     let (c, msg) = code(d.mrv.close_incident(&oscar, id));

@@ -245,7 +245,7 @@ fn steps_out_of_order_are_refused_and_promotion_names_what_is_missing() {
     assert_eq!(soaking.clocks.len(), 1);
     let soak = &soaking.clocks[0];
     assert_eq!(soak.name, "staging soak");
-    assert_eq!(soak.state, "running");
+    assert_eq!(soak.state.as_str(), "running");
     assert!(
         (1795..=1800).contains(&soak.remaining_seconds.unwrap()),
         "{soak:?}"
@@ -307,7 +307,7 @@ fn steps_out_of_order_are_refused_and_promotion_names_what_is_missing() {
     assert!(!e.contains("left"), "{e}");
     assert!(e.contains("no green synthetic-monitor run"), "{e}");
     let view = d.mrv.release(&d.oscar, r.id).unwrap();
-    assert_eq!(view.clocks[0].state, "overdue");
+    assert_eq!(view.clocks[0].state.as_str(), "overdue");
     assert_eq!(view.promotion_blockers.len(), 1);
     assert_eq!(d.journal_count("release.soak"), 1);
     assert_eq!(d.journal_count("release.promote"), 0);
@@ -356,7 +356,7 @@ fn rollback_is_the_captains_call_or_an_ops_admins_without_one() {
     assert_eq!(back.state, "rolled_back");
     assert_eq!(back.rolled_back_by.as_deref(), Some("vera"));
     assert_eq!(back.rollback_reason.as_deref(), Some("error rate doubled"));
-    assert_eq!(back.clocks[0].state, "met");
+    assert_eq!(back.clocks[0].state.as_str(), "met");
     // No captain that week: an ops admin decides, nobody else.
     refused(
         d.mrv.roll_back_release(&ana, without.id, "x"),

@@ -161,9 +161,9 @@ fn a_release_is_blocked_until_the_monitor_is_green_against_the_real_log() {
     let watching = f.mrv.promote_release(&f.oscar, id).unwrap();
     assert_eq!(watching.state, "watching");
     assert_eq!(watching.clocks.len(), 2);
-    assert_eq!(watching.clocks[0].state, "met");
+    assert_eq!(watching.clocks[0].state.as_str(), "met");
     assert_eq!(watching.clocks[1].name, "post-release watch");
-    assert_eq!(watching.clocks[1].state, "running");
+    assert_eq!(watching.clocks[1].state.as_str(), "running");
     assert_eq!(watching.monitor_runs.len(), 2);
 
     // The watch runs 30 minutes, then the release closes into the changelog.

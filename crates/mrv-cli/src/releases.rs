@@ -191,7 +191,7 @@ fn release_text(v: &ReleaseView) -> String {
     for c in &v.clocks {
         let state = match c.remaining_seconds {
             Some(r) => format!("{}, {}", c.state, left(r)),
-            None => c.state.clone(),
+            None => c.state.to_string(),
         };
         s += &format!("  clock     {}: due {} ({state})\n", c.name, c.due_at);
     }

@@ -1,6 +1,7 @@
 //! Transport types of access management (SOP-006, `docs/access.md`), converted from
 //! `mrv_app::access`'s views. Clocks arrive computed by `mrv_app` at the time of the call.
 
+use super::ClockDto;
 use serde::Serialize;
 use specta::Type;
 
@@ -107,30 +108,6 @@ impl From<mrv_app::AccessRequestView> for AccessRequestDto {
     }
 }
 
-/// A clock as computed when the command ran.
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct AccessClockDto {
-    pub name: String,
-    pub started_at: String,
-    pub due_at: String,
-    /// `running`, `met` or `overdue`.
-    pub state: String,
-    /// Seconds left when computed (negative once overdue); none once met.
-    pub remaining_seconds: Option<i64>,
-}
-
-impl From<mrv_app::AccessClockView> for AccessClockDto {
-    fn from(c: mrv_app::AccessClockView) -> Self {
-        AccessClockDto {
-            name: c.name,
-            started_at: c.started_at,
-            due_at: c.due_at,
-            state: c.state,
-            remaining_seconds: c.remaining_seconds,
-        }
-    }
-}
-
 /// One grant (user × role) of an access review.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct AccessReviewItemDto {
@@ -145,7 +122,7 @@ pub struct AccessReviewItemDto {
     pub decided_at: Option<String>,
     pub applied_by: Option<String>,
     pub applied_at: Option<String>,
-    pub clock: Option<AccessClockDto>,
+    pub clock: Option<ClockDto>,
 }
 
 impl From<mrv_app::AccessReviewItemView> for AccessReviewItemDto {

@@ -1,6 +1,7 @@
 //! Transport types of the incident desk (SOP-003), converted from `mrv_app::incidents`' views.
 //! Clocks arrive computed by the core at the time of the call; the UI counts them down.
 
+use super::ClockDto;
 use serde::Serialize;
 use specta::Type;
 
@@ -27,36 +28,6 @@ impl From<mrv_app::SeverityView> for SeverityDto {
             definition: s.definition,
             response: s.response,
             clocks: s.clocks,
-        }
-    }
-}
-
-/// One clock of an incident.
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct ClockDto {
-    /// `commander_assigned`, `customer_update` or `postmortem`.
-    pub name: String,
-    pub label: String,
-    pub started_at: String,
-    pub due_at: String,
-    pub met_at: Option<String>,
-    /// `running`, `met` or `overdue` when read.
-    pub state: String,
-    pub remaining_seconds: Option<i64>,
-    pub met_late: bool,
-}
-
-impl From<mrv_app::ClockView> for ClockDto {
-    fn from(c: mrv_app::ClockView) -> Self {
-        ClockDto {
-            name: c.name,
-            label: c.label,
-            started_at: c.started_at,
-            due_at: c.due_at,
-            met_at: c.met_at,
-            state: c.state,
-            remaining_seconds: c.remaining_seconds,
-            met_late: c.met_late,
         }
     }
 }

@@ -1,34 +1,9 @@
 //! Transport types of releases (SOP-002), converted from `mrv_app::releases`' views. Clocks are
 //! computed by `mrv_app` at `now`; the desk counts them down live from there.
 
+use super::ClockDto;
 use serde::{Deserialize, Serialize};
 use specta::Type;
-
-/// A release clock (the staging soak, the post-release watch).
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct ReleaseClockDto {
-    pub name: String,
-    pub started_at: String,
-    pub due_at: String,
-    /// `running`, `met` or `overdue`.
-    pub state: String,
-    /// Seconds left at the view's `now` (negative once overdue); none once met.
-    pub remaining_seconds: Option<i64>,
-    pub met_at: Option<String>,
-}
-
-impl From<mrv_app::ReleaseClockView> for ReleaseClockDto {
-    fn from(c: mrv_app::ReleaseClockView) -> Self {
-        ReleaseClockDto {
-            name: c.name,
-            started_at: c.started_at,
-            due_at: c.due_at,
-            state: c.state,
-            remaining_seconds: c.remaining_seconds,
-            met_at: c.met_at,
-        }
-    }
-}
 
 /// One synthetic-monitor run against the audit log.
 #[derive(Debug, Clone, Serialize, Type)]
@@ -104,7 +79,7 @@ pub struct ReleaseDto {
     pub rolled_back_at: Option<String>,
     pub rolled_back_by: Option<String>,
     pub rollback_reason: Option<String>,
-    pub clocks: Vec<ReleaseClockDto>,
+    pub clocks: Vec<ClockDto>,
     pub monitor_runs: Vec<MonitorRunDto>,
     pub promotion_blockers: Vec<String>,
     pub offers: Vec<ReleaseOfferDto>,

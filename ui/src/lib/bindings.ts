@@ -232,31 +232,6 @@ export const commands = {
 };
 
 /* Types */
-/**  A clock as computed when the command ran. */
-export type AccessClockDto = AccessClockDto_Serialize | AccessClockDto_Deserialize;
-
-/**  A clock as computed when the command ran. */
-export type AccessClockDto_Deserialize = {
-	name: string,
-	started_at: string,
-	due_at: string,
-	/**  `running`, `met` or `overdue`. */
-	state: string,
-	/**  Seconds left when computed (negative once overdue); none once met. */
-	remaining_seconds?: number | null,
-};
-
-/**  A clock as computed when the command ran. */
-export type AccessClockDto_Serialize = {
-	name: string,
-	started_at: string,
-	due_at: string,
-	/**  `running`, `met` or `overdue`. */
-	state: string,
-	/**  Seconds left when computed (negative once overdue); none once met. */
-	remaining_seconds: number | null,
-};
-
 /**  An access request. */
 export type AccessRequestDto = AccessRequestDto_Serialize | AccessRequestDto_Deserialize;
 
@@ -337,7 +312,7 @@ export type AccessReviewItemDto_Deserialize = {
 	decided_at?: string | null,
 	applied_by?: string | null,
 	applied_at?: string | null,
-	clock?: AccessClockDto_Deserialize | null,
+	clock?: ClockDto_Deserialize | null,
 };
 
 /**  One grant (user × role) of an access review. */
@@ -353,7 +328,7 @@ export type AccessReviewItemDto_Serialize = {
 	decided_at: string | null,
 	applied_by: string | null,
 	applied_at: string | null,
-	clock: AccessClockDto_Serialize | null,
+	clock: ClockDto_Serialize | null,
 };
 
 /**  The latest access review and whether a quarterly one is due. */
@@ -549,36 +524,49 @@ export type CheckDto = {
 	detail: string,
 };
 
-/**  One clock of an incident. */
+/**  A procedure clock. */
 export type ClockDto = ClockDto_Serialize | ClockDto_Deserialize;
 
-/**  One clock of an incident. */
+/**  A procedure clock. */
 export type ClockDto_Deserialize = {
-	/**  `commander_assigned`, `customer_update` or `postmortem`. */
+	/**  e.g. `commander_assigned`, `revocation applied`, `staging soak`. */
 	name: string,
+	/**  What it waits for, in words. */
 	label: string,
 	started_at: string,
 	due_at: string,
 	met_at?: string | null,
-	/**  `running`, `met` or `overdue` when read. */
-	state: string,
+	state: ClockStateDto,
+	/**  Seconds left when computed (negative once overdue); none once met. */
 	remaining_seconds?: number | null,
+	/**  Met, but after its due time. */
 	met_late: boolean,
 };
 
-/**  One clock of an incident. */
+/**  A procedure clock. */
 export type ClockDto_Serialize = {
-	/**  `commander_assigned`, `customer_update` or `postmortem`. */
+	/**  e.g. `commander_assigned`, `revocation applied`, `staging soak`. */
 	name: string,
+	/**  What it waits for, in words. */
 	label: string,
 	started_at: string,
 	due_at: string,
 	met_at: string | null,
-	/**  `running`, `met` or `overdue` when read. */
-	state: string,
+	state: ClockStateDto,
+	/**  Seconds left when computed (negative once overdue); none once met. */
 	remaining_seconds: number | null,
+	/**  Met, but after its due time. */
 	met_late: boolean,
 };
+
+/**  Where a clock stands. */
+export type ClockStateDto = 
+/**  Not met and not past its due second. */
+"running" | 
+/**  What it waited for happened. */
+"met" | 
+/**  Not met, past its due time. */
+"overdue";
 
 /**  What every command returns on failure. */
 export type CommandError = CommandError_Serialize | CommandError_Deserialize;
@@ -1727,33 +1715,6 @@ export type ReleaseCalendarDto_Serialize = {
 	weeks: CalendarWeekDto_Serialize[],
 };
 
-/**  A release clock (the staging soak, the post-release watch). */
-export type ReleaseClockDto = ReleaseClockDto_Serialize | ReleaseClockDto_Deserialize;
-
-/**  A release clock (the staging soak, the post-release watch). */
-export type ReleaseClockDto_Deserialize = {
-	name: string,
-	started_at: string,
-	due_at: string,
-	/**  `running`, `met` or `overdue`. */
-	state: string,
-	/**  Seconds left at the view's `now` (negative once overdue); none once met. */
-	remaining_seconds?: number | null,
-	met_at?: string | null,
-};
-
-/**  A release clock (the staging soak, the post-release watch). */
-export type ReleaseClockDto_Serialize = {
-	name: string,
-	started_at: string,
-	due_at: string,
-	/**  `running`, `met` or `overdue`. */
-	state: string,
-	/**  Seconds left at the view's `now` (negative once overdue); none once met. */
-	remaining_seconds: number | null,
-	met_at: string | null,
-};
-
 /**  A release with its clocks, monitor runs and the steps on offer. */
 export type ReleaseDto = ReleaseDto_Serialize | ReleaseDto_Deserialize;
 
@@ -1778,7 +1739,7 @@ export type ReleaseDto_Deserialize = {
 	rolled_back_at?: string | null,
 	rolled_back_by?: string | null,
 	rollback_reason?: string | null,
-	clocks: ReleaseClockDto_Deserialize[],
+	clocks: ClockDto_Deserialize[],
 	monitor_runs: MonitorRunDto_Deserialize[],
 	promotion_blockers: string[],
 	offers: ReleaseOfferDto_Deserialize[],
@@ -1807,7 +1768,7 @@ export type ReleaseDto_Serialize = {
 	rolled_back_at: string | null,
 	rolled_back_by: string | null,
 	rollback_reason: string | null,
-	clocks: ReleaseClockDto_Serialize[],
+	clocks: ClockDto_Serialize[],
 	monitor_runs: MonitorRunDto_Serialize[],
 	promotion_blockers: string[],
 	offers: ReleaseOfferDto_Serialize[],

@@ -55,7 +55,7 @@ describe("access desk", () => {
   });
 
   it("counts a revocation clock down live and turns red one second after it is due", () => {
-    const clock = { state: "running", remaining_seconds: 10 };
+    const clock = { state: "running" as const, remaining_seconds: 10 };
     expect(remainingNow(clock, 1_000_000, 1_000_000)).toBe(10);
     expect(remainingNow(clock, 1_000_000, 1_010_999)).toBe(0);
     expect(remainingNow(clock, 1_000_000, 1_011_000)).toBe(-1);

@@ -2,7 +2,7 @@
 // grant's last use, the 24-hour revocation clock counting down, and the checks of the forms
 // before they are sent (the backend checks again and decides). The UI keeps no copy of the role
 // table: what a user may do comes from the session's `allowed_actions`.
-import type { AccessClockDto_Serialize, AccessRequestDto_Serialize, AccessReviewItemDto_Serialize, ActionDto } from "../../lib/bindings";
+import type { ClockDto, AccessRequestDto_Serialize, AccessReviewItemDto_Serialize, ActionDto } from "../../lib/bindings";
 import { formatTimestamp } from "../../lib/format";
 import { roleLabel } from "../../lib/roles";
 
@@ -71,8 +71,8 @@ export function lastUseWords(item: Pick<AccessReviewItemDto_Serialize, "last_use
  * The seconds a clock has left at `nowMs`, counting down from what the backend computed at
  * `loadedAtMs`; null once met (or without a count).
  */
-export function remainingNow(clock: Pick<AccessClockDto_Serialize, "state" | "remaining_seconds">, loadedAtMs: number, nowMs: number): number | null {
-  if (clock.state === "met" || clock.remaining_seconds === null) return null;
+export function remainingNow(clock: Pick<ClockDto, "state" | "remaining_seconds">, loadedAtMs: number, nowMs: number): number | null {
+  if (clock.state === "met" || clock.remaining_seconds == null) return null;
   return clock.remaining_seconds - Math.floor((nowMs - loadedAtMs) / 1000);
 }
 

@@ -1,7 +1,7 @@
 // Pure wording and clock helpers of the releases desk (SOP-002). The rules — who may do what,
 // what blocks a promotion, the slots and the rota — are the backend's: these only word what it
 // says and count its clocks down between two answers.
-import type { ActionDto, MonitorRunDto, ReleaseClockDto, ReleaseOfferDto } from "../../lib/bindings";
+import type { ActionDto, MonitorRunDto, ClockDto, ReleaseOfferDto } from "../../lib/bindings";
 
 /** Whether the signed-in user runs the release procedure (from the backend's allowed actions). */
 export function managesReleases(allowed: readonly ActionDto[]): boolean {
@@ -12,7 +12,7 @@ export function managesReleases(allowed: readonly ActionDto[]): boolean {
  * The seconds left on a clock at `nowMs`, counted down from what the backend computed at
  * `viewNow` (its `now`); null once the clock is met.
  */
-export function liveRemaining(clock: Pick<ReleaseClockDto, "remaining_seconds">, viewNow: string, nowMs: number): number | null {
+export function liveRemaining(clock: Pick<ClockDto, "remaining_seconds">, viewNow: string, nowMs: number): number | null {
   const remaining = clock.remaining_seconds;
   if (remaining === null || remaining === undefined) return null;
   const at = Date.parse(viewNow);
@@ -25,7 +25,7 @@ export function liveRemaining(clock: Pick<ReleaseClockDto, "remaining_seconds">,
  * Whether a clock the backend last saw running has run out by `nowMs`: the moment to ask the
  * backend again (a promotion or a watch end may have become possible).
  */
-export function ranOutSinceView(clock: Pick<ReleaseClockDto, "remaining_seconds">, viewNow: string, nowMs: number): boolean {
+export function ranOutSinceView(clock: Pick<ClockDto, "remaining_seconds">, viewNow: string, nowMs: number): boolean {
   const seen = clock.remaining_seconds;
   if (seen === null || seen === undefined || seen < 0) return false;
   const left = liveRemaining(clock, viewNow, nowMs);
