@@ -39,6 +39,25 @@ pub const BACKUP_MAX_AGE_SECONDS: i64 = 24 * 3600;
 /// `backup status` reminds when no drill passed in this many days.
 pub const DRILL_EVERY_DAYS: i64 = 90;
 
+/// While the desktop app runs, a backup is made when the last run finished this long ago
+/// ([`Mrv::backup_if_due`]): 15 minutes.
+pub const CONTINUOUS_BACKUP_EVERY_SECONDS: i64 = 15 * 60;
+/// Who continuous backups are recorded and journaled as.
+pub const SYSTEM_ACTOR: &str = "system";
+
+/// The continuous-backup rule, pure: a backup is due when a target is set and no run has
+/// finished yet, or the last one (good or failed) finished [`CONTINUOUS_BACKUP_EVERY_SECONDS`]
+/// or more before `now`.
+pub fn backup_due(
+    target_set: bool,
+    last_run_finished: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    target_set
+        && last_run_finished
+            .is_none_or(|at| (now - at).num_seconds() >= CONTINUOUS_BACKUP_EVERY_SECONDS)
+}
+
 const MANIFEST: &str = "manifest.json";
 const MANIFEST_FORMAT: &str = "mrv-backup/v1";
 
@@ -163,6 +182,18 @@ pub struct PruneView {
 pub struct RestoreView {
     pub snapshot: String,
     pub into: PathBuf,
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// A restore into place.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestoreInPlaceView {
+    pub snapshot: String,
+    /// The workspace, now the restored snapshot.
+    pub workspace: PathBuf,
+    /// Where the replaced workspace was kept.
+    pub kept_aside: PathBuf,
     pub files: u64,
     pub bytes: u64,
 }
@@ -504,9 +535,44 @@ impl Mrv {
     }
 
     /// Makes a snapshot on the backup target and prunes by the retention rule; the run is
-    /// recorded in the workspace whether it succeeds or not.
+    /// recorded in the workspace (and journaled) whether it succeeds or not.
     pub fn run_backup(&mut self, session: &Session) -> Result<BackupRun, AppError> {
         let granted = self.authorize(session, Action::ManageBackups)?;
+        let user = granted.user().to_owned();
+        self.backup_and_record(&user, |mrv| mrv.transaction(&granted))
+    }
+
+    /// The continuous backup (SOP-007): when a backup target is set and the last run finished
+    /// [`CONTINUOUS_BACKUP_EVERY_SECONDS`] ago or more ([`backup_due`]), makes a backup with the
+    /// system's rights, recorded and journaled as `system` — whoever is signed in, or nobody.
+    /// Returns the run, or `None` when none was due. A failed run is recorded like any other
+    /// (and then next due a period later).
+    pub fn backup_if_due(&mut self) -> Result<Option<Result<BackupRun, AppError>>, AppError> {
+        let conn = self.ws.conn();
+        let target_set = mrv_store::backup_target(conn)?.is_some();
+        let last = mrv_store::backup_runs(conn, 1)?
+            .into_iter()
+            .next()
+            .and_then(|r| DateTime::parse_from_rfc3339(&r.finished_at).ok())
+            .map(|d| d.with_timezone(&Utc));
+        if !backup_due(target_set, last, now_utc()) {
+            return Ok(None);
+        }
+        match self.backup_and_record(SYSTEM_ACTOR, |mrv| mrv.system_transaction()) {
+            Ok(run) => Ok(Some(Ok(run))),
+            // A failed snapshot is recorded; only a failure to record it is an error here.
+            Err(e @ (AppError::Io(_) | AppError::Conflict(_) | AppError::InvalidInput(_))) => {
+                Ok(Some(Err(e)))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn backup_and_record<'a>(
+        &'a mut self,
+        user: &str,
+        begin: impl FnOnce(&'a mut Mrv) -> Result<mrv_store::Transaction<'a>, AppError>,
+    ) -> Result<BackupRun, AppError> {
         let started_at = clock::now().to_string();
         let result = self.snapshot_now();
         let finished_at = clock::now().to_string();
@@ -514,8 +580,8 @@ impl Mrv {
             Ok(run) => mrv_store::BackupRunRecord {
                 id: 0,
                 started_at: started_at.clone(),
-                finished_at,
-                run_by: granted.user().to_owned(),
+                finished_at: finished_at.clone(),
+                run_by: user.to_owned(),
                 snapshot: Some(run.snapshot.clone()),
                 ok: true,
                 bytes: run.bytes as i64,
@@ -531,8 +597,8 @@ impl Mrv {
             Err(e) => mrv_store::BackupRunRecord {
                 id: 0,
                 started_at: started_at.clone(),
-                finished_at,
-                run_by: granted.user().to_owned(),
+                finished_at: finished_at.clone(),
+                run_by: user.to_owned(),
                 snapshot: None,
                 ok: false,
                 bytes: 0,
@@ -540,8 +606,22 @@ impl Mrv {
                 message: e.to_string(),
             },
         };
-        let tx = self.transaction(&granted)?;
+        let tx = begin(self)?;
         let id = mrv_store::insert_backup_run(&tx, &record)?;
+        crate::journal::append(
+            &tx,
+            &finished_at,
+            user,
+            "backup.run",
+            &format!("backup:run-{id}"),
+            serde_json::json!({
+                "ok": record.ok,
+                "snapshot": record.snapshot,
+                "bytes": record.bytes,
+                "files_copied": record.files_copied,
+                "message": record.message,
+            }),
+        )?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
         result.map(|run| BackupRun { id, ..run })
     }
@@ -842,6 +922,19 @@ impl Mrv {
         };
         let tx = self.transaction(&granted)?;
         let id = mrv_store::insert_backup_drill(&tx, &record)?;
+        crate::journal::append(
+            &tx,
+            &clock::now().to_string(),
+            granted.user(),
+            "backup.drill",
+            &format!("backup:drill-{id}"),
+            serde_json::json!({
+                "snapshot": record.snapshot,
+                "ok": ok,
+                "duration_ms": duration_ms,
+                "problems": problems,
+            }),
+        )?;
         tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
         Ok(DrillReport {
             id,
@@ -914,6 +1007,84 @@ impl Mrv {
             into: into.to_owned(),
             files,
             bytes,
+        })
+    }
+}
+
+impl Mrv {
+    /// Restores a snapshot INTO PLACE — a separate, confirmed action (the caller asks first,
+    /// naming [`RestoreInPlaceView::kept_aside`]): the snapshot is restored beside the
+    /// workspace into `<workspace>.restoring-<snapshot>` and checked (every byte against its
+    /// manifest, `PRAGMA integrity_check`); only then is the live workspace moved aside to
+    /// `<workspace>.replaced-<time>` — kept, never deleted — and the restored folder moved into
+    /// its place. This handle then holds the restored workspace, whose journal records the
+    /// restore (`backup.restore`, by the caller). Nothing is replaced when the restore or its
+    /// checks fail.
+    pub fn restore_in_place(
+        &mut self,
+        session: &Session,
+        snapshot: &str,
+    ) -> Result<RestoreInPlaceView, AppError> {
+        let granted = self.authorize(session, Action::ManageBackups)?;
+        let user = granted.user().to_owned();
+        drop(granted);
+        let root = self.root().to_owned();
+        let name = root
+            .file_name()
+            .ok_or_else(|| AppError::InvalidInput(format!("{} has no name", root.display())))?
+            .to_string_lossy()
+            .into_owned();
+        let parent = root.parent().unwrap_or(Path::new(".")).to_owned();
+        let staging = parent.join(format!("{name}.restoring-{snapshot}"));
+        let stamp = now_utc().format("%Y-%m-%dT%H-%M-%SZ").to_string();
+        let aside = parent.join(format!("{name}.replaced-{stamp}"));
+        if std::fs::symlink_metadata(&aside).is_ok() {
+            return Err(AppError::Conflict(format!(
+                "{} already exists; try again in a second",
+                aside.display()
+            )));
+        }
+        let restored = self.restore_snapshot(session, snapshot, &staging)?;
+        // Swap, holding at each step a workspace that is not the one being moved: the live
+        // one is closed before it moves aside, the restored one is opened once in place.
+        let now = clock::now().to_string();
+        let staged = mrv_store::Workspace::open(&staging, &now)?;
+        drop(std::mem::replace(&mut self.ws, staged));
+        std::fs::rename(&root, &aside).map_err(|e| io_err(&root, e))?;
+        let kept = mrv_store::Workspace::open(&aside, &now)?;
+        drop(std::mem::replace(&mut self.ws, kept));
+        if let Err(e) = std::fs::rename(&staging, &root) {
+            // Put the live workspace back where it was.
+            let back = mrv_store::Workspace::open(&staging, &now)?;
+            drop(std::mem::replace(&mut self.ws, back));
+            std::fs::rename(&aside, &root).map_err(|e| io_err(&aside, e))?;
+            let live = mrv_store::Workspace::open(&root, &now)?;
+            drop(std::mem::replace(&mut self.ws, live));
+            return Err(io_err(&staging, e));
+        }
+        let live = mrv_store::Workspace::open(&root, &now)?;
+        drop(std::mem::replace(&mut self.ws, live));
+        self.seal_clear_token()?;
+        self.seal_clear_registry_key()?;
+        let tx = self.system_transaction()?;
+        crate::journal::append(
+            &tx,
+            &now,
+            &user,
+            "backup.restore",
+            &format!("backup:{}", restored.snapshot),
+            serde_json::json!({
+                "snapshot": restored.snapshot,
+                "kept_aside": aside.to_string_lossy(),
+            }),
+        )?;
+        tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(RestoreInPlaceView {
+            snapshot: restored.snapshot,
+            workspace: root,
+            kept_aside: aside,
+            files: restored.files,
+            bytes: restored.bytes,
         })
     }
 }
@@ -1012,7 +1183,126 @@ fn drill_checks(
         },
     };
     checks.push(check("journal_and_stamps", &problems, detail));
+    let mut problems = Vec::new();
+    let detail = match Mrv::open(into) {
+        Err(e) => {
+            problems.push(format!(
+                "the restored copy does not open as a workspace: {e}"
+            ));
+            String::new()
+        }
+        Ok(restored) => {
+            let (stamps, receipts) = restored.stamp_evidence(&mut problems)?;
+            format!(
+                "{stamps} stamp(s) match their source files; {receipts} anchor receipt(s) verify against the pinned log key"
+            )
+        }
+    };
+    checks.push(check("stamp_evidence", &problems, detail));
     Ok(checks)
+}
+
+impl Mrv {
+    /// Re-verifies every stamp of this (restored) workspace against the files it was made
+    /// from and its anchor receipt: the stored source file (and each stored layer file) must
+    /// be there and hash to what the stamp records, and a stamp anchored to the audit log must
+    /// have a receipt that proves its entry — which names the stamp's hash — in the log whose
+    /// key the workspace pinned. Each problem names the batch and what failed. Returns
+    /// (stamps checked, receipts verified).
+    pub(crate) fn stamp_evidence(
+        &self,
+        problems: &mut Vec<String>,
+    ) -> Result<(usize, usize), AppError> {
+        let conn = self.ws.conn();
+        let key =
+            mrv_store::auditlog(conn)?.and_then(|l| mrv_tlog::VerifierKey::parse(&l.vkey).ok());
+        let stamps = mrv_store::all_stamps(conn)?;
+        let mut receipts = 0;
+        for record in &stamps {
+            let object = format!("batch {}", record.batch_id);
+            let stamp = match mrv_stamp::document::Stamp::from_canonical_bytes(&record.document) {
+                Ok(s) => s,
+                Err(e) => {
+                    problems.push(format!("stamp_document {object}: unreadable stamp: {e}"));
+                    continue;
+                }
+            };
+            let mut file = |what: &str, name: &str, sha256: &str, required: bool| {
+                if !valid_sha(sha256) {
+                    problems.push(format!(
+                        "stamp_source {object}: the stamp records {what} {name} with {sha256:?}, not a SHA-256"
+                    ));
+                    return;
+                }
+                let path = self.ws.blob_path(sha256);
+                match hash_file(&path) {
+                    Ok((got, _)) if got == sha256 => {}
+                    Ok((got, _)) => problems.push(format!(
+                        "stamp_source {object}: {what} {name} hashes to {got}, the stamp records {sha256}"
+                    )),
+                    Err(_) if !required => {}
+                    Err(e) => problems.push(format!(
+                        "stamp_source {object}: {what} {name} ({}) {e}",
+                        path.display()
+                    )),
+                }
+            };
+            file(
+                "source file",
+                &stamp.source.name,
+                &stamp.source.sha256,
+                true,
+            );
+            for layer in &stamp.layers {
+                file("layer", &layer.name, &layer.sha256, false);
+            }
+            if let Some(batch) = mrv_store::get_batch(conn, record.batch_id)? {
+                if batch.source_sha256 != stamp.source.sha256 {
+                    problems.push(format!(
+                        "stamp_source {object}: the batch was imported from {}, the stamp records {}",
+                        batch.source_sha256, stamp.source.sha256
+                    ));
+                }
+            }
+            let Some(anchor) = mrv_store::batch_anchor(conn, record.batch_id)? else {
+                continue;
+            };
+            if anchor.state != "anchored" {
+                continue;
+            }
+            let named = mrv_core::AnchorEntry::parse(&anchor.entry).map(|e| hex::encode(e.sha256));
+            if named.as_ref() != Ok(&record.stamp_hash) {
+                problems.push(format!(
+                    "anchor_entry {object}: its audit-log entry {} does not name the stamp hash {}",
+                    anchor.record_id, record.stamp_hash
+                ));
+            }
+            match (&key, &anchor.receipt) {
+                (_, None) => problems.push(format!(
+                    "anchor_receipt {object}: anchored, but no receipt is stored"
+                )),
+                (None, Some(_)) => problems.push(format!(
+                    "anchor_receipt {object}: no audit-log key is pinned to check its receipt with"
+                )),
+                (Some(key), Some(receipt)) => {
+                    let verified = mrv_tlog::Receipt::parse(receipt)
+                        .map_err(|e| e.to_string())
+                        .and_then(|r| {
+                            r.verify(&anchor.entry, &key.name, key)
+                                .map_err(|e| e.to_string())
+                        });
+                    match verified {
+                        Ok(_) => receipts += 1,
+                        Err(e) => problems.push(format!(
+                            "anchor_receipt {object}: the stored receipt does not prove its entry {} in the pinned log: {e}",
+                            anchor.record_id
+                        )),
+                    }
+                }
+            }
+        }
+        Ok((stamps.len(), receipts))
+    }
 }
 
 /// Removes the snapshots the retention rule drops, then the target's files no kept snapshot
@@ -1139,6 +1429,23 @@ mod tests {
         assert!(kept.is_empty(), "{kept:?}");
         let got = prune_of(&["2027-02-27", "2028-02-29"], "2028-02-29");
         assert_eq!(got, vec!["2027-02-27"]);
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    /// A continuous backup is due exactly 15 minutes after the last run finished, not a second
+    /// before; at once when none ran; never without a target.
+    #[test]
+    fn a_backup_is_due_fifteen_minutes_after_the_last_run() {
+        let last = Some(at("2026-03-20T10:00:00Z"));
+        assert!(!backup_due(true, last, at("2026-03-20T10:14:59Z")));
+        assert!(backup_due(true, last, at("2026-03-20T10:15:00Z")));
+        assert!(backup_due(true, last, at("2026-03-21T10:00:00Z")));
+        assert!(backup_due(true, None, at("2026-03-20T10:00:00Z")));
+        assert!(!backup_due(false, None, at("2026-03-20T10:00:00Z")));
+        assert!(!backup_due(false, last, at("2026-03-21T10:00:00Z")));
     }
 
     /// However old, the newest snapshot is never pruned.

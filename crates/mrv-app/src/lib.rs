@@ -52,8 +52,10 @@ pub use auditlog::{
     CheckpointView, LogHealth, ReceiptCheck,
 };
 pub use backup::{
-    snapshots_to_prune, BackupRun, BackupRunView, BackupStatus, BackupTargetView, DrillCheck,
-    DrillReport, PruneView, RestoreView, SnapshotFile, SnapshotManifest, SnapshotView,
+    backup_due, snapshots_to_prune, BackupRun, BackupRunView, BackupStatus, BackupTargetView,
+    DrillCheck, DrillReport, PruneView, RestoreInPlaceView, RestoreView, SnapshotFile,
+    SnapshotManifest, SnapshotView, BACKUP_MAX_AGE_SECONDS, CONTINUOUS_BACKUP_EVERY_SECONDS,
+    DRILL_EVERY_DAYS,
 };
 pub use batches::{BatchView, RowView, RowsPage};
 pub use clock::ClockView;

@@ -31,15 +31,19 @@ pub(crate) enum BackupCommand {
     },
     /// Every restore drill recorded, newest first.
     Drills,
-    /// Restore a snapshot into a NEW folder (refused if it exists). To replace the live
-    /// workspace, move it aside and move the restored folder in its place.
+    /// Restore a snapshot: with `--into DIR` into a NEW folder (refused if it exists); with
+    /// `--confirm` into place — the live workspace is kept aside as
+    /// `<workspace>.replaced-<time>` and the checked snapshot takes its place.
     Restore {
         #[arg(value_name = "ID", required_unless_present = "snapshot")]
         id: Option<String>,
         #[arg(long = "snapshot", value_name = "ID", conflicts_with = "id")]
         snapshot: Option<String>,
+        #[arg(long, required_unless_present = "confirm", conflicts_with = "confirm")]
+        into: Option<PathBuf>,
+        /// Replace the live workspace with the snapshot (it is kept aside, never deleted).
         #[arg(long)]
-        into: PathBuf,
+        confirm: bool,
     },
 }
 
@@ -204,7 +208,31 @@ pub(crate) fn backup(
                 ds.iter().map(drill_text).collect()
             })
         }
-        BackupCommand::Restore { id, snapshot, into } => {
+        BackupCommand::Restore {
+            id,
+            snapshot,
+            into: None,
+            ..
+        } => {
+            let id = id.or(snapshot).unwrap_or_default();
+            let r = mrv.restore_in_place(session, &id)?;
+            print(json, &r, |r| {
+                format!(
+                    "snapshot {} restored into place at {} ({} file(s), {}); the replaced workspace is kept in {}\n",
+                    r.snapshot,
+                    shown(&r.workspace.display().to_string()),
+                    r.files,
+                    size(r.bytes),
+                    shown(&r.kept_aside.display().to_string()),
+                )
+            })
+        }
+        BackupCommand::Restore {
+            id,
+            snapshot,
+            into: Some(into),
+            ..
+        } => {
             let id = id.or(snapshot).unwrap_or_default();
             let r = mrv.restore_snapshot(session, &id, &into)?;
             print(json, &r, |r| {

@@ -110,7 +110,8 @@ fn a_demo_workspace_backup_restores_and_its_drill_passes() {
             "restore",
             "integrity_check",
             "stored_files",
-            "journal_and_stamps"
+            "journal_and_stamps",
+            "stamp_evidence"
         ]
     );
     let drills = ok_json(&oscar(&ws, &["--json", "backup", "drills"]));
@@ -532,6 +533,148 @@ fn a_snapshot_whose_stamped_rows_were_edited_fails_its_drill_on_the_stamp() {
     let problems = report["problems"].to_string();
     assert!(problems.contains("stamp_rows_root"), "{problems}");
     assert!(problems.contains("batch 1"), "{problems}");
+}
+
+/// Rewrites a snapshot's database with `sql` and its manifest to match (so every byte check of
+/// the restore passes), and drops `drop_file` from the manifest and the target.
+fn tamper_snapshot(target: &Path, snapshot: &str, sql: &str, drop_file: Option<&str>) {
+    use sha2::Digest;
+    let dir = target.join("snapshots").join(snapshot);
+    let db = dir.join("workspace.sqlite");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(sql).unwrap();
+    drop(conn);
+    let bytes = std::fs::read(&db).unwrap();
+    let mut m = manifest(target, snapshot);
+    m["db_sha256"] = hex::encode(sha2::Sha256::digest(&bytes)).into();
+    m["db_bytes"] = bytes.len().into();
+    if let Some(sha) = drop_file {
+        m["files"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|f| f["sha256"] != sha);
+        std::fs::remove_file(target.join("files/sha256").join(&sha[..2]).join(sha)).unwrap();
+    }
+    std::fs::write(dir.join("manifest.json"), m.to_string()).unwrap();
+}
+
+fn failed_drill(ws: &Path, snapshot: &str) -> (serde_json::Value, String) {
+    let out = oscar(ws, &["--json", "backup", "drill", snapshot]);
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let evidence = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "stamp_evidence")
+        .cloned()
+        .unwrap_or_else(|| panic!("no stamp_evidence check: {report}"));
+    assert_eq!(evidence["ok"], false, "{report}");
+    (report, evidence["detail"].as_str().unwrap().to_owned())
+}
+
+/// The drill re-verifies every stamp against its source file and its anchor receipt: a
+/// snapshot that lost the stamped batch's source file fails on `stamp_source`, one whose
+/// anchor receipt was replaced fails on `anchor_receipt`, each naming the batch.
+#[test]
+fn a_snapshot_whose_stamp_source_or_receipt_was_tampered_fails_its_drill_naming_it() {
+    let (_dir, ws, target) = demo_with_target();
+    approve_demo(&ws);
+    let snapshot = run_backup(&ws)["snapshot"].as_str().unwrap().to_owned();
+    let drill = ok_json(&oscar(&ws, &["--json", "backup", "drill"]));
+    assert_eq!(drill["ok"], true, "{drill}");
+    assert_eq!(drill["checks"][4]["check"], "stamp_evidence", "{drill}");
+    assert!(
+        drill["checks"][4]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("1 stamp(s) match their source files"),
+        "{drill}"
+    );
+
+    // The source file the stamp was made from is gone from the snapshot.
+    let conn = rusqlite::Connection::open(ws.join("workspace.sqlite")).unwrap();
+    let source: String = conn
+        .query_row("SELECT source_sha256 FROM batch WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    drop(conn);
+    tamper_snapshot(&target, &snapshot, "SELECT 1", Some(&source));
+    let (_, detail) = failed_drill(&ws, &snapshot);
+    assert!(detail.contains("stamp_source batch 1"), "{detail}");
+    assert!(detail.contains(&source), "{detail}");
+
+    // A second snapshot, whose stamp is anchored with a receipt that proves nothing.
+    let snapshot = run_backup(&ws)["snapshot"].as_str().unwrap().to_owned();
+    // Approval queued the stamp's anchor; the snapshot has it anchored, with a bad receipt.
+    tamper_snapshot(
+        &target,
+        &snapshot,
+        "UPDATE anchor SET state = 'anchored', receipt = 'not a receipt', anchored_at = '2026-01-01T00:00:00Z' WHERE kind = 'stamp' AND batch_id = 1",
+        None,
+    );
+    let (report, detail) = failed_drill(&ws, &snapshot);
+    assert!(detail.contains("anchor_receipt batch 1"), "{detail}");
+    assert!(!detail.contains("stamp_source"), "{detail}");
+    assert!(
+        report["problems"]
+            .to_string()
+            .contains("anchor_receipt batch 1"),
+        "{report}"
+    );
+}
+
+/// Restoring into place is confirmed and keeps the replaced workspace aside: without
+/// `--confirm` (or `--into`) nothing happens; with it the workspace is the snapshot again and
+/// the replaced one, with what was done after the snapshot, is kept beside it.
+#[test]
+fn restore_into_place_needs_confirm_and_keeps_the_replaced_workspace_aside() {
+    let (dir, ws, _target) = demo_with_target();
+    let snapshot = run_backup(&ws)["snapshot"].as_str().unwrap().to_owned();
+    ok_json(&oscar(&ws, &["--json", "backup", "drill"]));
+    let refused = oscar(&ws, &["backup", "restore", "--snapshot", &snapshot]);
+    assert!(!refused.status.success(), "{refused:?}");
+
+    let r = ok_json(&oscar(
+        &ws,
+        &[
+            "--json",
+            "backup",
+            "restore",
+            "--snapshot",
+            &snapshot,
+            "--confirm",
+        ],
+    ));
+    let aside = PathBuf::from(r["kept_aside"].as_str().unwrap());
+    assert_eq!(
+        aside.parent(),
+        std::fs::canonicalize(dir.path()).ok().as_deref()
+    );
+    assert!(aside
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with("ws.replaced-"));
+    // The drill was made after the snapshot: the restored workspace has none, the one kept
+    // aside still has it.
+    let drills = ok_json(&oscar(&ws, &["--json", "backup", "drills"]));
+    assert_eq!(drills.as_array().unwrap().len(), 0, "{drills}");
+    let kept = ok_json(&oscar(&aside, &["--json", "backup", "drills"]));
+    assert_eq!(kept.as_array().unwrap().len(), 1, "{kept}");
+    // The restored workspace journals the restore, and its drill passes.
+    let drill = ok_json(&oscar(&ws, &["--json", "backup", "drill"]));
+    assert_eq!(drill["ok"], true, "{drill}");
+    let conn = rusqlite::Connection::open(ws.join("workspace.sqlite")).unwrap();
+    let restores: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM journal WHERE action = 'backup.restore' AND actor = 'oscar'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(restores, 1);
 }
 
 /// `backup status` warns when the last good backup is older than a day and reminds when no
