@@ -824,10 +824,7 @@ impl Mrv {
                 r.started_at, r.message
             ));
         }
-        let drill_due = last_passed_drill
-            .as_deref()
-            .and_then(|at| age_seconds(at, now))
-            .is_none_or(|age| age > DRILL_EVERY_DAYS * 86_400);
+        let drill_due = drill_overdue(last_passed_drill.as_deref());
         if drill_due {
             warnings.push(format!(
                 "no restore drill has passed in the last {DRILL_EVERY_DAYS} days (quarterly drill due: mrv backup drill)"
@@ -1087,6 +1084,14 @@ impl Mrv {
             bytes: restored.bytes,
         })
     }
+}
+
+/// Whether the quarterly drill is due: no drill passed, or the last one that did started more
+/// than [`DRILL_EVERY_DAYS`] days ago.
+pub(crate) fn drill_overdue(last_passed_drill: Option<&str>) -> bool {
+    last_passed_drill
+        .and_then(|at| age_seconds(at, now_utc()))
+        .is_none_or(|age| age > DRILL_EVERY_DAYS * 86_400)
 }
 
 fn check(name: &str, problems: &[String], ok_detail: String) -> DrillCheck {

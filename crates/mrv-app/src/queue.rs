@@ -46,6 +46,13 @@ pub enum QueueKind {
     /// The access review: grants to certify or revoke, revocations to apply, or a review due
     /// (tenant admin).
     AccessReview,
+    /// No backup target is set: nothing is backed up (ops admin, SOP-007).
+    SetBackupTarget,
+    /// The last good backup is older than a day, none was made yet, or the last run failed
+    /// (ops admin; urgent).
+    BackupStale,
+    /// No restore drill passed in the last 90 days (ops admin; the quarterly drill).
+    DrillDue,
 }
 
 /// What an item opens.
@@ -62,6 +69,8 @@ pub enum QueueTarget {
     Release(i64),
     /// The access desk.
     Access,
+    /// The backups desk.
+    Backups,
 }
 
 /// One thing waiting for the user.
@@ -230,6 +239,10 @@ impl Mrv {
             });
         }
 
+        if may(Action::ManageBackups) {
+            self.backup_items(session, &mut items)?;
+        }
+
         // Urgent first; otherwise in the order found (oldest batches and exports first).
         items.sort_by_key(|i| !i.urgent);
         Ok(WorkQueue {
@@ -240,6 +253,62 @@ impl Mrv {
 }
 
 impl Mrv {
+    /// Backups (SOP-007): no target; the last backup older than a day, missing or failed
+    /// (urgent); no drill passed in [`crate::DRILL_EVERY_DAYS`] days (only once a target is set).
+    fn backup_items(&self, session: &Session, items: &mut Vec<QueueItem>) -> Result<(), AppError> {
+        let status = self.backup_status(session)?;
+        if status.target.is_none() {
+            items.push(QueueItem {
+                kind: QueueKind::SetBackupTarget,
+                title: "No backup target is set".into(),
+                detail: "Nothing is backed up: set a backup folder on another disk or share."
+                    .into(),
+                target: QueueTarget::Backups,
+                urgent: false,
+            });
+            return Ok(());
+        }
+        let failed = status.last_backup.as_ref().filter(|r| !r.ok);
+        let stale = status
+            .last_ok_age_seconds
+            .is_none_or(|age| age > crate::BACKUP_MAX_AGE_SECONDS);
+        if let Some(r) = failed {
+            items.push(QueueItem {
+                kind: QueueKind::BackupStale,
+                title: "The last backup failed".into(),
+                detail: format!("{}: {}", r.started_at, r.message),
+                target: QueueTarget::Backups,
+                urgent: true,
+            });
+        } else if stale {
+            items.push(QueueItem {
+                kind: QueueKind::BackupStale,
+                title: match status.last_ok_age_seconds {
+                    None => "No backup has been made yet".into(),
+                    Some(age) => format!("The last backup is {} hours old", age / 3600),
+                },
+                detail:
+                    "Backups older than a day risk a day's work: run one now and check the target."
+                        .into(),
+                target: QueueTarget::Backups,
+                urgent: true,
+            });
+        }
+        if crate::backup::drill_overdue(status.last_passed_drill.as_deref()) {
+            items.push(QueueItem {
+                kind: QueueKind::DrillDue,
+                title: "A restore drill is due".into(),
+                detail: format!(
+                    "No restore drill has passed in the last {} days: run one on the latest snapshot.",
+                    crate::DRILL_EVERY_DAYS
+                ),
+                target: QueueTarget::Backups,
+                urgent: false,
+            });
+        }
+        Ok(())
+    }
+
     /// The queue's items from the procedures' desks: incidents (SOP-003), the next release
     /// (SOP-002), access requests and the access review (SOP-006).
     fn procedure_items(

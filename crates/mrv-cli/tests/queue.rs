@@ -56,11 +56,16 @@ fn each_role_sees_its_own_work_and_the_queue_moves_with_it() {
     );
     assert!(queue(&ws, "ana").is_empty());
     assert!(queue(&ws, "mo").is_empty());
-    // The ops admin: no audit log (urgent, first) and no registry.
+    // The ops admin: no audit log (urgent, first), no registry and no backup target.
     let oscar = queue(&ws, "oscar");
-    assert_eq!(kinds(&oscar), ["connect_audit_log", "connect_registry"]);
+    assert_eq!(
+        kinds(&oscar),
+        ["connect_audit_log", "connect_registry", "set_backup_target"]
+    );
     assert_eq!(oscar[0]["urgent"], true);
     assert_eq!(oscar[1]["urgent"], false);
+    assert_eq!(oscar[2]["urgent"], false);
+    assert_eq!(oscar[2]["target"], serde_json::json!({"kind": "backups"}));
 
     // Under review: the verifier's item becomes a decision; rejected: the analyst's to correct.
     assert!(mrv_as(&ws, "vera", &["review", "start", "1"])
@@ -173,4 +178,76 @@ fn each_role_sees_its_own_work_and_the_queue_moves_with_it() {
     let text = mrv_as(&ws, "ana", &["queue"]);
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.starts_with("1 item(s) wait for ana:"), "{text}");
+}
+
+fn backup_kinds(ws: &Path) -> Vec<(String, bool)> {
+    queue(ws, "oscar")
+        .iter()
+        .filter(|i| i["target"]["kind"] == "backups")
+        .map(|i| {
+            (
+                i["kind"].as_str().unwrap().to_owned(),
+                i["urgent"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn pairs(v: &[(&str, bool)]) -> Vec<(String, bool)> {
+    v.iter().map(|(k, u)| ((*k).to_owned(), *u)).collect()
+}
+
+/// SOP-007 in the ops admin's queue: no target; then no backup yet (urgent) and the drill due;
+/// a backup clears the first, a passed drill the second; a backup older than a day or a failed
+/// run brings the urgent item back. Nobody else sees them.
+#[test]
+fn backups_in_the_queue_follow_the_target_the_runs_and_the_drills() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let init = Command::new(env!("CARGO_BIN_EXE_mrv"))
+        .arg("--workspace")
+        .arg(&ws)
+        .args(["init", "--demo"])
+        .output()
+        .unwrap();
+    assert!(init.status.success());
+    assert_eq!(backup_kinds(&ws), pairs(&[("set_backup_target", false)]));
+    for user in ["ana", "vera", "mo", "tess", "max"] {
+        assert!(
+            !kinds(&queue(&ws, user)).contains(&"set_backup_target".to_owned()),
+            "{user}"
+        );
+    }
+    let target = dir.path().join("backups");
+    let ok = |args: &[&str]| {
+        let out = mrv_as(&ws, "oscar", args);
+        assert!(out.status.success(), "{out:?}");
+    };
+    ok(&["backup", "target", "set", target.to_str().unwrap()]);
+    assert_eq!(
+        backup_kinds(&ws),
+        pairs(&[("backup_stale", true), ("drill_due", false)])
+    );
+    ok(&["backup", "run"]);
+    assert_eq!(backup_kinds(&ws), pairs(&[("drill_due", false)]));
+    ok(&["backup", "drill"]);
+    assert!(backup_kinds(&ws).is_empty());
+
+    // A day and a second old: urgent again.
+    let conn = rusqlite::Connection::open(ws.join("workspace.sqlite")).unwrap();
+    conn.execute(
+        "UPDATE backup_run SET finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-86401 seconds')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    assert_eq!(backup_kinds(&ws), pairs(&[("backup_stale", true)]));
+
+    // The target gone (a share not mounted): the failed run is the urgent item.
+    std::fs::remove_dir_all(&target).unwrap();
+    assert!(!mrv_as(&ws, "oscar", &["backup", "run"]).status.success());
+    let items = queue(&ws, "oscar");
+    let stale = items.iter().find(|i| i["kind"] == "backup_stale").unwrap();
+    assert_eq!(stale["title"], "The last backup failed", "{items:?}");
+    assert_eq!(stale["urgent"], true);
 }
