@@ -120,6 +120,19 @@ pub struct SnapshotView {
     pub kind: String,
     pub bytes: u64,
     pub file_count: u64,
+    /// The last day the retention rule keeps it ([`kept_until`]); the newest snapshot is kept
+    /// beyond that until a newer one is made.
+    pub kept_until: Option<String>,
+}
+
+/// The last day the retention rule keeps a snapshot made on `date`: a monthly one (its month's
+/// first) [`KEEP_MONTHLY_MONTHS`] months, a nightly one [`KEEP_DAILY_DAYS`] days.
+pub fn kept_until(date: NaiveDate, monthly: bool) -> Option<NaiveDate> {
+    if monthly {
+        date.checked_add_months(Months::new(KEEP_MONTHLY_MONTHS))
+    } else {
+        date.checked_add_days(chrono::Days::new(KEEP_DAILY_DAYS))
+    }
 }
 
 /// One recorded backup run.
@@ -168,6 +181,16 @@ pub struct BackupStatus {
     pub last_passed_drill: Option<String>,
     /// A backup older than a day, a failed last run, no drill passed in 90 days, no target.
     pub warnings: Vec<String>,
+    /// No good backup yet, or the last one is older than [`BACKUP_MAX_AGE_SECONDS`].
+    pub backup_stale: bool,
+    /// The last run failed.
+    pub last_run_failed: bool,
+    /// No drill passed in the last [`DRILL_EVERY_DAYS`] days.
+    pub drill_due: bool,
+    /// Where a restore into place keeps the replaced workspace: `<workspace>.replaced-<time>`.
+    pub restore_keeps_aside_in: String,
+    /// How often the desktop app makes a backup while it runs ([`Mrv::backup_if_due`]).
+    pub continuous_every_seconds: i64,
 }
 
 /// What `backup prune` removed.
@@ -780,6 +803,9 @@ impl Mrv {
         Ok(read_snapshots(&target)?
             .into_iter()
             .map(|m| SnapshotView {
+                kept_until: snapshot_date(&m)
+                    .and_then(|d| kept_until(d, m.kind == "monthly"))
+                    .map(|d| d.to_string()),
                 snapshot: m.snapshot,
                 created_at: m.created_at,
                 kind: m.kind,
@@ -830,12 +856,21 @@ impl Mrv {
                 "no restore drill has passed in the last {DRILL_EVERY_DAYS} days (quarterly drill due: mrv backup drill)"
             ));
         }
+        let last_run_failed = runs.first().is_some_and(|r| !r.ok);
         Ok(BackupStatus {
             target,
             last_backup: runs.into_iter().next().map(Into::into),
             last_ok_age_seconds,
             last_passed_drill,
             warnings,
+            backup_stale: last_ok_age_seconds.is_none_or(|age| age > BACKUP_MAX_AGE_SECONDS),
+            last_run_failed,
+            drill_due,
+            restore_keeps_aside_in: format!(
+                "{}.replaced-<time of the restore>",
+                self.root().display()
+            ),
+            continuous_every_seconds: CONTINUOUS_BACKUP_EVERY_SECONDS,
         })
     }
 
@@ -1451,6 +1486,63 @@ mod tests {
         assert!(backup_due(true, None, at("2026-03-20T10:00:00Z")));
         assert!(!backup_due(false, None, at("2026-03-20T10:00:00Z")));
         assert!(!backup_due(false, last, at("2026-03-21T10:00:00Z")));
+    }
+
+    /// `kept_until` agrees with the retention rule at its boundary: a nightly snapshot is still
+    /// kept on its last day and pruned the day after; a monthly one likewise at 12 months.
+    #[test]
+    fn kept_until_is_the_last_day_the_rule_keeps_it() {
+        let nightly = d("2026-02-12");
+        let last = kept_until(nightly, false).unwrap();
+        assert_eq!(last, d("2026-03-19"));
+        let snaps = vec![
+            ("a".to_owned(), d("2026-02-10")),
+            ("b".to_owned(), nightly),
+            ("z".to_owned(), d("2027-01-01")),
+        ];
+        assert!(!snapshots_to_prune(&snaps, last).contains(&"b".to_owned()));
+        assert!(snapshots_to_prune(&snaps, last.succ_opt().unwrap()).contains(&"b".to_owned()));
+        let last = kept_until(d("2026-02-10"), true).unwrap();
+        assert_eq!(last, d("2027-02-10"));
+        assert!(!snapshots_to_prune(&snaps, last).contains(&"a".to_owned()));
+        assert!(snapshots_to_prune(&snaps, last.succ_opt().unwrap()).contains(&"a".to_owned()));
+    }
+
+    /// `backup_if_due` on a real demo workspace: nothing without a target; with one, a backup
+    /// at once, recorded and journaled as `system`; then none until the period has passed.
+    #[test]
+    fn backup_if_due_runs_as_the_system_once_per_period() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut mrv = Mrv::init(&dir.path().join("ws"), true).unwrap();
+        assert!(mrv.backup_if_due().unwrap().is_none());
+        let oscar = mrv.sign_in("oscar", crate::DEMO_PASSWORD).unwrap();
+        mrv.set_backup_target(&oscar, &dir.path().join("backups"))
+            .unwrap();
+        let run = mrv.backup_if_due().unwrap().unwrap().unwrap();
+        assert!(run.path.join("manifest.json").is_file());
+        assert!(mrv.backup_if_due().unwrap().is_none(), "not due again yet");
+        let status = mrv.backup_status(&oscar).unwrap();
+        assert_eq!(status.last_backup.unwrap().run_by, SYSTEM_ACTOR);
+        assert!(!status.backup_stale);
+        let actor: String = mrv
+            .ws
+            .conn()
+            .query_row(
+                "SELECT actor FROM journal WHERE action = 'backup.run' ORDER BY seq DESC",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(actor, SYSTEM_ACTOR);
+        // Fifteen minutes later (the run recorded as finished then), it is due again.
+        mrv.ws
+            .conn()
+            .execute(
+                "UPDATE backup_run SET finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-900 seconds')",
+                [],
+            )
+            .unwrap();
+        assert!(mrv.backup_if_due().unwrap().unwrap().is_ok());
     }
 
     /// However old, the newest snapshot is never pruned.

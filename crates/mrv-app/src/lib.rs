@@ -52,10 +52,10 @@ pub use auditlog::{
     CheckpointView, LogHealth, ReceiptCheck,
 };
 pub use backup::{
-    backup_due, snapshots_to_prune, BackupRun, BackupRunView, BackupStatus, BackupTargetView,
-    DrillCheck, DrillReport, PruneView, RestoreInPlaceView, RestoreView, SnapshotFile,
-    SnapshotManifest, SnapshotView, BACKUP_MAX_AGE_SECONDS, CONTINUOUS_BACKUP_EVERY_SECONDS,
-    DRILL_EVERY_DAYS,
+    backup_due, kept_until, snapshots_to_prune, BackupRun, BackupRunView, BackupStatus,
+    BackupTargetView, DrillCheck, DrillReport, PruneView, RestoreInPlaceView, RestoreView,
+    SnapshotFile, SnapshotManifest, SnapshotView, BACKUP_MAX_AGE_SECONDS,
+    CONTINUOUS_BACKUP_EVERY_SECONDS, DRILL_EVERY_DAYS,
 };
 pub use batches::{BatchView, RowView, RowsPage};
 pub use clock::ClockView;

@@ -22,6 +22,9 @@ pub enum QueueKindDto {
     DecideAccess,
     GrantAccess,
     AccessReview,
+    SetBackupTarget,
+    BackupStale,
+    DrillDue,
 }
 
 /// What a queue item opens.
@@ -36,6 +39,8 @@ pub enum QueueTargetKindDto {
     Release,
     /// The access desk.
     Access,
+    /// The backups desk.
+    Backups,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -72,6 +77,7 @@ impl From<mrv_app::WorkQueue> for WorkQueueDto {
                         T::Incident(id) => (QueueTargetKindDto::Incident, Some(id)),
                         T::Release(id) => (QueueTargetKindDto::Release, Some(id)),
                         T::Access => (QueueTargetKindDto::Access, None),
+                        T::Backups => (QueueTargetKindDto::Backups, None),
                     };
                     QueueItemDto {
                         kind: match i.kind {
@@ -89,6 +95,9 @@ impl From<mrv_app::WorkQueue> for WorkQueueDto {
                             K::DecideAccess => QueueKindDto::DecideAccess,
                             K::GrantAccess => QueueKindDto::GrantAccess,
                             K::AccessReview => QueueKindDto::AccessReview,
+                            K::SetBackupTarget => QueueKindDto::SetBackupTarget,
+                            K::BackupStale => QueueKindDto::BackupStale,
+                            K::DrillDue => QueueKindDto::DrillDue,
                         },
                         title: i.title,
                         detail: i.detail,
