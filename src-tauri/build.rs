@@ -98,6 +98,14 @@ const COMMANDS: &[&str] = &[
     "release_view",
     "next_release",
     "release_changelog",
+    "backup_status",
+    "set_backup_target",
+    "run_backup",
+    "list_snapshots",
+    "prune_backups",
+    "run_backup_drill",
+    "list_backup_drills",
+    "restore_backup_in_place",
 ];
 
 fn main() {

@@ -5,12 +5,14 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 mod access;
+mod backups;
 mod clock;
 mod export;
 mod incidents;
 mod inventory;
 mod queue;
 pub use access::*;
+pub use backups::*;
 pub use clock::*;
 mod releases;
 pub use export::*;

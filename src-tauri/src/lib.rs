@@ -6,6 +6,7 @@
 //! checks it (live session, role) once at its entry.
 
 mod access;
+mod backups;
 mod connections;
 mod dto;
 mod exports;
@@ -734,6 +735,14 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             releases::release_view,
             releases::next_release,
             releases::release_changelog,
+            backups::backup_status,
+            backups::set_backup_target,
+            backups::run_backup,
+            backups::list_snapshots,
+            backups::prune_backups,
+            backups::run_backup_drill,
+            backups::list_backup_drills,
+            backups::restore_backup_in_place,
         ])
         // Ids and counts stay far below 2^53; numbers keep the UI code plain.
         .dangerously_cast_bigints_to_number()
@@ -785,6 +794,8 @@ pub fn run() -> i32 {
         );
         return 1;
     }
+    // SOP-007: backups while the app runs, whoever is signed in (docs/backup.md).
+    backups::spawn_continuous_backups(workspace.clone());
     let builder = specta_builder();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())

@@ -229,6 +229,22 @@ export const commands = {
 	nextRelease: () => typedError<ReleaseDto_Serialize | null, CommandError_Serialize>(__TAURI_INVOKE("next_release")),
 	/**  The closed releases, newest first. */
 	releaseChangelog: () => typedError<ChangelogEntryDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("release_changelog")),
+	/**  The target, the last backup with its age, and what needs attention. */
+	backupStatus: () => typedError<BackupStatusDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("backup_status")),
+	/**  Sets the folder backups go to (another disk or a mounted share). */
+	setBackupTarget: (path: string) => typedError<BackupTargetDto, CommandError_Serialize>(__TAURI_INVOKE("set_backup_target", { path })),
+	/**  Makes a snapshot now (then prunes by the retention rule). */
+	runBackup: () => typedError<BackupRunResultDto, CommandError_Serialize>(__TAURI_INVOKE("run_backup")),
+	/**  The snapshots on the target, oldest first. */
+	listSnapshots: () => typedError<SnapshotDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_snapshots")),
+	/**  Applies the retention rule now. */
+	pruneBackups: () => typedError<PruneDto, CommandError_Serialize>(__TAURI_INVOKE("prune_backups")),
+	/**  Runs a restore drill on the latest snapshot, or the one named. */
+	runBackupDrill: (snapshot: string | null) => typedError<DrillReportDto, CommandError_Serialize>(__TAURI_INVOKE("run_backup_drill", { snapshot })),
+	/**  Every recorded drill, newest first. */
+	listBackupDrills: () => typedError<DrillReportDto[], CommandError_Serialize>(__TAURI_INVOKE("list_backup_drills")),
+	/**  Restores a snapshot into place (the UI confirms first): the live workspace is kept aside. */
+	restoreBackupInPlace: (snapshot: string) => typedError<RestoreInPlaceDto, CommandError_Serialize>(__TAURI_INVOKE("restore_backup_in_place", { snapshot })),
 };
 
 /* Types */
@@ -447,6 +463,109 @@ export type AttachmentDto = {
 	attached_at: string,
 };
 
+/**  One recorded backup run (by a user, or `system` for the continuous backup). */
+export type BackupRunDto = BackupRunDto_Serialize | BackupRunDto_Deserialize;
+
+/**  One recorded backup run (by a user, or `system` for the continuous backup). */
+export type BackupRunDto_Deserialize = {
+	id: number,
+	started_at: string,
+	finished_at: string,
+	run_by: string,
+	snapshot?: string | null,
+	ok: boolean,
+	/**  The database plus every file the snapshot references. */
+	bytes: number,
+	files_copied: number,
+	message: string,
+};
+
+/**  One recorded backup run (by a user, or `system` for the continuous backup). */
+export type BackupRunDto_Serialize = {
+	id: number,
+	started_at: string,
+	finished_at: string,
+	run_by: string,
+	snapshot: string | null,
+	ok: boolean,
+	/**  The database plus every file the snapshot references. */
+	bytes: number,
+	files_copied: number,
+	message: string,
+};
+
+/**  What "Back up now" did. */
+export type BackupRunResultDto = {
+	id: number,
+	snapshot: string,
+	path: string,
+	/**  `nightly` or `monthly`. */
+	kind: string,
+	bytes: number,
+	file_count: number,
+	files_copied: number,
+	bytes_copied: number,
+	/**  Snapshots the retention rule removed after this run. */
+	pruned: string[],
+	files_pruned: number,
+};
+
+/**  The backups desk's header: the target, the last backup, its age, and what needs attention. */
+export type BackupStatusDto = BackupStatusDto_Serialize | BackupStatusDto_Deserialize;
+
+/**  The backups desk's header: the target, the last backup, its age, and what needs attention. */
+export type BackupStatusDto_Deserialize = {
+	target?: BackupTargetDto | null,
+	last_backup?: BackupRunDto_Deserialize | null,
+	/**  Seconds since the last good backup finished. */
+	last_ok_age_seconds?: number | null,
+	last_passed_drill?: string | null,
+	warnings: string[],
+	/**  No good backup yet, or the last one is older than a day. */
+	backup_stale: boolean,
+	last_run_failed: boolean,
+	/**  No drill passed in the last `drill_every_days` days. */
+	drill_due: boolean,
+	drill_every_days: number,
+	/**
+	 *  `<workspace>.replaced-<time of the restore>`: where a restore into place keeps the
+	 *  replaced workspace.
+	 */
+	restore_keeps_aside_in: string,
+	/**  How often the app makes a backup while it runs. */
+	continuous_every_seconds: number,
+};
+
+/**  The backups desk's header: the target, the last backup, its age, and what needs attention. */
+export type BackupStatusDto_Serialize = {
+	target: BackupTargetDto | null,
+	last_backup: BackupRunDto_Serialize | null,
+	/**  Seconds since the last good backup finished. */
+	last_ok_age_seconds: number | null,
+	last_passed_drill: string | null,
+	warnings: string[],
+	/**  No good backup yet, or the last one is older than a day. */
+	backup_stale: boolean,
+	last_run_failed: boolean,
+	/**  No drill passed in the last `drill_every_days` days. */
+	drill_due: boolean,
+	drill_every_days: number,
+	/**
+	 *  `<workspace>.replaced-<time of the restore>`: where a restore into place keeps the
+	 *  replaced workspace.
+	 */
+	restore_keeps_aside_in: string,
+	/**  How often the app makes a backup while it runs. */
+	continuous_every_seconds: number,
+};
+
+/**  The backup target as set. */
+export type BackupTargetDto = {
+	path: string,
+	set_by: string,
+	set_at: string,
+};
+
 export type BatchDto = {
 	id: number,
 	project_id: number,
@@ -583,6 +702,27 @@ export type CommandError_Serialize = {
 	code: ErrorCodeDto,
 	message: string,
 	report: ReportDto_Serialize | null,
+};
+
+/**  One check of a drill. */
+export type DrillCheckDto = {
+	/**  `restore`, `integrity_check`, `stored_files`, `journal_and_stamps`, `stamp_evidence`. */
+	check: string,
+	ok: boolean,
+	detail: string,
+};
+
+/**  A restore drill's report. */
+export type DrillReportDto = {
+	id: number,
+	started_at: string,
+	run_by: string,
+	snapshot: string,
+	ok: boolean,
+	duration_ms: number,
+	checks: DrillCheckDto[],
+	/**  Every problem found, each naming what failed. */
+	problems: string[],
 };
 
 /**  Machine-readable error codes; the UI switches on these, never on message text. */
@@ -1524,6 +1664,12 @@ export type ProjectDto_Serialize = {
 	developer: string | null,
 };
 
+/**  What pruning removed. */
+export type PruneDto = {
+	pruned: string[],
+	files_pruned: number,
+};
+
 /**  How a recorded push stands. */
 export type PushOutcomeDto = 
 /**  Started and not finished (the app stopped meanwhile): pushing again resumes it. */
@@ -1641,12 +1787,14 @@ export type QueueItemDto_Serialize = {
 };
 
 /**  What a queue item asks for. */
-export type QueueKindDto = "review_batch" | "decide_batch" | "enrich_batch" | "correct_batch" | "export_step" | "connect_audit_log" | "log_alarm" | "anchors_failing" | "connect_registry" | "incident" | "release" | "decide_access" | "grant_access" | "access_review";
+export type QueueKindDto = "review_batch" | "decide_batch" | "enrich_batch" | "correct_batch" | "export_step" | "connect_audit_log" | "log_alarm" | "anchors_failing" | "connect_registry" | "incident" | "release" | "decide_access" | "grant_access" | "access_review" | "set_backup_target" | "backup_stale" | "drill_due";
 
 /**  What a queue item opens. */
 export type QueueTargetKindDto = "batch" | "export" | "audit_log" | "registry" | "incident" | "release" | 
 /**  The access desk. */
-"access";
+"access" | 
+/**  The backups desk. */
+"backups";
 
 /**  A finding kind of a return. */
 export type ReasonKindDto = {
@@ -1816,6 +1964,16 @@ export type ReportDto_Serialize = {
 	total: number | null,
 };
 
+/**  A restore into place. */
+export type RestoreInPlaceDto = {
+	snapshot: string,
+	workspace: string,
+	/**  Where the replaced workspace was kept. */
+	kept_aside: string,
+	files: number,
+	bytes: number,
+};
+
 /**  One week of the captain rota. */
 export type RotaEntryDto = {
 	week: string,
@@ -1956,6 +2114,33 @@ export type SignoffDto_Serialize = {
 	anchor_state: string | null,
 	anchor_index: number | null,
 	anchor_error: string | null,
+};
+
+/**  One snapshot on the target. */
+export type SnapshotDto = SnapshotDto_Serialize | SnapshotDto_Deserialize;
+
+/**  One snapshot on the target. */
+export type SnapshotDto_Deserialize = {
+	snapshot: string,
+	created_at: string,
+	/**  `nightly` or `monthly`. */
+	kind: string,
+	bytes: number,
+	file_count: number,
+	/**  The last day the retention rule keeps it (the newest is kept beyond, until a newer one). */
+	kept_until?: string | null,
+};
+
+/**  One snapshot on the target. */
+export type SnapshotDto_Serialize = {
+	snapshot: string,
+	created_at: string,
+	/**  `nightly` or `monthly`. */
+	kind: string,
+	bytes: number,
+	file_count: number,
+	/**  The last day the retention rule keeps it (the newest is kept beyond, until a newer one). */
+	kept_until: string | null,
 };
 
 /**  The stamp of an approved batch. */
