@@ -31,6 +31,10 @@ export function actionLabel(kind: QueueKindDto): string {
     case "grant_access":
     case "access_review":
       return "Access";
+    case "set_backup_target":
+    case "backup_stale":
+    case "drill_due":
+      return "Backups";
   }
 }
 
