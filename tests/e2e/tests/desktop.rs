@@ -1202,7 +1202,8 @@ async fn click_css(driver: &WebDriver, css: &str) -> anyhow::Result<()> {
 
 /// Every role's desk, one flow each (issue 12): a request the manager approves in the app and
 /// the tenant admin grants; an ops admin declares a SEV-1 and sees the commander clock run; a
-/// release whose promotion is blocked until the synthetic monitor is green.
+/// release whose promotion is blocked until the synthetic monitor is green; a backup and a
+/// restore drill that passes.
 async fn role_desks(driver: &WebDriver, log: &AuditLog) -> anyhow::Result<()> {
     let long = Duration::from_secs(60);
 
@@ -1311,5 +1312,38 @@ async fn role_desks(driver: &WebDriver, log: &AuditLog) -> anyhow::Result<()> {
     )
     .await?;
     screenshot(driver, "mrv-e2e-release-monitor.png").await?;
+
+    // SOP-007: the ops admin sets a backup target, backs up and runs a restore drill that passes.
+    click(driver, "desk-backups").await?;
+    let target = log.workspace.with_file_name("backups");
+    std::fs::create_dir_all(&target)?;
+    wait_for(driver, "[data-testid=backup-target-input]", long)
+        .await?
+        .send_keys(target.display().to_string())
+        .await?;
+    click(driver, "backup-target-set").await?;
+    wait_for_text(
+        driver,
+        "[data-testid=backup-target-path]",
+        &target.display().to_string(),
+        long,
+    )
+    .await?;
+    click(driver, "backup-run").await?;
+    wait_for(
+        driver,
+        "[data-testid=backup-snapshot]",
+        Duration::from_secs(120),
+    )
+    .await?;
+    click(driver, "backup-drill").await?;
+    wait_for_text(
+        driver,
+        "[data-testid=backup-drill-result]",
+        "passed",
+        Duration::from_secs(180),
+    )
+    .await?;
+    screenshot(driver, "mrv-e2e-backups.png").await?;
     Ok(())
 }
