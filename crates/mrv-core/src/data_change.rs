@@ -108,7 +108,7 @@ pub fn next_change_state(from: ChangeState, event: ChangeEvent) -> Result<Change
             }
             ChangeEvent::Apply => "only an approved ticket is applied",
             ChangeEvent::Rollback => "only an applied ticket is rolled back",
-            _ => "a dry run is only run before the review",
+            _ => "a dry run is only run before a change is applied",
         };
         return Err(format!(
             "a ticket in state {} cannot {}: {why}",
@@ -147,6 +147,7 @@ pub fn protected_table(table: &str) -> Option<&'static str> {
         "auditlog_token_box" | "registry_key_box" => "sealed keys",
         "access_request" | "access_review" | "access_review_item" => "role requests and reviews",
         "review_event" | "justification" => "signed review decisions",
+        "batch" => "batches (checked against the journal's import and review events)",
         "stamp" => "stamps",
         "auditlog" | "anchor" | "log_checkpoint" | "log_alarm" | "log_health" => {
             "audit-log anchors and receipts"
@@ -157,6 +158,17 @@ pub fn protected_table(table: &str) -> Option<&'static str> {
         "data_change" => "data-change tickets",
         _ => return None,
     })
+}
+
+/// Columns of tables whose rows `mrv journal verify` checks against the journal's events
+/// (a project's or layer's registration): a change may not alter them, nor insert or delete
+/// such rows. Other columns (a project's country, a layer's acquisition date) may change.
+pub fn checked_columns(table: &str) -> Option<&'static [&'static str]> {
+    match table {
+        "project" => Some(&["id", "name", "methodology_id", "boundary_file_sha256"]),
+        "layer" => Some(&["id", "project_id", "name", "kind", "band", "file_sha256"]),
+        _ => None,
+    }
 }
 
 /// Batches in these states are stamped (or about to be) and anchored: their batch row and every
@@ -262,7 +274,12 @@ mod tests {
             .unwrap_err()
             .contains("only an approved ticket is applied"));
         assert!(next_change_state(ChangeState::DryRunRefused, Approve).is_err());
-        assert!(next_change_state(Approved, ChangeEvent::DryRunOk).is_err());
+        // A new dry run of an approved ticket needs a new review.
+        assert_eq!(
+            next_change_state(Approved, ChangeEvent::DryRunOk),
+            Ok(ChangeState::DryRunOk)
+        );
+        assert!(next_change_state(Applied, ChangeEvent::DryRunOk).is_err());
         assert!(next_change_state(Rejected, Apply).is_err());
         assert!(next_change_state(RolledBack, Rollback).is_err());
         assert!(next_change_state(Approved, Rollback).is_err());

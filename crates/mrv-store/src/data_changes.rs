@@ -341,6 +341,64 @@ pub fn diff_snapshots(before: &DbSnapshot, after: &DbSnapshot) -> Vec<RowDiff> {
     out
 }
 
+/// Opens a copy of the workspace database (made by [`crate::copy_database_into`]) with the
+/// workspace's settings (foreign keys on), for a dry run.
+pub fn open_database_copy(path: &std::path::Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.execute_batch("PRAGMA foreign_keys = ON;")?;
+    Ok(conn)
+}
+
+/// Starts a write transaction on a dry-run copy.
+pub fn begin_on_copy(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    Ok(())
+}
+
+/// Commits the dry-run copy's transaction (deferred foreign keys are checked here); the
+/// error's text when it fails.
+pub fn commit_copy(conn: &Connection) -> Result<(), String> {
+    conn.execute_batch("COMMIT").map_err(|e| e.to_string())
+}
+
+/// Runs the statements of a data change; SQLite's error text when one fails.
+pub fn run_change_sql(conn: &Connection, sql: &str) -> Result<(), String> {
+    conn.execute_batch(sql).map_err(|e| e.to_string())
+}
+
+/// Whether `conn` is still inside a transaction (a change's SQL must not end it).
+pub fn in_transaction(conn: &Connection) -> bool {
+    !conn.is_autocommit()
+}
+
+/// The ids and states of batches in any of `states`.
+pub fn batches_in_states(
+    conn: &Connection,
+    states: &[&str],
+) -> Result<BTreeMap<i64, String>, StoreError> {
+    let mut stmt = conn.prepare("SELECT id, state FROM batch")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    let mut out = BTreeMap::new();
+    for row in rows {
+        let (id, state) = row?;
+        if states.contains(&state.as_str()) {
+            out.insert(id, state);
+        }
+    }
+    Ok(out)
+}
+
+/// The batch a measurement row belongs to.
+pub fn measurement_batch(conn: &Connection, row_id: i64) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT batch_id FROM measurement WHERE row_id = ?1",
+            [row_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
