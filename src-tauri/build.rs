@@ -98,6 +98,14 @@ const COMMANDS: &[&str] = &[
     "release_view",
     "next_release",
     "release_changelog",
+    "list_data_changes",
+    "data_change_view",
+    "open_data_change",
+    "dry_run_data_change",
+    "approve_data_change",
+    "reject_data_change",
+    "apply_data_change",
+    "roll_back_data_change",
 ];
 
 fn main() {

@@ -6,6 +6,7 @@
 //! checks it (live session, role) once at its entry.
 
 mod access;
+mod changes;
 mod connections;
 mod dto;
 mod exports;
@@ -734,6 +735,14 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             releases::release_view,
             releases::next_release,
             releases::release_changelog,
+            changes::list_data_changes,
+            changes::data_change_view,
+            changes::open_data_change,
+            changes::dry_run_data_change,
+            changes::approve_data_change,
+            changes::reject_data_change,
+            changes::apply_data_change,
+            changes::roll_back_data_change,
         ])
         // Ids and counts stay far below 2^53; numbers keep the UI code plain.
         .dangerously_cast_bigints_to_number()
