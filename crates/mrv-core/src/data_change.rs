@@ -91,7 +91,9 @@ impl ChangeEvent {
     pub fn from_states(self) -> &'static [ChangeState] {
         use ChangeState::*;
         match self {
-            ChangeEvent::DryRunOk | ChangeEvent::DryRunRefused => &[Open, DryRunOk, DryRunRefused],
+            ChangeEvent::DryRunOk | ChangeEvent::DryRunRefused => {
+                &[Open, DryRunOk, DryRunRefused, Approved]
+            }
             ChangeEvent::Approve | ChangeEvent::Reject => &[DryRunOk],
             ChangeEvent::Apply => &[Approved],
             ChangeEvent::Rollback => &[Applied],

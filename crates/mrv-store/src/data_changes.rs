@@ -95,7 +95,8 @@ pub fn data_changes(conn: &Connection) -> Result<Vec<DataChangeRecord>, StoreErr
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Records a dry run (moving `from` → `to`); false when the ticket was not in `from`.
+/// Records a dry run (moving `from` → `to`; a review given before is cleared: the new run
+/// needs a new one); false when the ticket was not in `from`.
 pub fn set_data_change_dry_run(
     conn: &Connection,
     id: i64,
@@ -106,7 +107,8 @@ pub fn set_data_change_dry_run(
     json: &str,
 ) -> Result<bool, StoreError> {
     Ok(conn.execute(
-        "UPDATE data_change SET state = ?3, dry_run_by = ?4, dry_run_at = ?5, dry_run_json = ?6
+        "UPDATE data_change SET state = ?3, dry_run_by = ?4, dry_run_at = ?5, dry_run_json = ?6,
+             reviewer_id = NULL, reviewed_at = NULL, review_reason = NULL
          WHERE id = ?1 AND state = ?2",
         params![id, from, to, by, at, json],
     )? == 1)
