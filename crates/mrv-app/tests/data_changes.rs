@@ -316,6 +316,11 @@ fn changes_to_the_journal_roles_stamped_rows_or_anchors_are_refused_on_the_dry_r
     refused_on_dry_run(&mut d, "CREATE TABLE extra (x);", "schema");
     refused_on_dry_run(
         &mut d,
+        "CREATE TEMP TRIGGER t AFTER INSERT ON journal BEGIN SELECT 1; END;",
+        "schema",
+    );
+    refused_on_dry_run(
+        &mut d,
         "UPDATE project SET country = 'Peru'; COMMIT;",
         "transaction",
     );

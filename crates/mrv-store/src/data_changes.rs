@@ -200,9 +200,17 @@ fn text_of(v: ValueRef<'_>) -> Option<String> {
 /// Reads every table of `conn` whole (inside whatever transaction `conn` is in).
 pub fn snapshot_database(conn: &Connection) -> Result<DbSnapshot, StoreError> {
     let mut stmt = conn.prepare("SELECT type, name, sql FROM sqlite_schema ORDER BY type, name")?;
-    let schema: Vec<(String, String, Option<String>)> = stmt
+    let mut schema: Vec<(String, String, Option<String>)> = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
+    // Temporary objects (a TEMP trigger would outlive the change on the connection) count as
+    // schema too.
+    let mut temp = conn
+        .prepare("SELECT 'temp ' || type, name, sql FROM sqlite_temp_schema ORDER BY type, name")?;
+    let temps: Vec<(String, String, Option<String>)> = temp
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    schema.extend(temps);
     let mut tables = BTreeMap::new();
     for (kind, name, _) in &schema {
         if kind != "table" || name.starts_with("sqlite_") {
