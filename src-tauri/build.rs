@@ -106,6 +106,14 @@ const COMMANDS: &[&str] = &[
     "run_backup_drill",
     "list_backup_drills",
     "restore_backup_in_place",
+    "list_data_changes",
+    "data_change_view",
+    "open_data_change",
+    "dry_run_data_change",
+    "approve_data_change",
+    "reject_data_change",
+    "apply_data_change",
+    "roll_back_data_change",
 ];
 
 fn main() {

@@ -20,6 +20,8 @@ pub use incidents::*;
 pub use inventory::*;
 pub use queue::*;
 pub use releases::*;
+mod changes;
+pub use changes::*;
 
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct WorkspaceDto {
@@ -711,6 +713,8 @@ pub enum ActionDto {
     DeclareIncident,
     ManageIncidents,
     ManageReleases,
+    ManageDataChanges,
+    ReviewDataChanges,
 }
 
 impl From<mrv_app::Action> for ActionDto {
@@ -742,6 +746,8 @@ impl From<mrv_app::Action> for ActionDto {
             A::DeclareIncident => ActionDto::DeclareIncident,
             A::ManageIncidents => ActionDto::ManageIncidents,
             A::ManageReleases => ActionDto::ManageReleases,
+            A::ManageDataChanges => ActionDto::ManageDataChanges,
+            A::ReviewDataChanges => ActionDto::ReviewDataChanges,
         }
     }
 }

@@ -7,6 +7,7 @@
 
 mod access;
 mod backups;
+mod changes;
 mod connections;
 mod dto;
 mod exports;
@@ -743,6 +744,14 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             backups::run_backup_drill,
             backups::list_backup_drills,
             backups::restore_backup_in_place,
+            changes::list_data_changes,
+            changes::data_change_view,
+            changes::open_data_change,
+            changes::dry_run_data_change,
+            changes::approve_data_change,
+            changes::reject_data_change,
+            changes::apply_data_change,
+            changes::roll_back_data_change,
         ])
         // Ids and counts stay far below 2^53; numbers keep the UI code plain.
         .dangerously_cast_bigints_to_number()

@@ -15,6 +15,7 @@ mod backup;
 mod batches;
 mod clock;
 mod consistency;
+mod data_changes;
 mod demo;
 mod error;
 mod export;
@@ -60,6 +61,10 @@ pub use backup::{
 pub use batches::{BatchView, RowView, RowsPage};
 pub use clock::ClockView;
 pub use consistency::{AnchoredHead, JournalProblem};
+pub use data_changes::{
+    ChangeOffer, DataChangeSummary, DataChangeView, DryRunView, NewDataChange,
+    MAX_CHANGE_REASON_CHARS, MAX_CHANGE_SQL_BYTES,
+};
 pub use demo::{justify_everything, review_and_approve, DEMO_PASSWORD, DEMO_USERS};
 pub use error::{AppError, ErrorCode};
 pub use export::{
@@ -83,6 +88,7 @@ pub use layers::{FlagView, LayerView, NewLayer, RowSamples, ZonalView};
 pub use map::{MapPoints, RowEvidence};
 pub use methodologies::{builtin_profiles, FieldView, MethodologyView};
 pub use mrv_core::clocks::ClockState;
+pub use mrv_core::data_change::{ChangeDiff, ColumnChange, RowChange, TableChange, TableCount};
 pub use mrv_core::names::is_invisible;
 pub use mrv_core::quantity::{MaterialReason, Percent, Tonnes};
 pub use mrv_core::{Action, ImportProblem, ImportReport, MethodologyProfile, MonitoringPeriod};

@@ -15,6 +15,7 @@
 mod access;
 mod anchor;
 mod backup;
+mod changes;
 mod export;
 mod incident;
 mod inventory;
@@ -221,6 +222,10 @@ enum SignedInCommand {
     /// calendar, the captain rota and the changelog.
     #[command(subcommand)]
     Release(releases::ReleaseCommand),
+    /// Reviewed data changes (SOP-004): open a ticket with SQL and rollback SQL, dry-run it on
+    /// a copy, approve or reject it (another person), apply, roll back.
+    #[command(subcommand)]
+    Change(changes::ChangeCommand),
 }
 
 #[derive(Args)]
@@ -697,6 +702,7 @@ fn run_signed_in(
         SignedInCommand::Access(cmd) => access::access(mrv, session, json, cmd),
         SignedInCommand::Incident(cmd) => incident::incident(mrv, session, json, cmd),
         SignedInCommand::Release(cmd) => releases::release(mrv, session, json, cmd),
+        SignedInCommand::Change(cmd) => changes::change(mrv, session, json, cmd),
     }
 }
 

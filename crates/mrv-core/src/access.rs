@@ -107,10 +107,16 @@ pub enum Action {
     /// the weekly release-captain rota (SOP-002). Rolling back is the week's captain's call
     /// (see `release::may_roll_back`).
     ManageReleases,
+    /// Open data-change tickets (SOP-004), dry-run them on a copy of the database, apply
+    /// approved ones and roll them back.
+    ManageDataChanges,
+    /// Approve or reject another person's data-change ticket (segregation of duties on top:
+    /// see `data_change::may_review`).
+    ReviewDataChanges,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 27] = [
         Action::ViewEvidence,
         Action::ManageProjects,
         Action::ImportBatch,
@@ -136,6 +142,8 @@ impl Action {
         Action::DeclareIncident,
         Action::ManageIncidents,
         Action::ManageReleases,
+        Action::ManageDataChanges,
+        Action::ReviewDataChanges,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -165,6 +173,8 @@ impl Action {
             Action::DeclareIncident => "declare_incident",
             Action::ManageIncidents => "manage_incidents",
             Action::ManageReleases => "manage_releases",
+            Action::ManageDataChanges => "manage_data_changes",
+            Action::ReviewDataChanges => "review_data_changes",
         }
     }
 
@@ -196,6 +206,8 @@ impl Action {
             Action::DeclareIncident => "declare incidents",
             Action::ManageIncidents => "manage incidents",
             Action::ManageReleases => "manage releases",
+            Action::ManageDataChanges => "open, dry-run, apply and roll back data changes",
+            Action::ReviewDataChanges => "approve or reject data changes",
         }
     }
 }
@@ -223,6 +235,8 @@ pub const fn role_allows(role: Role, action: Action) -> bool {
         DeclareIncident => true,
         ManageIncidents => matches!(role, OpsAdmin),
         ManageReleases => matches!(role, OpsAdmin),
+        ManageDataChanges => matches!(role, OpsAdmin),
+        ReviewDataChanges => matches!(role, TenantAdmin),
     }
 }
 
@@ -403,7 +417,7 @@ mod tests {
     fn permission_matrix() {
         use Action::*;
         // Columns: analyst, verifier, methodology_owner, ops_admin, tenant_admin, manager.
-        let table: [(Action, [u8; 6]); 25] = [
+        let table: [(Action, [u8; 6]); 27] = [
             (ViewEvidence, [1, 1, 1, 1, 1, 1]),
             (ManageProjects, [1, 0, 1, 0, 0, 0]),
             (ImportBatch, [1, 0, 0, 0, 0, 0]),
@@ -429,6 +443,8 @@ mod tests {
             (DeclareIncident, [1, 1, 1, 1, 1, 1]),
             (ManageIncidents, [0, 0, 0, 1, 0, 0]),
             (ManageReleases, [0, 0, 0, 1, 0, 0]),
+            (ManageDataChanges, [0, 0, 0, 1, 0, 0]),
+            (ReviewDataChanges, [0, 0, 0, 0, 1, 0]),
         ];
         assert_eq!(table.len(), Action::ALL.len());
         for (action, row) in table {

@@ -11,6 +11,7 @@ pub mod batch;
 pub mod cadt;
 pub mod checks;
 pub mod clocks;
+pub mod data_change;
 pub mod date;
 pub mod decimal;
 pub mod export;

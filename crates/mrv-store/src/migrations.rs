@@ -50,6 +50,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (16, "access", include_str!("migrations/0016_access.sql")),
     (17, "releases", include_str!("migrations/0017_releases.sql")),
+    (
+        18,
+        "data_changes",
+        include_str!("migrations/0018_data_changes.sql"),
+    ),
 ];
 
 /// One applied migration as recorded in `schema_migration`.

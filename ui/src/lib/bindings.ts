@@ -245,6 +245,22 @@ export const commands = {
 	listBackupDrills: () => typedError<DrillReportDto[], CommandError_Serialize>(__TAURI_INVOKE("list_backup_drills")),
 	/**  Restores a snapshot into place (the UI confirms first): the live workspace is kept aside. */
 	restoreBackupInPlace: (snapshot: string) => typedError<RestoreInPlaceDto, CommandError_Serialize>(__TAURI_INVOKE("restore_backup_in_place", { snapshot })),
+	/**  Every data-change ticket, newest first. */
+	listDataChanges: () => typedError<DataChangeSummaryDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_data_changes")),
+	/**  One ticket: SQL, rollback SQL, reason, people, state, dry-run counts and diff, offers. */
+	dataChangeView: (changeId: number) => typedError<DataChangeDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("data_change_view", { changeId })),
+	/**  Opens a ticket from the SQL file, the rollback SQL file and a reason. */
+	openDataChange: (sqlFile: string, rollbackFile: string, reason: string) => typedError<DataChangeDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("open_data_change", { sqlFile, rollbackFile, reason })),
+	/**  Dry-runs a ticket on a copy of the database. */
+	dryRunDataChange: (changeId: number) => typedError<DataChangeDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("dry_run_data_change", { changeId })),
+	/**  Approves a ticket (not its author), with an optional note. */
+	approveDataChange: (changeId: number, reason: string | null) => typedError<DataChangeDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("approve_data_change", { changeId, reason })),
+	/**  Rejects a ticket with a reason (not its author). */
+	rejectDataChange: (changeId: number, reason: string) => typedError<DataChangeDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("reject_data_change", { changeId, reason })),
+	/**  Applies an approved ticket in one transaction. */
+	applyDataChange: (changeId: number) => typedError<DataChangeDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("apply_data_change", { changeId })),
+	/**  Rolls an applied ticket back with its rollback SQL. */
+	rollBackDataChange: (changeId: number) => typedError<DataChangeDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("roll_back_data_change", { changeId })),
 };
 
 /* Types */
@@ -369,7 +385,7 @@ export type AccessReviewStatusDto_Serialize = {
 };
 
 /**  Something a user may ask the product to do (`mrv_app::Action`). */
-export type ActionDto = "view_evidence" | "manage_projects" | "import_batch" | "manage_layers" | "enrich_batch" | "start_review" | "approve_batch" | "reject_batch" | "attach_evidence" | "manage_users" | "verify_journal" | "configure_audit_log" | "anchor" | "manage_backups" | "connect_registry" | "create_export" | "sign_off_export" | "return_export" | "write_export" | "push_export" | "request_access" | "decide_access_request" | "declare_incident" | "manage_incidents" | "manage_releases";
+export type ActionDto = "view_evidence" | "manage_projects" | "import_batch" | "manage_layers" | "enrich_batch" | "start_review" | "approve_batch" | "reject_batch" | "attach_evidence" | "manage_users" | "verify_journal" | "configure_audit_log" | "anchor" | "manage_backups" | "connect_registry" | "create_export" | "sign_off_export" | "return_export" | "write_export" | "push_export" | "request_access" | "decide_access_request" | "declare_incident" | "manage_incidents" | "manage_releases" | "manage_data_changes" | "review_data_changes";
 
 /**  An action item. */
 export type ActionItemDto = ActionItemDto_Serialize | ActionItemDto_Deserialize;
@@ -609,6 +625,46 @@ export type CalendarWeekDto_Serialize = {
 	hotfixes: ReleaseSummaryDto[],
 };
 
+/**  A run's counts and diff (bounded: `left_out` rows were not kept). */
+export type ChangeDiffDto = ChangeDiffDto_Serialize | ChangeDiffDto_Deserialize;
+
+/**  A run's counts and diff (bounded: `left_out` rows were not kept). */
+export type ChangeDiffDto_Deserialize = {
+	counts: TableCountDto[],
+	tables: TableChangeDto[],
+	rows: RowChangeDto_Deserialize[],
+	left_out: number,
+	sha256: string,
+};
+
+/**  A run's counts and diff (bounded: `left_out` rows were not kept). */
+export type ChangeDiffDto_Serialize = {
+	counts: TableCountDto[],
+	tables: TableChangeDto[],
+	rows: RowChangeDto_Serialize[],
+	left_out: number,
+	sha256: string,
+};
+
+/**  A step the signed-in user may take on a ticket now. */
+export type ChangeOfferDto = ChangeOfferDto_Serialize | ChangeOfferDto_Deserialize;
+
+/**  A step the signed-in user may take on a ticket now. */
+export type ChangeOfferDto_Deserialize = {
+	/**  `dry_run`, `approve`, `reject`, `apply` or `rollback`. */
+	step: string,
+	enabled: boolean,
+	reason?: string | null,
+};
+
+/**  A step the signed-in user may take on a ticket now. */
+export type ChangeOfferDto_Serialize = {
+	/**  `dry_run`, `approve`, `reject`, `apply` or `rollback`. */
+	step: string,
+	enabled: boolean,
+	reason: string | null,
+};
+
 /**  A closed release in the changelog. */
 export type ChangelogEntryDto = ChangelogEntryDto_Serialize | ChangelogEntryDto_Deserialize;
 
@@ -687,6 +743,23 @@ export type ClockStateDto =
 /**  Not met, past its due time. */
 "overdue";
 
+/**  One changed column (values as text; `null` for SQL NULL). */
+export type ColumnChangeDto = ColumnChangeDto_Serialize | ColumnChangeDto_Deserialize;
+
+/**  One changed column (values as text; `null` for SQL NULL). */
+export type ColumnChangeDto_Deserialize = {
+	column: string,
+	before?: string | null,
+	after?: string | null,
+};
+
+/**  One changed column (values as text; `null` for SQL NULL). */
+export type ColumnChangeDto_Serialize = {
+	column: string,
+	before: string | null,
+	after: string | null,
+};
+
 /**  What every command returns on failure. */
 export type CommandError = CommandError_Serialize | CommandError_Deserialize;
 
@@ -702,6 +775,84 @@ export type CommandError_Serialize = {
 	code: ErrorCodeDto,
 	message: string,
 	report: ReportDto_Serialize | null,
+};
+
+/**  A data-change ticket with its runs, review and the steps on offer. */
+export type DataChangeDto = DataChangeDto_Serialize | DataChangeDto_Deserialize;
+
+/**  A data-change ticket with its runs, review and the steps on offer. */
+export type DataChangeDto_Deserialize = {
+	id: number,
+	sql: string,
+	rollback_sql: string,
+	reason: string,
+	/**  `open`, `dry_run_ok`, `dry_run_refused`, `approved`, `rejected`, `applied`, `rolled_back`. */
+	state: string,
+	author: string,
+	opened_at: string,
+	dry_run?: DryRunDto_Deserialize | null,
+	reviewer?: string | null,
+	reviewed_at?: string | null,
+	review_reason?: string | null,
+	applied_by?: string | null,
+	applied_at?: string | null,
+	applied?: DryRunDto_Deserialize | null,
+	rolled_back_by?: string | null,
+	rolled_back_at?: string | null,
+	rolled_back?: DryRunDto_Deserialize | null,
+	offers: ChangeOfferDto_Deserialize[],
+};
+
+/**  A data-change ticket with its runs, review and the steps on offer. */
+export type DataChangeDto_Serialize = {
+	id: number,
+	sql: string,
+	rollback_sql: string,
+	reason: string,
+	/**  `open`, `dry_run_ok`, `dry_run_refused`, `approved`, `rejected`, `applied`, `rolled_back`. */
+	state: string,
+	author: string,
+	opened_at: string,
+	dry_run: DryRunDto_Serialize | null,
+	reviewer: string | null,
+	reviewed_at: string | null,
+	review_reason: string | null,
+	applied_by: string | null,
+	applied_at: string | null,
+	applied: DryRunDto_Serialize | null,
+	rolled_back_by: string | null,
+	rolled_back_at: string | null,
+	rolled_back: DryRunDto_Serialize | null,
+	offers: ChangeOfferDto_Serialize[],
+};
+
+/**  A ticket in the list. */
+export type DataChangeSummaryDto = DataChangeSummaryDto_Serialize | DataChangeSummaryDto_Deserialize;
+
+/**  A ticket in the list. */
+export type DataChangeSummaryDto_Deserialize = {
+	id: number,
+	reason: string,
+	state: string,
+	author: string,
+	opened_at: string,
+	reviewer?: string | null,
+	/**  Changed rows in the last dry run (none before the first). */
+	changed_rows?: number | null,
+	tables: string[],
+};
+
+/**  A ticket in the list. */
+export type DataChangeSummaryDto_Serialize = {
+	id: number,
+	reason: string,
+	state: string,
+	author: string,
+	opened_at: string,
+	reviewer: string | null,
+	/**  Changed rows in the last dry run (none before the first). */
+	changed_rows: number | null,
+	tables: string[],
 };
 
 /**  One check of a drill. */
@@ -723,6 +874,33 @@ export type DrillReportDto = {
 	checks: DrillCheckDto[],
 	/**  Every problem found, each naming what failed. */
 	problems: string[],
+};
+
+/**  A dry run (or the run inside apply or rollback). */
+export type DryRunDto = DryRunDto_Serialize | DryRunDto_Deserialize;
+
+/**  A dry run (or the run inside apply or rollback). */
+export type DryRunDto_Deserialize = {
+	at: string,
+	by: string,
+	ok: boolean,
+	/**  SQLite's error when the SQL failed. */
+	error?: string | null,
+	/**  Protected data it would change, one sentence each. */
+	refusals: string[],
+	diff?: ChangeDiffDto_Deserialize | null,
+};
+
+/**  A dry run (or the run inside apply or rollback). */
+export type DryRunDto_Serialize = {
+	at: string,
+	by: string,
+	ok: boolean,
+	/**  SQLite's error when the SQL failed. */
+	error: string | null,
+	/**  Protected data it would change, one sentence each. */
+	refusals: string[],
+	diff: ChangeDiffDto_Serialize | null,
 };
 
 /**  Machine-readable error codes; the UI switches on these, never on message text. */
@@ -1983,6 +2161,29 @@ export type RotaEntryDto = {
 	set_at: string,
 };
 
+/**  One changed row of a table. */
+export type RowChangeDto = RowChangeDto_Serialize | RowChangeDto_Deserialize;
+
+/**  One changed row of a table. */
+export type RowChangeDto_Deserialize = {
+	table: string,
+	/**  `inserted`, `deleted` or `updated`. */
+	change: string,
+	/**  Its primary key or rowid, e.g. `id=1`. */
+	key: string,
+	columns: ColumnChangeDto_Deserialize[],
+};
+
+/**  One changed row of a table. */
+export type RowChangeDto_Serialize = {
+	table: string,
+	/**  `inserted`, `deleted` or `updated`. */
+	change: string,
+	/**  Its primary key or rowid, e.g. `id=1`. */
+	key: string,
+	columns: ColumnChangeDto_Serialize[],
+};
+
 export type RowDto = {
 	index: number,
 	record_id: string,
@@ -2162,6 +2363,21 @@ export type StyleStopDto = {
 	label: string,
 	/**  `#rrggbb`. */
 	colour: string,
+};
+
+/**  How many rows of one table a run inserted, deleted and updated. */
+export type TableChangeDto = {
+	table: string,
+	inserted: number,
+	deleted: number,
+	updated: number,
+};
+
+/**  Row counts of one table before and after a run. */
+export type TableCountDto = {
+	table: string,
+	before: number,
+	after: number,
 };
 
 /**  A user as the tenant admin manages them. */
