@@ -46,6 +46,9 @@ pub enum QueueKind {
     /// The access review: grants to certify or revoke, revocations to apply, or a review due
     /// (tenant admin).
     AccessReview,
+    /// A data-change ticket waits for a step of the user's: a review (tenant admin, not its
+    /// author) or a dry run or apply (ops admin).
+    DataChange,
     /// No backup target is set: nothing is backed up (ops admin, SOP-007).
     SetBackupTarget,
     /// The last good backup is older than a day, none was made yet, or the last run failed
@@ -69,6 +72,8 @@ pub enum QueueTarget {
     Release(i64),
     /// The access desk.
     Access,
+    /// The data-changes desk.
+    DataChanges,
     /// The backups desk.
     Backups,
 }
@@ -391,6 +396,27 @@ impl Mrv {
                     target: QueueTarget::Access,
                     urgent: false,
                 });
+            }
+        }
+        if may(Action::ReviewDataChanges) || may(Action::ManageDataChanges) {
+            for c in self.data_changes(session)? {
+                let step = match c.state.as_str() {
+                    "dry_run_ok" if may(Action::ReviewDataChanges) && c.author != me => {
+                        Some("review it: approve or reject")
+                    }
+                    "open" if may(Action::ManageDataChanges) => Some("dry-run it on a copy"),
+                    "approved" if may(Action::ManageDataChanges) => Some("apply it"),
+                    _ => None,
+                };
+                if let Some(step) = step {
+                    items.push(QueueItem {
+                        kind: QueueKind::DataChange,
+                        title: format!("Data change {}: {}", c.id, c.reason),
+                        detail: format!("Opened by {}; {step}.", c.author),
+                        target: QueueTarget::DataChanges,
+                        urgent: false,
+                    });
+                }
             }
         }
         if may(Action::ManageUsers) {

@@ -14,6 +14,7 @@ fn target_text(t: &QueueTarget) -> String {
         QueueTarget::Incident(id) => format!("incident {id}"),
         QueueTarget::Release(id) => format!("release {id}"),
         QueueTarget::Access => "access".into(),
+        QueueTarget::DataChanges => "data changes".into(),
         QueueTarget::Backups => "backups".into(),
     }
 }

@@ -174,6 +174,47 @@ fn each_role_sees_its_own_work_and_the_queue_moves_with_it() {
     assert!(urgent.windows(2).all(|w| w[0] >= w[1]), "{urgent:?}");
     assert!(!kinds(&queue(&ws, "vera")).contains(&"incident".to_owned()));
 
+    // SOP-004: a data-change ticket waits for its dry run (ops admin), then for a review by the
+    // tenant admin.
+    let sql = dir.path().join("change.sql");
+    let rollback = dir.path().join("rollback.sql");
+    std::fs::write(
+        &sql,
+        "UPDATE project SET country = 'Brasil' WHERE id = 1;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &rollback,
+        "UPDATE project SET country = 'Brazil' WHERE id = 1;\n",
+    )
+    .unwrap();
+    let open = mrv_as(
+        &ws,
+        "oscar",
+        &[
+            "change",
+            "open",
+            "--sql",
+            sql.to_str().unwrap(),
+            "--rollback",
+            rollback.to_str().unwrap(),
+            "--reason",
+            "Country name as the registry spells it.",
+        ],
+    );
+    assert!(
+        open.status.success(),
+        "{}",
+        String::from_utf8_lossy(&open.stderr)
+    );
+    assert!(kinds(&queue(&ws, "oscar")).contains(&"data_change".to_owned()));
+    assert!(!kinds(&queue(&ws, "tess")).contains(&"data_change".to_owned()));
+    assert!(mrv_as(&ws, "oscar", &["change", "dry-run", "1"])
+        .status
+        .success());
+    assert!(!kinds(&queue(&ws, "oscar")).contains(&"data_change".to_owned()));
+    assert!(kinds(&queue(&ws, "tess")).contains(&"data_change".to_owned()));
+
     // Text output names the user and each item.
     let text = mrv_as(&ws, "ana", &["queue"]);
     let text = String::from_utf8(text.stdout).unwrap();

@@ -22,6 +22,7 @@ pub enum QueueKindDto {
     DecideAccess,
     GrantAccess,
     AccessReview,
+    DataChange,
     SetBackupTarget,
     BackupStale,
     DrillDue,
@@ -39,6 +40,7 @@ pub enum QueueTargetKindDto {
     Release,
     /// The access desk.
     Access,
+    DataChanges,
     /// The backups desk.
     Backups,
 }
@@ -77,6 +79,7 @@ impl From<mrv_app::WorkQueue> for WorkQueueDto {
                         T::Incident(id) => (QueueTargetKindDto::Incident, Some(id)),
                         T::Release(id) => (QueueTargetKindDto::Release, Some(id)),
                         T::Access => (QueueTargetKindDto::Access, None),
+                        T::DataChanges => (QueueTargetKindDto::DataChanges, None),
                         T::Backups => (QueueTargetKindDto::Backups, None),
                     };
                     QueueItemDto {
@@ -95,6 +98,7 @@ impl From<mrv_app::WorkQueue> for WorkQueueDto {
                             K::DecideAccess => QueueKindDto::DecideAccess,
                             K::GrantAccess => QueueKindDto::GrantAccess,
                             K::AccessReview => QueueKindDto::AccessReview,
+                            K::DataChange => QueueKindDto::DataChange,
                             K::SetBackupTarget => QueueKindDto::SetBackupTarget,
                             K::BackupStale => QueueKindDto::BackupStale,
                             K::DrillDue => QueueKindDto::DrillDue,

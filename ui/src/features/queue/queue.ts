@@ -31,6 +31,8 @@ export function actionLabel(kind: QueueKindDto): string {
     case "grant_access":
     case "access_review":
       return "Access";
+    case "data_change":
+      return "Data changes";
     case "set_backup_target":
     case "backup_stale":
     case "drill_due":
