@@ -1345,5 +1345,68 @@ async fn role_desks(driver: &WebDriver, log: &AuditLog) -> anyhow::Result<()> {
     )
     .await?;
     screenshot(driver, "mrv-e2e-backups.png").await?;
+
+    // SOP-004: the ops admin opens a data change and dry-runs it on a copy; the tenant admin
+    // (four eyes) approves it; the ops admin applies it.
+    let dir = log.workspace.with_file_name("change");
+    std::fs::create_dir_all(&dir)?;
+    let sql = dir.join("country.sql");
+    let rollback = dir.join("country-rollback.sql");
+    std::fs::write(
+        &sql,
+        "UPDATE project SET country = 'Brasil' WHERE id = 1;\n",
+    )?;
+    std::fs::write(
+        &rollback,
+        "UPDATE project SET country = 'Brazil' WHERE id = 1;\n",
+    )?;
+    click(driver, "desk-changes").await?;
+    click(driver, "change-open").await?;
+    wait_for(driver, "[data-testid=change-sql-path]", long)
+        .await?
+        .send_keys(sql.display().to_string())
+        .await?;
+    wait_for(driver, "[data-testid=change-rollback-path]", long)
+        .await?
+        .send_keys(rollback.display().to_string())
+        .await?;
+    wait_for(driver, "[data-testid=change-reason]", long)
+        .await?
+        .send_keys("The registry spells the country Brasil.")
+        .await?;
+    click(driver, "change-open-submit").await?;
+    click(driver, "change-step-dry_run").await?;
+    wait_for(driver, "[data-testid=change-dry-run-counts]", long).await?;
+    screenshot(driver, "mrv-e2e-change-dry-run.png").await?;
+    sign_in(driver, "tess").await?;
+    click(driver, "desk-changes").await?;
+    click(driver, "change-ticket-1").await?;
+    click(driver, "change-step-approve").await?;
+    wait_until(
+        driver,
+        "the approval recorded",
+        long,
+        "return !document.querySelector('[data-testid=change-step-approve]') && !!document.querySelector('[data-testid=change-reviewer]');",
+    )
+    .await?;
+    sign_in(driver, "oscar").await?;
+    click(driver, "desk-changes").await?;
+    click(driver, "change-ticket-1").await?;
+    click(driver, "change-step-apply").await?;
+    wait_until(
+        driver,
+        "the change applied",
+        long,
+        "return !!document.querySelector('[data-testid=change-applied]');",
+    )
+    .await?;
+    screenshot(driver, "mrv-e2e-change-applied.png").await?;
+    let projects: serde_json::Value =
+        serde_json::from_str(&log.mrv(&["--json", "project", "list"]))?;
+    anyhow::ensure!(
+        projects[0]["country"] == "Brasil",
+        "after the change the CLI lists {}",
+        projects[0]
+    );
     Ok(())
 }
