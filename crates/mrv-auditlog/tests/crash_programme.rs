@@ -676,7 +676,7 @@ impl Bench {
             ),
             Op::Backup => {
                 let drill = run_ok(ws, "oscar", &["backup", "drill"])?;
-                format!("drill ok {}", drill["ok"])
+                format!("drill ok {}, {}", drill["ok"], backup_leftovers(ws)?)
             }
         })
     }
@@ -705,6 +705,43 @@ impl Bench {
         }
         Ok(())
     }
+}
+
+/// What a killed backup run may leave on the target besides whole snapshots: folders without a
+/// manifest and partial copies of files. A run after the kill must have cleared them away.
+fn backup_leftovers(ws: &Path) -> Result<String, String> {
+    let target = ws.with_file_name("backups");
+    let listed = run_ok(ws, "oscar", &["backup", "list"])?
+        .as_array()
+        .map_or(0, Vec::len);
+    let mut half = Vec::new();
+    for e in std::fs::read_dir(target.join("snapshots")).map_err(|e| e.to_string())? {
+        let e = e.map_err(|e| e.to_string())?;
+        if !e.path().join("manifest.json").is_file() {
+            half.push(e.file_name().to_string_lossy().into_owned());
+        }
+    }
+    let mut partial = Vec::new();
+    for prefix in std::fs::read_dir(target.join("files/sha256")).map_err(|e| e.to_string())? {
+        for f in std::fs::read_dir(prefix.map_err(|e| e.to_string())?.path())
+            .map_err(|e| e.to_string())?
+        {
+            let name = f.map_err(|e| e.to_string())?.file_name();
+            if name.to_string_lossy().ends_with(".tmp") {
+                partial.push(name.to_string_lossy().into_owned());
+            }
+        }
+    }
+    Ok(if half.is_empty() && partial.is_empty() {
+        format!(
+            "{} snapshot(s) listed, nothing else on the target",
+            listed.min(1)
+        )
+    } else {
+        format!(
+            "left on the target: half snapshots or dead locks {half:?}, partial files {partial:?}"
+        )
+    })
 }
 
 /// The exit of a retry that counts as success: done now, or refused because already done
