@@ -768,14 +768,85 @@ fn retry_ok(op: Op, out: &Output) -> bool {
 struct Tally {
     tried: usize,
     killed: usize,
+    /// Killed with nothing journaled yet, with some of it written, with all of it done.
+    untouched: usize,
+    midway: usize,
+    done: usize,
     finished: usize,
+    acknowledged: usize,
+    parts_swept: usize,
     retried_ok: usize,
     failures: Vec<String>,
 }
 
 struct Outcome {
     killed: bool,
-    retried: bool,
+    /// The journal's head moved (something was written) before the kill.
+    wrote: bool,
+    /// The state after the kill was already the finished one.
+    done: bool,
+    acknowledged: bool,
+    /// Partial files the kill left in `tmp/`, swept by the next open.
+    parts: usize,
+}
+
+/// Runs the command un-killed, watching the journal's head: (output, how long it took, when
+/// its first and last journaled commits were seen).
+fn timed_run(
+    ws: &Path,
+    user: &str,
+    args: &[String],
+) -> (Output, Duration, Option<(Duration, Duration)>) {
+    let dir = tempfile::tempdir().unwrap();
+    let (out_path, err_path) = (dir.path().join("out"), dir.path().join("err"));
+    let watch = db(ws).unwrap();
+    let head = || -> i64 {
+        watch
+            .query_row("SELECT coalesce(max(seq), 0) FROM journal", [], |r| {
+                r.get(0)
+            })
+            .unwrap_or(0)
+    };
+    let before = head();
+    let mut child = mrv_cmd(ws, user, args)
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let (mut first, mut last, mut seen) = (None, None, before);
+    let status = loop {
+        let now = head();
+        if now != seen {
+            seen = now;
+            first.get_or_insert(started.elapsed());
+            last = Some(started.elapsed());
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < CHILD_TIMEOUT, "mrv {args:?} timed out");
+        std::thread::sleep(Duration::from_micros(500));
+    };
+    let took = started.elapsed();
+    let out = Output {
+        status,
+        stdout: std::fs::read(&out_path).unwrap(),
+        stderr: std::fs::read(&err_path).unwrap(),
+    };
+    (out, took, first.zip(last))
+}
+
+fn journal_head(ws: &Path) -> Result<String, String> {
+    query_text(ws, "SELECT coalesce(max(seq), 0) FROM journal")
+}
+
+fn part_files(ws: &Path) -> usize {
+    std::fs::read_dir(ws.join("tmp")).map_or(0, |d| {
+        d.flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".part"))
+            .count()
+    })
 }
 
 fn one_point(
@@ -787,6 +858,7 @@ fn one_point(
 ) -> Result<Outcome, String> {
     let p = bench.point(op, name);
     let (user, args) = bench.command(op);
+    let head_before = journal_head(&p.ws)?;
     let out_path = p.ws.with_file_name("killed.out");
     let mut child = mrv_cmd(&p.ws, user, &args)
         .stdout(std::fs::File::create(&out_path).unwrap())
@@ -810,6 +882,7 @@ fn one_point(
     };
     let printed = std::fs::read(&out_path).unwrap();
     let acknowledged = serde_json::from_slice::<Value>(&printed).is_ok();
+    let parts = part_files(&p.ws);
 
     // 1. The database file, as the kill left it.
     check_database(&p.ws).map_err(|e| format!("after kill: {e}"))?;
@@ -821,6 +894,8 @@ fn one_point(
     bench
         .check_after_kill(op, &p)
         .map_err(|e| format!("after kill: {e}"))?;
+    let wrote = journal_head(&p.ws)? != head_before;
+    let done = bench.fingerprint(op, &p).is_ok_and(|f| f == reference);
     // 4. What was acknowledged is there: the finished state already.
     if acknowledged {
         let now = bench.fingerprint(op, &p)?;
@@ -846,7 +921,10 @@ fn one_point(
     let _ = std::fs::remove_dir_all(bench.root().join("points").join(name));
     Ok(Outcome {
         killed,
-        retried: true,
+        wrote,
+        done,
+        acknowledged,
+        parts,
     })
 }
 
@@ -888,9 +966,7 @@ fn sigkill_at_random_points_leaves_every_operation_whole_and_retryable() {
         // The un-killed run: the state to reach, and how long the command takes.
         let p = bench.point(op, &format!("{}-reference", op.name()));
         let (user, args) = bench.command(op);
-        let t = Instant::now();
-        let out = run(&p.ws, user, &args).unwrap();
-        let took = t.elapsed();
+        let (out, took, commits) = timed_run(&p.ws, user, &args);
         assert!(out.status.success(), "{}: {}", op.name(), text(&out));
         let reference = bench.fingerprint(op, &p).unwrap();
         check_database(&p.ws).unwrap();
@@ -900,14 +976,25 @@ fn sigkill_at_random_points_leaves_every_operation_whole_and_retryable() {
 
         let mut rng = Rng(seed ^ (k as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F));
         let mut tally = Tally::default();
-        // Kill points across the command's run and a little past its end; three in four after
-        // the first 40 % of it, where a debug build has started, signed in and begins to write.
+        // Kill points: one in four anywhere across the command's run and a little past its end;
+        // three in four around its writes — from a little before its first commit to a little
+        // after its last (as the un-killed run showed them), where a kill splits the work — or,
+        // for a command that journals nothing, across the last 60 % of its run.
         let d = took.as_micros() as u64;
+        let (from, to) = match commits {
+            Some((first, last)) => {
+                let margin = (d / 5).max(15_000);
+                let first = first.as_micros() as u64;
+                let last = last.as_micros() as u64;
+                (first.saturating_sub(margin), last + margin)
+            }
+            None => (d * 4 / 10, d * 11 / 10),
+        };
         for i in 0..per_op {
             let delay = Duration::from_micros(if i % 4 == 0 {
                 rng.below(d * 11 / 10 + 1)
             } else {
-                d * 4 / 10 + rng.below(d * 7 / 10 + 1)
+                from + rng.below(to - from + 1)
             });
             tally.tried += 1;
             let name = format!("{}-{i}", op.name());
@@ -915,12 +1002,19 @@ fn sigkill_at_random_points_leaves_every_operation_whole_and_retryable() {
                 Ok(o) => {
                     if o.killed {
                         tally.killed += 1;
+                        if o.done {
+                            tally.done += 1;
+                        } else if o.wrote {
+                            tally.midway += 1;
+                        } else {
+                            tally.untouched += 1;
+                        }
                     } else {
                         tally.finished += 1;
                     }
-                    if o.retried {
-                        tally.retried_ok += 1;
-                    }
+                    tally.acknowledged += usize::from(o.killed && o.acknowledged);
+                    tally.parts_swept += o.parts;
+                    tally.retried_ok += 1;
                 }
                 Err(e) => {
                     let line = format!(
@@ -934,44 +1028,103 @@ fn sigkill_at_random_points_leaves_every_operation_whole_and_retryable() {
             }
         }
         println!(
-            "{:<10} {} points done (un-killed run {} ms)",
+            "{:<10} {} points done (un-killed run {} ms, journaled commits seen at {:?}, kills aimed at {}..{} ms)",
             op.name(),
             tally.tried,
-            took.as_millis()
+            took.as_millis(),
+            commits.map(|(a, b)| (a.as_millis(), b.as_millis())),
+            from / 1000,
+            to / 1000
         );
         tallies.push((op, took, tally));
     }
 
     let mut table = String::new();
+    let row = |t: &mut String, cells: [String; 12]| {
+        let [a, rest @ ..] = cells;
+        let mut line = format!("{a:<10}");
+        for c in rest {
+            line.push_str(&format!(" {c:>8}"));
+        }
+        writeln!(t, "{line}").unwrap();
+    };
     writeln!(
         table,
-        "\n{:<10} {:>7} {:>7} {:>9} {:>9} {:>9} {:>12}",
-        "operation", "tried", "killed", "finished", "retry ok", "failures", "run (ms)"
+        "\nkilled = SIGKILL before the command ended: before its first commit (none), between its\n\
+         commits (midway), or after its last but before it exited (done); finished = ended\n\
+         before the kill; acked = killed after printing its result; .part = partial files the\n\
+         kill left in tmp/, swept by the next open.\n"
     )
     .unwrap();
-    let (mut tried, mut failures) = (0, Vec::new());
+    row(
+        &mut table,
+        [
+            "operation",
+            "tried",
+            "killed",
+            "none",
+            "midway",
+            "done",
+            "finished",
+            "acked",
+            ".part",
+            "retry ok",
+            "failures",
+            "run ms",
+        ]
+        .map(str::to_owned),
+    );
+    let (mut sum, mut failures) = (Tally::default(), Vec::new());
     for (op, took, t) in &tallies {
-        writeln!(
-            table,
-            "{:<10} {:>7} {:>7} {:>9} {:>9} {:>9} {:>12}",
-            op.name(),
-            t.tried,
-            t.killed,
-            t.finished,
-            t.retried_ok,
-            t.failures.len(),
-            took.as_millis()
-        )
-        .unwrap();
-        tried += t.tried;
+        row(
+            &mut table,
+            [
+                op.name().to_owned(),
+                t.tried.to_string(),
+                t.killed.to_string(),
+                t.untouched.to_string(),
+                t.midway.to_string(),
+                t.done.to_string(),
+                t.finished.to_string(),
+                t.acknowledged.to_string(),
+                t.parts_swept.to_string(),
+                t.retried_ok.to_string(),
+                t.failures.len().to_string(),
+                took.as_millis().to_string(),
+            ],
+        );
+        sum.tried += t.tried;
+        sum.killed += t.killed;
+        sum.untouched += t.untouched;
+        sum.midway += t.midway;
+        sum.done += t.done;
+        sum.finished += t.finished;
+        sum.acknowledged += t.acknowledged;
+        sum.parts_swept += t.parts_swept;
+        sum.retried_ok += t.retried_ok;
         failures.extend(t.failures.iter().cloned());
     }
+    row(
+        &mut table,
+        [
+            "total".to_owned(),
+            sum.tried.to_string(),
+            sum.killed.to_string(),
+            sum.untouched.to_string(),
+            sum.midway.to_string(),
+            sum.done.to_string(),
+            sum.finished.to_string(),
+            sum.acknowledged.to_string(),
+            sum.parts_swept.to_string(),
+            sum.retried_ok.to_string(),
+            failures.len().to_string(),
+            String::new(),
+        ],
+    );
     writeln!(
         table,
-        "{:<10} {:>7} {:>46}\nkill points tried: {tried}, failures: {}, seed {seed}, {:.0} s",
-        "total",
-        tried,
-        failures.len(),
+        "\nkill points tried: {}, failures: {}, seed {seed}, {:.0} s",
+        sum.tried,
         failures.len(),
         began.elapsed().as_secs_f64()
     )
