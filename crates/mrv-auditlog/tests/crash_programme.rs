@@ -6,7 +6,7 @@
 //! acknowledged is there, and that the command run again succeeds (or says it is already done)
 //! and ends in the state of an un-killed run.
 //!
-//! `MRV_CRASH_POINTS=N` sets the total number of kill points (default 105, 15 per operation),
+//! `MRV_CRASH_POINTS=N` sets the total number of kill points (default 112, 14 per operation),
 //! `MRV_CRASH_SEED=S` replays a run's kill delays, `MRV_CRASH_ONLY=push,backup` limits the
 //! operations. See docs/crash-programme.md.
 
@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 const PERIOD: &str = "2025-01-01..2025-12-31";
 const REGISTRY_KEY: &str = "crash-programme-key";
-const DEFAULT_POINTS: usize = 105;
+const DEFAULT_POINTS: usize = 112;
 /// No child may run longer than this; one that does is a failure (and is killed).
 const CHILD_TIMEOUT: Duration = Duration::from_secs(60);
 /// Rows of the generated import.
@@ -363,6 +363,8 @@ impl Drop for Registry {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Op {
     Import,
+    /// `mrv import` as people run it: the import, then the enrichment.
+    ImportEnrich,
     Enrich,
     LayerAdd,
     Approve,
@@ -371,8 +373,9 @@ enum Op {
     Backup,
 }
 
-const OPS: [Op; 7] = [
+const OPS: [Op; 8] = [
     Op::Import,
+    Op::ImportEnrich,
     Op::Enrich,
     Op::LayerAdd,
     Op::Approve,
@@ -385,6 +388,7 @@ impl Op {
     fn name(self) -> &'static str {
         match self {
             Op::Import => "import",
+            Op::ImportEnrich => "import+enr",
             Op::Enrich => "enrich",
             Op::LayerAdd => "layer-add",
             Op::Approve => "approve",
@@ -560,7 +564,7 @@ impl Bench {
 
     fn base(&self, op: Op) -> &Path {
         &self.bases[match op {
-            Op::Import => "demo",
+            Op::Import | Op::ImportEnrich => "demo",
             Op::Enrich => "big",
             Op::LayerAdd => "enriched",
             Op::Approve => "review",
@@ -575,6 +579,11 @@ impl Bench {
         let s = |a: &[&str]| a.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         match op {
             Op::Import => ("ana", self.import_args()),
+            Op::ImportEnrich => {
+                let mut a = self.import_args();
+                a.retain(|x| x != "--no-enrich");
+                ("ana", a)
+            }
             Op::Enrich => ("ana", s(&["enrich", "2"])),
             Op::LayerAdd => (
                 "mo",
@@ -645,7 +654,7 @@ impl Bench {
                 ws,
                 "SELECT id, state, row_count, source_name, (SELECT count(*) FROM measurement m WHERE m.batch_id = b.id) FROM batch b ORDER BY id",
             )?,
-            Op::Enrich | Op::LayerAdd => query_text(
+            Op::ImportEnrich | Op::Enrich | Op::LayerAdd => query_text(
                 ws,
                 "SELECT b.id, b.state, (SELECT count(*) FROM sample_set s WHERE s.batch_id = b.id),
                         (SELECT count(*) FROM flag f WHERE f.batch_id = b.id),
@@ -753,7 +762,7 @@ fn retry_ok(op: Op, out: &Output) -> bool {
     let err = String::from_utf8_lossy(&out.stderr);
     out.status.code() == Some(5)
         && match op {
-            Op::Import => err.contains("duplicate_import"),
+            Op::Import | Op::ImportEnrich => err.contains("duplicate_import"),
             Op::Push => err.contains("already issued"),
             Op::Approve => err.contains("approved") || err.contains("stamped"),
             Op::LayerAdd => err.contains("crash-ndvi"),
