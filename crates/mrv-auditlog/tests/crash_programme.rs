@@ -972,16 +972,30 @@ fn sigkill_at_random_points_leaves_every_operation_whole_and_retryable() {
     println!("bases prepared in {:.1} s", began.elapsed().as_secs_f64());
     let mut tallies: Vec<(Op, Duration, Tally)> = Vec::new();
     for (k, &op) in ops.iter().enumerate() {
-        // The un-killed run: the state to reach, and how long the command takes.
-        let p = bench.point(op, &format!("{}-reference", op.name()));
+        // The un-killed runs: the state to reach (the same each time), and how long the
+        // command takes and when it commits — the fastest of three, as a busy machine only
+        // ever slows a run down.
         let (user, args) = bench.command(op);
-        let (out, took, commits) = timed_run(&p.ws, user, &args);
-        assert!(out.status.success(), "{}: {}", op.name(), text(&out));
-        let reference = bench.fingerprint(op, &p).unwrap();
-        check_database(&p.ws).unwrap();
-        check_journal(&p.ws).unwrap();
-        check_complete(&p.ws).unwrap();
-        drop(p);
+        let mut reference = String::new();
+        let (mut took, mut commits) = (Duration::MAX, None);
+        for r in 0..3 {
+            let p = bench.point(op, &format!("{}-reference-{r}", op.name()));
+            let (out, t, c) = timed_run(&p.ws, user, &args);
+            assert!(out.status.success(), "{}: {}", op.name(), text(&out));
+            let state = bench.fingerprint(op, &p).unwrap();
+            assert!(
+                r == 0 || state == reference,
+                "{}: {state} / {reference}",
+                op.name()
+            );
+            reference = state;
+            check_database(&p.ws).unwrap();
+            check_journal(&p.ws).unwrap();
+            check_complete(&p.ws).unwrap();
+            if t < took {
+                (took, commits) = (t, c);
+            }
+        }
 
         let mut rng = Rng(seed ^ (k as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F));
         let mut tally = Tally::default();
