@@ -402,7 +402,7 @@ impl Op {
 /// What the harness shares: the log server, the inputs and the prepared base workspaces.
 struct Bench {
     dir: tempfile::TempDir,
-    _log: Server,
+    log_server: Server,
     csv: PathBuf,
     raster: PathBuf,
     /// Justifications for approving batch 1 (`--justify ID=TEXT`).
@@ -460,7 +460,7 @@ impl Bench {
 
         let mut bench = Bench {
             dir,
-            _log: server,
+            log_server: server,
             csv: csv_path,
             raster: raster_path,
             justify: Vec::new(),
@@ -525,7 +525,7 @@ impl Bench {
             let oscar = mrv.sign_in("oscar", DEMO_PASSWORD).unwrap();
             let justify = mrv_app::justify_everything(&mrv, &vera, 1, "checked").unwrap();
             mrv.approve(&vera, 1, &justify).unwrap();
-            mrv.connect_auditlog(&oscar, &self._log.url, &log.vkey, &log.token)
+            mrv.connect_auditlog(&oscar, &self.log_server.url, &log.vkey, &log.token)
                 .unwrap();
         }
         // exported: batch 1 anchored, export 1 created and signed off.
