@@ -16,6 +16,12 @@
 //! drill's caller is authorized once on the live workspace (`ManageBackups`); the copy is
 //! checked without a session of its own ([`Mrv::journal_check`]), as the same person.
 //!
+//! A run holds an OS advisory lock on `snapshots/<id>.writing` from before it makes the folder
+//! `<id>` until its manifest is written. A run killed half-way (SIGKILL, power loss) leaves a
+//! folder without a manifest — never listed, restored or drilled — and its lock file, no longer
+//! locked; the next run or prune removes both ([`sweep_dead_runs`]), and the partial file copies
+//! (`.copy.*.tmp`) such a run left under `files/`, so a crash costs neither space nor pruning.
+//!
 //! Nothing is written through a symbolic link: every folder on the target is checked (or created
 //! exclusively), files are created exclusively and moved into place.
 
@@ -673,22 +679,36 @@ impl Mrv {
         // keys, and nobody else can plant anything in the folder while it is written.
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        let dir = loop {
+        // The lock first, then the folder: a folder without a manifest whose lock nobody holds
+        // is a dead run's, for the next run to sweep away.
+        let (dir, writing) = loop {
             let dir = snapshots.join(&id);
-            match builder.create(&dir) {
-                Ok(()) => break dir,
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => {
-                    n += 1;
-                    id = format!("{base}-{n}");
+            // Either name taken (by anything, a link included): the next one.
+            if let Some(writing) = Writing::lock(&snapshots, &id)? {
+                match builder.create(&dir) {
+                    Ok(()) => break (dir, writing),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(io_err(&dir, e)),
                 }
-                Err(e) => return Err(io_err(&dir, e)),
+            }
+            if n < 100 {
+                n += 1;
+                id = format!("{base}-{n}");
+            } else {
+                return Err(AppError::Conflict(format!(
+                    "{} and 99 names after it are taken on the backup target",
+                    dir.display()
+                )));
             }
         };
         // A run that fails leaves no half snapshot behind (its folder is ours, just made).
-        self.fill_snapshot(&target, &dir, id, &existing, now)
+        let made = self
+            .fill_snapshot(&target, &dir, id, &existing, now)
             .inspect_err(|_| {
                 let _ = std::fs::remove_dir_all(&dir);
-            })
+            });
+        drop(writing);
+        made
     }
 
     /// Writes the snapshot `id` into its new folder `dir`: the database copy, the files it
@@ -1348,7 +1368,109 @@ impl Mrv {
 /// Removes the snapshots the retention rule drops, then the target's files no kept snapshot
 /// lists. Returns (snapshots removed, files removed). File pruning is skipped when any kept
 /// snapshot folder has no readable manifest (it might reference them).
+/// The suffix of a run's lock file beside its snapshot folder: `snapshots/<id>.writing`.
+const WRITING: &str = ".writing";
+
+/// The lock a run holds on `snapshots/<id>.writing` while it writes the snapshot `<id>`;
+/// dropping it removes the file, then releases the lock.
+struct Writing {
+    path: PathBuf,
+    _file: std::fs::File,
+}
+
+impl Writing {
+    /// Creates and locks `snapshots/<id>.writing`; `None` when the name is taken.
+    fn lock(snapshots: &Path, id: &str) -> Result<Option<Writing>, AppError> {
+        let path = snapshots.join(format!("{id}{WRITING}"));
+        let file = match std::fs::File::create_new(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(None),
+            made => made.map_err(|e| io_err(&path, e))?,
+        };
+        file.lock().map_err(|e| io_err(&path, e))?;
+        // A sweep may have locked and removed it between its creation and our lock.
+        if !still_named(&file, &path) {
+            return Ok(None);
+        }
+        Ok(Some(Writing { path, _file: file }))
+    }
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Whether `path` still names the open `file` (same device and inode).
+fn still_named(file: &std::fs::File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::symlink_metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        path.exists()
+    }
+}
+
+/// Removes what runs killed half-way left in `snapshots/`: each folder without a manifest whose
+/// run is gone (its lock file missing or no longer locked), and lock files no run holds. A run
+/// still at work holds its lock and is left alone. Best effort: what cannot be removed is never
+/// taken for a snapshot (it has no manifest).
+fn sweep_dead_runs(snapshots: &Path) {
+    let Ok(entries) = std::fs::read_dir(snapshots) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        match name.strip_suffix(WRITING) {
+            // A run's lock: free (and still named, not just removed by a run finishing) means
+            // the run is gone; its folder goes unless it got as far as its manifest.
+            Some(id) if kind.is_file() => {
+                let lock_path = entry.path();
+                let Ok(file) = std::fs::File::open(&lock_path) else {
+                    continue;
+                };
+                if file.try_lock().is_ok() && still_named(&file, &lock_path) {
+                    let dir = snapshots.join(id);
+                    if std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir())
+                        && !dir.join(MANIFEST).exists()
+                    {
+                        let _ = std::fs::remove_dir_all(&dir);
+                    }
+                    let _ = std::fs::remove_file(&lock_path);
+                }
+            }
+            // A folder without a manifest and without a lock file: a run always makes its lock
+            // before its folder and removes it only after the manifest, so this is a dead run's
+            // (or an older version's). One with a lock file is the lock's business, above.
+            None if kind.is_dir() => {
+                let dir = entry.path();
+                let lock_path = snapshots.join(format!("{name}{WRITING}"));
+                if !dir.join(MANIFEST).exists()
+                    && std::fs::symlink_metadata(&lock_path)
+                        .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+                    // Again: a run may have written its manifest, then removed its lock, meanwhile.
+                    && !dir.join(MANIFEST).exists()
+                {
+                    let _ = std::fs::remove_dir_all(&dir);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 fn prune(target: &Path, today: NaiveDate) -> Result<(Vec<String>, u64), AppError> {
+    sweep_dead_runs(&target.join("snapshots"));
     let manifests = read_snapshots(target)?;
     let dated: Vec<(String, NaiveDate)> = manifests
         .iter()
@@ -1368,6 +1490,10 @@ fn prune(target: &Path, today: NaiveDate) -> Result<(Vec<String>, u64), AppError
     // Only when every snapshot folder left is a complete snapshot.
     let folders = std::fs::read_dir(target.join("snapshots"))
         .map_err(|e| io_err(target, e))?
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        })
         .count();
     if folders != manifests.len() - pruned.len() {
         return Ok((pruned, 0));
@@ -1382,6 +1508,14 @@ fn prune(target: &Path, today: NaiveDate) -> Result<(Vec<String>, u64), AppError
         for file in std::fs::read_dir(prefix.path()).map_err(|e| io_err(&prefix.path(), e))? {
             let file = file.map_err(|e| io_err(&prefix.path(), e))?;
             let name = file.file_name().to_string_lossy().into_owned();
+            // A partial copy of a run killed half-way (no run is at work: every folder is a
+            // whole snapshot).
+            if name.starts_with(".copy.") && name.ends_with(".tmp") {
+                if file.file_type().is_ok_and(|t| t.is_file()) {
+                    let _ = std::fs::remove_file(file.path());
+                }
+                continue;
+            }
             if valid_sha(&name) && !kept.contains(&name) {
                 std::fs::remove_file(file.path()).map_err(|e| io_err(&file.path(), e))?;
                 files_pruned += 1;

@@ -391,6 +391,38 @@ fn identical_file_is_refused_with_a_pointer_to_the_batch() {
     assert_eq!(fx.stored_rows(), 1);
 }
 
+/// An import is two commits, the batch then its enrichment. Killed between them (or bulk-loaded
+/// with `import_only`), the batch stays `imported`; importing the same file again enriches that
+/// batch and returns it instead of refusing it as a duplicate — the interrupted command run
+/// again finishes it. Once enriched, the file is a duplicate again. (Found by the crash
+/// programme, crates/mrv-auditlog/tests/crash_programme.rs.)
+#[test]
+fn importing_a_file_whose_batch_was_never_enriched_enriches_that_batch() {
+    let mut fx = fixture();
+    let path = fx.write("ok.csv", &csv(&[GOOD]));
+    let request = ImportRequest {
+        file: path.clone(),
+        project_id: fx.project,
+        period: PERIOD.into(),
+        crs: None,
+        mapping: vec![],
+    };
+    let first = fx
+        .mrv
+        .import_only(&fx.session, &request, &mut |_| Progress::Continue)
+        .unwrap();
+    assert_eq!(first.state, "imported");
+    let again = fx.import(&path, None, &[]).unwrap();
+    assert_eq!((again.id, again.state.as_str()), (first.id, "enriched"));
+    assert_eq!(fx.stored_rows(), 1);
+    match fx.import(&path, None, &[]) {
+        Err(AppError::DuplicateImport { existing_batch, .. }) => {
+            assert_eq!(existing_batch, first.id)
+        }
+        other => panic!("expected a duplicate refusal, got {other:?}"),
+    }
+}
+
 #[test]
 fn cancelling_writes_nothing() {
     let mut fx = fixture();

@@ -326,6 +326,71 @@ fn a_second_run_copies_no_file_again() {
     assert_eq!(second["files_copied"], 0);
 }
 
+/// What runs killed half-way (SIGKILL) leave on the target — a folder without a manifest and
+/// its lock no process holds, a folder an older version left without a lock, a whole snapshot
+/// whose lock file outlived it, a partial file copy — is swept by the next run, while the
+/// folder of a run still at work (its lock held) is left alone; once that run is gone too, a
+/// prune removes its folder and file pruning works again. (Found by the crash programme: the
+/// half snapshot used to stay for good and stop file pruning for good.)
+#[test]
+fn what_a_killed_run_left_on_the_target_is_swept_and_a_live_run_is_left_alone() {
+    let (_dir, ws, target) = demo_with_target();
+    let made = run_backup(&ws)["snapshot"].as_str().unwrap().to_owned();
+    let snapshots = target.join("snapshots");
+    let half = |id: &str| {
+        let dir = snapshots.join(id);
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("workspace.sqlite"), b"SQLite format 3\0 half").unwrap();
+        dir
+    };
+    let dead = half("2026-01-01T00-00-00Z");
+    std::fs::write(snapshots.join("2026-01-01T00-00-00Z.writing"), b"").unwrap();
+    let unlocked = half("2026-01-02T00-00-00Z");
+    let stale_lock = snapshots.join(format!("{made}.writing"));
+    std::fs::write(&stale_lock, b"").unwrap();
+    let live = half("2026-01-03T00-00-00Z");
+    let live_lock = std::fs::File::create(snapshots.join("2026-01-03T00-00-00Z.writing")).unwrap();
+    live_lock.lock().unwrap();
+    let prefix = std::fs::read_dir(target.join("files/sha256"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let partial = prefix.join(".copy.AbCdEf.tmp");
+    std::fs::write(&partial, b"half a file").unwrap();
+
+    let second = run_backup(&ws)["snapshot"].as_str().unwrap().to_owned();
+    assert!(!dead.exists() && !snapshots.join("2026-01-01T00-00-00Z.writing").exists());
+    assert!(!unlocked.exists());
+    assert!(!stale_lock.exists());
+    assert!(snapshots.join(&made).join("manifest.json").exists());
+    assert!(live.exists(), "a run at work is left alone");
+    // While a run is at work, no file is pruned (it may be copying them).
+    assert!(partial.exists());
+    let list = ok_json(&oscar(&ws, &["--json", "backup", "list"]));
+    let listed: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["snapshot"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [made.as_str(), second.as_str()]);
+
+    // The live run dies: the next prune sweeps its folder and the partial copy.
+    drop(live_lock);
+    ok_json(&oscar(&ws, &["--json", "backup", "prune"]));
+    assert!(!live.exists() && !snapshots.join("2026-01-03T00-00-00Z.writing").exists());
+    assert!(!partial.exists());
+    let left: Vec<String> = std::fs::read_dir(&snapshots)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    let drill = ok_json(&oscar(&ws, &["--json", "backup", "drill"]));
+    assert_eq!(drill["ok"], true);
+}
+
 /// Snapshots made "long ago" (copies with older dates in their manifests) are pruned by the
 /// next run exactly as the retention rule says, and the files only they listed go with them.
 #[test]

@@ -286,6 +286,11 @@ impl Mrv {
     /// checks; see [`Mrv::enrich`]). `on_progress` is called every few thousand rows of the
     /// import, then as the enrichment's passes go; answering [`Progress::Cancel`] during the
     /// import stops it and writes nothing.
+    ///
+    /// The import and the enrichment are two commits. Importing the same file again when its
+    /// batch was imported but never enriched — an import killed between the two, or a bulk
+    /// load's batch — enriches that batch and returns it, so running the interrupted command
+    /// again finishes it; a file whose batch went further is still refused as a duplicate.
     pub fn import(
         &mut self,
         session: &Session,
@@ -293,8 +298,23 @@ impl Mrv {
         on_progress: &mut dyn FnMut(&ImportProgress) -> Progress,
     ) -> Result<BatchView, AppError> {
         let granted = self.authorize(session, Action::ImportBatch)?;
-        let batch = self.import_with(&granted, req, None, on_progress)?;
-        self.enrich_authorized(&granted, batch.id, on_progress)
+        let batch = match self.import_with(&granted, req, None, on_progress) {
+            Err(AppError::DuplicateImport {
+                file,
+                existing_batch,
+            }) => {
+                let existing = self.batch_record(existing_batch)?;
+                if existing.state != mrv_core::BatchState::Imported.as_str() {
+                    return Err(AppError::DuplicateImport {
+                        file,
+                        existing_batch,
+                    });
+                }
+                existing_batch
+            }
+            imported => imported?.id,
+        };
+        self.enrich_authorized(&granted, batch, on_progress)
     }
 
     /// The import alone, leaving the batch `imported` (for bulk loads that enrich later with
