@@ -26,6 +26,9 @@ pub enum QueueKind {
     CorrectBatch,
     /// An export waits for a step of the user's (submit, sign off, return or push).
     ExportStep,
+    /// Every batch of a project's monitoring period is settled (anchored, or rejected) and no
+    /// live export holds them: the methodology owner can create the export.
+    CreateExport,
     /// No audit log is connected: nothing can be anchored.
     ConnectAuditLog,
     /// The audit log raised a fork or rollback alarm.
@@ -64,6 +67,8 @@ pub enum QueueKind {
 pub enum QueueTarget {
     Batch(i64),
     Export(i64),
+    /// The registry exports on the methodology owner's home.
+    Exports,
     /// The audit log's health panel.
     AuditLog,
     /// The registry connection.
@@ -160,6 +165,9 @@ impl Mrv {
             }
         }
 
+        if may(Action::CreateExport) {
+            self.periods_ready_for_export(&batches, &mut items)?;
+        }
         if may(Action::CreateExport)
             || may(Action::SignOffExport)
             || may(Action::ReturnExport)
@@ -308,6 +316,54 @@ impl Mrv {
                     crate::DRILL_EVERY_DAYS
                 ),
                 target: QueueTarget::Backups,
+                urgent: false,
+            });
+        }
+        Ok(())
+    }
+
+    /// A project period whose batches are all settled — at least one anchored, the others
+    /// rejected — and that no live export holds yet (what `create_export` will take).
+    fn periods_ready_for_export(
+        &self,
+        batches: &[mrv_store::BatchRecord],
+        items: &mut Vec<QueueItem>,
+    ) -> Result<(), AppError> {
+        use std::collections::BTreeMap;
+        let mut periods: BTreeMap<(i64, &str, &str), Vec<&mrv_store::BatchRecord>> =
+            BTreeMap::new();
+        for b in batches {
+            periods
+                .entry((b.project_id, b.period_start.as_str(), b.period_end.as_str()))
+                .or_default()
+                .push(b);
+        }
+        let exports = mrv_store::list_exports(self.ws.conn(), None)?;
+        for ((project_id, start, end), members) in periods {
+            let anchored = members
+                .iter()
+                .filter(|b| b.state == BatchState::Anchored.as_str())
+                .count();
+            let settled = members.iter().all(|b| {
+                b.state == BatchState::Anchored.as_str() || b.state == BatchState::Rejected.as_str()
+            });
+            let exported = exports.iter().any(|e| {
+                e.project_id == project_id
+                    && e.period_start == start
+                    && e.period_end == end
+                    && mrv_core::ExportState::parse(&e.state).is_some_and(|s| s.is_live())
+            });
+            if anchored == 0 || !settled || exported {
+                continue;
+            }
+            let project = self.project_record(project_id)?;
+            items.push(QueueItem {
+                kind: QueueKind::CreateExport,
+                title: format!("{}: {start}..{end} is ready for export", project.name),
+                detail: format!(
+                    "{anchored} anchored batch(es), every batch of the period settled; create the export for the registry."
+                ),
+                target: QueueTarget::Exports,
                 urgent: false,
             });
         }

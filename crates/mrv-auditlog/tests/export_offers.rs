@@ -41,6 +41,22 @@ fn offers_follow_the_role_the_state_and_segregation_of_duties() {
     mrv.anchor_batch(&vmo, 1).unwrap();
     let mo = mrv.sign_in("mo", DEMO_PASSWORD).unwrap();
     let vera = mrv.sign_in("vera", DEMO_PASSWORD).unwrap();
+    // The period's only batch is anchored: it waits in the methodology owner's queue for its
+    // export, and in nobody else's.
+    let ready = |mrv: &Mrv, who: &Session| -> Vec<String> {
+        mrv.work_queue(who)
+            .unwrap()
+            .items
+            .into_iter()
+            .filter(|i| i.kind == mrv_app::QueueKind::CreateExport)
+            .map(|i| i.title)
+            .collect()
+    };
+    assert_eq!(
+        ready(&mrv, &mo),
+        ["Serra do Mar ARR restoration: 2025-01-01..2025-12-31 is ready for export"]
+    );
+    assert!(ready(&mrv, &vera).is_empty());
     mrv.create_export(
         &mo,
         &NewExport {
@@ -50,6 +66,9 @@ fn offers_follow_the_role_the_state_and_segregation_of_duties() {
         },
     )
     .unwrap();
+
+    // Held by a live export, the period no longer waits for one.
+    assert!(ready(&mrv, &mo).is_empty());
 
     use ExportAction::*;
     let draft = vec![

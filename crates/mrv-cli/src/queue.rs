@@ -9,6 +9,7 @@ fn target_text(t: &QueueTarget) -> String {
     match t {
         QueueTarget::Batch(id) => format!("batch {id}"),
         QueueTarget::Export(id) => format!("export {id}"),
+        QueueTarget::Exports => "exports".into(),
         QueueTarget::AuditLog => "audit log".into(),
         QueueTarget::Registry => "registry".into(),
         QueueTarget::Incident(id) => format!("incident {id}"),

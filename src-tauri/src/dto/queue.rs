@@ -13,6 +13,7 @@ pub enum QueueKindDto {
     EnrichBatch,
     CorrectBatch,
     ExportStep,
+    CreateExport,
     ConnectAuditLog,
     LogAlarm,
     AnchorsFailing,
@@ -34,6 +35,8 @@ pub enum QueueKindDto {
 pub enum QueueTargetKindDto {
     Batch,
     Export,
+    /// The registry exports on the home.
+    Exports,
     AuditLog,
     Registry,
     Incident,
@@ -74,6 +77,7 @@ impl From<mrv_app::WorkQueue> for WorkQueueDto {
                     let (target, target_id) = match i.target {
                         T::Batch(id) => (QueueTargetKindDto::Batch, Some(id)),
                         T::Export(id) => (QueueTargetKindDto::Export, Some(id)),
+                        T::Exports => (QueueTargetKindDto::Exports, None),
                         T::AuditLog => (QueueTargetKindDto::AuditLog, None),
                         T::Registry => (QueueTargetKindDto::Registry, None),
                         T::Incident(id) => (QueueTargetKindDto::Incident, Some(id)),
@@ -89,6 +93,7 @@ impl From<mrv_app::WorkQueue> for WorkQueueDto {
                             K::EnrichBatch => QueueKindDto::EnrichBatch,
                             K::CorrectBatch => QueueKindDto::CorrectBatch,
                             K::ExportStep => QueueKindDto::ExportStep,
+                            K::CreateExport => QueueKindDto::CreateExport,
                             K::ConnectAuditLog => QueueKindDto::ConnectAuditLog,
                             K::LogAlarm => QueueKindDto::LogAlarm,
                             K::AnchorsFailing => QueueKindDto::AnchorsFailing,

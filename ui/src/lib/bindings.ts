@@ -1965,10 +1965,12 @@ export type QueueItemDto_Serialize = {
 };
 
 /**  What a queue item asks for. */
-export type QueueKindDto = "review_batch" | "decide_batch" | "enrich_batch" | "correct_batch" | "export_step" | "connect_audit_log" | "log_alarm" | "anchors_failing" | "connect_registry" | "incident" | "release" | "decide_access" | "grant_access" | "access_review" | "data_change" | "set_backup_target" | "backup_stale" | "drill_due";
+export type QueueKindDto = "review_batch" | "decide_batch" | "enrich_batch" | "correct_batch" | "export_step" | "create_export" | "connect_audit_log" | "log_alarm" | "anchors_failing" | "connect_registry" | "incident" | "release" | "decide_access" | "grant_access" | "access_review" | "data_change" | "set_backup_target" | "backup_stale" | "drill_due";
 
 /**  What a queue item opens. */
-export type QueueTargetKindDto = "batch" | "export" | "audit_log" | "registry" | "incident" | "release" | 
+export type QueueTargetKindDto = "batch" | "export" | 
+/**  The registry exports on the home. */
+"exports" | "audit_log" | "registry" | "incident" | "release" | 
 /**  The access desk. */
 "access" | "data_changes" | 
 /**  The backups desk. */

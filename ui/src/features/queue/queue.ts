@@ -17,6 +17,8 @@ export function actionLabel(kind: QueueKindDto): string {
       return "See why";
     case "export_step":
       return "Open export";
+    case "create_export":
+      return "Exports";
     case "connect_audit_log":
     case "log_alarm":
     case "anchors_failing":
