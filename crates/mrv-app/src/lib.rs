@@ -38,6 +38,7 @@ pub mod registry;
 mod registry_key;
 mod releases;
 mod review;
+mod sealed;
 mod session;
 mod users;
 mod verify;

@@ -6,20 +6,11 @@
 
 use crate::session::Session;
 use crate::{clock, AppError, Mrv};
-use mrv_core::{role_allows, Action, Role};
-use mrv_store::UserRecord;
+use mrv_core::Action;
 
 /// Active users whose roles allow pushing exports or connecting the registry.
-fn key_users(conn: &mrv_store::Connection) -> Result<Vec<UserRecord>, AppError> {
-    Ok(mrv_store::list_users(conn)?
-        .into_iter()
-        .filter(|u| u.offboarded_at.is_none())
-        .filter(|u| {
-            u.roles.iter().filter_map(|r| Role::parse(r).ok()).any(|r| {
-                role_allows(r, Action::PushExport) || role_allows(r, Action::ConnectRegistry)
-            })
-        })
-        .collect())
+fn key_users(conn: &mrv_store::Connection) -> Result<Vec<mrv_store::UserRecord>, AppError> {
+    crate::sealed::holders_by_role(conn, &[Action::PushExport, Action::ConnectRegistry])
 }
 
 /// Seals `key` for every such user who has no copy (all of them with `replace`), inside the
@@ -33,21 +24,13 @@ pub(crate) fn seal_registry_key(
         mrv_store::delete_registry_key_boxes(conn, None)?;
     }
     let holders = mrv_store::registry_key_box_users(conn)?;
-    let mut sealed_for = Vec::new();
-    for u in key_users(conn)? {
-        if holders.contains(&u.id) {
-            continue;
-        }
-        let public = mrv_stamp::document::parse_key(&u.public_key)
-            .map_err(|e| AppError::Internal(format!("user {}: {e}", u.name)))?;
-        mrv_store::set_registry_key_box(
-            conn,
-            u.id,
-            &mrv_identity::seal_to(&public, key.as_bytes())?,
-        )?;
-        sealed_for.push(u.name);
-    }
-    Ok(sealed_for)
+    crate::sealed::seal_for_missing(
+        conn,
+        key_users(conn)?,
+        &holders,
+        key,
+        mrv_store::set_registry_key_box,
+    )
 }
 
 impl Mrv {

@@ -6,21 +6,11 @@
 
 use crate::session::Session;
 use crate::{clock, AppError, Mrv};
-use mrv_core::{role_allows, Action, Role};
-use mrv_store::UserRecord;
+use mrv_core::Action;
 
 /// Active users whose roles allow anchoring: those the token is sealed for.
-fn anchoring_users(conn: &mrv_store::Connection) -> Result<Vec<UserRecord>, AppError> {
-    Ok(mrv_store::list_users(conn)?
-        .into_iter()
-        .filter(|u| u.offboarded_at.is_none())
-        .filter(|u| {
-            u.roles
-                .iter()
-                .filter_map(|r| Role::parse(r).ok())
-                .any(|r| role_allows(r, Action::Anchor))
-        })
-        .collect())
+fn anchoring_users(conn: &mrv_store::Connection) -> Result<Vec<mrv_store::UserRecord>, AppError> {
+    crate::sealed::holders_by_role(conn, &[Action::Anchor])
 }
 
 /// Seals `token` for every anchoring user who has no copy (all of them with `replace`), inside
@@ -34,17 +24,13 @@ pub(crate) fn seal_token(
         mrv_store::delete_token_boxes(conn, None)?;
     }
     let holders = mrv_store::token_box_users(conn)?;
-    let mut sealed_for = Vec::new();
-    for u in anchoring_users(conn)? {
-        if holders.contains(&u.id) {
-            continue;
-        }
-        let key = mrv_stamp::document::parse_key(&u.public_key)
-            .map_err(|e| AppError::Internal(format!("user {}: {e}", u.name)))?;
-        mrv_store::set_token_box(conn, u.id, &mrv_identity::seal_to(&key, token.as_bytes())?)?;
-        sealed_for.push(u.name);
-    }
-    Ok(sealed_for)
+    crate::sealed::seal_for_missing(
+        conn,
+        anchoring_users(conn)?,
+        &holders,
+        token,
+        mrv_store::set_token_box,
+    )
 }
 
 impl Mrv {
