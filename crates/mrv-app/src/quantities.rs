@@ -148,14 +148,11 @@ impl Mrv {
         let mut claims = BTreeMap::new();
         let mut offset = 0;
         while offset < batch.row_count {
-            for m in mrv_store::measurement_page(self.ws.conn(), batch, offset, PAGE)? {
-                let values: Vec<String> = serde_json::from_str(&m.values_json).map_err(|e| {
-                    AppError::Internal(format!(
-                        "batch {} row {}: stored values unreadable: {e}",
-                        batch.id, m.index
-                    ))
+            mrv_store::each_row_text::<AppError>(self.ws.conn(), batch, offset, PAGE, &mut |m| {
+                let values = mrv_store::decode_values(m.values_json).map_err(|e| {
+                    AppError::Internal(format!("batch {} row {}: {e}", batch.id, m.index))
                 })?;
-                let text = values.get(column).map(String::as_str).unwrap_or("");
+                let text = values.get(column).map(AsRef::as_ref).unwrap_or("");
                 let bad = |e: mrv_core::QuantityError| {
                     AppError::InvalidInput(format!(
                         "batch {} row {} ({}), field {field}: {e}",
@@ -166,9 +163,10 @@ impl Mrv {
                 sum = sum.checked_add(&claimed).map_err(bad)?;
                 rows += 1;
                 if flagged.contains(&m.index) {
-                    claims.insert(m.index, (m.record_id, claimed));
+                    claims.insert(m.index, (m.record_id.to_owned(), claimed));
                 }
-            }
+                Ok(())
+            })?;
             offset += PAGE;
         }
         Ok((sum, rows, claims))

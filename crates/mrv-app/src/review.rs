@@ -123,9 +123,9 @@ pub(crate) fn push_row(
     lat: f64,
     values_json: &str,
 ) -> Result<(), AppError> {
-    let values: Vec<String> = serde_json::from_str(values_json)
-        .map_err(|e| AppError::Internal(format!("row {index}: stored values unreadable: {e}")))?;
-    let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+    let values = mrv_store::decode_values(values_json)
+        .map_err(|e| AppError::Internal(format!("row {index}: {e}")))?;
+    let refs: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
     tree.push(&RowInput {
         index,
         id,
@@ -135,6 +135,86 @@ pub(crate) fn push_row(
     })
     .map_err(|e| AppError::InvalidInput(e.to_string()))?;
     Ok(())
+}
+
+/// Rows gathered a page at a time (ids and stored values copied into one buffer), handed to a
+/// visitor as [`RowInput`]s so their leaves can be hashed on all cores. One allocation per
+/// page, none per row: stamping and verification read every row of batches of millions.
+#[derive(Default)]
+pub(crate) struct RowPage {
+    text: String,
+    rows: Vec<PageRow>,
+}
+
+struct PageRow {
+    index: u64,
+    id: std::ops::Range<usize>,
+    lon: f64,
+    lat: f64,
+    values: std::ops::Range<usize>,
+}
+
+impl RowPage {
+    /// Rows per page.
+    pub(crate) const SIZE: usize = 50_000;
+
+    pub(crate) fn push(&mut self, index: u64, id: &str, lon: f64, lat: f64, values_json: &str) {
+        let id_start = self.text.len();
+        self.text.push_str(id);
+        let values_start = self.text.len();
+        self.text.push_str(values_json);
+        self.rows.push(PageRow {
+            index,
+            id: id_start..values_start,
+            lon,
+            lat,
+            values: values_start..self.text.len(),
+        });
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Decodes the page's values, hands its rows to `visit` and empties the page.
+    pub(crate) fn flush(
+        &mut self,
+        visit: &mut dyn FnMut(&[RowInput<'_>]) -> Result<(), AppError>,
+    ) -> Result<(), AppError> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let mut values = Vec::with_capacity(self.rows.len() * 8);
+        let mut bounds = Vec::with_capacity(self.rows.len());
+        let mut one = Vec::new();
+        for row in &self.rows {
+            mrv_store::decode_values_into(&self.text[row.values.clone()], &mut one)
+                .map_err(|e| AppError::Internal(format!("row {}: {e}", row.index)))?;
+            let start = values.len();
+            values.append(&mut one);
+            bounds.push(start..values.len());
+        }
+        let refs: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
+        let inputs: Vec<RowInput<'_>> = self
+            .rows
+            .iter()
+            .zip(bounds)
+            .map(|(row, values)| RowInput {
+                index: row.index,
+                id: &self.text[row.id.clone()],
+                lon: row.lon,
+                lat: row.lat,
+                values: &refs[values],
+            })
+            .collect();
+        visit(&inputs)?;
+        drop(inputs);
+        drop(refs);
+        drop(values);
+        self.text.clear();
+        self.rows.clear();
+        Ok(())
+    }
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -539,38 +619,21 @@ impl Mrv {
         batch: &BatchRecord,
         visit: &mut dyn FnMut(&[RowInput<'_>]) -> Result<(), AppError>,
     ) -> Result<(), AppError> {
-        const PAGE: i64 = 50_000;
+        let mut page = RowPage::default();
         let mut offset = 0;
         while offset < batch.row_count {
-            let page = mrv_store::measurement_page(self.ws.conn(), batch, offset, PAGE)?;
-            let values: Vec<Vec<String>> = page
-                .iter()
-                .map(|m| {
-                    serde_json::from_str(&m.values_json).map_err(|e| {
-                        AppError::Internal(format!(
-                            "row {}: stored values unreadable: {e}",
-                            m.index
-                        ))
-                    })
-                })
-                .collect::<Result<_, _>>()?;
-            let refs: Vec<Vec<&str>> = values
-                .iter()
-                .map(|v| v.iter().map(String::as_str).collect())
-                .collect();
-            let inputs: Vec<RowInput<'_>> = page
-                .iter()
-                .zip(&refs)
-                .map(|(m, values)| RowInput {
-                    index: m.index as u64,
-                    id: &m.record_id,
-                    lon: m.lon,
-                    lat: m.lat,
-                    values,
-                })
-                .collect();
-            visit(&inputs)?;
-            offset += PAGE;
+            mrv_store::each_row_text::<AppError>(
+                self.ws.conn(),
+                batch,
+                offset,
+                RowPage::SIZE as i64,
+                &mut |r| {
+                    page.push(r.index as u64, r.record_id, r.lon, r.lat, r.values_json);
+                    Ok(())
+                },
+            )?;
+            page.flush(visit)?;
+            offset += RowPage::SIZE as i64;
         }
         Ok(())
     }
@@ -928,9 +991,14 @@ pub(crate) fn reread_values(
 ) -> Result<Vec<String>, AppError> {
     let (period, req) = stamp_request(source, stamp)?;
     crate::import::reread_source(source, profile, period, &req, &mut |r: &ReadyRow| {
-        let values: Vec<String> = serde_json::from_str(r.values_json())
+        let values = mrv_store::decode_values(r.values_json())
             .map_err(|e| AppError::Internal(format!("re-read values: {e}")))?;
-        visit(values)
+        visit(
+            values
+                .into_iter()
+                .map(std::borrow::Cow::into_owned)
+                .collect(),
+        )
     })
 }
 
@@ -954,24 +1022,35 @@ pub(crate) fn reread_rows(
         Some(Some(_)) => Some(Ok(mrv_core::Tonnes::ZERO)),
         Some(None) => Some(Err("the claimed field is not among the columns".into())),
     };
+    let mut page = RowPage::default();
+    let mut visit = |rows: &[RowInput<'_>]| -> Result<(), AppError> {
+        tree.push_rows(rows)
+            .map_err(|e| AppError::InvalidInput(e.to_string()))?;
+        if let (Some(Some(column)), Some(Ok(sum))) = (claimed_column, claimed_total.as_mut()) {
+            for r in rows {
+                let text = r.values.get(column).copied().unwrap_or("");
+                match mrv_core::Tonnes::parse(text).and_then(|t| sum.checked_add(&t)) {
+                    Ok(next) => *sum = next,
+                    Err(e) => {
+                        claimed_total = Some(Err(format!("row {} ({}): {e}", r.index, r.id)));
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    };
     let read_columns =
         crate::import::reread_source(source, profile, period, &req, &mut |r: &ReadyRow| {
             index += 1;
             let (lon, lat) = r.lon_lat();
-            push_row(&mut tree, index, r.record_id(), lon, lat, r.values_json())?;
-            if let (Some(Some(column)), Some(Ok(sum))) = (claimed_column, claimed_total.as_mut()) {
-                let values: Vec<String> = serde_json::from_str(r.values_json())
-                    .map_err(|e| AppError::Internal(format!("row {index}: {e}")))?;
-                let text = values.get(column).map(String::as_str).unwrap_or("");
-                match mrv_core::Tonnes::parse(text).and_then(|t| sum.checked_add(&t)) {
-                    Ok(next) => *sum = next,
-                    Err(e) => {
-                        claimed_total = Some(Err(format!("row {index} ({}): {e}", r.record_id())))
-                    }
-                }
+            page.push(index, r.record_id(), lon, lat, r.values_json());
+            if page.len() >= RowPage::SIZE {
+                page.flush(&mut visit)?;
             }
             Ok(())
         })?;
+    page.flush(&mut visit)?;
     if read_columns != columns {
         return Err(AppError::InvalidInput(format!(
             "{}: its columns ({}) are not the stamp's ({})",

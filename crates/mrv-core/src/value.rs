@@ -88,10 +88,16 @@ pub fn validate_value(spec: &FieldSpec, raw: &str) -> Result<CheckedValue, Value
             n
         }
     };
-    // The range is checked on the number the text spells, not on its nearest float.
-    let exact = ExactDecimal::parse(raw).ok_or(ValueProblem::NotANumber)?;
-    let beyond = |bound: f64, side: std::cmp::Ordering| {
-        ExactDecimal::from_f64(bound).is_some_and(|b| exact.cmp(&b) == side)
+    // The range is checked on the number the text spells, not on its nearest float. Rounding
+    // to the nearest float is monotonic and a bound is its own shortest spelling's nearest
+    // float, so a float strictly beyond (or within) a bound is decided; only a float equal to
+    // the bound needs the exact decimal comparison.
+    let beyond = |bound: f64, side: std::cmp::Ordering| match number.partial_cmp(&bound) {
+        Some(std::cmp::Ordering::Equal) => ExactDecimal::parse(raw)
+            .zip(ExactDecimal::from_f64(bound))
+            .is_some_and(|(exact, b)| exact.cmp(&b) == side),
+        Some(order) => order == side,
+        None => false,
     };
     if let Some(min) = spec.min {
         if beyond(min, std::cmp::Ordering::Less) {
@@ -225,5 +231,91 @@ mod tests {
         assert!(check_latitude(-23.5).is_ok());
         assert!(check_longitude(500_000.0).unwrap_err().contains("--crs"));
         assert!(check_latitude(f64::NAN).unwrap_err().contains("finite"));
+    }
+
+    /// The range decided on floats first must be the range decided on the exact decimal the
+    /// text spells, for every text: texts at, just inside and just beyond each bound (beyond
+    /// any float's precision) and arbitrary numbers.
+    mod range_fast_path {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn exact_only(spec: &FieldSpec, raw: &str) -> Option<std::cmp::Ordering> {
+            let exact = ExactDecimal::parse(raw)?;
+            if let Some(min) = spec.min {
+                if exact < ExactDecimal::from_f64(min)? {
+                    return Some(std::cmp::Ordering::Less);
+                }
+            }
+            if let Some(max) = spec.max {
+                if exact > ExactDecimal::from_f64(max)? {
+                    return Some(std::cmp::Ordering::Greater);
+                }
+            }
+            Some(std::cmp::Ordering::Equal)
+        }
+
+        fn decided(spec: &FieldSpec, raw: &str) -> Option<std::cmp::Ordering> {
+            match validate_value(spec, raw) {
+                Ok(CheckedValue::Number(_)) => Some(std::cmp::Ordering::Equal),
+                Err(ValueProblem::BelowMin { .. }) => Some(std::cmp::Ordering::Less),
+                Err(ValueProblem::AboveMax { .. }) => Some(std::cmp::Ordering::Greater),
+                _ => None,
+            }
+        }
+
+        #[test]
+        fn texts_beyond_float_precision_at_each_bound() {
+            let s = spec(FieldKind::Number, true, Some(0.1), Some(50.0));
+            for raw in [
+                "0.1",
+                "0.1000000000000000000000001",
+                "0.0999999999999999999999999",
+                "0.1000000000000000055511151231257827",
+                "50",
+                "50.000",
+                "5e1",
+                "49.99999999999999999999",
+                "50.00000000000000000001",
+                "-0",
+                "1e-400",
+            ] {
+                assert_eq!(decided(&s, raw), exact_only(&s, raw), "{raw}");
+            }
+            assert_eq!(
+                decided(&s, "50.00000000000000000001"),
+                Some(std::cmp::Ordering::Greater)
+            );
+            assert_eq!(
+                decided(&s, "0.0999999999999999999999999"),
+                Some(std::cmp::Ordering::Less)
+            );
+        }
+
+        proptest! {
+            #[test]
+            fn floats_first_agree_with_exact_decimals(
+                min in -1.0e3f64..1.0e3,
+                width in 0.0f64..1.0e3,
+                int in -2000i64..2000,
+                frac in "[0-9]{0,25}",
+                exp in proptest::option::of(-3i32..3),
+            ) {
+                let s = spec(FieldKind::Number, true, Some(min), Some(min + width));
+                let mut raw = format!("{int}.{frac}");
+                if let Some(e) = exp {
+                    raw.push_str(&format!("e{e}"));
+                }
+                prop_assert_eq!(decided(&s, &raw), exact_only(&s, &raw), "{}", raw);
+                // The bounds spelt out, and one digit beyond them.
+                for bound in [min, min + width] {
+                    for text in [format!("{bound}"), format!("{bound}0000000000000000000001")] {
+                        if text.contains('.') || !text.contains("e") {
+                            prop_assert_eq!(decided(&s, &text), exact_only(&s, &text), "{}", text);
+                        }
+                    }
+                }
+            }
+        }
     }
 }

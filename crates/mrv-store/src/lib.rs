@@ -19,6 +19,7 @@ mod queries;
 mod registry;
 mod releases;
 mod rows;
+mod values;
 mod workspace;
 
 pub use access::*;
@@ -41,4 +42,5 @@ pub use registry::{
 pub use releases::*;
 pub use rows::{row_ids, row_indices};
 pub use rusqlite::{Connection, Transaction};
+pub use values::{decode_values, decode_values_into, push_json_string, ValuesError};
 pub use workspace::{Workspace, DATABASE_FILE};

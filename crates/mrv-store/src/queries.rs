@@ -972,3 +972,60 @@ pub fn zonal_page(
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }
+
+/// A stored row as the stamp sees it, borrowed from SQLite's buffers for the length of one
+/// call of [`each_row_text`]'s visitor.
+#[derive(Debug, Clone, Copy)]
+pub struct RowText<'a> {
+    /// 1-based position in the batch.
+    pub index: i64,
+    pub record_id: &'a str,
+    pub lon: f64,
+    pub lat: f64,
+    /// The row's values as stored (see [`crate::decode_values`]).
+    pub values_json: &'a str,
+}
+
+/// Column `k` as borrowed text.
+fn text_at<'r>(r: &'r Row<'_>, k: usize) -> Result<&'r str, StoreError> {
+    r.get_ref(k)?.as_str().map_err(|e| {
+        StoreError::from(rusqlite::Error::FromSqlConversionFailure(
+            k,
+            rusqlite::types::Type::Text,
+            Box::new(e),
+        ))
+    })
+}
+
+/// Visits rows `offset .. offset + limit` (0-based offset) of a batch in file order without
+/// copying them: reading every row of a large batch (stamping, quantities) allocates nothing
+/// per row here.
+pub fn each_row_text<E: From<StoreError>>(
+    conn: &Connection,
+    batch: &BatchRecord,
+    offset: i64,
+    limit: i64,
+    visit: &mut dyn FnMut(RowText<'_>) -> Result<(), E>,
+) -> Result<(), E> {
+    let std::ops::Range { start, end } =
+        crate::rows::row_ids(batch.first_row_id, batch.row_count, offset, limit);
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT row_id, record_id, lon, lat, values_json
+             FROM measurement WHERE row_id >= ?1 AND row_id < ?2 ORDER BY row_id",
+        )
+        .map_err(StoreError::from)?;
+    let mut rows = stmt.query(params![start, end]).map_err(StoreError::from)?;
+    let first = batch.first_row_id;
+    while let Some(r) = rows.next().map_err(StoreError::from)? {
+        let row = RowText {
+            index: r.get::<_, i64>(0).map_err(StoreError::from)? - first + 1,
+            record_id: text_at(r, 1)?,
+            lon: r.get(2).map_err(StoreError::from)?,
+            lat: r.get(3).map_err(StoreError::from)?,
+            values_json: text_at(r, 4)?,
+        };
+        visit(row)?;
+    }
+    Ok(())
+}

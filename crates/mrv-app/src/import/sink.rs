@@ -292,7 +292,7 @@ impl<'a> Sink<'a> {
             if i > 0 {
                 values_json.push(',');
             }
-            push_json_string(values_json, value.unwrap_or("").trim());
+            mrv_store::push_json_string(values_json, value.unwrap_or("").trim());
         }
         // Each slot's value (the first one given for it), placed in one pass over `extras`.
         let width = extras.iter().map(|(i, _)| i + 1).max().unwrap_or(0);
@@ -304,7 +304,7 @@ impl<'a> Sink<'a> {
         }
         for &k in slots.iter() {
             values_json.push(',');
-            push_json_string(values_json, extras.get(k).map_or("", |(_, v)| *v));
+            mrv_store::push_json_string(values_json, extras.get(k).map_or("", |(_, v)| *v));
         }
         values_json.push(']');
         r.record_id.clear();
@@ -409,16 +409,5 @@ impl<'a> Sink<'a> {
             ));
         }
         Ok(self.report)
-    }
-}
-
-/// Appends `value` as a JSON string literal.
-pub(crate) fn push_json_string(out: &mut String, value: &str) {
-    if value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.push('"');
-        out.push_str(value);
-        out.push('"');
-    } else {
-        out.push_str(&serde_json::to_string(value).expect("a string always serialises"));
     }
 }
