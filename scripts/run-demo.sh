@@ -11,8 +11,14 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   exit 2
 fi
 (cd ui && npm run build --silent)
-cargo build --release --bin mrv-desk && cargo build --release -p mrv-cli -p mrv-auditlog -p mrv-registry
-BIN=./target/release
+# The same build as the test command's (`cargo build --workspace --bins`, one profile): whichever
+# of the README's two commands runs second reuses what the first compiled.
+if [ ! -x target/debug/mrv-desk ]; then
+  echo "run-demo: first build — compiling MRV Desk and its tools; about 8 minutes on a 2-core machine" \
+    "(later runs take seconds; the test command reuses this build)." >&2
+fi
+cargo build --workspace --bins --quiet
+BIN=./target/debug
 DATA="${MRV_DEMO_HOME:-$HOME/.local/share/mrv-desk}"
 WORKSPACE="${MRV_WORKSPACE:-$DATA/demo-workspace}"
 LOG="$DATA/demo-auditlog"

@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export CARGO_TERM_COLOR=never
+if [ ! -x target/debug/mrv-desk ]; then
+  echo "test-all: first build — compiling MRV Desk, its tools and tests takes about 15 minutes on a" \
+    "2-core machine, the whole run about 30; a build made by scripts/run-demo.sh is reused."
+fi
 
 echo "== ui: type check, unit tests, build"
 (cd ui && npm run check && npm run test && npm run build)

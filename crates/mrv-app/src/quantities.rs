@@ -74,6 +74,19 @@ impl Mrv {
         batch: &BatchRecord,
         flags: &[FlagRecord],
     ) -> Result<QuantitiesView, AppError> {
+        let mut sum = self.claim_sum(batch, flags)?;
+        self.each_stored_page(batch, &mut |rows| sum.add_rows(rows))?;
+        self.quantities_from(batch, flags, sum)
+    }
+
+    /// An empty exact sum of `batch`'s claimed field, to be fed its stored rows (in order) and
+    /// turned into quantities by [`Mrv::quantities_from`]. Approval feeds it in the same pass
+    /// that stamps the rows.
+    pub(crate) fn claim_sum(
+        &self,
+        batch: &BatchRecord,
+        flags: &[FlagRecord],
+    ) -> Result<ClaimSum, AppError> {
         let profile = self.profile_of(batch.project_id)?;
         let field = profile.claimed_tco2e_field.clone();
         let columns: Vec<String> = serde_json::from_str(&batch.columns_json)
@@ -84,8 +97,32 @@ impl Mrv {
                 batch.id, profile.id
             ))
         })?;
-        let flagged: std::collections::BTreeSet<i64> = flags.iter().map(|f| f.row).collect();
-        let (gross, rows, claims) = self.sum_claimed(batch, column, &field, &flagged)?;
+        Ok(ClaimSum {
+            batch_id: batch.id,
+            field,
+            column,
+            flagged: flags.iter().map(|f| f.row).collect(),
+            gross: Tonnes::ZERO,
+            rows: 0,
+            claims: BTreeMap::new(),
+        })
+    }
+
+    /// The quantities of `batch` once `sum` has seen every stored row.
+    pub(crate) fn quantities_from(
+        &self,
+        batch: &BatchRecord,
+        flags: &[FlagRecord],
+        sum: ClaimSum,
+    ) -> Result<QuantitiesView, AppError> {
+        let profile = self.profile_of(batch.project_id)?;
+        let ClaimSum {
+            field,
+            gross,
+            rows,
+            claims,
+            ..
+        } = sum;
         let invalid = |e: mrv_core::QuantityError| {
             AppError::InvalidInput(format!("batch {}: {field}: {e}", batch.id))
         };
@@ -130,45 +167,41 @@ impl Mrv {
             material,
         })
     }
+}
 
-    /// The exact sum of column `column` over the batch's stored rows, the row count, and the
-    /// (record id, claim) of each row in `flagged`. A text that is not an exact decimal is an
-    /// error naming the batch, row, record id and field.
-    #[allow(clippy::type_complexity)]
-    fn sum_claimed(
-        &self,
-        batch: &BatchRecord,
-        column: usize,
-        field: &str,
-        flagged: &std::collections::BTreeSet<i64>,
-    ) -> Result<(Tonnes, u64, BTreeMap<i64, (String, Tonnes)>), AppError> {
-        const PAGE: i64 = 50_000;
-        let mut sum = Tonnes::ZERO;
-        let mut rows = 0u64;
-        let mut claims = BTreeMap::new();
-        let mut offset = 0;
-        while offset < batch.row_count {
-            mrv_store::each_row_text::<AppError>(self.ws.conn(), batch, offset, PAGE, &mut |m| {
-                let values = mrv_store::decode_values(m.values_json).map_err(|e| {
-                    AppError::Internal(format!("batch {} row {}: {e}", batch.id, m.index))
-                })?;
-                let text = values.get(column).map(AsRef::as_ref).unwrap_or("");
-                let bad = |e: mrv_core::QuantityError| {
-                    AppError::InvalidInput(format!(
-                        "batch {} row {} ({}), field {field}: {e}",
-                        batch.id, m.index, m.record_id
-                    ))
-                };
-                let claimed = Tonnes::parse(text).map_err(bad)?;
-                sum = sum.checked_add(&claimed).map_err(bad)?;
-                rows += 1;
-                if flagged.contains(&m.index) {
-                    claims.insert(m.index, (m.record_id.to_owned(), claimed));
-                }
-                Ok(())
-            })?;
-            offset += PAGE;
+/// The exact sum of a batch's claimed field, fed its stored rows in order, with the claims of
+/// flagged rows kept for the materiality rule.
+pub(crate) struct ClaimSum {
+    batch_id: i64,
+    field: String,
+    column: usize,
+    flagged: std::collections::BTreeSet<i64>,
+    gross: Tonnes,
+    rows: u64,
+    claims: BTreeMap<i64, (String, Tonnes)>,
+}
+
+impl ClaimSum {
+    pub(crate) fn add_rows(
+        &mut self,
+        rows: &[mrv_stamp::rows::RowInput<'_>],
+    ) -> Result<(), AppError> {
+        for r in rows {
+            let text = r.values.get(self.column).copied().unwrap_or("");
+            let bad = |e: mrv_core::QuantityError| {
+                AppError::InvalidInput(format!(
+                    "batch {} row {} ({}), field {}: {e}",
+                    self.batch_id, r.index, r.id, self.field
+                ))
+            };
+            let claimed = Tonnes::parse(text).map_err(bad)?;
+            self.gross = self.gross.checked_add(&claimed).map_err(bad)?;
+            self.rows += 1;
+            let index = r.index as i64;
+            if self.flagged.contains(&index) {
+                self.claims.insert(index, (r.id.to_owned(), claimed));
+            }
         }
-        Ok((sum, rows, claims))
+        Ok(())
     }
 }

@@ -366,14 +366,33 @@ impl Mrv {
     ) -> Result<StampView, AppError> {
         let batch = self.reviewed_batch(granted, batch_id)?;
         let flags = mrv_store::list_flags(self.ws.conn(), &batch)?;
-        let quantities = self.quantities_of(&batch, &flags)?;
+        // Refused before the work of stamping, not after it.
+        Self::next_state_of(&batch, ReviewEvent::Approve)?;
+        // One pass over the stored rows: their leaves and the exact sum of the claimed field.
+        let profile = self.profile_of(batch.project_id)?;
+        let columns: Vec<String> = serde_json::from_str(&batch.columns_json)
+            .map_err(|e| AppError::Internal(format!("batch {}: columns: {e}", batch.id)))?;
+        let mut tree = RowsTree::new(row_schema(&profile, &columns));
+        let mut sum = self.claim_sum(&batch, &flags)?;
+        self.each_stored_page(&batch, &mut |page| {
+            tree.push_rows(page)
+                .map_err(|e| AppError::InvalidInput(e.to_string()))?;
+            sum.add_rows(page)
+        })?;
+        let quantities = self.quantities_from(&batch, &flags, sum)?;
         let justifications =
             Self::check_approval_justifications(&batch, &flags, &quantities, justifications)?;
         let justifications = &justifications;
-        // Refused before the work of stamping, not after it.
-        Self::next_state_of(&batch, ReviewEvent::Approve)?;
         let now = clock::now().to_string();
-        let stamp = self.build_stamp(&batch, &flags, &quantities, justifications, session, &now)?;
+        let stamp = self.build_stamp(
+            &batch,
+            &flags,
+            &quantities,
+            justifications,
+            session,
+            &now,
+            &tree,
+        )?;
         let document = stamp
             .canonical_bytes()
             .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -483,7 +502,8 @@ impl Mrv {
         }
     }
 
-    /// Builds the stamp document of `batch` from the workspace.
+    /// Builds the stamp document of `batch` from the workspace, `tree` holding its stored rows.
+    #[allow(clippy::too_many_arguments)]
     fn build_stamp(
         &self,
         batch: &BatchRecord,
@@ -492,17 +512,13 @@ impl Mrv {
         justifications: &BTreeMap<i64, String>,
         session: &Session,
         now: &str,
+        tree: &RowsTree,
     ) -> Result<Stamp, AppError> {
         let project = self.project_record(batch.project_id)?;
         let profile = self.profile_of(batch.project_id)?;
         let columns: Vec<String> = serde_json::from_str(&batch.columns_json)
             .map_err(|e| AppError::Internal(format!("batch {}: columns: {e}", batch.id)))?;
         let schema = row_schema(&profile, &columns);
-        let mut tree = RowsTree::new(schema.clone());
-        self.each_stored_page(batch, &mut |page| {
-            tree.push_rows(page)
-                .map_err(|e| AppError::InvalidInput(e.to_string()))
-        })?;
         let mapping: Vec<crate::ColumnMapping> =
             serde_json::from_str(&batch.column_map_json).unwrap_or_default();
         let mut layers: Vec<LayerPart> =
