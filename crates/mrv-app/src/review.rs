@@ -4,7 +4,7 @@
 //! signed in the same transaction. Every transition is recorded with who, when and why, and
 //! appended to the journal, in one transaction.
 
-use crate::import::sink::ReadyRow;
+use crate::import::sink::MeasurementRow;
 use crate::quantities::QuantitiesView;
 use crate::session::Session;
 use crate::{clock, AppError, BatchView, Mrv, Overwrite};
@@ -927,7 +927,7 @@ pub(crate) fn reread_values(
     visit: &mut dyn FnMut(Vec<String>) -> Result<(), AppError>,
 ) -> Result<Vec<String>, AppError> {
     let (period, req) = stamp_request(source, stamp)?;
-    crate::import::reread_source(source, profile, period, &req, &mut |r: &ReadyRow| {
+    crate::import::reread_source(source, profile, period, &req, &mut |r: &MeasurementRow| {
         let values: Vec<String> = serde_json::from_str(r.values_json())
             .map_err(|e| AppError::Internal(format!("re-read values: {e}")))?;
         visit(values)
@@ -955,7 +955,7 @@ pub(crate) fn reread_rows(
         Some(None) => Some(Err("the claimed field is not among the columns".into())),
     };
     let read_columns =
-        crate::import::reread_source(source, profile, period, &req, &mut |r: &ReadyRow| {
+        crate::import::reread_source(source, profile, period, &req, &mut |r: &MeasurementRow| {
             index += 1;
             let (lon, lat) = r.lon_lat();
             push_row(&mut tree, index, r.record_id(), lon, lat, r.values_json())?;
