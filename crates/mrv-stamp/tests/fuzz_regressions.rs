@@ -11,7 +11,9 @@ mod corpus;
 #[path = "../../../fuzz/src/stamp.rs"]
 mod stamp;
 
+use mrv_stamp::jcs::{canonical_string, JcsError};
 use mrv_stamp::rules::check_rules;
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn fuzz_dir() -> PathBuf {
@@ -41,4 +43,32 @@ fn the_spec_examples_are_canonical_stamps_that_keep_the_rules() {
         assert_eq!(check_rules(&doc), []);
     }
     assert!(stamp::check(&input("seeds/stamp_document/jcs-numbers-and-escapes.json")).is_none());
+}
+
+/// Found by fuzzing: `100000000000000001e00000` (the double 1e17) canonicalised to
+/// `100000000000000000`, which read again was refused as an integer beyond 2^53 — canonical
+/// text that did not canonicalise. Fixed in `jcs`: an integer beyond 2^53 is kept when it is
+/// exactly how its nearest double prints.
+#[test]
+fn canonical_text_of_a_large_double_canonicalises_to_itself() {
+    let crash = input("regressions/stamp_document/crash-1e17-canonical-text-refused.json");
+    let value: Value = serde_json::from_slice(&crash).unwrap();
+    assert_eq!(canonical_string(&value).unwrap(), "100000000000000000");
+    let again: Value = serde_json::from_str("100000000000000000").unwrap();
+    assert_eq!(canonical_string(&again).unwrap(), "100000000000000000");
+
+    let extremes = input("regressions/stamp_document/large-and-extreme-numbers.json");
+    let value: Value = serde_json::from_slice(&extremes).unwrap();
+    assert_eq!(
+        canonical_string(&value).unwrap(),
+        "[10000000000000000000,-1000000000000000000,0,5e-324,1.7976931348623157e+308,295147905179352830000,1152921504606847000]"
+    );
+    // An integer that a double cannot hold is still refused, not rounded.
+    let unsafe_integer = input("regressions/stamp_document/unsafe-integer.json");
+    let value: Value = serde_json::from_slice(&unsafe_integer).unwrap();
+    assert_eq!(
+        canonical_string(&value),
+        Err(JcsError::Integer("9007199254740993".into()))
+    );
+    assert!(stamp::check(&unsafe_integer).is_none());
 }
