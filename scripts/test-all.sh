@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything and runs every check and test: formatting, clippy, crate layering, UI type
-# check and unit tests, all Rust tests (SQLite, GDAL, CLI processes), and the desktop end-to-end
-# test under Xvfb over WebDriver.
+# check and unit tests, all Rust tests (SQLite, GDAL, CLI processes), the desktop end-to-end
+# test under Xvfb over WebDriver, and a short fuzzing run of every parser (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -22,6 +22,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "== rust: tests (the binaries the desktop end-to-end test runs are built first)"
 cargo build --workspace --bins
 xvfb-run -a --server-args="-screen 0 1400x900x24" cargo test --workspace -- --test-threads=2
+echo "== fuzz: every parser 20 s under cargo-fuzz (nightly, AddressSanitizer; docs/fuzzing.md)"
+bash scripts/fuzz.sh
 echo "== package: skipped here — building the release .deb is a second full build (about 15 minutes"
 echo "   on 2 cores) that would take CI past its time budget; run: bash scripts/package.sh --test"
 echo "== all checks passed"

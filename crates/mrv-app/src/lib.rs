@@ -78,7 +78,11 @@ pub use export_offers::{
 };
 pub use export_verify::{verify_export, ExportCheck, ExportPins};
 pub use files::{check_destination, write_atomic, Overwrite};
-pub use import::{ColumnMapping, ImportPreview, ImportProgress, ImportRequest, Progress};
+pub use import::sink::MeasurementRow;
+pub use import::{
+    read_measurements, ColumnMapping, ImportPreview, ImportProgress, ImportRequest,
+    MeasurementSource, Progress, SourceFormat,
+};
 pub use incidents::{
     severity_definitions, ActionItemView, IncidentDetail, IncidentOffers, IncidentSummary,
     IncidentUpdateView, PostmortemView, SeverityView, MAX_POSTMORTEM_BYTES, MAX_TEXT_CHARS,

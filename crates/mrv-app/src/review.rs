@@ -4,7 +4,7 @@
 //! signed in the same transaction. Every transition is recorded with who, when and why, and
 //! appended to the journal, in one transaction.
 
-use crate::import::sink::ReadyRow;
+use crate::import::sink::MeasurementRow;
 use crate::quantities::QuantitiesView;
 use crate::session::Session;
 use crate::{clock, AppError, BatchView, Mrv, Overwrite};
@@ -1006,7 +1006,7 @@ pub(crate) fn reread_values(
     visit: &mut dyn FnMut(Vec<String>) -> Result<(), AppError>,
 ) -> Result<Vec<String>, AppError> {
     let (period, req) = stamp_request(source, stamp)?;
-    crate::import::reread_source(source, profile, period, &req, &mut |r: &ReadyRow| {
+    crate::import::reread_source(source, profile, period, &req, &mut |r: &MeasurementRow| {
         let values = mrv_store::decode_values(r.values_json())
             .map_err(|e| AppError::Internal(format!("re-read values: {e}")))?;
         visit(
@@ -1057,7 +1057,7 @@ pub(crate) fn reread_rows(
         Ok(())
     };
     let read_columns =
-        crate::import::reread_source(source, profile, period, &req, &mut |r: &ReadyRow| {
+        crate::import::reread_source(source, profile, period, &req, &mut |r: &MeasurementRow| {
             index += 1;
             let (lon, lat) = r.lon_lat();
             page.push(index, r.record_id(), lon, lat, r.values_json());

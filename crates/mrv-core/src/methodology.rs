@@ -190,8 +190,15 @@ impl MethodologyProfile {
                     field.name
                 )));
             }
+            // A NaN bound compares false with every value, so it would disable the range check.
+            if field.min.is_some_and(f64::is_nan) || field.max.is_some_and(f64::is_nan) {
+                return Err(invalid(format!(
+                    "field `{}` has a min or max that is not a number (nan)",
+                    field.name
+                )));
+            }
             if let (Some(min), Some(max)) = (field.min, field.max) {
-                if min > max || min.is_nan() || max.is_nan() {
+                if min > max {
                     return Err(invalid(format!(
                         "field `{}` has min {min} above max {max}",
                         field.name
@@ -406,6 +413,14 @@ unit_type = "Removal - nature"
             |t| t.replace("min = 0", "min = 5\nmax = 1"),
             "min 5 above max 1",
         );
+        // Found while keeping fuzz regression inputs: a lone NaN bound was accepted, and
+        // silently disabled the range check (every comparison with NaN is false).
+        for bound in ["min = nan", "min = 0\nmax = nan", "min = nan\nmax = 1"] {
+            check_invalid(
+                |t| t.replace("min = 0", bound),
+                "field `claimed_tco2e` has a min or max that is not a number (nan)",
+            );
+        }
         check_invalid(
             |t| {
                 t.replace(

@@ -37,15 +37,17 @@ fn write(value: &Value, out: &mut Vec<u8>) -> Result<(), JcsError> {
         Value::Bool(false) => out.extend_from_slice(b"false"),
         Value::Number(n) => {
             let double = if let Some(i) = n.as_i64() {
+                let double = i as f64;
                 if i.unsigned_abs() > MAX_SAFE {
-                    return Err(JcsError::Integer(n.to_string()));
+                    check_large_integer(double, n)?;
                 }
-                i as f64
+                double
             } else if let Some(u) = n.as_u64() {
+                let double = u as f64;
                 if u > MAX_SAFE {
-                    return Err(JcsError::Integer(n.to_string()));
+                    check_large_integer(double, n)?;
                 }
-                u as f64
+                double
             } else {
                 n.as_f64()
                     .filter(|f| f.is_finite())
@@ -80,6 +82,19 @@ fn write(value: &Value, out: &mut Vec<u8>) -> Result<(), JcsError> {
         }
     }
     Ok(())
+}
+
+/// An integer beyond ±2^53 is kept only when it is exactly how the double nearest to it prints
+/// (`10000000000000000000` is how 1e19 canonicalises), so that canonical text always reads back
+/// as itself; any other would change on its way through a double and is refused.
+fn check_large_integer(double: f64, n: &serde_json::Number) -> Result<(), JcsError> {
+    let mut printed = Vec::new();
+    write_number(double, &mut printed);
+    if printed == n.to_string().as_bytes() {
+        Ok(())
+    } else {
+        Err(JcsError::Integer(n.to_string()))
+    }
 }
 
 /// ECMAScript's shortest round-trip form; -0 prints as 0.
@@ -212,10 +227,45 @@ mod tests {
     #[test]
     fn unsafe_integers_are_refused() {
         assert!(canonical_string(&json!(9007199254740993u64)).is_err());
+        assert!(canonical_string(&json!(-9007199254740993i64)).is_err());
+        assert!(canonical_string(&json!(u64::MAX)).is_err());
+        assert!(canonical_string(&json!(i64::MIN)).is_err());
         assert_eq!(
             canonical_string(&json!(9007199254740992u64)).unwrap(),
             "9007199254740992"
         );
         assert_eq!(canonical_string(&json!(-42)).unwrap(), "-42");
+    }
+
+    /// Found by the `stamp_document` fuzz target: 1e19 canonicalised to `10000000000000000000`,
+    /// which, read again, was refused as an integer beyond 2^53. Canonical text is a fixed point.
+    #[test]
+    fn large_doubles_canonicalise_to_text_that_canonicalises_to_itself() {
+        for (double, text) in [
+            (1e19, "10000000000000000000"),
+            (-1e18, "-1000000000000000000"),
+            (2f64.powi(60), "1152921504606847000"),
+            (9007199254740994.0, "9007199254740994"),
+        ] {
+            assert_eq!(canonical_string(&json!(double)).unwrap(), text);
+            let again: Value = serde_json::from_str(text).unwrap();
+            assert!(
+                again.is_i64() || again.is_u64(),
+                "{text} reads as an integer"
+            );
+            assert_eq!(canonical_string(&again).unwrap(), text);
+        }
+        // Integers that are not how a double prints still lose digits: refused.
+        for text in [
+            "1152921504606846976",
+            "10000000000000000001",
+            "-9223372036854775807",
+        ] {
+            let value: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                canonical_string(&value),
+                Err(JcsError::Integer(text.to_owned()))
+            );
+        }
     }
 }

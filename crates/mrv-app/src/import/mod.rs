@@ -20,7 +20,7 @@ use mrv_core::{Action, Granted, ImportReport, MethodologyProfile, MonitoringPeri
 use mrv_geo::ToWgs84;
 use mrv_store::{BatchWriter, BlobWriter, NewBatch, StoredFile};
 use serde::{Deserialize, Serialize};
-use sink::{store_chunk, Chunk, ReadyRow, Sink};
+use sink::{store_chunk, Chunk, MeasurementRow, Sink};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -93,20 +93,33 @@ pub struct ImportPreview {
     pub size_bytes: u64,
 }
 
+/// The kind of a measurement file, as its extension names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
+pub enum SourceFormat {
+    /// `.csv`, `.tsv`, `.txt`: delimited text with a header row.
     Csv,
+    /// `.geojson`, `.json`: a FeatureCollection of Points or plot Polygons.
     GeoJson,
 }
 
-pub(crate) fn format_of(path: &Path) -> Result<Format, AppError> {
+/// How a measurement file is read: its name (as messages show it), its format, the column
+/// mapping and the CRS of its coordinates (WGS84 lon/lat when `None`).
+#[derive(Debug, Clone, Copy)]
+pub struct MeasurementSource<'a> {
+    pub name: &'a str,
+    pub format: SourceFormat,
+    pub mapping: &'a [ColumnMapping],
+    pub crs: Option<&'a str>,
+}
+
+pub(crate) fn format_of(path: &Path) -> Result<SourceFormat, AppError> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     match ext.as_str() {
-        "csv" | "tsv" | "txt" => Ok(Format::Csv),
-        "geojson" | "json" => Ok(Format::GeoJson),
+        "csv" | "tsv" | "txt" => Ok(SourceFormat::Csv),
+        "geojson" | "json" => Ok(SourceFormat::GeoJson),
         _ => Err(AppError::InvalidInput(format!(
             "{}: unknown file type `.{ext}`; import takes .csv (or .tsv/.txt) and .geojson files",
             path.display()
@@ -114,20 +127,19 @@ pub(crate) fn format_of(path: &Path) -> Result<Format, AppError> {
     }
 }
 
-/// Reads the source file while copying it into the blob store (when importing) and counting
-/// bytes.
-pub(crate) struct SourceReader<'a> {
-    pub(crate) file: File,
-    pub(crate) blob: Option<&'a mut BlobWriter>,
-    pub(crate) read: &'a AtomicU64,
+/// Reads the source file while copying it into the blob store and counting bytes.
+struct SourceReader<'a> {
+    file: File,
+    blob: &'a mut BlobWriter,
+    read: &'a AtomicU64,
 }
 
 impl Read for SourceReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.file.read(buf)?;
-        if let Some(blob) = self.blob.as_deref_mut() {
-            blob.write_all(&buf[..n]).map_err(std::io::Error::other)?;
-        }
+        self.blob
+            .write_all(&buf[..n])
+            .map_err(std::io::Error::other)?;
         self.read.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
@@ -138,28 +150,26 @@ const PROGRESS_EVERY: u64 = 16_384;
 
 /// The reader thread's work: parse, validate and transform the whole source, sending valid rows
 /// on through `send`. Returns the stored column names and the validation report.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn read_source(
-    source: SourceReader<'_>,
-    format: Format,
-    shown: &str,
+    source: impl Read,
+    what: &MeasurementSource<'_>,
     profile: &MethodologyProfile,
     period: MonitoringPeriod,
-    req: &ImportRequest,
-    send: &mut dyn FnMut(Chunk, &mut Vec<ReadyRow>) -> bool,
+    send: &mut dyn FnMut(Chunk, &mut Vec<MeasurementRow>) -> bool,
     tick: &mut dyn FnMut(&Sink<'_>) -> bool,
 ) -> Result<(Vec<String>, ImportReport), AppError> {
+    let shown = what.name;
     // GDAL transformations are not Send: each thread makes its own.
-    let transform = req.crs.as_deref().map(ToWgs84::new).transpose()?;
+    let transform = what.crs.map(ToWgs84::new).transpose()?;
     let mut sink = Sink::new(shown, profile, period, transform.as_ref(), send);
-    let columns = match format {
-        Format::Csv => match csv_source::open(source, shown) {
+    let columns = match what.format {
+        SourceFormat::Csv => match csv_source::open(source, shown) {
             Ok(csv_file) => csv_source::read_rows(
                 csv_file,
                 shown,
                 profile,
-                &req.mapping,
-                req.crs.is_some(),
+                what.mapping,
+                what.crs.is_some(),
                 &mut sink,
                 tick,
             )?,
@@ -168,13 +178,13 @@ pub(crate) fn read_source(
                 Vec::new()
             }
         },
-        Format::GeoJson => {
+        SourceFormat::GeoJson => {
             let mut buffered = std::io::BufReader::with_capacity(1 << 18, source);
             let columns = geojson_source::read_features(
                 &mut buffered,
                 shown,
                 profile,
-                &req.mapping,
+                what.mapping,
                 transform.as_ref(),
                 &mut sink,
                 tick,
@@ -204,7 +214,7 @@ impl Mrv {
         let handle = crate::files::open_input(file, "measurement file")?;
         let size_bytes = handle.metadata().map(|m| m.len()).unwrap_or(0);
         let (columns, sample_rows) = match format {
-            Format::Csv => {
+            SourceFormat::Csv => {
                 let mut csv_file = csv_source::open(handle, &name)
                     .map_err(|p| AppError::rejected(&name, ImportReport::single(p)))?;
                 let mut rows = Vec::new();
@@ -214,7 +224,7 @@ impl Mrv {
                 }
                 (csv_file.headers, rows)
             }
-            Format::GeoJson => {
+            SourceFormat::GeoJson => {
                 let mut columns: Vec<String> = Vec::new();
                 let mut seen = std::collections::HashSet::new();
                 let mut props = Vec::new();
@@ -267,7 +277,7 @@ impl Mrv {
             .collect();
         Ok(ImportPreview {
             file: name,
-            format: if format == Format::Csv {
+            format: if format == SourceFormat::Csv {
                 "csv"
             } else {
                 "geojson"
@@ -397,7 +407,7 @@ impl Mrv {
             period_start: start.clone(),
             period_end: end.clone(),
             source_name: file_name(&req.file),
-            source_format: if format == Format::Csv {
+            source_format: if format == SourceFormat::Csv {
                 "csv"
             } else {
                 "geojson"
@@ -425,7 +435,7 @@ impl Mrv {
         let rows_read = AtomicU64::new(0);
         let cancelled = AtomicBool::new(false);
         let (chunks_out, chunks_in) = mpsc::sync_channel::<Chunk>(4);
-        let (rows_back, rows_returned) = mpsc::channel::<Vec<ReadyRow>>();
+        let (rows_back, rows_returned) = mpsc::channel::<Vec<MeasurementRow>>();
         let mut store_report = ImportReport::default();
         let (columns, read_report) = std::thread::scope(|scope| -> Result<_, AppError> {
             // Owned here so that leaving early (cancel, database error) drops the receiver: a
@@ -436,10 +446,10 @@ impl Mrv {
                 let (chunks_out, rows_returned) = (chunks_out, rows_returned);
                 let source = SourceReader {
                     file,
-                    blob: Some(&mut blob),
+                    blob: &mut blob,
                     read: &bytes_read,
                 };
-                let mut send = |chunk: Chunk, spare: &mut Vec<ReadyRow>| {
+                let mut send = |chunk: Chunk, spare: &mut Vec<MeasurementRow>| {
                     spare.extend(rows_returned.try_iter().flatten());
                     chunks_out.send(chunk).is_ok()
                 };
@@ -447,9 +457,13 @@ impl Mrv {
                     rows_read.store(s.rows_seen(), Ordering::Relaxed);
                     !cancelled.load(Ordering::Relaxed)
                 };
-                let read = read_source(
-                    source, format, &shown, &profile, period, req, &mut send, &mut tick,
-                )?;
+                let what = MeasurementSource {
+                    name: &shown,
+                    format,
+                    mapping: &req.mapping,
+                    crs: req.crs.as_deref(),
+                };
+                let read = read_source(source, &what, &profile, period, &mut send, &mut tick)?;
                 // The copy's fsync overlaps with the last inserts instead of following them.
                 if read.1.is_empty() {
                     blob.sync()?;
@@ -534,27 +548,24 @@ impl Mrv {
     }
 }
 
-/// Re-reads a source file exactly as an import reads it (format, validation against `profile`,
-/// mapping, CRS) without storing anything, and hands each valid row to `visit` in row order.
-/// A file with problems fails with the import's report. Returns the stored column names.
-pub(crate) fn reread_source(
-    path: &Path,
+/// Reads a measurement file exactly as an import reads it — the format's parser (delimiter,
+/// BOM, quoting and the record limits of a CSV file; a streamed FeatureCollection), the columns
+/// resolved against `profile` and `what.mapping`, every row validated (types, units, dates
+/// inside `period`, ids, coordinates, transformed from `what.crs` when given) — without a
+/// workspace, and hands each valid row to `visit` in row order; an `Err` from `visit` stops
+/// the read and is returned. Returns the stored column names and the validation report: an
+/// empty report means the file imports, unless two rows share an id (the workspace's index
+/// catches those). The import runs the same reader, its rows going to the database instead;
+/// re-reading a stamped source and the importer's fuzz targets (`fuzz/`) come through here.
+pub fn read_measurements(
+    source: impl Read,
+    what: &MeasurementSource<'_>,
     profile: &MethodologyProfile,
     period: MonitoringPeriod,
-    req: &ImportRequest,
-    visit: &mut dyn FnMut(&sink::ReadyRow) -> Result<(), AppError>,
-) -> Result<Vec<String>, AppError> {
-    let format = format_of(path)?;
-    let shown = path.display().to_string();
-    let file = crate::files::open_input(path, "measurement file")?;
-    let read = AtomicU64::new(0);
-    let source = SourceReader {
-        file,
-        blob: None,
-        read: &read,
-    };
+    visit: &mut dyn FnMut(&MeasurementRow) -> Result<(), AppError>,
+) -> Result<(Vec<String>, ImportReport), AppError> {
     let mut failed: Option<AppError> = None;
-    let mut send = |chunk: Chunk, spare: &mut Vec<ReadyRow>| {
+    let mut send = |chunk: Chunk, spare: &mut Vec<MeasurementRow>| {
         if failed.is_none() {
             for row in &chunk.rows {
                 if let Err(e) = visit(row) {
@@ -567,12 +578,32 @@ pub(crate) fn reread_source(
         failed.is_none()
     };
     let mut tick = |_: &Sink<'_>| true;
-    let (columns, report) = read_source(
-        source, format, &shown, profile, period, req, &mut send, &mut tick,
-    )?;
-    if let Some(e) = failed {
-        return Err(e);
+    let read = read_source(source, what, profile, period, &mut send, &mut tick);
+    match failed {
+        Some(e) => Err(e),
+        None => read,
     }
+}
+
+/// Re-reads a source file exactly as an import reads it (format, validation against `profile`,
+/// mapping, CRS) without storing anything, and hands each valid row to `visit` in row order.
+/// A file with problems fails with the import's report. Returns the stored column names.
+pub(crate) fn reread_source(
+    path: &Path,
+    profile: &MethodologyProfile,
+    period: MonitoringPeriod,
+    req: &ImportRequest,
+    visit: &mut dyn FnMut(&MeasurementRow) -> Result<(), AppError>,
+) -> Result<Vec<String>, AppError> {
+    let shown = path.display().to_string();
+    let what = MeasurementSource {
+        name: &shown,
+        format: format_of(path)?,
+        mapping: &req.mapping,
+        crs: req.crs.as_deref(),
+    };
+    let file = crate::files::open_input(path, "measurement file")?;
+    let (columns, report) = read_measurements(file, &what, profile, period, visit)?;
     if !report.is_empty() {
         return Err(AppError::rejected(&shown, report));
     }

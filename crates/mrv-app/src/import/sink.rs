@@ -17,7 +17,7 @@ use mrv_store::{BatchWriter, NewMeasurement, Pushed};
 
 /// Valid, transformed rows ready to be written, with the id column's name for messages.
 pub(crate) struct Chunk {
-    pub(crate) rows: Vec<ReadyRow>,
+    pub(crate) rows: Vec<MeasurementRow>,
     pub(crate) id_column: String,
 }
 
@@ -34,10 +34,11 @@ pub(crate) enum Coords<'r> {
     Wgs84 { lon: f64, lat: f64 },
 }
 
-/// A checked row; `x`/`y` become WGS84 lon/lat once the chunk is flushed. Rows travel back
-/// to the reader once written and are refilled, so their strings are allocated once.
-#[derive(Default)]
-pub(crate) struct ReadyRow {
+/// A row that passed validation, as it is stored; `x`/`y` become WGS84 lon/lat once the chunk
+/// is flushed. Rows travel back to the reader once written and are refilled, so their strings
+/// are allocated once.
+#[derive(Debug, Default)]
+pub struct MeasurementRow {
     row: u64,
     x: f64,
     y: f64,
@@ -49,19 +50,41 @@ pub(crate) struct ReadyRow {
     geometry: Option<String>,
 }
 
-impl ReadyRow {
-    pub(crate) fn record_id(&self) -> &str {
+impl MeasurementRow {
+    /// The 1-based row of the source (data row of a CSV file, feature of a GeoJSON file).
+    pub fn row(&self) -> u64 {
+        self.row
+    }
+
+    /// The row's id (the profile's `id_field`), trimmed.
+    pub fn record_id(&self) -> &str {
         &self.record_id
     }
 
-    /// WGS84 once the chunk is flushed.
-    pub(crate) fn lon_lat(&self) -> (f64, f64) {
+    /// The position: WGS84 longitude and latitude once the chunk is flushed.
+    pub fn lon_lat(&self) -> (f64, f64) {
         (self.x, self.y)
     }
 
-    /// The row's values as stored: a JSON array of strings aligned with the batch's columns.
-    pub(crate) fn values_json(&self) -> &str {
+    /// The measurement date, `YYYY-MM-DD`.
+    pub fn date(&self) -> &str {
+        &self.date
+    }
+
+    /// The claimed tCO2e as a float (the stored column; sums use the text in `values_json`).
+    pub fn claimed(&self) -> f64 {
+        self.claimed
+    }
+
+    /// The row's values as stored: a JSON array of strings aligned with the batch's columns
+    /// (profile fields, then extra columns; a GeoJSON row stops at its last extra property).
+    pub fn values_json(&self) -> &str {
         &self.values_json
+    }
+
+    /// A plot polygon's WGS84 GeoJSON geometry (GeoJSON sources only).
+    pub fn geometry(&self) -> Option<&str> {
+        self.geometry.as_deref()
     }
 }
 
@@ -104,11 +127,11 @@ pub(crate) struct Sink<'a> {
     transform: Option<&'a ToWgs84>,
     /// Takes each chunk and adds written rows that came back for reuse to its second argument;
     /// answers `false` when nobody consumes any more (cancelled or failed).
-    out: &'a mut dyn FnMut(Chunk, &mut Vec<ReadyRow>) -> bool,
+    out: &'a mut dyn FnMut(Chunk, &mut Vec<MeasurementRow>) -> bool,
     /// Rows to refill.
-    spare: Vec<ReadyRow>,
+    spare: Vec<MeasurementRow>,
     report: ImportReport,
-    pending: Vec<ReadyRow>,
+    pending: Vec<MeasurementRow>,
     rows_seen: u64,
     id_pos: usize,
     date_pos: usize,
@@ -126,7 +149,7 @@ impl<'a> Sink<'a> {
         profile: &'a MethodologyProfile,
         period: MonitoringPeriod,
         transform: Option<&'a ToWgs84>,
-        out: &'a mut dyn FnMut(Chunk, &mut Vec<ReadyRow>) -> bool,
+        out: &'a mut dyn FnMut(Chunk, &mut Vec<MeasurementRow>) -> bool,
     ) -> Sink<'a> {
         let pos = |name: &str| {
             profile
