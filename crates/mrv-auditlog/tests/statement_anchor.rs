@@ -59,10 +59,17 @@ fn an_anchored_statement_verifies_and_a_changed_byte_does_not() {
         format!("Log origin {ORIGIN}"),
         format!("Log index {}", stamp_anchor.log_index.unwrap()),
         format!("Checkpoint size {}", stamp_anchor.checkpoint_size.unwrap()),
-        format!("&log={ORIGIN}&index={}", stamp_anchor.log_index.unwrap()),
     ] {
         assert!(text.contains(&needle), "`{needle}` not in:\n{text}");
     }
+    // The QR code's URI, printed a part a line, names the log and the stamp's index.
+    let squeezed: String = text.split_whitespace().collect();
+    let qr = format!("&log={ORIGIN}&index={}", stamp_anchor.log_index.unwrap());
+    assert!(view.qr_payload.ends_with(&qr), "{}", view.qr_payload);
+    assert!(
+        squeezed.contains(&view.qr_payload),
+        "the QR payload is not printed"
+    );
 
     // The receipt proves the entry rebuilt from the file alone.
     let bytes = std::fs::read(&out).unwrap();

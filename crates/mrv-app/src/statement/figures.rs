@@ -154,12 +154,15 @@ pub(crate) fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
         .map(|m| m * mag)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * mag);
-    let first = (lo / step).floor() * step;
+    let first = (lo / step).floor();
     let mut ticks = Vec::new();
-    let mut v = first;
-    while v <= hi + step * 0.5 && ticks.len() < 50 {
+    for i in 0..50 {
+        // Whole multiples of the step, so 0.6 is 0.6 and not 0.6000000000000001.
+        let v = ((first + i as f64) * step / mag).round() * mag;
         ticks.push(if v.abs() < step * 1e-9 { 0.0 } else { v });
-        v += step;
+        if v >= hi - step * 1e-9 {
+            break;
+        }
     }
     ticks
 }
@@ -465,7 +468,8 @@ pub(crate) fn histogram_figure(claimed: &[f64]) -> Result<Figure, AppError> {
         }
         let (x0, y0) = axes.px(xr.0 + width * i as f64, n as f64);
         let (x1, y1) = axes.px(xr.0 + width * (i + 1) as f64, 0.0);
-        c.rect(x0 + 1.0, y0, x1 - 1.0, y1 - 1.0, BAR);
+        // A bin of one row among hundreds still shows.
+        c.rect(x0 + 1.0, y0.min(y1 - 4.0), x1 - 1.0, y1 - 1.0, BAR);
     }
     Ok(Figure {
         png: c.png()?,
