@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs everything MRV Desk needs on Debian 12, idempotently: apt packages (including Go and
-# golang.org/x/mod, the independent audit-log verifier), Rust components, tauri-driver, the UI's
-# npm packages. Safe to run again; skips what is already there.
+# golang.org/x/mod, the independent audit-log verifier; the DejaVu fonts verification statements
+# embed; poppler-utils, whose pdftotext/pdftoppm the statement tests read PDFs with), Rust
+# components, tauri-driver, the UI's npm packages. Safe to run again; skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
   libayatana-appindicator3-dev libgdal-dev gdal-bin pkg-config build-essential xvfb xauth webkit2gtk-driver
-  sqlite3 imagemagick python3 curl ca-certificates golang-go golang-golang-x-mod-dev)
+  sqlite3 imagemagick python3 curl ca-certificates golang-go golang-golang-x-mod-dev
+  fonts-dejavu-core poppler-utils)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -184,6 +184,72 @@ impl Mrv {
         self.check_stamps_present(events, &stamps, problems)?;
         self.check_exports(events, problems)?;
         self.check_inventory(events, problems)?;
+        self.check_statements(events, problems)?;
+        Ok(())
+    }
+
+    /// Every recorded statement against its `statement.create` event (same batch, version,
+    /// stamp, SHA-256) and its queued anchor entry (kind `statement`, naming that SHA-256), and
+    /// every journaled statement still recorded.
+    fn check_statements(&self, events: &[JournalRecord], p: &mut Problems) -> Result<(), AppError> {
+        let stored = mrv_store::list_statements(self.ws.conn())?;
+        let journaled: BTreeMap<i64, serde_json::Value> = events
+            .iter()
+            .filter(|e| e.action == "statement.create")
+            .filter_map(|e| {
+                let v = payload(e);
+                v.get("statement")
+                    .and_then(|s| s.as_i64())
+                    .map(|id| (id, v))
+            })
+            .collect();
+        for s in &stored {
+            let object = format!("statement {}", s.id);
+            match journaled.get(&s.id) {
+                None => p.add(
+                    "statement_unjournaled",
+                    object.clone(),
+                    "no statement.create event records it",
+                ),
+                Some(v) => {
+                    let same = text(v, "sha256").as_deref() == Some(s.sha256.as_str())
+                        && text(v, "stamp_hash").as_deref() == Some(s.stamp_hash.as_str())
+                        && v.get("version").and_then(|x| x.as_i64()) == Some(s.version);
+                    if !same {
+                        p.add(
+                            "statement_changed",
+                            object.clone(),
+                            format!(
+                                "the stored SHA-256 {} (stamp {}, version {}) is not what the journal recorded",
+                                s.sha256, s.stamp_hash, s.version
+                            ),
+                        );
+                    }
+                }
+            }
+            let anchor = mrv_store::statement_anchor(self.ws.conn(), s.id)?;
+            let entry_ok = anchor.as_ref().is_some_and(|a| {
+                AnchorEntry::parse(&a.entry).is_ok_and(|e| {
+                    e.kind == mrv_core::AnchorKind::Statement && hex::encode(e.sha256) == s.sha256
+                })
+            });
+            if !entry_ok {
+                p.add(
+                    "statement_anchor",
+                    object,
+                    "its audit-log entry is missing or names another SHA-256",
+                );
+            }
+        }
+        for id in journaled.keys() {
+            if !stored.iter().any(|s| s.id == *id) {
+                p.add(
+                    "statement_missing",
+                    format!("statement {id}"),
+                    "the journal records it but the workspace no longer holds it",
+                );
+            }
+        }
         Ok(())
     }
 

@@ -40,6 +40,7 @@ mod releases;
 mod review;
 mod sealed;
 mod session;
+mod statement;
 mod users;
 mod verify;
 mod workspace;
@@ -113,6 +114,9 @@ pub use releases::{
 };
 pub use review::{AttachmentView, HistoryEntry, StampView};
 pub use session::{Session, UserView};
+pub use statement::{
+    statement_anchor_entry, StatementCheck, StatementFigure, StatementRequest, StatementView,
+};
 pub use users::{lockout_seconds, NewUser, FREE_SIGN_IN_FAILURES, SESSION_HOURS};
 pub use verify::{
     stamp_anchor_entry, verify_receipt_for, verify_row, verify_row_pinned, verify_stamp,

@@ -39,6 +39,11 @@ impl Mrv {
     /// Every row's position, claimed tCO2e and worst flag.
     pub fn map_points(&self, session: &Session, batch_id: i64) -> Result<MapPoints, AppError> {
         self.authorize(session, Action::ViewEvidence)?;
+        self.points_of(batch_id)
+    }
+
+    /// [`Mrv::map_points`] for use cases that have checked their session.
+    pub(crate) fn points_of(&self, batch_id: i64) -> Result<MapPoints, AppError> {
         let batch = self.batch_record(batch_id)?;
         let columns = mrv_store::batch_columns(self.ws.conn(), &batch)?;
         let mut worst = vec![0u8; columns.lon.len()];
@@ -64,6 +69,15 @@ impl Mrv {
         layer_id: i64,
     ) -> Result<Vec<Option<f64>>, AppError> {
         self.authorize(session, Action::ViewEvidence)?;
+        self.layer_values_of(batch_id, layer_id)
+    }
+
+    /// [`Mrv::layer_values`] for use cases that have checked their session.
+    pub(crate) fn layer_values_of(
+        &self,
+        batch_id: i64,
+        layer_id: i64,
+    ) -> Result<Vec<Option<f64>>, AppError> {
         let batch = self.batch_record(batch_id)?;
         let layer = self.layer_record(layer_id)?;
         if layer.project_id != batch.project_id {

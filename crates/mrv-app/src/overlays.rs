@@ -27,7 +27,7 @@ impl Mrv {
         self.style_of(layer_id)
     }
 
-    fn style_of(&self, layer_id: i64) -> Result<OverlayStyle, AppError> {
+    pub(crate) fn style_of(&self, layer_id: i64) -> Result<OverlayStyle, AppError> {
         let layer = self.layer_record(layer_id)?;
         let kind = LayerKind::parse(&layer.kind).map_err(AppError::Internal)?;
         let range = match kind {
@@ -49,6 +49,15 @@ impl Mrv {
         view: &OverlayView,
     ) -> Result<Overlay, AppError> {
         self.authorize(session, Action::ViewEvidence)?;
+        self.overlay_of(layer_id, view)
+    }
+
+    /// [`Mrv::overlay`] for use cases that have checked their session.
+    pub(crate) fn overlay_of(
+        &self,
+        layer_id: i64,
+        view: &OverlayView,
+    ) -> Result<Overlay, AppError> {
         view.check()?;
         let layer = self.layer_record(layer_id)?;
         let style = self.style_of(layer_id)?;

@@ -668,7 +668,7 @@ impl Mrv {
     }
 
     /// [`Mrv::stamp_view`] for use cases that have checked their session.
-    fn stamp_of(&self, batch_id: i64) -> Result<StampView, AppError> {
+    pub(crate) fn stamp_of(&self, batch_id: i64) -> Result<StampView, AppError> {
         let record = self.stamp_record(batch_id)?;
         let stamp = Stamp::from_canonical_bytes(&record.document)
             .map_err(|e| AppError::Internal(format!("batch {batch_id}: {e}")))?;
@@ -908,6 +908,11 @@ impl Mrv {
     /// supersede it): each import and decision with who, when and why, oldest first.
     pub fn history(&self, session: &Session, batch_id: i64) -> Result<Vec<HistoryEntry>, AppError> {
         self.authorize(session, Action::ViewEvidence)?;
+        self.history_of(batch_id)
+    }
+
+    /// [`Mrv::history`] for use cases that have checked their session.
+    pub(crate) fn history_of(&self, batch_id: i64) -> Result<Vec<HistoryEntry>, AppError> {
         let batch = self.batch_record(batch_id)?;
         let all = mrv_store::list_batches(self.ws.conn(), Some(batch.project_id))?;
         // The version chain: walk back through `supersedes`, then forward.

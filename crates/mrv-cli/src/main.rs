@@ -23,6 +23,7 @@ mod queue;
 mod registry;
 mod releases;
 mod review;
+mod statement;
 mod text;
 mod users;
 
@@ -226,6 +227,11 @@ enum SignedInCommand {
     /// a copy, approve or reject it (another person), apply, roll back.
     #[command(subcommand)]
     Change(changes::ChangeCommand),
+    /// Write the verification statement (PDF) of an approved batch; its SHA-256 is recorded,
+    /// journaled and anchored (kind `statement`).
+    Statement(statement::StatementArgs),
+    /// Check a statement PDF's SHA-256 against the workspace's record, journal and anchor.
+    VerifyStatement { file: PathBuf },
 }
 
 #[derive(Args)]
@@ -703,6 +709,10 @@ fn run_signed_in(
         SignedInCommand::Incident(cmd) => incident::incident(mrv, session, json, cmd),
         SignedInCommand::Release(cmd) => releases::release(mrv, session, json, cmd),
         SignedInCommand::Change(cmd) => changes::change(mrv, session, json, cmd),
+        SignedInCommand::Statement(args) => statement::statement(mrv, session, json, args),
+        SignedInCommand::VerifyStatement { file } => {
+            statement::verify_statement(mrv, session, json, file)
+        }
     }
 }
 

@@ -113,10 +113,13 @@ pub enum Action {
     /// Approve or reject another person's data-change ticket (segregation of duties on top:
     /// see `data_change::may_review`).
     ReviewDataChanges,
+    /// Produce the verification statement (a PDF) of an approved batch; its SHA-256 is
+    /// recorded, journaled and anchored (`docs/statement.md`).
+    ProduceStatement,
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 28] = [
         Action::ViewEvidence,
         Action::ManageProjects,
         Action::ImportBatch,
@@ -144,6 +147,7 @@ impl Action {
         Action::ManageReleases,
         Action::ManageDataChanges,
         Action::ReviewDataChanges,
+        Action::ProduceStatement,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -175,6 +179,7 @@ impl Action {
             Action::ManageReleases => "manage_releases",
             Action::ManageDataChanges => "manage_data_changes",
             Action::ReviewDataChanges => "review_data_changes",
+            Action::ProduceStatement => "produce_statement",
         }
     }
 
@@ -208,6 +213,7 @@ impl Action {
             Action::ManageReleases => "manage releases",
             Action::ManageDataChanges => "open, dry-run, apply and roll back data changes",
             Action::ReviewDataChanges => "approve or reject data changes",
+            Action::ProduceStatement => "produce verification statements",
         }
     }
 }
@@ -237,6 +243,8 @@ pub const fn role_allows(role: Role, action: Action) -> bool {
         ManageReleases => matches!(role, OpsAdmin),
         ManageDataChanges => matches!(role, OpsAdmin),
         ReviewDataChanges => matches!(role, TenantAdmin),
+        // Verifiers state what they approved; methodology owners hand statements on with exports.
+        ProduceStatement => matches!(role, Verifier | MethodologyOwner),
     }
 }
 
@@ -417,7 +425,7 @@ mod tests {
     fn permission_matrix() {
         use Action::*;
         // Columns: analyst, verifier, methodology_owner, ops_admin, tenant_admin, manager.
-        let table: [(Action, [u8; 6]); 27] = [
+        let table: [(Action, [u8; 6]); 28] = [
             (ViewEvidence, [1, 1, 1, 1, 1, 1]),
             (ManageProjects, [1, 0, 1, 0, 0, 0]),
             (ImportBatch, [1, 0, 0, 0, 0, 0]),
@@ -445,6 +453,7 @@ mod tests {
             (ManageReleases, [0, 0, 0, 1, 0, 0]),
             (ManageDataChanges, [0, 0, 0, 1, 0, 0]),
             (ReviewDataChanges, [0, 0, 0, 0, 1, 0]),
+            (ProduceStatement, [0, 1, 1, 0, 0, 0]),
         ];
         assert_eq!(table.len(), Action::ALL.len());
         for (action, row) in table {

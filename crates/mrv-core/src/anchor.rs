@@ -24,16 +24,24 @@ pub enum AnchorKind {
     Signoff,
     /// The local journal's head: the id is the event number, the hash the head hash.
     Journal,
+    /// A verification statement (PDF): the id is `statement-<n>`, the hash the file's SHA-256.
+    Statement,
 }
 
 impl AnchorKind {
-    pub const ALL: [AnchorKind; 3] = [AnchorKind::Stamp, AnchorKind::Signoff, AnchorKind::Journal];
+    pub const ALL: [AnchorKind; 4] = [
+        AnchorKind::Stamp,
+        AnchorKind::Signoff,
+        AnchorKind::Journal,
+        AnchorKind::Statement,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             AnchorKind::Stamp => "stamp",
             AnchorKind::Signoff => "signoff",
             AnchorKind::Journal => "journal",
+            AnchorKind::Statement => "statement",
         }
     }
 
@@ -51,7 +59,7 @@ pub enum AnchorError {
     Header,
     #[error("line {line}: expected `{field} <value>`")]
     Field { line: usize, field: &'static str },
-    #[error("unknown kind {0:?} (stamp, signoff or journal)")]
+    #[error("unknown kind {0:?} (stamp, signoff, journal or statement)")]
     Kind(String),
     #[error("the id must be 1 to 200 characters of A-Z a-z 0-9 . _ : / -")]
     Id,

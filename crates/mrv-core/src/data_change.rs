@@ -155,6 +155,7 @@ pub fn protected_table(table: &str) -> Option<&'static str> {
             "audit-log anchors and receipts"
         }
         "export_signoff" => "export sign-offs",
+        "statement" => "verification statements (their recorded and anchored SHA-256)",
         "inventory_block" => "inventory blocks",
         "schema_migration" => "the schema migration ledger",
         "data_change" => "data-change tickets",
@@ -307,6 +308,7 @@ mod tests {
             "anchor",
             "schema_migration",
             "data_change",
+            "statement",
         ] {
             assert!(protected_table(t).is_some(), "{t}");
         }

@@ -53,6 +53,20 @@ const WORLDCOVER: [(f64, &str, [u8; 3]); 11] = [
     (100.0, "Moss and lichen", [0xfa, 0xe6, 0xa0]),
 ];
 
+/// Marker colours of measurement points by their worst flag (index 0 none, 1 low, 2 medium,
+/// 3 high), as the desktop map and plot draw them (`ui/src/lib/flags.ts` `WORST_COLOURS` holds
+/// the same four), and the edge drawn around each marker (`MARKER_EDGE`).
+pub const WORST_FLAG_COLOURS: [[u8; 3]; 4] = [
+    [0x2b, 0x83, 0xba],
+    [0xf2, 0xcf, 0x1d],
+    [0xf0, 0x8c, 0x1a],
+    [0xd7, 0x30, 0x1f],
+];
+/// The edge around every marker.
+pub const MARKER_EDGE: [u8; 3] = [0x1d, 0x26, 0x21];
+/// What each worst-flag index means, for legends.
+pub const WORST_FLAG_LABELS: [&str; 4] = ["no flag", "low", "medium", "high"];
+
 /// Grey for a value outside every class of a palette.
 pub const UNCLASSIFIED: [u8; 3] = [0x80, 0x80, 0x80];
 

@@ -117,6 +117,21 @@ pub fn anchor(conn: &Connection, id: i64) -> Result<Option<AnchorRecord>, StoreE
         .optional()?)
 }
 
+/// The anchor of one record (`kind`, `record_id`), if queued.
+pub fn anchor_of(
+    conn: &Connection,
+    kind: &str,
+    record_id: &str,
+) -> Result<Option<AnchorRecord>, StoreError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {ANCHOR_COLUMNS} FROM anchor WHERE kind = ?1 AND record_id = ?2"),
+            params![kind, record_id],
+            anchor_row,
+        )
+        .optional()?)
+}
+
 pub fn batch_anchor(conn: &Connection, batch_id: i64) -> Result<Option<AnchorRecord>, StoreError> {
     Ok(conn
         .query_row(

@@ -19,6 +19,7 @@ mod queries;
 mod registry;
 mod releases;
 mod rows;
+mod statements;
 mod values;
 mod workspace;
 
@@ -42,5 +43,6 @@ pub use registry::{
 pub use releases::*;
 pub use rows::{row_ids, row_indices};
 pub use rusqlite::{Connection, Transaction};
+pub use statements::*;
 pub use values::{decode_values, decode_values_into, push_json_string, ValuesError};
 pub use workspace::{Workspace, DATABASE_FILE};

@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "data_changes",
         include_str!("migrations/0018_data_changes.sql"),
     ),
+    (
+        19,
+        "statements",
+        include_str!("migrations/0019_statements.sql"),
+    ),
 ];
 
 /// One applied migration as recorded in `schema_migration`.
