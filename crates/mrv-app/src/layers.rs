@@ -130,8 +130,8 @@ impl From<mrv_store::FlagRecord> for FlagView {
 fn new_flag(row_id: i64, layer_id: Option<i64>, finding: Finding) -> NewFlag {
     NewFlag {
         row_id,
-        check: finding.check.to_owned(),
-        severity: finding.severity.as_str().to_owned(),
+        check: finding.check,
+        severity: finding.severity.as_str(),
         layer_id,
         explanation: finding.explanation,
     }
@@ -202,44 +202,47 @@ impl Mrv {
         let mut context = self.enrich_context(input.project_id)?;
         let now = clock::now().to_string();
         let source_name = file_name(&input.file);
-        let tx = self.transaction(&granted)?;
-        mrv_store::record_stored_file(&tx, &sha256, &source_name, size, &now)?;
-        let record = LayerRecord {
-            id: 0,
-            project_id: input.project_id,
-            name: name.to_owned(),
-            kind: kind.as_str().to_owned(),
-            band: input.band as i64,
-            acquired_on: input.acquired_on.clone(),
-            file_sha256: sha256,
-            source_name,
-            width: info.width as i64,
-            height: info.height as i64,
-            data_type: info.data_type,
-            nodata: info.nodata,
-            crs_name: info.crs_name,
-            registered_at: now,
-        };
-        let id = mrv_store::insert_layer(&tx, &record)?;
-        crate::journal::append(
-            &tx,
-            &record.registered_at,
-            granted.user(),
-            "layer.add",
-            &format!("layer:{id}"),
-            serde_json::json!({
-                "project": input.project_id, "name": name, "kind": kind.as_str(),
-                "band": input.band, "sha256": record.file_sha256,
-            }),
-        )?;
-        context.layers.push(ContextLayer {
-            record: LayerRecord { id, ..record },
-            kind,
-            path: stored,
-        });
-        let stale = reenrichable_batches(&tx, input.project_id)?;
-        reenrich(&tx, &context, granted.user(), &stale, on_progress)?;
-        tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
+        let id = self.bulk_writes(|mrv| {
+            let tx = mrv.transaction(&granted)?;
+            mrv_store::record_stored_file(&tx, &sha256, &source_name, size, &now)?;
+            let record = LayerRecord {
+                id: 0,
+                project_id: input.project_id,
+                name: name.to_owned(),
+                kind: kind.as_str().to_owned(),
+                band: input.band as i64,
+                acquired_on: input.acquired_on.clone(),
+                file_sha256: sha256,
+                source_name,
+                width: info.width as i64,
+                height: info.height as i64,
+                data_type: info.data_type,
+                nodata: info.nodata,
+                crs_name: info.crs_name,
+                registered_at: now,
+            };
+            let id = mrv_store::insert_layer(&tx, &record)?;
+            crate::journal::append(
+                &tx,
+                &record.registered_at,
+                granted.user(),
+                "layer.add",
+                &format!("layer:{id}"),
+                serde_json::json!({
+                    "project": input.project_id, "name": name, "kind": kind.as_str(),
+                    "band": input.band, "sha256": record.file_sha256,
+                }),
+            )?;
+            context.layers.push(ContextLayer {
+                record: LayerRecord { id, ..record },
+                kind,
+                path: stored,
+            });
+            let stale = reenrichable_batches(&tx, input.project_id)?;
+            reenrich(&tx, &context, granted.user(), &stale, on_progress)?;
+            tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(id)
+        })?;
         self.layer(id)
     }
 
@@ -258,48 +261,52 @@ impl Mrv {
         let mut context = self.enrich_context(layer.project_id)?;
         context.layers.retain(|l| l.record.id != layer_id);
         let now = clock::now().to_string();
-        let tx = self.transaction(&granted)?;
-        let dependents: Vec<(i64, String)> = mrv_store::batches_with_layer_evidence(&tx, layer_id)?
-            .into_iter()
-            .filter(|(_, state)| {
-                state != BatchState::Imported.as_str() && state != BatchState::Enriched.as_str()
-            })
-            .collect();
-        if let Some((batch_id, state)) = dependents.first() {
-            let why = match state.as_str() {
-                "in_review" => "is in review against its evidence",
-                "rejected" => "was rejected on its evidence",
-                _ => "has a stamp that lists it",
-            };
-            return Err(AppError::Conflict(format!(
-                "layer {layer_id} (`{}`) cannot be removed: batch {batch_id} {why}{}",
-                layer.name,
-                match dependents.len() {
-                    1 => String::new(),
-                    2 => " (and 1 more batch depends on it)".to_owned(),
-                    n => format!(" (and {} more batches depend on it)", n - 1),
-                }
-            )));
-        }
-        mrv_store::delete_layer(&tx, layer_id)?;
-        let stale = reenrichable_batches(&tx, layer.project_id)?;
-        reenrich(&tx, &context, granted.user(), &stale, &mut |_| {
-            Progress::Continue
+        self.bulk_writes(|mrv| {
+            let tx = mrv.transaction(&granted)?;
+            let dependents: Vec<(i64, String)> =
+                mrv_store::batches_with_layer_evidence(&tx, layer_id)?
+                    .into_iter()
+                    .filter(|(_, state)| {
+                        state != BatchState::Imported.as_str()
+                            && state != BatchState::Enriched.as_str()
+                    })
+                    .collect();
+            if let Some((batch_id, state)) = dependents.first() {
+                let why = match state.as_str() {
+                    "in_review" => "is in review against its evidence",
+                    "rejected" => "was rejected on its evidence",
+                    _ => "has a stamp that lists it",
+                };
+                return Err(AppError::Conflict(format!(
+                    "layer {layer_id} (`{}`) cannot be removed: batch {batch_id} {why}{}",
+                    layer.name,
+                    match dependents.len() {
+                        1 => String::new(),
+                        2 => " (and 1 more batch depends on it)".to_owned(),
+                        n => format!(" (and {} more batches depend on it)", n - 1),
+                    }
+                )));
+            }
+            mrv_store::delete_layer(&tx, layer_id)?;
+            let stale = reenrichable_batches(&tx, layer.project_id)?;
+            reenrich(&tx, &context, granted.user(), &stale, &mut |_| {
+                Progress::Continue
+            })?;
+            crate::journal::append(
+                &tx,
+                &now,
+                granted.user(),
+                "layer.remove",
+                &format!("layer:{layer_id}"),
+                serde_json::json!({
+                    "project": layer.project_id,
+                    "name": layer.name,
+                    "sha256": layer.file_sha256,
+                    "reenriched_batches": stale.iter().map(|b| b.id).collect::<Vec<_>>(),
+                }),
+            )?;
+            tx.commit().map_err(|e| AppError::Internal(e.to_string()))
         })?;
-        crate::journal::append(
-            &tx,
-            &now,
-            granted.user(),
-            "layer.remove",
-            &format!("layer:{layer_id}"),
-            serde_json::json!({
-                "project": layer.project_id,
-                "name": layer.name,
-                "sha256": layer.file_sha256,
-                "reenriched_batches": stale.iter().map(|b| b.id).collect::<Vec<_>>(),
-            }),
-        )?;
-        tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
         Ok(layer.into())
     }
 
@@ -361,10 +368,27 @@ impl Mrv {
             )));
         }
         let context = self.enrich_context(batch.project_id)?;
-        let tx = self.transaction(granted)?;
-        enrich_in(&tx, &context, granted.user(), &batch, on_progress)?;
-        tx.commit().map_err(|e| AppError::Internal(e.to_string()))?;
+        self.bulk_writes(|mrv| {
+            let tx = mrv.transaction(granted)?;
+            enrich_in(&tx, &context, granted.user(), &batch, on_progress)?;
+            tx.commit().map_err(|e| AppError::Internal(e.to_string()))
+        })?;
         self.batch_by_id(batch_id)
+    }
+
+    /// Runs `work` — a use case's write transaction that enriches batches — with the connection
+    /// set up for bulk writes ([`mrv_store::prepare_bulk_writes`]: an enrichment stores a
+    /// batch's flags in multi-row statements), and sets it back after, whatever `work` returns.
+    fn bulk_writes<T>(
+        &mut self,
+        work: impl FnOnce(&mut Mrv) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        mrv_store::prepare_bulk_writes(self.ws.conn(), true)?;
+        let done = work(self);
+        let reset = mrv_store::prepare_bulk_writes(self.ws.conn(), false);
+        let done = done?;
+        reset?;
+        Ok(done)
     }
 
     /// What enriching any batch of `project_id` needs: its profile, baseline, boundary and
@@ -538,7 +562,6 @@ fn enrich_in(
     let batch_id = batch.id;
     let profile = &context.profile;
     let total = batch.row_count as u64 * (1 + context.layers.len() as u64);
-    mrv_store::delete_flags(tx, batch_id)?;
     let mut done = 0u64;
     let mut tick = |rows: usize| {
         done += rows as u64;
@@ -559,7 +582,9 @@ fn enrich_in(
         .copied()
         .zip(columns.lat.iter().copied())
         .collect();
-    let flags: Vec<NewFlag> = points
+    // Every flag of the batch, in the order they are stored (their ids follow it): boundary,
+    // batch-level, then each layer's.
+    let mut flags: Vec<NewFlag> = points
         .iter()
         .enumerate()
         .filter_map(|(i, &(lon, lat))| {
@@ -567,26 +592,23 @@ fn enrich_in(
             Some(new_flag(batch.first_row_id + i as i64, None, finding))
         })
         .collect();
-    mrv_store::insert_flags(tx, batch_id, &flags)?;
     if tick(n) == Progress::Cancel {
         return Err(AppError::Cancelled);
     }
     let claimed = columns.claimed_tco2e;
     let has_plots = columns.has_plots;
-    let mut batch_flags = Vec::new();
     for (i, z, median, mad) in checks::robust_outliers(&claimed) {
         if let Some(f) = checks::outlier_finding(profile, claimed[i], z, median, mad) {
-            batch_flags.push(new_flag(batch.first_row_id + i as i64, None, f));
+            flags.push(new_flag(batch.first_row_id + i as i64, None, f));
         }
     }
     for (i, first) in checks::duplicate_positions(&points) {
         let first_row_id = batch.first_row_id + first as i64;
         let first_id = mrv_store::record_id_of(tx, first_row_id)?;
         if let Some(f) = checks::duplicate_finding(profile, first as i64 + 1, &first_id) {
-            batch_flags.push(new_flag(batch.first_row_id + i as i64, None, f));
+            flags.push(new_flag(batch.first_row_id + i as i64, None, f));
         }
     }
-    mrv_store::insert_flags(tx, batch_id, &batch_flags)?;
     drop(claimed);
 
     // Pass 2: every layer at every row (each needed raster block read once), and the
@@ -608,20 +630,15 @@ fn enrich_in(
         let samples =
             mrv_geo::sample_points(path, layer.band as usize, &points).map_err(unreadable)?;
         mrv_store::replace_sample_set(tx, batch, layer.id, &samples)?;
-        let flags: Vec<NewFlag> = samples
-            .iter()
-            .enumerate()
-            .filter_map(|(i, &sample)| {
-                let finding =
-                    checks::check_sample(profile, context.baseline, &layer.name, *kind, sample)?;
-                Some(new_flag(
-                    batch.first_row_id + i as i64,
-                    Some(layer.id),
-                    finding,
-                ))
-            })
-            .collect();
-        mrv_store::insert_flags(tx, batch_id, &flags)?;
+        let layer_checks = checks::SampleChecks::new(profile, context.baseline, &layer.name, *kind);
+        flags.extend(samples.iter().enumerate().filter_map(|(i, &sample)| {
+            let finding = layer_checks.check(sample)?;
+            Some(new_flag(
+                batch.first_row_id + i as i64,
+                Some(layer.id),
+                finding,
+            ))
+        }));
         // Plot polygons also get zonal statistics (pixels whose centre is inside).
         let mut zonal = Vec::new();
         let mut offset = 0;
@@ -644,6 +661,8 @@ fn enrich_in(
             return Err(AppError::Cancelled);
         }
     }
+    // The earlier enrichment's flags are replaced; those that came out the same stay.
+    mrv_store::replace_flags(tx, batch_id, &flags)?;
     mrv_store::set_batch_state(tx, batch_id, BatchState::Enriched.as_str())?;
     crate::journal::append(
         tx,

@@ -377,6 +377,122 @@ fn checks_become_flags_with_severity_and_explanation() {
     );
 }
 
+/// Seven plots raising a flag of each batch-level kind (D outside the boundary, F a robust
+/// outlier, G at E's place) and the rows A and B on the rasters.
+fn plots_with_flags(dir: &Path) -> PathBuf {
+    let mut text = String::from("plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat\n");
+    for (id, claimed, lon, lat) in [
+        ("A", "1.0", -47.85, -24.18),
+        ("B", "1.1", -47.9, -24.2),
+        ("C", "0.9", -47.2, -24.9),
+        ("D", "1.05", -46.5, -24.5),
+        ("E", "1.0", -47.3, -24.7),
+        ("F", "40", -47.31, -24.71),
+        ("G", "1.2", -47.3, -24.7),
+    ] {
+        text += &format!("{id},2025-03-01,Inga edulis,12.5,8.0,{claimed},{lon},{lat}\n");
+    }
+    let file = dir.join("flagged.csv");
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+/// A batch's flags in their order, each with its id and what it says.
+fn flags_with_ids(mrv: &Mrv, s: &Session, batch: i64) -> Vec<(i64, String)> {
+    mrv.flags(s, batch)
+        .unwrap()
+        .into_iter()
+        .map(|f| {
+            let said = format!(
+                "{} {} {} {:?} {}",
+                f.row, f.check, f.severity, f.layer, f.explanation
+            );
+            (f.flag_id, said)
+        })
+        .collect()
+}
+
+/// Enriching again replaces a batch's flags as a first enrichment would write them — same
+/// flags, same order — while flags that came out the same keep their ids: nothing changes when
+/// nothing did, a layer added later appends its flags, and a removed layer's go.
+#[test]
+fn enriching_again_keeps_the_flags_that_stay_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut mrv, s, project) = fixture(dir.path());
+    let batch = import_file(&mut mrv, &s, project, plots_with_flags(dir.path()));
+    let low = mrv
+        .add_layer(
+            &s,
+            &layer(
+                project,
+                constant_raster(dir.path(), "low.tif", "0.05", None),
+                "low",
+            ),
+        )
+        .unwrap();
+    let first = flags_with_ids(&mrv, &s, batch);
+    assert_eq!(first.len(), 5, "{first:?}");
+    let samples = mrv.samples(&s, batch, 0, 10).unwrap();
+
+    mrv.enrich(&s, batch, &mut |_| Progress::Continue).unwrap();
+    assert_eq!(flags_with_ids(&mrv, &s, batch), first);
+    assert_eq!(
+        format!("{:?}", mrv.samples(&s, batch, 0, 10).unwrap()),
+        format!("{samples:?}")
+    );
+
+    let cloudy = constant_raster(dir.path(), "cloudy.tif", "-9999", Some("-9999"));
+    mrv.add_layer(&s, &layer(project, cloudy.clone(), "cloudy"))
+        .unwrap();
+    let both = flags_with_ids(&mrv, &s, batch);
+    assert_eq!(both.len(), 7, "{both:?}");
+    for flag in &first {
+        assert!(both.contains(flag), "{flag:?} changed: {both:?}");
+    }
+
+    // The same batch imported where both layers were there first: the same flags, in order.
+    let said = |flags: &[(i64, String)]| flags.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>();
+    let dir2 = tempfile::tempdir().unwrap();
+    let (mut mrv2, s2, project2) = fixture(dir2.path());
+    for (file, name) in [
+        (constant_raster(dir2.path(), "low.tif", "0.05", None), "low"),
+        (
+            constant_raster(dir2.path(), "cloudy.tif", "-9999", Some("-9999")),
+            "cloudy",
+        ),
+    ] {
+        mrv2.add_layer(&s2, &layer(project2, file, name)).unwrap();
+    }
+    let fresh = import_file(&mut mrv2, &s2, project2, plots_with_flags(dir2.path()));
+    assert_eq!(said(&both), said(&flags_with_ids(&mrv2, &s2, fresh)));
+
+    // Without the first layer: as a batch enriched with the second alone.
+    mrv.remove_layer(&s, low.id).unwrap();
+    let dir3 = tempfile::tempdir().unwrap();
+    let (mut mrv3, s3, project3) = fixture(dir3.path());
+    mrv3.add_layer(
+        &s3,
+        &layer(
+            project3,
+            constant_raster(dir3.path(), "cloudy.tif", "-9999", Some("-9999")),
+            "cloudy",
+        ),
+    )
+    .unwrap();
+    let fresh = import_file(&mut mrv3, &s3, project3, plots_with_flags(dir3.path()));
+    let after = flags_with_ids(&mrv, &s, batch);
+    assert_eq!(said(&after), said(&flags_with_ids(&mrv3, &s3, fresh)));
+    let batch_level = |flags: &[(i64, String)]| {
+        flags
+            .iter()
+            .filter(|(_, f)| !f.contains("layer `"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(batch_level(&after).len(), 3, "{after:?}");
+    assert_eq!(batch_level(&after), batch_level(&first), "ids kept");
+}
+
 #[test]
 fn plot_polygons_get_zonal_statistics_per_layer() {
     let dir = tempfile::tempdir().unwrap();

@@ -7,6 +7,7 @@
 
 mod boundary;
 mod error;
+mod grid;
 mod overlay;
 mod plot;
 mod raster;
@@ -17,8 +18,8 @@ pub use error::GeoError;
 pub use overlay::{overlay_values, render_overlay, value_range, OverlayView, MAX_OVERLAY_SIDE};
 pub use plot::{plot_position, PolygonRings};
 pub use raster::{
-    check_raster, inspect_raster, read_every_block, sample_points, zonal_stats, RasterInfo, Sample,
-    ZonalStats, MAX_BLOCK_PIXELS,
+    blocks_needed, check_raster, inspect_raster, read_blocks_once, read_every_block, sample_points,
+    zonal_stats, RasterInfo, Sample, ZonalStats, MAX_BLOCK_PIXELS,
 };
 pub use transform::ToWgs84;
 

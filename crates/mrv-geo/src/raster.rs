@@ -6,7 +6,14 @@
 //! stored (no resampling). Points are grouped by raster block and each needed block is read
 //! once, so cost follows the number of blocks touched, not the number of points, and rasters
 //! larger than memory are fine.
+//!
+//! Many points are not transformed one by one: PROJ transforms a grid of nodes over them and a
+//! point's position is interpolated within a proven error bound ([`crate::grid`]); the point
+//! takes that pixel only when every position within the bound falls in the same pixel, and is
+//! transformed exactly otherwise (near pixel edges), so every pixel is the one PROJ's own
+//! answer gives.
 
+use crate::grid::TransformGrid;
 use crate::transform::{transform_points, wgs84};
 use crate::GeoError;
 use gdal::raster::{GdalDataType, GdalType, RasterBand};
@@ -291,8 +298,10 @@ fn decode_block(band: &RasterBand, at: (usize, usize)) -> Result<(), gdal::error
 
 /// Samples `band` at every WGS84 (lon, lat) point; the result is in the order of `points`.
 ///
-/// The work is split over the machine's cores: each thread transforms a share of the points,
-/// then each reads a share of the needed blocks through its own GDAL handle.
+/// The work is split over the machine's cores: each thread locates a share of the points (by
+/// a transformation grid where one applies, see the module's notes), then each gathers the
+/// points of a run of blocks and reads those blocks through its own GDAL handle, and each
+/// writes a share of the answers back in the points' order.
 pub fn sample_points(
     path: &Path,
     band: usize,
@@ -319,91 +328,119 @@ pub(crate) fn sample_in(
     let threads = worker_threads().min(points.len().div_ceil(50_000).max(1));
 
     // 1. Where each point falls: its block and its offset in the block, or nowhere.
-    let share = points.len().div_ceil(threads).max(1);
-    let located: Vec<Located> = std::thread::scope(|scope| {
-        let jobs: Vec<_> = points
-            .chunks(share)
-            .enumerate()
-            .map(|(k, chunk)| {
-                scope.spawn(move || locate(info, source_epsg, chunk, (k * share) as u32))
-            })
-            .collect();
-        jobs.into_iter()
-            .flat_map(|j| j.join().expect("locating thread panicked"))
-            .collect()
-    });
+    let (located, _) = locate_points(info, source_epsg, points, threads, true);
 
-    // 2. Block by block (row-major block order), each block read once.
-    let located = by_block(info, located);
-    let read = read_located(path, info, &located, threads)?;
-    let mut samples = vec![Sample::Outside; points.len()];
-    for (l, sample) in located.iter().zip(read) {
-        samples[l.point as usize] = sample;
-    }
+    // 2. Block by block, each block read once.
+    let parts = read_by_block(path, info, &located, threads)?;
+
+    // 3. Back in the points' order.
+    let samples = in_point_order(points.len(), &parts, threads);
     Ok(samples)
 }
 
-/// `located` ordered by block: a counting sort, linear in the number of points.
-fn by_block(info: &RasterInfo, located: Vec<Located>) -> Vec<Located> {
-    let (bw, bh) = info.block_size;
-    let blocks = info.width.div_ceil(bw) * info.height.div_ceil(bh);
-    let mut start = vec![0usize; blocks + 1];
-    for l in &located {
-        start[l.block as usize + 1] += 1;
-    }
-    for b in 0..blocks {
-        start[b + 1] += start[b];
-    }
-    let mut sorted = vec![
-        Located {
-            block: 0,
-            point: 0,
-            offset: 0
-        };
-        located.len()
-    ];
-    for l in located {
-        let at = &mut start[l.block as usize];
-        sorted[*at] = l;
-        *at += 1;
-    }
-    sorted
-}
+/// One reading thread's points, ordered by block, and their samples.
+type BlockRun = (Vec<Located>, Vec<Sample>);
 
-/// Reads the blocks `located` (sorted by block) needs, shared out between `threads` threads at
-/// block boundaries, each with its own GDAL handle; the samples come back in `located`'s order.
-fn read_located(
+/// Reads the blocks `located` needs, each once, shared out between `threads` threads in runs
+/// of whole blocks holding about as many points each. Each thread gathers the points of its
+/// blocks, orders them by block (a counting sort, linear in the number of points), and reads
+/// its blocks through its own GDAL handle. Returns, per thread, its points in that order and
+/// their samples.
+fn read_by_block(
     path: &Path,
     info: &RasterInfo,
     located: &[Located],
     threads: usize,
-) -> Result<Vec<Sample>, GeoError> {
-    let mut cuts = vec![0];
-    for k in 1..threads {
-        let mut at = located.len() * k / threads;
-        while at > 0 && at < located.len() && located[at].block == located[at - 1].block {
-            at += 1;
-        }
-        cuts.push(at.max(*cuts.last().expect("starts with 0")));
+) -> Result<Vec<BlockRun>, GeoError> {
+    let (bw, bh) = info.block_size;
+    let blocks = info.width.div_ceil(bw) * info.height.div_ceil(bh);
+    let mut count = vec![0usize; blocks];
+    for l in located {
+        count[l.block as usize] += 1;
     }
-    cuts.push(located.len());
-    let parts: Vec<Result<Vec<Sample>, GeoError>> = std::thread::scope(|scope| {
+    let threads = threads.max(1);
+    let mut cuts = vec![0];
+    let mut so_far = 0;
+    for (block, &n) in count.iter().enumerate() {
+        so_far += n;
+        while cuts.len() < threads && so_far * threads >= located.len() * cuts.len() {
+            cuts.push(block + 1);
+        }
+    }
+    cuts.resize(threads, blocks);
+    cuts.push(blocks);
+    let count = &count;
+    let read = |run: std::ops::Range<usize>| -> Result<BlockRun, GeoError> {
+        // Where each block of the run starts among the run's points.
+        let mut start = Vec::with_capacity(run.len());
+        let mut total = 0;
+        for &n in &count[run.clone()] {
+            start.push(total);
+            total += n;
+        }
+        let mut mine = vec![
+            Located {
+                block: 0,
+                point: 0,
+                offset: 0
+            };
+            total
+        ];
+        for l in located {
+            let block = l.block as usize;
+            if run.contains(&block) {
+                let at = &mut start[block - run.start];
+                mine[*at] = *l;
+                *at += 1;
+            }
+        }
+        let samples = read_blocks(path, info, &mine)?;
+        Ok((mine, samples))
+    };
+    if threads == 1 {
+        return Ok(vec![read(0..blocks)?]);
+    }
+    std::thread::scope(|scope| {
         let jobs: Vec<_> = cuts
             .windows(2)
             .map(|w| {
-                let part = &located[w[0]..w[1]];
-                scope.spawn(move || read_blocks(path, info, part))
+                let run = w[0]..w[1];
+                scope.spawn(move || read(run))
             })
             .collect();
         jobs.into_iter()
             .map(|j| j.join().expect("sampling thread panicked"))
             .collect()
-    });
-    let mut out = Vec::with_capacity(located.len());
-    for part in parts {
-        out.extend(part?);
+    })
+}
+
+/// The samples of `parts` ([`read_by_block`]) in the order of the points, `Outside` for the
+/// points no part has; on `threads` threads, each writing one share of the points.
+fn in_point_order(points: usize, parts: &[BlockRun], threads: usize) -> Vec<Sample> {
+    let mut samples = vec![Sample::Outside; points];
+    let share = points.div_ceil(threads.max(1)).max(1);
+    let fill = |first: usize, out: &mut [Sample]| {
+        for (located, read) in parts {
+            for (l, &sample) in located.iter().zip(read) {
+                if let Some(slot) = (l.point as usize)
+                    .checked_sub(first)
+                    .and_then(|k| out.get_mut(k))
+                {
+                    *slot = sample;
+                }
+            }
+        }
+    };
+    if share >= points {
+        fill(0, &mut samples);
+        return samples;
     }
-    Ok(out)
+    std::thread::scope(|scope| {
+        for (k, out) in samples.chunks_mut(share).enumerate() {
+            scope.spawn(move || fill(k * share, out));
+        }
+    });
+    samples
 }
 
 fn worker_threads() -> usize {
@@ -417,28 +454,257 @@ fn worker_threads() -> usize {
 pub fn read_every_block(path: &Path, band: usize) -> Result<usize, GeoError> {
     let info = inspect_raster(path, band)?;
     let (bw, bh) = info.block_size;
-    let blocks = info.width.div_ceil(bw) * info.height.div_ceil(bh);
-    let located: Vec<Located> = (0..blocks as u32)
-        .map(|block| Located {
-            block,
-            point: block,
+    let blocks: Vec<usize> = (0..info.width.div_ceil(bw) * info.height.div_ceil(bh)).collect();
+    read_blocks_once(path, band, &blocks)?;
+    Ok(info.width * info.height)
+}
+
+/// The blocks (row-major indices, ascending) that sampling `band` at the WGS84 `points` reads
+/// (benchmarks: what [`read_blocks_once`] then reads bare).
+pub fn blocks_needed(
+    path: &Path,
+    band: usize,
+    points: &[(f64, f64)],
+) -> Result<Vec<usize>, GeoError> {
+    let info = inspect_raster(path, band)?;
+    let (mut blocks, _) = locate_points(&info, 4326, points, worker_threads(), false);
+    blocks.sort_unstable_by_key(|l| l.block);
+    blocks.dedup_by_key(|l| l.block);
+    Ok(blocks.into_iter().map(|l| l.block as usize).collect())
+}
+
+/// Reads the given blocks of `band` once each, as sampling does (on as many threads, straight
+/// from the driver), and returns the pixel count: the bare read of what sampling needs, its
+/// physical limit (benchmarks).
+pub fn read_blocks_once(path: &Path, band: usize, blocks: &[usize]) -> Result<usize, GeoError> {
+    let info = inspect_raster(path, band)?;
+    let located: Vec<Located> = blocks
+        .iter()
+        .map(|&block| Located {
+            block: block as u32,
+            point: block as u32,
             offset: 0,
         })
         .collect();
-    read_located(path, &info, &located, worker_threads())?;
-    Ok(info.width * info.height)
+    read_by_block(path, &info, &located, worker_threads())?;
+    let (bw, bh) = info.block_size;
+    Ok(blocks.len() * bw * bh)
 }
 
 /// A point inside the raster: its block (row-major index), its index among the points and its
 /// pixel's offset inside the block.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Located {
     block: u32,
     point: u32,
     offset: u32,
 }
 
-fn locate(info: &RasterInfo, source_epsg: u32, points: &[(f64, f64)], first: u32) -> Vec<Located> {
+/// Where each point falls (those inside the raster; in no particular order), on `threads`
+/// threads, and how many points PROJ transformed one by one. With `use_grid`, a grid
+/// ([`transform_grid`]) gives most points their pixel and only the others go to PROJ.
+fn locate_points(
+    info: &RasterInfo,
+    source_epsg: u32,
+    points: &[(f64, f64)],
+    threads: usize,
+    use_grid: bool,
+) -> (Vec<Located>, usize) {
+    let pixels = &Pixels::new(info);
+    let grid = if use_grid {
+        transform_grid(info, source_epsg, points)
+    } else {
+        None
+    };
+    let Some((grid, forward)) = grid else {
+        let all: Vec<u32> = (0..points.len() as u32).collect();
+        return (
+            locate_exact(info, source_epsg, None, pixels, points, &all, threads),
+            points.len(),
+        );
+    };
+    let grid = &grid;
+    let share = points.len().div_ceil(threads).max(1);
+    let (mut located, exact): (Vec<Located>, Vec<u32>) = std::thread::scope(|scope| {
+        let jobs: Vec<_> = points
+            .chunks(share)
+            .enumerate()
+            .map(|(k, chunk)| {
+                scope.spawn(move || locate_on_grid(pixels, grid, chunk, (k * share) as u32))
+            })
+            .collect();
+        let (mut located, mut exact) = (Vec::with_capacity(points.len()), Vec::new());
+        for job in jobs {
+            let (l, e) = job.join().expect("locating thread panicked");
+            located.extend(l);
+            exact.extend(e);
+        }
+        (located, exact)
+    });
+    // The few points near pixel edges go through the transformation already made, here; a
+    // multitude (a grid too coarse for the pixels) through one per thread.
+    let on_caller = exact.len() <= EXACT_ON_CALLER;
+    located.extend(locate_exact(
+        info,
+        source_epsg,
+        on_caller.then_some(&forward),
+        pixels,
+        points,
+        &exact,
+        threads,
+    ));
+    (located, exact.len())
+}
+
+/// Up to this many points needing PROJ despite a grid are transformed on the calling thread
+/// (its transformation is ready; a thread's own costs milliseconds to make).
+const EXACT_ON_CALLER: usize = 100_000;
+
+/// gdallocationinfo's arithmetic from a position in the raster's CRS to a pixel:
+/// GDALInvGeoTransform's no-rotation case, then floor, so points on pixel edges land in the
+/// same pixel as with GDAL. It never decreases (or, for a negative pixel size, never increases)
+/// as the position grows: floating-point multiplication and addition round monotonically.
+struct Pixels {
+    inv: [f64; 4],
+    size: (f64, f64),
+    block: (u32, u32),
+    blocks_per_row: u32,
+}
+
+impl Pixels {
+    fn new(info: &RasterInfo) -> Pixels {
+        let gt = info.geo_transform;
+        Pixels {
+            inv: [-gt[0] / gt[1], 1.0 / gt[1], -gt[3] / gt[5], 1.0 / gt[5]],
+            size: (info.width as f64, info.height as f64),
+            // inspect_raster caps blocks at MAX_BLOCK_PIXELS and their count at u32::MAX.
+            block: (info.block_size.0 as u32, info.block_size.1 as u32),
+            blocks_per_row: info.width.div_ceil(info.block_size.0) as u32,
+        }
+    }
+
+    /// The (column, row) of a position, as floats (possibly off the raster, or NaN).
+    fn pixel(&self, x: f64, y: f64) -> (f64, f64) {
+        (
+            floor(self.inv[0] + self.inv[1] * x),
+            floor(self.inv[2] + self.inv[3] * y),
+        )
+    }
+
+    /// Point `point` at pixel (col, row): its block and offset, or `None` off the raster.
+    fn located(&self, (col, row): (f64, f64), point: u32) -> Option<Located> {
+        // Written so that NaN is off the raster too.
+        if !(col >= 0.0 && row >= 0.0 && col < self.size.0 && row < self.size.1) {
+            return None;
+        }
+        // GDAL sizes rasters in C ints, so a column and a row fit u32.
+        let (col, row) = (col as u32, row as u32);
+        let (bw, bh) = self.block;
+        let (bx, by) = (col / bw, row / bh);
+        Some(Located {
+            block: by * self.blocks_per_row + bx,
+            point,
+            offset: (row - by * bh) * bw + (col - bx * bw),
+        })
+    }
+}
+
+/// `v.floor()` without a call into libm (x86-64's baseline has no rounding instruction): the
+/// same value for every v of magnitude below 2^52 (where truncating to an integer and back is
+/// exact), `floor` itself for the rest and NaN. A zero may come back as +0 for -0, which
+/// compares equal.
+fn floor(v: f64) -> f64 {
+    if v.abs() < 4_503_599_627_370_496.0 {
+        let t = v as i64 as f64;
+        if t > v {
+            t - 1.0
+        } else {
+            t
+        }
+    } else {
+        v.floor()
+    }
+}
+
+/// Locates `points` (the `first`-th of all onwards) by the grid: a point whose interpolated
+/// position and bound lie inside one pixel takes that pixel — as the pixel arithmetic is
+/// monotonic, when both ends of `position ± bound` give one pixel, every position between
+/// them does, PROJ's own answer among them. Returns the located points and the indices (among
+/// all) of those that need PROJ.
+fn locate_on_grid(
+    pixels: &Pixels,
+    grid: &TransformGrid,
+    points: &[(f64, f64)],
+    first: u32,
+) -> (Vec<Located>, Vec<u32>) {
+    let mut out = Vec::with_capacity(points.len());
+    let mut exact = Vec::new();
+    for (i, &(px, py)) in points.iter().enumerate() {
+        let point = first + i as u32;
+        if let Some(p) = grid.interpolate(px, py) {
+            let low = pixels.pixel(p.x - p.ex, p.y - p.ey);
+            if low == pixels.pixel(p.x + p.ex, p.y + p.ey) {
+                out.extend(pixels.located(low, point));
+                continue;
+            }
+        }
+        exact.push(point);
+    }
+    (out, exact)
+}
+
+/// Locates `points[i]` for every i of `which` with PROJ: with `transform` on this thread, or
+/// else on `threads` threads, each making its own.
+fn locate_exact(
+    info: &RasterInfo,
+    source_epsg: u32,
+    transform: Option<&CoordTransform>,
+    pixels: &Pixels,
+    points: &[(f64, f64)],
+    which: &[u32],
+    threads: usize,
+) -> Vec<Located> {
+    let run = |transform: &CoordTransform, which: &[u32]| {
+        let (mut xs, mut ys): (Vec<f64>, Vec<f64>) =
+            which.iter().map(|&i| points[i as usize]).unzip();
+        let ok = transform_points(transform, &mut xs, &mut ys);
+        which
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| ok[k])
+            .filter_map(|(k, &i)| pixels.located(pixels.pixel(xs[k], ys[k]), i))
+            .collect::<Vec<Located>>()
+    };
+    if which.is_empty() {
+        return Vec::new();
+    }
+    if let Some(transform) = transform {
+        return run(transform, which);
+    }
+    let share = which.len().div_ceil(threads.max(1));
+    std::thread::scope(|scope| {
+        let jobs: Vec<_> = which
+            .chunks(share)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    let (source, target) = crs_pair(info, source_epsg);
+                    let transform =
+                        CoordTransform::new(&source, &target).expect("checked by inspect_raster");
+                    run(&transform, chunk)
+                })
+            })
+            .collect();
+        jobs.into_iter()
+            .flat_map(|j| j.join().expect("locating thread panicked"))
+            .collect()
+    })
+}
+
+/// Fewer points than this are all transformed exactly: a grid would cost more than it saves.
+const GRID_MIN_POINTS: usize = 1000;
+
+/// The raster's CRS and the points' (EPSG `source_epsg`), both in traditional GIS axis order.
+fn crs_pair(info: &RasterInfo, source_epsg: u32) -> (SpatialRef, SpatialRef) {
     let mut target = SpatialRef::from_wkt(&info.crs_wkt).expect("checked by inspect_raster");
     target.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
     let source = if source_epsg == 4326 {
@@ -448,33 +714,145 @@ fn locate(info: &RasterInfo, source_epsg: u32, points: &[(f64, f64)], first: u32
         srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
         srs
     };
-    let transform = CoordTransform::new(&source, &target).expect("checked by inspect_raster");
-    let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = points.iter().copied().unzip();
-    let ok = transform_points(&transform, &mut xs, &mut ys);
-    let gt = info.geo_transform;
-    // Exactly gdallocationinfo's arithmetic: GDALInvGeoTransform's no-rotation case, then floor,
-    // so points on pixel edges land in the same pixel as with GDAL.
-    let inv = [-gt[0] / gt[1], 1.0 / gt[1], -gt[3] / gt[5], 1.0 / gt[5]];
-    let (bw, bh) = info.block_size;
-    let blocks_per_row = info.width.div_ceil(bw);
-    let mut out = Vec::with_capacity(points.len());
-    for i in 0..points.len() {
-        if !ok[i] {
-            continue;
-        }
-        let col = (inv[0] + inv[1] * xs[i]).floor();
-        let row = (inv[2] + inv[3] * ys[i]).floor();
-        if col < 0.0 || row < 0.0 || col >= info.width as f64 || row >= info.height as f64 {
-            continue;
-        }
-        let (col, row) = (col as usize, row as usize);
-        out.push(Located {
-            block: ((row / bh) * blocks_per_row + col / bw) as u32,
-            point: first + i as u32,
-            offset: ((row % bh) * bw + col % bw) as u32,
-        });
+    (source, target)
+}
+
+/// A grid to interpolate the points' positions in the raster's CRS, with the transformation it
+/// was made with, when there are enough points and the transformation is a map projection only
+/// (both CRSs on the same geographic CRS: no datum transformation, which PROJ may switch
+/// between by area of use). `None`: transform every point exactly.
+///
+/// The grid covers the points' extent, clipped to the raster's footprint. It starts at about
+/// one node per 128 points and is refined (four times the nodes) while the points expected to
+/// need PROJ anyway — those whose bound reaches a pixel edge, estimated on every 16th point —
+/// outnumber twice its nodes, as long as that leaves it at most one node per 16 points.
+fn transform_grid(
+    info: &RasterInfo,
+    source_epsg: u32,
+    points: &[(f64, f64)],
+) -> Option<(TransformGrid, CoordTransform)> {
+    if points.len() < GRID_MIN_POINTS {
+        return None;
     }
-    out
+    let (source, target) = crs_pair(info, source_epsg);
+    if source.geog_cs().ok()? != target.geog_cs().ok()? {
+        return None;
+    }
+    let forward = CoordTransform::new(&source, &target).ok()?;
+    let bbox = grid_extent(info, &source, &target, points)?;
+    let nodes = (points.len() / 128).max(256) as f64;
+    let aspect = (bbox[2] - bbox[0]) / (bbox[3] - bbox[1]);
+    let mut nx = ((nodes * aspect).sqrt().round() as usize).clamp(8, 4096);
+    let mut ny = ((nodes / nx as f64).round() as usize).clamp(8, 4096);
+    let gt = info.geo_transform;
+    let per_unit = (1.0 / gt[1].abs(), 1.0 / gt[5].abs());
+    const EVERY: usize = 16;
+    loop {
+        let grid = TransformGrid::new(&forward, bbox, (nx, ny));
+        let mut per_cell = vec![0u32; nx * ny];
+        let mut off_grid = 0usize;
+        for &(x, y) in points.iter().step_by(EVERY) {
+            match grid.cell_of(x, y) {
+                Some(c) => per_cell[c] += 1,
+                None => off_grid += 1,
+            }
+        }
+        // A point is within e (in pixels) of an edge along one axis with probability 2e.
+        let expected_exact = EVERY as f64
+            * (off_grid as f64
+                + per_cell
+                    .iter()
+                    .enumerate()
+                    .map(|(c, &n)| {
+                        let (ex, ey) = grid.bound(c);
+                        n as f64 * (2.0 * (ex * per_unit.0 + ey * per_unit.1)).min(1.0)
+                    })
+                    .sum::<f64>());
+        let cost = ((nx + 1) * (ny + 1)) as f64;
+        if expected_exact <= 2.0 * cost
+            || 4.0 * 16.0 * cost > points.len() as f64
+            || nx.max(ny) >= 4096
+        {
+            return Some((grid, forward));
+        }
+        (nx, ny) = ((nx * 2).min(4096), (ny * 2).min(4096));
+    }
+}
+
+/// The rectangle (source CRS) a grid covers: the points' bounding box, clipped to the raster's
+/// footprint with a margin (points outside it are transformed exactly); `None` when no point is
+/// near the raster.
+fn grid_extent(
+    info: &RasterInfo,
+    source: &SpatialRef,
+    target: &SpatialRef,
+    points: &[(f64, f64)],
+) -> Option<[f64; 4]> {
+    let mut bbox = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    let extend = |bbox: &mut [f64; 4], x: f64, y: f64| {
+        if x.is_finite() && y.is_finite() {
+            *bbox = [
+                bbox[0].min(x),
+                bbox[1].min(y),
+                bbox[2].max(x),
+                bbox[3].max(y),
+            ];
+        }
+    };
+    for &(x, y) in points {
+        extend(&mut bbox, x, y);
+    }
+    // The raster's outline, 64 points a side, in the source CRS.
+    let gt = info.geo_transform;
+    let (w, h) = (info.width as f64, info.height as f64);
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for k in 0..=64 {
+        let f = k as f64 / 64.0;
+        for (col, row) in [(f * w, 0.0), (f * w, h), (0.0, f * h), (w, f * h)] {
+            xs.push(gt[0] + col * gt[1]);
+            ys.push(gt[3] + row * gt[5]);
+        }
+    }
+    let mut footprint = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    if let Ok(inverse) = CoordTransform::new(target, source) {
+        transform_points(&inverse, &mut xs, &mut ys);
+        for (&x, &y) in xs.iter().zip(&ys) {
+            extend(&mut footprint, x, y);
+        }
+    }
+    if footprint[0] <= footprint[2] && footprint[1] <= footprint[3] {
+        let margin = (
+            0.02 * (footprint[2] - footprint[0]),
+            0.02 * (footprint[3] - footprint[1]),
+        );
+        bbox = [
+            bbox[0].max(footprint[0] - margin.0),
+            bbox[1].max(footprint[1] - margin.1),
+            bbox[2].min(footprint[2] + margin.0),
+            bbox[3].min(footprint[3] + margin.1),
+        ];
+    }
+    if !(bbox[0] <= bbox[2] && bbox[1] <= bbox[3]) {
+        return None;
+    }
+    // A grid needs a width and a height, however the points line up.
+    for (lo, hi) in [(0, 2), (1, 3)] {
+        if bbox[hi] - bbox[lo] < 1e-9 * bbox[lo].abs().max(1.0) {
+            let pad = 1e-6 * bbox[lo].abs().max(1.0);
+            (bbox[lo], bbox[hi]) = (bbox[lo] - pad, bbox[hi] + pad);
+        }
+    }
+    Some(bbox)
 }
 
 /// Reads the blocks `part` needs (sorted by block) and returns its samples in `part`'s order.
@@ -804,6 +1182,206 @@ pub(crate) mod tests {
             inside > 100 && nodata > 0 && outside > 100,
             "{inside} inside, {nodata} nodata, {outside} outside"
         );
+    }
+
+    /// A raster as `locate` sees it (no file): `epsg`, the geotransform, the size, 256 × 256
+    /// blocks.
+    fn described(epsg: u32, gt: [f64; 6], size: (usize, usize)) -> RasterInfo {
+        let srs = SpatialRef::from_epsg(epsg).unwrap();
+        RasterInfo {
+            width: size.0,
+            height: size.1,
+            band_count: 1,
+            band: 1,
+            data_type: "Float32".into(),
+            nodata: None,
+            crs_wkt: srs.to_wkt().unwrap(),
+            crs_name: srs.name().unwrap(),
+            geo_transform: gt,
+            block_size: (256, 256),
+        }
+    }
+
+    /// WGS84 points over a raster: `random` ones spread uniformly over it, a quarter as many
+    /// in a band of a tenth of its size around it, then points on pixel edges — the corner and the middle of the top and left
+    /// edge of pixels on a 61 × 61 lattice, taken from the raster's CRS back to WGS84 (so that
+    /// forward they land within rounding of the edge), each also moved by one ulp and by 1e-9
+    /// degrees (0.1 mm) either way in longitude and latitude.
+    fn points_over(info: &RasterInfo, random: usize, seed: u64) -> Vec<(f64, f64)> {
+        let gt = info.geo_transform;
+        let (w, h) = (info.width as f64, info.height as f64);
+        let mut rnd = crate::grid::tests::Uniform::new(seed);
+        let mut native = Vec::new();
+        while native.len() < random + random / 4 {
+            let (col, row) = (
+                -0.1 * w + 1.2 * w * rnd.next(),
+                -0.1 * h + 1.2 * h * rnd.next(),
+            );
+            let inside = (0.0..w).contains(&col) && (0.0..h).contains(&row);
+            if inside == (native.len() < random) {
+                native.push((gt[0] + col * gt[1], gt[3] + row * gt[5]));
+            }
+        }
+        for a in 0..=60 {
+            for b in 0..=60 {
+                let col = (a * info.width / 60) as f64;
+                let row = (b * info.height / 60) as f64;
+                for (c, r) in [(col, row), (col + 0.5, row), (col, row + 0.5)] {
+                    native.push((gt[0] + c * gt[1], gt[3] + r * gt[5]));
+                }
+            }
+        }
+        let mut srs = SpatialRef::from_wkt(&info.crs_wkt).unwrap();
+        srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        let to_wgs84 = CoordTransform::new(&srs, &wgs84()).unwrap();
+        let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = native.into_iter().unzip();
+        let ok = transform_points(&to_wgs84, &mut xs, &mut ys);
+        let mut points = Vec::new();
+        for (k, (&x, &y)) in xs.iter().zip(&ys).enumerate() {
+            if !ok[k] {
+                continue;
+            }
+            points.push((x, y));
+            if k >= random + random / 4 {
+                for (dx, dy) in [
+                    (x.next_up() - x, 0.0),
+                    (x.next_down() - x, 0.0),
+                    (0.0, y.next_up() - y),
+                    (0.0, y.next_down() - y),
+                    (1e-9, 0.0),
+                    (-1e-9, 0.0),
+                    (0.0, 1e-9),
+                    (0.0, -1e-9),
+                ] {
+                    points.push((x + dx, y + dy));
+                }
+            }
+        }
+        points
+    }
+
+    /// Where each point falls (`None`: off the raster), in the points' order.
+    type ByPoint = Vec<Option<Located>>;
+
+    /// `locate` with the grid and without, point by point, and how many points PROJ
+    /// transformed one by one with the grid.
+    fn fast_and_exact(info: &RasterInfo, points: &[(f64, f64)]) -> (ByPoint, ByPoint, usize) {
+        let by_point = |located: Vec<Located>| {
+            let mut out = vec![None; points.len()];
+            for l in located {
+                out[l.point as usize] = Some(l);
+            }
+            out
+        };
+        assert!(transform_grid(info, 4326, points).is_some());
+        let (fast, exact_count) = locate_points(info, 4326, points, 2, true);
+        let (exact, all) = locate_points(info, 4326, points, 2, false);
+        assert_eq!(all, points.len());
+        (by_point(fast), by_point(exact), exact_count)
+    }
+
+    /// The grid path picks exactly the pixel (or "outside") that transforming every point with
+    /// PROJ picks, for random points and points placed on pixel edges, in rasters in UTM north
+    /// and south, a south-up UTM grid, geographic coordinates, polar stereographic, polar
+    /// LAEA (around the pole itself) and Web Mercator; and it spares PROJ at least 95 % of the
+    /// points spread over the raster (not around the pole, where the grid's cells in degrees are
+    /// too coarse for 50 m pixels).
+    #[test]
+    fn the_grid_picks_the_same_pixel_as_exact_transforms() {
+        // (name, EPSG, geotransform, size, whether the grid spares PROJ most points)
+        let cases = [
+            (
+                "UTM 33N",
+                32633,
+                [399_960.0, 10.0, 0.0, 5_400_000.0, 0.0, -10.0],
+                (10_980, 10_980),
+                true,
+            ),
+            (
+                "UTM 23S",
+                32723,
+                [193_000.0, 10.0, 0.0, 7_345_000.0, 0.0, -10.0],
+                (10_980, 10_980),
+                true,
+            ),
+            (
+                "UTM 23S south-up",
+                32723,
+                [193_000.0, 30.0, 0.0, 7_235_200.0, 0.0, 30.0],
+                (3_660, 3_660),
+                true,
+            ),
+            (
+                "WGS84",
+                4326,
+                [-48.0, 0.0001, 0.0, -24.0, 0.0, -0.0001],
+                (10_000, 10_000),
+                true,
+            ),
+            (
+                "polar stereographic",
+                3413,
+                [-500_000.0, 100.0, 0.0, -1_000_000.0, 0.0, -100.0],
+                (5_000, 5_000),
+                true,
+            ),
+            (
+                "polar LAEA",
+                3574,
+                [-200_000.0, 50.0, 0.0, 200_000.0, 0.0, -50.0],
+                (8_000, 8_000),
+                false,
+            ),
+            (
+                "Web Mercator",
+                3857,
+                [-5_345_000.0, 20.0, 0.0, -2_750_000.0, 0.0, -20.0],
+                (6_000, 6_000),
+                true,
+            ),
+        ];
+        for (k, (name, epsg, gt, size, mostly_fast)) in cases.into_iter().enumerate() {
+            let (epsg, size): (u32, (usize, usize)) = (epsg, size);
+            let info = described(epsg, gt, size);
+            let random = 150_000;
+            let points = points_over(&info, random, k as u64 + 1);
+            let (fast, exact, exact_count) = fast_and_exact(&info, &points);
+            let around = points.len() - random;
+            let mut inside = 0;
+            for (i, (f, e)) in fast.iter().zip(&exact).enumerate() {
+                assert_eq!(f, e, "{name}: point {i} {:?}", points[i]);
+                inside += e.is_some() as usize;
+            }
+            assert!(inside > points.len() / 2, "{name}: {inside} inside");
+            if mostly_fast {
+                assert!(
+                    exact_count < around + random / 20,
+                    "{name}: {exact_count} of {} points transformed exactly ({around} on edges or off the raster)",
+                    points.len()
+                );
+            }
+        }
+    }
+
+    /// No grid where the transformation changes datum (PROJ may pick a different operation by
+    /// area of use), nor for a handful of points: every point goes to PROJ, as before.
+    #[test]
+    fn no_grid_across_datums_or_for_few_points() {
+        let laea_europe = described(
+            3035,
+            [4_000_000.0, 100.0, 0.0, 3_000_000.0, 0.0, -100.0],
+            (2_000, 2_000),
+        );
+        let points = points_over(&laea_europe, 5_000, 3);
+        assert!(transform_grid(&laea_europe, 4326, &points).is_none());
+        let utm = described(
+            32723,
+            [193_000.0, 10.0, 0.0, 7_345_000.0, 0.0, -10.0],
+            (10_980, 10_980),
+        );
+        let points = points_over(&utm, 5_000, 4);
+        assert!(transform_grid(&utm, 4326, &points).is_some());
+        assert!(transform_grid(&utm, 4326, &points[..GRID_MIN_POINTS - 1]).is_none());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use crate::StoreError;
 use mrv_core::Sample;
+use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 /// How much a workspace holds.
@@ -597,6 +598,18 @@ pub fn replace_sample_set(
         status.push(code);
         value.extend_from_slice(&v.to_le_bytes());
     }
+    // Samples the same as those stored (a batch enriched again, nothing changed) stay as they
+    // are: comparing is much cheaper than writing them again.
+    let unchanged: Option<bool> = conn
+        .query_row(
+            "SELECT status = ?3 AND value = ?4 FROM sample_set WHERE batch_id = ?1 AND layer_id = ?2",
+            params![batch.id, layer_id, status, value],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if unchanged == Some(true) {
+        return Ok(());
+    }
     conn.execute(
         "INSERT INTO sample_set (batch_id, layer_id, status, value) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (batch_id, layer_id) DO UPDATE SET status = excluded.status, value = excluded.value",
@@ -787,8 +800,8 @@ pub fn record_id_of(conn: &Connection, row_id: i64) -> Result<String, StoreError
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewFlag {
     pub row_id: i64,
-    pub check: String,
-    pub severity: String,
+    pub check: &'static str,
+    pub severity: &'static str,
     pub layer_id: Option<i64>,
     pub explanation: String,
 }
@@ -798,11 +811,62 @@ pub fn delete_flags(conn: &Connection, batch_id: i64) -> Result<(), StoreError> 
     Ok(())
 }
 
+/// Sets a connection up for writing many rows in its next transactions (`true`, before the
+/// transaction begins) or back to SQLite's defaults for temporary storage (`false`, after it
+/// ends). Up: a 64 MiB page cache, so that pages stay in memory until the commit writes them
+/// once, and temporary storage in memory, where the statement journal of a multi-row insert
+/// then stays (taken at `BEGIN`: on disk, every such statement writes its journal pages to a
+/// temporary file). The page cache stays as large after (as an import leaves it).
+pub fn prepare_bulk_writes(conn: &Connection, bulk: bool) -> Result<(), StoreError> {
+    if bulk {
+        conn.pragma_update(None, "cache_size", -65_536)?;
+    }
+    conn.pragma_update(None, "temp_store", if bulk { "MEMORY" } else { "DEFAULT" })?;
+    Ok(())
+}
+
+/// Rows one flag-inserting statement writes: one statement per row costs more than the row.
+const FLAGS_PER_INSERT: usize = 64;
+
+/// Stores `flags` for a batch, in order (their ids follow it).
 pub fn insert_flags(conn: &Connection, batch_id: i64, flags: &[NewFlag]) -> Result<(), StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO flag (batch_id, row_id, check_name, severity, layer_id, explanation) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
-    for f in flags {
+    let sql = |rows: usize| {
+        let values: Vec<String> = (0..rows)
+            .map(|k| {
+                let p = 2 + 5 * k;
+                format!(
+                    "(?1, ?{}, ?{}, ?{}, ?{}, ?{})",
+                    p,
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4
+                )
+            })
+            .collect();
+        format!(
+            "INSERT INTO flag (batch_id, row_id, check_name, severity, layer_id, explanation) VALUES {}",
+            values.join(", ")
+        )
+    };
+    let mut chunks = flags.chunks_exact(FLAGS_PER_INSERT);
+    if chunks.len() > 0 {
+        let mut stmt = conn.prepare_cached(&sql(FLAGS_PER_INSERT))?;
+        for chunk in chunks.by_ref() {
+            stmt.raw_bind_parameter(1, batch_id)?;
+            for (k, f) in chunk.iter().enumerate() {
+                let p = 2 + 5 * k;
+                stmt.raw_bind_parameter(p, f.row_id)?;
+                stmt.raw_bind_parameter(p + 1, f.check)?;
+                stmt.raw_bind_parameter(p + 2, f.severity)?;
+                stmt.raw_bind_parameter(p + 3, f.layer_id)?;
+                stmt.raw_bind_parameter(p + 4, &f.explanation)?;
+            }
+            stmt.raw_execute()?;
+        }
+    }
+    let mut stmt = conn.prepare_cached(&sql(1))?;
+    for f in chunks.remainder() {
         stmt.execute(params![
             batch_id,
             f.row_id,
@@ -813,6 +877,52 @@ pub fn insert_flags(conn: &Connection, batch_id: i64, flags: &[NewFlag]) -> Resu
         ])?;
     }
     Ok(())
+}
+
+/// Replaces a batch's flags with `flags` (their ids follow its order). The flags already
+/// stored that are the same as a leading run of `flags` — same row, check, severity, layer and
+/// explanation, in the same order — stay as they are, ids and all, and only the others are
+/// deleted and the rest of `flags` inserted: re-enriching a batch whose evidence has not
+/// changed writes no flag, and a layer added after the others appends its own. The batch's
+/// flags then read exactly as if all had been deleted and `flags` inserted.
+pub fn replace_flags(
+    conn: &Connection,
+    batch_id: i64,
+    flags: &[NewFlag],
+) -> Result<(), StoreError> {
+    let mut kept = 0;
+    let mut first_other: Option<i64> = None;
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, row_id, check_name, severity, layer_id, explanation FROM flag WHERE batch_id = ?1 ORDER BY id",
+        )?;
+        let mut rows = stmt.query([batch_id])?;
+        while let Some(row) = rows.next()? {
+            let same = match flags.get(kept) {
+                None => false,
+                Some(f) => {
+                    let layer = f.layer_id.map_or(ValueRef::Null, ValueRef::Integer);
+                    row.get_ref(1)? == ValueRef::Integer(f.row_id)
+                        && row.get_ref(2)? == ValueRef::Text(f.check.as_bytes())
+                        && row.get_ref(3)? == ValueRef::Text(f.severity.as_bytes())
+                        && row.get_ref(4)? == layer
+                        && row.get_ref(5)? == ValueRef::Text(f.explanation.as_bytes())
+                }
+            };
+            if !same {
+                first_other = Some(row.get(0)?);
+                break;
+            }
+            kept += 1;
+        }
+    }
+    if let Some(id) = first_other {
+        conn.execute(
+            "DELETE FROM flag WHERE batch_id = ?1 AND id >= ?2",
+            params![batch_id, id],
+        )?;
+    }
+    insert_flags(conn, batch_id, &flags[kept..])
 }
 
 /// A stored flag with its row's position and id and its layer's name.
