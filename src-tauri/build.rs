@@ -114,6 +114,8 @@ const COMMANDS: &[&str] = &[
     "reject_data_change",
     "apply_data_change",
     "roll_back_data_change",
+    "write_statement",
+    "statement_default_path",
 ];
 
 fn main() {

@@ -22,6 +22,8 @@ pub use queue::*;
 pub use releases::*;
 mod changes;
 pub use changes::*;
+mod statement;
+pub use statement::*;
 
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct WorkspaceDto {
@@ -715,6 +717,7 @@ pub enum ActionDto {
     ManageReleases,
     ManageDataChanges,
     ReviewDataChanges,
+    ProduceStatement,
 }
 
 impl From<mrv_app::Action> for ActionDto {
@@ -748,6 +751,7 @@ impl From<mrv_app::Action> for ActionDto {
             A::ManageReleases => ActionDto::ManageReleases,
             A::ManageDataChanges => ActionDto::ManageDataChanges,
             A::ReviewDataChanges => ActionDto::ReviewDataChanges,
+            A::ProduceStatement => ActionDto::ProduceStatement,
         }
     }
 }
@@ -853,7 +857,7 @@ impl From<mrv_app::AttachmentView> for AttachmentDto {
 /// A record anchored (or waiting to be) in the audit log.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct AnchorDto {
-    /// `stamp`, `signoff` or `journal`.
+    /// `stamp`, `signoff`, `journal` or `statement`.
     pub kind: String,
     pub record_id: String,
     pub batch_id: Option<i64>,

@@ -15,6 +15,7 @@ mod home;
 mod incidents;
 mod projects;
 mod releases;
+mod statement;
 
 use dto::*;
 use mrv_app::{Action, AppError, ImportRequest, Mrv, Progress, Session};
@@ -752,6 +753,8 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             changes::reject_data_change,
             changes::apply_data_change,
             changes::roll_back_data_change,
+            statement::write_statement,
+            statement::statement_default_path,
         ])
         // Ids and counts stay far below 2^53; numbers keep the UI code plain.
         .dangerously_cast_bigints_to_number()

@@ -816,9 +816,47 @@ async fn review_journey(
         checked.contains("receipt ok: index"),
         "verify-receipt said `{checked}`"
     );
+    statement_step(driver, log, &csv.with_file_name("statement.pdf")).await?;
     layers_for_those_who_may(driver).await?;
     export_journey(driver, log, registry).await?;
     role_desks(driver, log).await
+}
+
+/// The verifier writes the approved batch's verification statement from the stamp card: the
+/// dialog proposes a path, writes the PDF, shows its SHA-256 (the one `mrv verify-statement`
+/// finds recorded and anchored) and the figures it holds.
+async fn statement_step(driver: &WebDriver, log: &AuditLog, pdf: &Path) -> anyhow::Result<()> {
+    let long = Duration::from_secs(60);
+    click(driver, "statement-open").await?;
+    let path = wait_for(driver, "[data-testid=statement-path]", long).await?;
+    wait_until(
+        driver,
+        "the proposed path",
+        long,
+        "const p = document.querySelector('[data-testid=statement-path]'); return !!p && p.value.endsWith('.pdf');",
+    )
+    .await?;
+    path.clear().await?;
+    path.send_keys(pdf.display().to_string()).await?;
+    click(driver, "statement-submit").await?;
+    let sha = content(driver, "[data-testid=statement-sha256]", long).await?;
+    anyhow::ensure!(sha.trim().len() == 64, "the statement's hash reads `{sha}`");
+    wait_for_content(
+        driver,
+        "[data-testid=statement-anchor]",
+        "Anchored as statement-",
+        long,
+    )
+    .await?;
+    screenshot(driver, "mrv-e2e-statement.png").await?;
+    let checked = log.mrv(&["--json", "verify-statement", pdf.to_str().unwrap()]);
+    let checked: serde_json::Value = serde_json::from_str(&checked)?;
+    anyhow::ensure!(
+        checked["ok"] == true && checked["sha256"] == sha.trim(),
+        "verify-statement said {checked}"
+    );
+    click(driver, "statement-done").await?;
+    Ok(())
 }
 
 /// The buttons follow what the backend says each role may do; the methodology owner's layer

@@ -261,6 +261,16 @@ export const commands = {
 	applyDataChange: (changeId: number) => typedError<DataChangeDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("apply_data_change", { changeId })),
 	/**  Rolls an applied ticket back with its rollback SQL. */
 	rollBackDataChange: (changeId: number) => typedError<DataChangeDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("roll_back_data_change", { changeId })),
+	/**
+	 *  Writes the statement of an approved batch to `path` (replacing an existing file only with
+	 *  `force`, never through a link); returns its hash, anchor and figures.
+	 */
+	writeStatement: (batchId: number, path: string, force: boolean) => typedError<StatementDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("write_statement", { batchId, path, force })),
+	/**
+	 *  Where the statement dialog proposes to write: beside the workspace folder,
+	 *  `statement-batch-<id>-v<version>.pdf`.
+	 */
+	statementDefaultPath: (batchId: number) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("statement_default_path", { batchId })),
 };
 
 /* Types */
@@ -385,7 +395,7 @@ export type AccessReviewStatusDto_Serialize = {
 };
 
 /**  Something a user may ask the product to do (`mrv_app::Action`). */
-export type ActionDto = "view_evidence" | "manage_projects" | "import_batch" | "manage_layers" | "enrich_batch" | "start_review" | "approve_batch" | "reject_batch" | "attach_evidence" | "manage_users" | "verify_journal" | "configure_audit_log" | "anchor" | "manage_backups" | "connect_registry" | "create_export" | "sign_off_export" | "return_export" | "write_export" | "push_export" | "request_access" | "decide_access_request" | "declare_incident" | "manage_incidents" | "manage_releases" | "manage_data_changes" | "review_data_changes";
+export type ActionDto = "view_evidence" | "manage_projects" | "import_batch" | "manage_layers" | "enrich_batch" | "start_review" | "approve_batch" | "reject_batch" | "attach_evidence" | "manage_users" | "verify_journal" | "configure_audit_log" | "anchor" | "manage_backups" | "connect_registry" | "create_export" | "sign_off_export" | "return_export" | "write_export" | "push_export" | "request_access" | "decide_access_request" | "declare_incident" | "manage_incidents" | "manage_releases" | "manage_data_changes" | "review_data_changes" | "produce_statement";
 
 /**  An action item. */
 export type ActionItemDto = ActionItemDto_Serialize | ActionItemDto_Deserialize;
@@ -425,7 +435,7 @@ export type AnchorDto = AnchorDto_Serialize | AnchorDto_Deserialize;
 
 /**  A record anchored (or waiting to be) in the audit log. */
 export type AnchorDto_Deserialize = {
-	/**  `stamp`, `signoff` or `journal`. */
+	/**  `stamp`, `signoff`, `journal` or `statement`. */
 	kind: string,
 	record_id: string,
 	batch_id?: number | null,
@@ -444,7 +454,7 @@ export type AnchorDto_Deserialize = {
 
 /**  A record anchored (or waiting to be) in the audit log. */
 export type AnchorDto_Serialize = {
-	/**  `stamp`, `signoff` or `journal`. */
+	/**  `stamp`, `signoff`, `journal` or `statement`. */
 	kind: string,
 	record_id: string,
 	batch_id: number | null,
@@ -2358,6 +2368,77 @@ export type StampDto = {
 	/**  The signature re-checked against the stored document when read. */
 	signature_valid: boolean,
 	created_at: string,
+};
+
+/**  A statement as written. */
+export type StatementDto = StatementDto_Serialize | StatementDto_Deserialize;
+
+/**  A statement as written. */
+export type StatementDto_Deserialize = {
+	statement_id: number | null,
+	/**  The audit-log record id, `statement-<n>`. */
+	record_id: string,
+	batch_id: number,
+	version: number | null,
+	project_name: string,
+	path: string,
+	sha256: string,
+	size_bytes: number | null,
+	pages: number | null,
+	created_by: string,
+	created_at: string,
+	stamp_hash: string,
+	rows_root: string,
+	/**  Exact decimal texts, tCO2e. */
+	gross: string,
+	buffer: string,
+	net: string,
+	flags: number | null,
+	justifications: number | null,
+	/**  What the QR code on the first page holds. */
+	qr_payload: string,
+	/**  The statement's own anchor (kind `statement`). */
+	anchor?: AnchorDto_Deserialize | null,
+	figures: StatementFigureDto[],
+};
+
+/**  A statement as written. */
+export type StatementDto_Serialize = {
+	statement_id: number | null,
+	/**  The audit-log record id, `statement-<n>`. */
+	record_id: string,
+	batch_id: number,
+	version: number | null,
+	project_name: string,
+	path: string,
+	sha256: string,
+	size_bytes: number | null,
+	pages: number | null,
+	created_by: string,
+	created_at: string,
+	stamp_hash: string,
+	rows_root: string,
+	/**  Exact decimal texts, tCO2e. */
+	gross: string,
+	buffer: string,
+	net: string,
+	flags: number | null,
+	justifications: number | null,
+	/**  What the QR code on the first page holds. */
+	qr_payload: string,
+	/**  The statement's own anchor (kind `statement`). */
+	anchor: AnchorDto_Serialize | null,
+	figures: StatementFigureDto[],
+};
+
+/**  One figure of a statement (its labels are set as text in the PDF, not in these pixels). */
+export type StatementFigureDto = {
+	title: string,
+	caption: string,
+	/**  `data:image/png;base64,…` */
+	data_url: string,
+	width: number,
+	height: number,
 };
 
 export type StyleStopDto = {
