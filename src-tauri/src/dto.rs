@@ -11,9 +11,11 @@ mod export;
 mod incidents;
 mod inventory;
 mod queue;
+mod rows;
 pub use access::*;
 pub use backups::*;
 pub use clock::*;
+pub use rows::*;
 mod releases;
 pub use export::*;
 pub use incidents::*;
@@ -192,13 +194,19 @@ pub struct RowDto {
     pub lon: f64,
     pub lat: f64,
     pub values: Vec<String>,
+    /// The row's worst flag, if it has any, and how many flags it has.
+    pub worst_flag: Option<FlagSeverityDto>,
+    pub flag_count: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct RowsPageDto {
     pub batch_id: i64,
     pub offset: i64,
+    /// Rows in this view: the batch's, or those a query's filters keep.
     pub total: i64,
+    /// Rows in the batch.
+    pub batch_row_count: i64,
     pub columns: Vec<String>,
     pub rows: Vec<RowDto>,
 }
@@ -209,18 +217,23 @@ impl From<mrv_app::RowsPage> for RowsPageDto {
             batch_id: p.batch_id,
             offset: p.offset,
             total: p.total,
+            batch_row_count: p.batch_row_count,
             columns: p.columns,
-            rows: p
-                .rows
-                .into_iter()
-                .map(|r| RowDto {
-                    index: r.index,
-                    record_id: r.record_id,
-                    lon: r.lon,
-                    lat: r.lat,
-                    values: r.values,
-                })
-                .collect(),
+            rows: p.rows.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<mrv_app::RowView> for RowDto {
+    fn from(r: mrv_app::RowView) -> Self {
+        RowDto {
+            index: r.index,
+            record_id: r.record_id,
+            lon: r.lon,
+            lat: r.lat,
+            values: r.values,
+            worst_flag: r.worst_flag.map(Into::into),
+            flag_count: r.flag_count,
         }
     }
 }

@@ -15,6 +15,7 @@ mod home;
 mod incidents;
 mod projects;
 mod releases;
+mod rows;
 mod statement;
 
 use dto::*;
@@ -33,6 +34,8 @@ struct Desk {
     cancel_import: Arc<AtomicBool>,
     cancel_enrich: Arc<AtomicBool>,
     session: Mutex<Option<Arc<Session>>>,
+    /// The rows table's recent sorted/filtered orders (`mrv_app::RowOrderCache`).
+    row_orders: Arc<Mutex<mrv_app::RowOrderCache>>,
 }
 
 /// Runs `task` on a blocking thread so the window stays responsive.
@@ -473,20 +476,24 @@ fn reject_batch(
     Ok(mrv.reject(&session, batch_id, &code, &reason)?.into())
 }
 
-/// Approves (with a justification per open high flag and per material row), stamps and signs.
+/// Approves (with a justification per open high flag and per material row), stamps and signs,
+/// once the user has given their password again.
 #[tauri::command]
 #[specta::specta]
 async fn approve_batch(
     desk: State<'_, Desk>,
     batch_id: i64,
     justifications: Vec<JustificationDto>,
+    password: String,
 ) -> Result<StampDto, CommandError> {
     blocking_as(&desk, move |mrv, session| {
         let texts = justifications
             .into_iter()
             .map(|j| (j.flag_id, j.text))
             .collect();
-        Ok(mrv.approve(session, batch_id, &texts)?.into())
+        Ok(mrv
+            .approve_in_person(session, &password, batch_id, &texts)?
+            .into())
     })
     .await
 }
@@ -754,6 +761,8 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             changes::apply_data_change,
             changes::roll_back_data_change,
             statement::write_statement,
+            rows::query_batch_rows,
+            rows::map_identify,
             statement::statement_default_path,
         ])
         // Ids and counts stay far below 2^53; numbers keep the UI code plain.
@@ -816,6 +825,7 @@ pub fn run() -> i32 {
             cancel_import: Arc::new(AtomicBool::new(false)),
             cancel_enrich: Arc::new(AtomicBool::new(false)),
             session: Mutex::new(None),
+            row_orders: Arc::default(),
         })
         .invoke_handler(builder.invoke_handler())
         .run(tauri::generate_context!());

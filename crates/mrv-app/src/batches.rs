@@ -37,6 +37,9 @@ pub struct RowView {
     /// Values aligned with [`BatchView::columns`].
     pub values: Vec<String>,
     pub has_geometry: bool,
+    /// The severity of the row's worst flag, if it has any.
+    pub worst_flag: Option<mrv_core::Severity>,
+    pub flag_count: i64,
 }
 
 /// A window of rows.
@@ -44,7 +47,10 @@ pub struct RowView {
 pub struct RowsPage {
     pub batch_id: i64,
     pub offset: i64,
+    /// Rows in this view: the whole batch, or the rows a query's filters keep.
     pub total: i64,
+    /// Rows in the batch.
+    pub batch_row_count: i64,
     pub columns: Vec<String>,
     pub rows: Vec<RowView>,
 }
@@ -103,31 +109,14 @@ impl Mrv {
         check_page(offset, limit)?;
         let batch = self.batch_record(id)?;
         let columns = parse_columns(&batch)?;
-        let rows =
-            mrv_store::measurement_page(self.ws.conn(), &batch, offset, limit.min(MAX_PAGE))?
-                .into_iter()
-                .map(|m| {
-                    let values: Vec<String> =
-                        serde_json::from_str(&m.values_json).map_err(|e| {
-                            AppError::Internal(format!(
-                                "batch {id} row {}: stored values unreadable: {e}",
-                                m.index
-                            ))
-                        })?;
-                    Ok(RowView {
-                        index: m.index,
-                        record_id: m.record_id,
-                        lon: m.lon,
-                        lat: m.lat,
-                        values,
-                        has_geometry: m.geometry_json.is_some(),
-                    })
-                })
-                .collect::<Result<_, AppError>>()?;
+        let records =
+            mrv_store::measurement_page(self.ws.conn(), &batch, offset, limit.min(MAX_PAGE))?;
+        let rows = self.row_views(&batch, records)?;
         Ok(RowsPage {
             batch_id: id,
             offset,
             total: batch.row_count,
+            batch_row_count: batch.row_count,
             columns,
             rows,
         })
@@ -156,7 +145,7 @@ impl Mrv {
     }
 }
 
-fn parse_columns(b: &BatchRecord) -> Result<Vec<String>, AppError> {
+pub(crate) fn parse_columns(b: &BatchRecord) -> Result<Vec<String>, AppError> {
     serde_json::from_str(&b.columns_json)
         .map_err(|e| AppError::Internal(format!("batch {}: stored columns unreadable: {e}", b.id)))
 }

@@ -588,7 +588,17 @@ fn enrich_in(
         .iter()
         .enumerate()
         .filter_map(|(i, &(lon, lat))| {
-            let finding = checks::outside_boundary(profile, context.boundary.contains(lon, lat))?;
+            if context.boundary.contains(lon, lat) {
+                return None;
+            }
+            let gap = context
+                .boundary
+                .gap_to_edge(lon, lat)
+                .map(|(metres, bearing_deg)| checks::BoundaryGap {
+                    metres,
+                    bearing_deg,
+                });
+            let finding = checks::outside_boundary(profile, gap)?;
             Some(new_flag(batch.first_row_id + i as i64, None, finding))
         })
         .collect();

@@ -38,6 +38,7 @@ pub mod registry;
 mod registry_key;
 mod releases;
 mod review;
+mod row_query;
 mod sealed;
 mod session;
 mod statement;
@@ -91,13 +92,15 @@ pub use incidents::{
 };
 pub use journal::JournalCheck;
 pub use layers::{FlagView, LayerView, NewLayer, RowSamples, ZonalView};
-pub use map::{MapPoints, RowEvidence};
+pub use map::{IdentifyView, LayerReading, MapPoints, RowEvidence};
 pub use methodologies::{builtin_profiles, FieldView, MethodologyView};
 pub use mrv_core::clocks::ClockState;
 pub use mrv_core::data_change::{ChangeDiff, ColumnChange, RowChange, TableChange, TableCount};
 pub use mrv_core::names::is_invisible;
 pub use mrv_core::quantity::{MaterialReason, Percent, Tonnes};
-pub use mrv_core::{Action, ImportProblem, ImportReport, MethodologyProfile, MonitoringPeriod};
+pub use mrv_core::{
+    Action, ImportProblem, ImportReport, MethodologyProfile, MonitoringPeriod, Severity,
+};
 pub use mrv_core::{ExportState, Manifest};
 pub use mrv_core::{OverlayStyle, StyleKind, StyleStop};
 pub use mrv_geo::OverlayView;
@@ -113,6 +116,7 @@ pub use releases::{
     ReleaseOffer, ReleaseSummary, ReleaseView, RotaEntryView, MAX_NOTES_BYTES,
 };
 pub use review::{AttachmentView, HistoryEntry, StampView};
+pub use row_query::{FilterOp, RowFilter, RowOrderCache, RowQuery, RowSort};
 pub use session::{Session, UserView};
 pub use statement::{
     statement_anchor_entry, StatementCheck, StatementFigure, StatementRequest, StatementView,

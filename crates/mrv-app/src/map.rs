@@ -126,3 +126,91 @@ impl Mrv {
         })
     }
 }
+
+/// What lies at one map position: the position in the batch's own CRS and every project
+/// layer's pixel there (the map's identify tool, at any pixel, not only at measurement points).
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentifyView {
+    pub lon: f64,
+    pub lat: f64,
+    /// The batch's source CRS, and the position in it where that CRS reaches.
+    pub crs: String,
+    pub x: Option<f64>,
+    pub y: Option<f64>,
+    pub layers: Vec<LayerReading>,
+}
+
+/// One layer's pixel at an identified position.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerReading {
+    pub layer_id: i64,
+    pub name: String,
+    pub kind: String,
+    /// `value`, `nodata` or `outside` (the point is off the raster).
+    pub status: &'static str,
+    pub value: Option<f64>,
+    /// For land-cover layers, the class as people read it ("40 · Cropland").
+    pub class_label: Option<String>,
+}
+
+impl Mrv {
+    /// Reads every layer of the batch's project at WGS84 (lon, lat).
+    pub fn identify_at(
+        &self,
+        session: &Session,
+        batch_id: i64,
+        lon: f64,
+        lat: f64,
+    ) -> Result<IdentifyView, AppError> {
+        self.authorize(session, Action::ViewEvidence)?;
+        if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
+            return Err(AppError::InvalidInput(format!(
+                "({lon}, {lat}) is not a WGS84 longitude/latitude"
+            )));
+        }
+        let batch = self.batch_record(batch_id)?;
+        let (x, y) = mrv_geo::FromWgs84::new(&batch.source_crs)
+            .ok()
+            .and_then(|t| t.point(lon, lat))
+            .map_or((None, None), |(x, y)| (Some(x), Some(y)));
+        let mut layers = Vec::new();
+        for layer in mrv_store::list_layers(self.ws.conn(), Some(batch.project_id))? {
+            let path = self.ws.blob_path(&layer.file_sha256);
+            let sample = mrv_geo::sample_points(&path, layer.band as usize, &[(lon, lat)])
+                .map_err(|e| {
+                    AppError::InvalidInput(format!(
+                        "layer `{}` cannot be read at this point: {e}",
+                        layer.name
+                    ))
+                })?
+                .into_iter()
+                .next()
+                .unwrap_or(Sample::Outside);
+            let class_label = match (layer.kind.as_str(), sample) {
+                ("land_cover", Sample::Value(v)) => Some(mrv_core::land_cover_label(v.round() as i64)),
+                _ => None,
+            };
+            let (status, value) = match sample {
+                Sample::Value(v) => ("value", Some(v)),
+                Sample::NoData => ("nodata", None),
+                Sample::Outside => ("outside", None),
+            };
+            layers.push(LayerReading {
+                layer_id: layer.id,
+                name: layer.name,
+                kind: layer.kind,
+                status,
+                value,
+                class_label,
+            });
+        }
+        Ok(IdentifyView {
+            lon,
+            lat,
+            crs: batch.source_crs,
+            x,
+            y,
+            layers,
+        })
+    }
+}

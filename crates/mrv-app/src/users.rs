@@ -210,6 +210,48 @@ impl Mrv {
 
     /// Counts a failed sign-in for `name` and, past the free ones, locks the name out
     /// (journaled in the same transaction). Returns the error to give the caller.
+    /// The signed-in user confirms they are present by giving their password again, before a
+    /// decision signed with their key (an approval's stamp). A wrong password counts towards
+    /// the same lockout as signing in; a locked-out name is refused without checking.
+    pub fn confirm_presence(&mut self, session: &Session, password: &str) -> Result<(), AppError> {
+        let name = session.user.name.clone();
+        let now = clock::now();
+        if let Some((_, Some(until))) = mrv_store::sign_in_failures(self.ws.conn(), &name)? {
+            if now.0 < until {
+                return Err(AppError::Forbidden(
+                    locked_out(&name, mrv_core::Timestamp(until), now).to_string(),
+                ));
+            }
+        }
+        let user = mrv_store::user_by_name(self.ws.conn(), &name)?.ok_or_else(|| {
+            AppError::Unauthenticated(format!("{name} is no longer a user of this workspace"))
+        })?;
+        if mrv_identity::verify_password(&user.password_hash, password)? {
+            return Ok(());
+        }
+        match self.sign_in_failed(&name, now) {
+            AppError::Unauthenticated(m) if m.contains("locked") => {
+                Err(AppError::Forbidden(format!("signing needs {name}'s own password: {m}")))
+            }
+            _ => Err(AppError::InvalidInput(format!(
+                "that is not {name}'s password; signing needs the signed-in user's own password"
+            ))),
+        }
+    }
+
+    /// Approves after [`Mrv::confirm_presence`]: what the desktop's approve dialog calls, since
+    /// the session there may have been left open by someone else.
+    pub fn approve_in_person(
+        &mut self,
+        session: &Session,
+        password: &str,
+        batch_id: i64,
+        justifications: &std::collections::BTreeMap<i64, String>,
+    ) -> Result<crate::StampView, AppError> {
+        self.confirm_presence(session, password)?;
+        self.approve(session, batch_id, justifications)
+    }
+
     fn sign_in_failed(&mut self, name: &str, now: mrv_core::Timestamp) -> AppError {
         let refused = AppError::Unauthenticated("unknown user or wrong password".into());
         let counted = (|| -> Result<Option<mrv_core::Timestamp>, AppError> {

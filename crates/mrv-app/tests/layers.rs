@@ -333,7 +333,7 @@ fn checks_become_flags_with_severity_and_explanation() {
         .find(|f| f.check == "land_cover_mismatch")
         .unwrap();
     assert_eq!(lc.layer.as_deref(), Some("worldcover"));
-    assert_eq!(lc.explanation, "layer `worldcover` shows land-cover class 40, not one the methodology allows (10, 20, 30, 95)");
+    assert_eq!(lc.explanation, "layer `worldcover` shows land-cover class 40 · Cropland, not one the methodology allows (10 · Tree cover, 20 · Shrubland, 30 · Grassland, 95 · Mangroves)");
 
     // Tree cover (10) and loss before the baseline raise nothing.
     let dir2 = tempfile::tempdir().unwrap();
@@ -679,4 +679,103 @@ fn overlays_render_as_png_and_are_cached_by_view() {
         mrv.overlay(&s, 999, &view).unwrap_err().code(),
         ErrorCode::NotFound
     );
+}
+
+/// The rows table's sort and filters run in SQLite over the stored rows and flags; the identify
+/// tool reads every layer at any position; a point outside the boundary says how far and where.
+#[test]
+fn rows_sort_and_filter_by_flags_and_values_and_the_map_identifies_any_pixel() {
+    use mrv_app::{RowOrderCache, RowQuery};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut mrv, s, project) = fixture(dir.path());
+    let raster = constant_raster(dir.path(), "ndvi.tif", "0.625", None);
+    mrv.add_layer(&s, &layer(project, raster, "ndvi-s2")).unwrap();
+    // E lies 0.1° east of the boundary's east edge (lon -47) at lat -24.5: about 10.1 km.
+    let rows = [
+        ("A", -47.85, -24.18, 3.5, "Inga edulis", 12.0),
+        ("B", -47.9, -24.2, 0.5, "Cedrela fissilis", 30.0),
+        ("C", -47.2, -24.9, 9.0, "Inga vera", 8.0),
+        ("D", -47.5, -24.5, 1.0, "Cedrela odorata", 22.5),
+        ("E", -46.9, -24.5, 6.0, "Inga edulis", 15.0),
+    ];
+    let mut text = String::from("plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat\n");
+    for (id, lon, lat, claimed, species, dbh) in rows {
+        text += &format!("{id},2025-03-01,{species},{dbh},8.0,{claimed},{lon},{lat}\n");
+    }
+    let file = dir.path().join("varied.csv");
+    std::fs::write(&file, text).unwrap();
+    let batch = import_file(&mut mrv, &s, project, file);
+    let ids = |q: &RowQuery, offset: i64, limit: i64, cache: Option<&mut RowOrderCache>| {
+        let page = mrv.query_rows(&s, batch, q, offset, limit, cache).unwrap();
+        (
+            page.total,
+            page.rows
+                .iter()
+                .map(|r| r.record_id.clone())
+                .collect::<Vec<_>>(),
+        )
+    };
+    let q = |sort: Option<&str>, filters: &[&str]| {
+        RowQuery::parse(
+            sort,
+            &filters.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
+        )
+        .unwrap()
+    };
+    let mut cache = RowOrderCache::default();
+    let by_claim = q(Some("claimed_tco2e:desc"), &[]);
+    assert_eq!(
+        ids(&by_claim, 0, 10, Some(&mut cache)),
+        (5, vec!["C".into(), "E".into(), "A".into(), "D".into(), "B".into()])
+    );
+    // A later page of the cached order.
+    assert_eq!(
+        ids(&by_claim, 3, 10, Some(&mut cache)),
+        (5, vec!["D".into(), "B".into()])
+    );
+    assert_eq!(ids(&q(Some("dbh_cm"), &["species~inga"]), 0, 10, None).1, ["C", "A", "E"]);
+    assert_eq!(ids(&q(Some("plot_id:desc"), &["dbh_cm>=15", "dbh_cm<30"]), 0, 10, None).1, ["E", "D"]);
+    // Only E is flagged (outside the boundary, high); the worst-flag column and filters agree.
+    let flagged = q(None, &["flag=high"]);
+    assert_eq!(ids(&flagged, 0, 10, None), (1, vec!["E".into()]));
+    assert_eq!(ids(&q(None, &["check=outside_boundary"]), 0, 10, None).1, ["E"]);
+    assert_eq!(ids(&q(None, &["flag=none"]), 0, 10, None).0, 4);
+    assert_eq!(ids(&q(Some("flag:desc"), &[]), 0, 1, None).1, ["E"]);
+    let page = mrv.query_rows(&s, batch, &flagged, 0, 10, None).unwrap();
+    assert_eq!(page.batch_row_count, 5);
+    assert_eq!(page.rows[0].worst_flag, Some(mrv_app::Severity::High));
+    assert_eq!(page.rows[0].flag_count, 1);
+    let plain = mrv.batch_rows(&s, batch, 0, 10).unwrap();
+    assert_eq!(plain.rows[4].worst_flag, Some(mrv_app::Severity::High));
+    assert_eq!(plain.rows[0].worst_flag, None);
+    let flag = mrv
+        .flags(&s, batch)
+        .unwrap()
+        .into_iter()
+        .find(|f| f.check == "outside_boundary")
+        .unwrap();
+    assert_eq!(
+        flag.explanation,
+        "the measurement point lies outside the project boundary, 10.1 km east of its nearest edge"
+    );
+    // Bad filters name themselves.
+    for (bad, says) in [
+        ("depth>3", "has no column `depth`"),
+        ("dbh_cm>thick", "`thick` is not a number"),
+        ("flag=severe", "none, any, low, medium or high"),
+    ] {
+        let err = mrv
+            .query_rows(&s, batch, &q(None, &[bad]), 0, 10, None)
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput);
+        assert!(err.to_string().contains(says), "{bad}: {err}");
+    }
+    // Identify: any position, with the batch CRS (here WGS84) and the layer's pixel.
+    let at = mrv.identify_at(&s, batch, -47.86, -24.19).unwrap();
+    assert_eq!(at.layers.len(), 1);
+    assert_eq!((at.layers[0].status, at.layers[0].value), ("value", Some(0.625)));
+    assert!((at.x.unwrap() + 47.86).abs() < 1e-9 && (at.y.unwrap() + 24.19).abs() < 1e-9);
+    let off = mrv.identify_at(&s, batch, 10.0, 10.0).unwrap();
+    assert_eq!(off.layers[0].status, "outside");
+    assert!(mrv.identify_at(&s, batch, 200.0, 0.0).is_err());
 }

@@ -366,6 +366,15 @@ enum BatchCommand {
         /// How many rows to show with --rows.
         #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(0..))]
         limit: i64,
+        /// Sort rows by a column (or row, lon, lat, flag): KEY[:asc|:desc], e.g.
+        /// `claimed_tco2e:desc`.
+        #[arg(long, requires = "rows")]
+        sort: Option<String>,
+        /// Keep only rows meeting FIELD OP VALUE (=, !=, <, <=, >, >=, ~ contains); FIELD is a
+        /// column, row, lon, lat, flag (none|any|low|medium|high) or check (a check's name).
+        /// Repeat to combine, e.g. `--filter flag=high --filter check=outside_boundary`.
+        #[arg(long, requires = "rows")]
+        filter: Vec<String>,
     },
 }
 
@@ -1080,6 +1089,8 @@ fn batch(mrv: &Mrv, session: &Session, json: bool, cmd: BatchCommand) -> Result<
             rows,
             offset,
             limit,
+            sort,
+            filter,
         } => {
             let batch = mrv.batch(session, id)?;
             if !rows {
@@ -1090,7 +1101,8 @@ fn batch(mrv: &Mrv, session: &Session, json: bool, cmd: BatchCommand) -> Result<
                     )
                 });
             }
-            let page = mrv.batch_rows(session, id, offset, limit)?;
+            let query = mrv_app::RowQuery::parse(sort.as_deref(), &filter)?;
+            let page = mrv.query_rows(session, id, &query, offset, limit, None)?;
             #[derive(Serialize)]
             struct Shown<'a> {
                 batch: &'a mrv_app::BatchView,
@@ -1106,14 +1118,21 @@ fn batch(mrv: &Mrv, session: &Session, json: bool, cmd: BatchCommand) -> Result<
                     let cells = |texts: &[String]| -> String {
                         texts.iter().map(|t| cell(t)).collect::<Vec<_>>().join("\t")
                     };
-                    let mut out = format!("#\t{}\tlon\tlat\n", cells(&s.rows.columns));
+                    let mut out = format!("#\t{}\tlon\tlat\tflag\n", cells(&s.rows.columns));
                     for r in &s.rows.rows {
                         out += &format!(
-                            "{}\t{}\t{:.6}\t{:.6}\n",
+                            "{}\t{}\t{:.6}\t{:.6}\t{}\n",
                             r.index,
                             cells(&r.values),
                             r.lon,
-                            r.lat
+                            r.lat,
+                            r.worst_flag.map_or("-", |f| f.as_str())
+                        );
+                    }
+                    if s.rows.total != s.rows.batch_row_count {
+                        out += &format!(
+                            "({} of {} rows match)\n",
+                            s.rows.total, s.rows.batch_row_count
                         );
                     }
                     out

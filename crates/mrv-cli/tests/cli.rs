@@ -549,3 +549,70 @@ fn data_commands_need_a_signed_in_user_with_the_role_for_them() {
     );
     assert_eq!(json(&added)["name"], "Second");
 }
+
+#[test]
+fn batch_show_sorts_and_filters_rows_by_flag_and_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(mrv(&ws, &["init", "--demo"]).status.success());
+    let shown = json(&mrv(
+        &ws,
+        &[
+            "--json",
+            "batch",
+            "show",
+            "1",
+            "--rows",
+            "--sort",
+            "claimed_tco2e:desc",
+            "--filter",
+            "flag=high",
+            "--limit",
+            "1000",
+        ],
+    ));
+    let columns = shown["rows"]["columns"].as_array().unwrap();
+    let claimed = columns
+        .iter()
+        .position(|c| c == "claimed_tco2e")
+        .unwrap();
+    let rows = shown["rows"]["rows"].as_array().unwrap();
+    assert!(!rows.is_empty() && rows.len() < 240, "{}", rows.len());
+    assert_eq!(shown["rows"]["total"], rows.len());
+    assert_eq!(shown["rows"]["batch_row_count"], 240);
+    let claims: Vec<f64> = rows
+        .iter()
+        .map(|r| {
+            assert_eq!(r["worst_flag"], "high");
+            r["values"][claimed].as_str().unwrap().parse().unwrap()
+        })
+        .collect();
+    assert!(claims.windows(2).all(|w| w[0] >= w[1]), "{claims:?}");
+    // Every high-flagged row of the batch, as the flags list has them.
+    let flags = json(&mrv(&ws, &["--json", "flags", "1"]));
+    let mut high: Vec<i64> = flags
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "high")
+        .map(|f| f["row"].as_i64().unwrap())
+        .collect();
+    high.dedup();
+    let mut got: Vec<i64> = rows.iter().map(|r| r["index"].as_i64().unwrap()).collect();
+    got.sort();
+    assert_eq!(got, high);
+    let text = mrv(
+        &ws,
+        &["batch", "show", "1", "--rows", "--filter", "check=outside_boundary"],
+    );
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("rows match"), "{text}");
+    assert!(text.lines().nth(1).unwrap().ends_with("\thigh"), "{text}");
+    let bad = mrv(&ws, &["batch", "show", "1", "--rows", "--filter", "depth"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--filter `depth` has no operator"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}

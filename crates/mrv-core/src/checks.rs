@@ -76,12 +76,53 @@ fn push_short(out: &mut String, x: f64) {
     }
 }
 
-/// A point outside the project boundary.
-pub fn outside_boundary(profile: &MethodologyProfile, inside: bool) -> Option<Finding> {
-    (profile.runs("outside_boundary") && !inside).then(|| Finding {
+/// How far a point outside the boundary lies from its nearest edge, and in which direction
+/// (degrees clockwise from north, from the nearest boundary point to the measurement point).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BoundaryGap {
+    pub metres: f64,
+    pub bearing_deg: f64,
+}
+
+/// The eight-point compass direction of a bearing.
+pub fn compass_point(bearing_deg: f64) -> &'static str {
+    const POINTS: [&str; 8] = [
+        "north",
+        "north-east",
+        "east",
+        "south-east",
+        "south",
+        "south-west",
+        "west",
+        "north-west",
+    ];
+    let b = bearing_deg.rem_euclid(360.0);
+    POINTS[((b + 22.5) / 45.0) as usize % 8]
+}
+
+/// A distance for people: metres below 10 km (whole metres, or one decimal below 10 m), km
+/// above.
+pub fn format_distance(metres: f64) -> String {
+    if metres < 10.0 {
+        format!("{metres:.1} m")
+    } else if metres < 10_000.0 {
+        format!("{metres:.0} m")
+    } else {
+        format!("{:.1} km", metres / 1000.0)
+    }
+}
+
+/// A point outside the project boundary (`outside` says how far, `None` means inside).
+pub fn outside_boundary(profile: &MethodologyProfile, outside: Option<BoundaryGap>) -> Option<Finding> {
+    let gap = outside.filter(|_| profile.runs("outside_boundary"))?;
+    Some(Finding {
         check: "outside_boundary",
         severity: Severity::High,
-        explanation: "the measurement point lies outside the project boundary".into(),
+        explanation: format!(
+            "the measurement point lies outside the project boundary, {} {} of its nearest edge",
+            format_distance(gap.metres),
+            compass_point(gap.bearing_deg)
+        ),
     })
 }
 
@@ -179,8 +220,9 @@ impl<'a> SampleChecks<'a> {
                     check: "land_cover_mismatch",
                     severity: Severity::High,
                     explanation: format!(
-                        "layer `{layer_name}` shows land-cover class {class}, not one the methodology allows ({})",
-                        allowed.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+                        "layer `{layer_name}` shows land-cover class {}, not one the methodology allows ({})",
+                        crate::overlay::land_cover_label(class),
+                        allowed.iter().map(|&c| crate::overlay::land_cover_label(c)).collect::<Vec<_>>().join(", ")
                     ),
                 })
             }
@@ -354,7 +396,7 @@ mod tests {
             Some("medium nodata: layer `L` has no data at this point (cloud, gap or masked pixel)"),
         );
         check(LayerKind::Ndvi, Sample::Outside, None);
-        check(LayerKind::LandCover, Sample::Value(40.0), Some("high land_cover_mismatch: layer `L` shows land-cover class 40, not one the methodology allows (10, 20, 30, 95)"));
+        check(LayerKind::LandCover, Sample::Value(40.0), Some("high land_cover_mismatch: layer `L` shows land-cover class 40 · Cropland, not one the methodology allows (10 · Tree cover, 20 · Shrubland, 30 · Grassland, 95 · Mangroves)"));
         check(LayerKind::LandCover, Sample::Value(10.0), None);
         check(LayerKind::ForestLossYear, Sample::Value(22.0), Some("high loss_after_baseline: layer `L` records forest loss in 2022, after the baseline date 2020-12-31"));
         check(LayerKind::ForestLossYear, Sample::Value(15.0), None);
@@ -362,8 +404,20 @@ mod tests {
         check(LayerKind::Ndvi, Sample::Value(0.05), Some("medium implausible_value: layer `L` reads 0.05, outside the plausible range 0.2..1 for ndvi"));
         check(LayerKind::Ndvi, Sample::Value(0.7), None);
         check(LayerKind::Elevation, Sample::Value(-400.0), None); // no range in the profile
-        assert!(outside_boundary(&profile(), false).is_some());
-        assert!(outside_boundary(&profile(), true).is_none());
+        let gap = BoundaryGap {
+            metres: 212.4,
+            bearing_deg: 50.0,
+        };
+        assert_eq!(
+            outside_boundary(&profile(), Some(gap)).unwrap().explanation,
+            "the measurement point lies outside the project boundary, 212 m north-east of its nearest edge"
+        );
+        assert!(outside_boundary(&profile(), None).is_none());
+        assert_eq!(compass_point(359.0), "north");
+        assert_eq!(compass_point(-90.0), "west");
+        assert_eq!(compass_point(180.0), "south");
+        assert_eq!(format_distance(3.25), "3.2 m");
+        assert_eq!(format_distance(12_345.0), "12.3 km");
     }
 
     #[test]
@@ -393,7 +447,14 @@ mod tests {
             check_sample(&p, baseline, "L", LayerKind::Ndvi, Sample::NoData),
             None
         );
-        assert!(outside_boundary(&p, false).is_none());
+        assert!(outside_boundary(
+            &p,
+            Some(BoundaryGap {
+                metres: 1.0,
+                bearing_deg: 0.0
+            })
+        )
+        .is_none());
         assert!(duplicate_finding(&p, 1, "A").is_none());
     }
 

@@ -34,7 +34,7 @@ pub use access::{
 };
 pub use anchor::{AnchorEntry, AnchorError, AnchorKind};
 pub use batch::BatchState;
-pub use checks::{Finding, Severity};
+pub use checks::{compass_point, format_distance, BoundaryGap, Finding, Severity};
 pub use date::{CalendarDate, MonitoringPeriod};
 pub use export::{
     may_sign_off, next_export_state, BatchParticipants, ExportEvent, ExportState,
@@ -48,7 +48,7 @@ pub use incident::{
 pub use layer::LayerKind;
 pub use methodology::{CadtClassification, FieldKind, FieldSpec, MethodologyProfile, ProfileError};
 pub use names::{check_identifier, normalize_name, NameProblem};
-pub use overlay::{OverlayStyle, StyleKind, StyleStop};
+pub use overlay::{land_cover_label, land_cover_name, OverlayStyle, StyleKind, StyleStop};
 pub use problem::{ImportProblem, ImportReport};
 pub use quantity::{
     gross_claimed, material_rows, BatchQuantities, ExportUnits, FlaggedClaim, MaterialReason,

@@ -53,6 +53,23 @@ const WORLDCOVER: [(f64, &str, [u8; 3]); 11] = [
     (100.0, "Moss and lichen", [0xfa, 0xe6, 0xa0]),
 ];
 
+/// The ESA WorldCover name of a land-cover class code, if it is one.
+pub fn land_cover_name(code: i64) -> Option<&'static str> {
+    WORLDCOVER
+        .iter()
+        .find(|(v, _, _)| *v == code as f64)
+        .map(|(_, name, _)| *name)
+}
+
+/// A land-cover class as people read it: "40 · Cropland", or the bare code when it is not a
+/// WorldCover class.
+pub fn land_cover_label(code: i64) -> String {
+    match land_cover_name(code) {
+        Some(name) => format!("{code} · {name}"),
+        None => code.to_string(),
+    }
+}
+
 /// Marker colours of measurement points by their worst flag (index 0 none, 1 low, 2 medium,
 /// 3 high), as the desktop map and plot draw them (`ui/src/lib/flags.ts` `WORST_COLOURS` holds
 /// the same four), and the edge drawn around each marker (`MARKER_EDGE`).

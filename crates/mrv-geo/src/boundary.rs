@@ -268,6 +268,42 @@ impl BoundaryIndex {
         self.bbox
     }
 
+    /// The distance in metres from (lon, lat) to the nearest boundary edge and the bearing
+    /// (degrees clockwise from north) from that nearest edge point to (lon, lat).
+    ///
+    /// Each edge is measured in a local east/north frame in metres around the point (spherical
+    /// Earth of mean radius): within a few parts per thousand of the geodesic for gaps of tens
+    /// of kilometres, which is what a reviewer needs to judge GPS drift. Edges crossing the
+    /// antimeridian are not special-cased.
+    pub fn gap_to_edge(&self, lon: f64, lat: f64) -> Option<(f64, f64)> {
+        const R: f64 = 6_371_008.8;
+        let k_lat = R * std::f64::consts::PI / 180.0;
+        let k_lon = k_lat * lat.to_radians().cos();
+        let local = |(x, y): (f64, f64)| ((x - lon) * k_lon, (y - lat) * k_lat);
+        let mut best: Option<(f64, (f64, f64))> = None;
+        for ring in self.polygons.iter().flatten() {
+            for w in ring.windows(2) {
+                let (a, b) = (local(w[0]), local(w[1]));
+                let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+                let len2 = dx * dx + dy * dy;
+                let t = if len2 > 0.0 {
+                    ((-a.0 * dx - a.1 * dy) / len2).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                let p = (a.0 + t * dx, a.1 + t * dy);
+                let d2 = p.0 * p.0 + p.1 * p.1;
+                if best.is_none_or(|(bd, _)| d2 < bd) {
+                    best = Some((d2, p));
+                }
+            }
+        }
+        let (d2, p) = best?;
+        // From the edge point p to the measurement point at the origin: the vector -p.
+        let bearing = (-p.0).atan2(-p.1).to_degrees().rem_euclid(360.0);
+        Some((d2.sqrt(), bearing))
+    }
+
     /// Whether (lon, lat) lies inside (points exactly on an edge may go either way).
     pub fn contains(&self, lon: f64, lat: f64) -> bool {
         let [x0, y0, x1, y1] = self.bbox;
@@ -292,6 +328,23 @@ impl BoundaryIndex {
 #[cfg(test)]
 mod index_tests {
     use super::*;
+
+    #[test]
+    fn gaps_to_the_edge_are_metres_and_compass_bearings() {
+        // A 0.01° square at the equator: one hundredth of a degree is about 1112 m.
+        let index = BoundaryIndex::from_geojson(
+            r#"{"type":"Polygon","coordinates":[[[0,0],[0.01,0],[0.01,0.01],[0,0.01],[0,0]]]}"#,
+        )
+        .unwrap();
+        let (d, b) = index.gap_to_edge(0.005, 0.012).unwrap();
+        assert!((d - 222.4).abs() < 1.0, "{d}");
+        assert!(b.abs() < 1e-6 || (b - 360.0).abs() < 1e-6, "{b}");
+        let (d, b) = index.gap_to_edge(0.011, -0.001).unwrap();
+        assert!((d - 157.3).abs() < 1.0, "{d}");
+        assert!((b - 135.0).abs() < 0.5, "{b}");
+        let (_, b) = index.gap_to_edge(-0.002, 0.005).unwrap();
+        assert!((b - 270.0).abs() < 1e-6, "{b}");
+    }
 
     #[test]
     fn points_in_a_polygon_with_a_hole_and_a_second_part() {

@@ -21,7 +21,7 @@ pub use raster::{
     blocks_needed, check_raster, inspect_raster, read_blocks_once, read_every_block, sample_points,
     zonal_stats, RasterInfo, Sample, ZonalStats, MAX_BLOCK_PIXELS,
 };
-pub use transform::ToWgs84;
+pub use transform::{FromWgs84, ToWgs84};
 
 /// Stops GDAL printing its own `ERROR 1: …` lines on stderr: every failure reaches the caller
 /// as a [`GeoError`] that already carries GDAL's message, so a user sees each problem once,

@@ -50,6 +50,35 @@ impl ToWgs84 {
     }
 }
 
+/// Transforms WGS84 (lon, lat) to a target CRS (x, y in traditional GIS order): the map's
+/// coordinate readout in the batch's own CRS.
+pub struct FromWgs84 {
+    transform: CoordTransform,
+}
+
+impl FromWgs84 {
+    /// `crs` is anything OSR's SetFromUserInput accepts, typically `EPSG:32723`.
+    pub fn new(crs: &str) -> Result<FromWgs84, GeoError> {
+        crate::quiet_gdal();
+        let mut target = SpatialRef::from_definition(crs).map_err(|e| GeoError::UnknownCrs {
+            crs: crs.to_owned(),
+            reason: e.to_string(),
+        })?;
+        target.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        let transform = CoordTransform::new(&wgs84(), &target).map_err(|e| GeoError::Transform {
+            crs: crs.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Ok(FromWgs84 { transform })
+    }
+
+    /// The point in the target CRS, or `None` where the CRS does not reach it.
+    pub fn point(&self, lon: f64, lat: f64) -> Option<(f64, f64)> {
+        let (mut x, mut y) = ([lon], [lat]);
+        transform_points(&self.transform, &mut x, &mut y)[0].then_some((x[0], y[0]))
+    }
+}
+
 /// Transforms in place with one GDAL call, falling back to one call per point only when some
 /// point fails, to tell which. A failed point is left as NaN.
 pub(crate) fn transform_points(
@@ -82,6 +111,17 @@ pub(crate) fn transform_points(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_wgs84_inverts_to_wgs84() {
+        let to = ToWgs84::new("EPSG:32723").unwrap();
+        let from = FromWgs84::new("EPSG:32723").unwrap();
+        let (x, y) = from.point(-45.5, -23.25).unwrap();
+        let (mut xs, mut ys) = ([x], [y]);
+        assert_eq!(to.transform(&mut xs, &mut ys), vec![true]);
+        assert!((xs[0] + 45.5).abs() < 1e-9 && (ys[0] + 23.25).abs() < 1e-9);
+        assert!(FromWgs84::new("EPSG:999999").is_err());
+    }
 
     #[test]
     fn utm_23s_to_wgs84_matches_known_point() {

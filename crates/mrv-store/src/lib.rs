@@ -18,6 +18,7 @@ mod people;
 mod queries;
 mod registry;
 mod releases;
+mod row_order;
 mod rows;
 mod statements;
 mod values;
@@ -41,6 +42,10 @@ pub use registry::{
     registry_key_box_users, set_registry, set_registry_key_box, RegistryRecord,
 };
 pub use releases::*;
+pub use row_order::{
+    flags_fingerprint, measurements_by_id, row_order, worst_flags, CompareOp, RowCondition,
+    RowConstant, RowField, RowOrderSpec,
+};
 pub use rows::{row_ids, row_indices};
 pub use rusqlite::{Connection, Transaction};
 pub use statements::*;
