@@ -14,6 +14,8 @@ export const MARGIN = { left: 76, right: 18, top: 38, bottom: 54 } as const;
 /** Marker radius in CSS pixels by worst flag; flagged points are larger. */
 export const PLOT_MARKER_RADIUS: readonly number[] = [2.5, 4.5, 5, 5.5];
 const CROWDED_RADIUS = 1.5;
+/** How far past the plotting area markers may still be drawn (the largest marker's radius and its edge). */
+const CLIP_SLACK = 8;
 const CROWDED = 50_000;
 
 const TEXT = "#5d6a62";
@@ -146,9 +148,11 @@ export function drawPlot(
   }
   ctx.stroke();
 
+  // Markers are clipped just outside the plotting area: whole at the data's edges, but a zoomed
+  // view does not spill points over the axes.
   ctx.save();
   ctx.beginPath();
-  ctx.rect(left, top, right - left, bottom - top);
+  ctx.rect(left - CLIP_SLACK, top - CLIP_SLACK, right - left + 2 * CLIP_SLACK, bottom - top + 2 * CLIP_SLACK);
   ctx.clip();
   drawMarkers(ctx, plot, px, py, width, height, ratio);
   ctx.restore();
@@ -264,7 +268,7 @@ export function drawSelection(
   if (highlighted.length > 0) {
     ctx.save();
     ctx.beginPath();
-    ctx.rect(MARGIN.left, MARGIN.top, width - MARGIN.left - MARGIN.right, height - MARGIN.top - MARGIN.bottom);
+    ctx.rect(MARGIN.left - CLIP_SLACK, MARGIN.top - CLIP_SLACK, width - MARGIN.left - MARGIN.right + 2 * CLIP_SLACK, height - MARGIN.top - MARGIN.bottom + 2 * CLIP_SLACK);
     ctx.clip();
     ctx.beginPath();
     for (const [hx, hy] of highlighted) {
@@ -368,7 +372,11 @@ export function drawHistogram(
   const every = Math.max(1, Math.ceil(h.edges.length / Math.max(2, Math.floor((right - left) / 70))));
   const edgeLabel = (e: number) => (h.log ? formatPower(e) : e.toLocaleString("en-US", { maximumFractionDigits: 6 }));
   h.edges.forEach((e, i) => {
-    if (i % every === 0) ctx.fillText(edgeLabel(e), layout.x(e), bottom + 8);
+    if (i % every !== 0) return;
+    const text = edgeLabel(e);
+    // Kept whole inside the canvas.
+    const half = ctx.measureText(text).width / 2;
+    ctx.fillText(text, Math.min(Math.max(layout.x(e), half + 2), width - half - 2), bottom + 8);
   });
   ctx.fillStyle = TITLE;
   ctx.font = TITLE_FONT;
