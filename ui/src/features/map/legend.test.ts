@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classesInPixels, classLabel, classSwatches, defaultOverlayLayer, degreesLabel, isClasses, rampLegend, swatchesByPresence } from "./legend";
+import { classesInPixels, classLabel, nameClassesInExplanation, classSwatches, defaultOverlayLayer, degreesLabel, isClasses, rampLegend, swatchesByPresence } from "./legend";
 
 const stop = (value: number | null, label: string, colour: string) => ({ value, label, colour });
 
@@ -85,5 +85,18 @@ describe("class labels and presence", () => {
     const px = [0, 100, 200, 255, 240, 150, 255, 0, 1, 99, 1, 255];
     expect([...classesInPixels(px, swatches)].sort()).toEqual([10, 80]);
     expect([...classesInPixels([0, 100, 0, 255], swatches)]).toEqual([10]);
+  });
+});
+
+describe("nameClassesInExplanation", () => {
+  const stops = [stop(10, "Tree cover", "#006400"), stop(20, "Shrubland", "#ffbb22"), stop(40, "Cropland", "#f096ff")];
+  it("names the class found and the classes allowed", () => {
+    expect(nameClassesInExplanation("layer `WC` shows land-cover class 40, not one the methodology allows (10, 20, 95)", stops)).toBe(
+      "layer `WC` shows land-cover class 40 · Cropland, not one the methodology allows (10 · Tree cover, 20 · Shrubland, 95)",
+    );
+  });
+  it("leaves other text and unnamed styles alone", () => {
+    expect(nameClassesInExplanation("same position as row 3", stops)).toBe("same position as row 3");
+    expect(nameClassesInExplanation("shows land-cover class 40", [])).toBe("shows land-cover class 40");
   });
 });

@@ -134,3 +134,22 @@ function hexRgb(colour: string): [number, number, number] | null {
   const v = parseInt(m[1]!, 16);
   return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
 }
+
+/**
+ * A land-cover flag's explanation with its class codes named from the layer's style:
+ * "shows land-cover class 40, not one the methodology allows (10, 20)" →
+ * "shows land-cover class 40 · Cropland, not one the methodology allows (10 · Tree cover, 20 · Shrubland)".
+ * Codes the style does not name are left as they are; other text is untouched.
+ */
+export function nameClassesInExplanation(explanation: string, stops: readonly StyleStopDto[]): string {
+  const names = new Map<number, string>();
+  for (const s of stops) if (s.value !== null && s.label.trim()) names.set(s.value, s.label.trim());
+  if (names.size === 0) return explanation;
+  const named = (code: string) => {
+    const name = names.get(Number(code));
+    return name && name !== code ? `${code} · ${name}` : code;
+  };
+  return explanation
+    .replace(/\bclass (-?\d+)\b(?! ·)/g, (_, code: string) => `class ${named(code)}`)
+    .replace(/\ballows \(([^)]*)\)/g, (_, list: string) => `allows (${list.split(/,\s*/).map((c) => (/^-?\d+$/.test(c) ? named(c) : c)).join(", ")})`);
+}
