@@ -36,8 +36,9 @@ describe("boundary geometry", () => {
     expect(l![0]).toBe(0);
     expect(l![2]).toBeCloseTo(111319.49, 1);
   });
-  it("frames the point with the nearest edge", () => {
-    expect(jumpFrame(100, 100, { x: 100, y: 1000 }, 50)).toEqual([50, 50, 150, 1000]);
+  it("frames the point, centred, with the nearest edge", () => {
+    expect(jumpFrame(100, 100, { x: 100, y: 1000 }, 50)).toEqual([50, -800, 150, 1000]);
+    expect(jumpFrame(100, 100, { x: 0, y: 90 }, 50)).toEqual([0, 50, 200, 150]);
     expect(jumpFrame(100, 100, null, 50)).toEqual([50, 50, 150, 150]);
   });
 });

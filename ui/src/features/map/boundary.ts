@@ -87,12 +87,13 @@ export function nearestOnLines(lines: readonly Float64Array[], px: number, py: n
 }
 
 /**
- * What a jump to a point shows: the point and the nearest boundary edge together, with at
- * least `minHalf` map units around the point (so a point on the boundary is not zoomed into
- * the ground). Without a boundary, just the point's neighbourhood.
+ * What a jump to a point shows: a frame centred on the point (so the point lands exactly in the
+ * middle of the map) that reaches the nearest boundary edge, with at least `minHalf` map units
+ * on each side (so a point on the boundary is not zoomed into the ground). Without a boundary,
+ * just the point's neighbourhood.
  */
 export function jumpFrame(px: number, py: number, nearest: { x: number; y: number } | null, minHalf: number): Extent {
-  let e: Extent = [px - minHalf, py - minHalf, px + minHalf, py + minHalf];
-  if (nearest) e = [Math.min(e[0], nearest.x), Math.min(e[1], nearest.y), Math.max(e[2], nearest.x), Math.max(e[3], nearest.y)];
-  return e;
+  const hx = Math.max(minHalf, nearest ? Math.abs(nearest.x - px) : 0);
+  const hy = Math.max(minHalf, nearest ? Math.abs(nearest.y - py) : 0);
+  return [px - hx, py - hy, px + hx, py + hy];
 }
