@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classSwatches, defaultOverlayLayer, degreesLabel, isClasses, rampLegend } from "./legend";
+import { classesInPixels, classLabel, nameClassesInExplanation, classSwatches, defaultOverlayLayer, degreesLabel, isClasses, rampLegend, swatchesByPresence } from "./legend";
 
 const stop = (value: number | null, label: string, colour: string) => ({ value, label, colour });
 
@@ -30,7 +30,7 @@ describe("rampLegend", () => {
 describe("classSwatches", () => {
   it("keeps the order and falls back to the value for a missing label", () => {
     expect(classSwatches([stop(10, "Tree cover", "#006400"), stop(40, " ", "#f096ff")])).toEqual([
-      { value: 10, label: "Tree cover", colour: "#006400" },
+      { value: 10, label: "10 · Tree cover", colour: "#006400" },
       { value: 40, label: "40", colour: "#f096ff" },
     ]);
     expect(isClasses("classes")).toBe(true);
@@ -58,5 +58,45 @@ describe("degreesLabel", () => {
     expect(degreesLabel(12.5, "lon")).toBe("12.5° E");
     expect(degreesLabel(-24.1666666, "lat")).toBe("24.1667° S");
     expect(degreesLabel(0, "lat")).toBe("0°");
+  });
+});
+
+describe("class labels and presence", () => {
+  it("labels classes code · name", () => {
+    expect(classLabel(40, "Cropland")).toBe("40 · Cropland");
+    expect(classLabel(40, "")).toBe("40");
+    expect(classLabel(null, "Other")).toBe("Other");
+  });
+  const swatches = [
+    { value: 10, label: "10 · Tree cover", colour: "#006400" },
+    { value: 40, label: "40 · Cropland", colour: "#f096ff" },
+    { value: 80, label: "80 · Water", colour: "#0064c8" },
+  ];
+  it("puts classes in view first, keeping the style's order", () => {
+    const ordered = swatchesByPresence(swatches, new Set([80, 10]));
+    expect(ordered.map((s) => [s.value, s.inView])).toEqual([
+      [10, true],
+      [80, true],
+      [40, false],
+    ]);
+    expect(swatchesByPresence(swatches, null).every((s) => s.inView)).toBe(true);
+  });
+  it("finds class colours in pixels, ignoring transparent ones", () => {
+    const px = [0, 100, 200, 255, 240, 150, 255, 0, 1, 99, 1, 255];
+    expect([...classesInPixels(px, swatches)].sort()).toEqual([10, 80]);
+    expect([...classesInPixels([0, 100, 0, 255], swatches)]).toEqual([10]);
+  });
+});
+
+describe("nameClassesInExplanation", () => {
+  const stops = [stop(10, "Tree cover", "#006400"), stop(20, "Shrubland", "#ffbb22"), stop(40, "Cropland", "#f096ff")];
+  it("names the class found and the classes allowed", () => {
+    expect(nameClassesInExplanation("layer `WC` shows land-cover class 40, not one the methodology allows (10, 20, 95)", stops)).toBe(
+      "layer `WC` shows land-cover class 40 · Cropland, not one the methodology allows (10 · Tree cover, 20 · Shrubland, 95)",
+    );
+  });
+  it("leaves other text and unnamed styles alone", () => {
+    expect(nameClassesInExplanation("same position as row 3", stops)).toBe("same position as row 3");
+    expect(nameClassesInExplanation("shows land-cover class 40", [])).toBe("shows land-cover class 40");
   });
 });

@@ -65,3 +65,10 @@ describe("markers", () => {
     expect(countInExtent(p, [-1, -1, 1, 1], 1e7)).toBe(3);
   });
 });
+
+describe("marker size", () => {
+  it("scales every radius", () => {
+    expect(markerRadius(3, 10, 2)).toBe(MARKER_RADIUS[3]! * 2);
+    expect(markerRadius(0, CROWDED + 1, 0.5)).toBe(CROWDED_RADIUS * 0.5);
+  });
+});

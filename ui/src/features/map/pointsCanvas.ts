@@ -88,20 +88,34 @@ export function countInExtent(points: ProjectedPoints, extent: Extent, margin: n
   return n;
 }
 
-/** Radius in CSS pixels of the markers of worst flag `w` when `inView` points are shown. */
-export function markerRadius(w: number, inView: number): number {
-  return w === 0 && inView > CROWDED ? CROWDED_RADIUS : MARKER_RADIUS[w]!;
+/** Radius in CSS pixels of the markers of worst flag `w` when `inView` points are shown, at marker size `scale`. */
+export function markerRadius(w: number, inView: number, scale = 1): number {
+  return (w === 0 && inView > CROWDED ? CROWDED_RADIUS : MARKER_RADIUS[w]!) * scale;
 }
+
+/** How the points are drawn beyond their positions. */
+export interface DrawOptions {
+  /** Marker size as a multiple of the default. */
+  scale?: number;
+  /** 1 for rows of the linked selection (index 0 is row 1): ringed in the selection colour. */
+  highlight?: Uint8Array | null;
+  /** The ring colour. */
+  highlightColour?: string;
+}
+
+/** Up to this many highlighted rows in view get a ring; beyond that, a ring would be a smear. */
+export const MAX_HIGHLIGHT_RINGS = 20_000;
 
 /**
  * Draws every point inside `extent` (EPSG:3857) onto `ctx`, whose canvas covers exactly that
  * extent at `resolution` map units per CSS pixel and `pixelRatio` device pixels per CSS pixel.
  * Least serious first, so flagged points end up on top. Returns how many were drawn.
  */
-export function drawPoints(ctx: CanvasRenderingContext2D, points: ProjectedPoints, extent: Extent, resolution: number, pixelRatio: number): number {
+export function drawPoints(ctx: CanvasRenderingContext2D, points: ProjectedPoints, extent: Extent, resolution: number, pixelRatio: number, options: DrawOptions = {}): number {
   const { width, height } = ctx.canvas;
   ctx.clearRect(0, 0, width, height);
-  const margin = MARKER_RADIUS[3]! * resolution;
+  const scale0 = options.scale ?? 1;
+  const margin = MARKER_RADIUS[3]! * scale0 * resolution;
   const inView = countInExtent(points, extent, margin);
   if (inView === 0) return 0;
   const scale = pixelRatio / resolution;
@@ -113,7 +127,7 @@ export function drawPoints(ctx: CanvasRenderingContext2D, points: ProjectedPoint
     ctx.lineWidth = Math.max(1, pixelRatio);
     ctx.strokeStyle = MARKER_EDGE;
     for (let w = 0; w < 4; w++) {
-      const r = markerRadius(w, inView) * pixelRatio;
+      const r = markerRadius(w, inView, scale0) * pixelRatio;
       ctx.beginPath();
       let any = false;
       for (let k = groupStart[w]!; k < groupStart[w + 1]!; k++) {
@@ -131,13 +145,14 @@ export function drawPoints(ctx: CanvasRenderingContext2D, points: ProjectedPoint
       ctx.fill();
       ctx.stroke();
     }
+    drawHighlights(ctx, points, extent, scale, pixelRatio, scale0, options);
     return drawn;
   }
 
   const image = ctx.createImageData(width, height);
   const buffer = new Uint32Array(image.data.buffer);
   for (let w = 0; w < 4; w++) {
-    const r = markerRadius(w, inView) * pixelRatio;
+    const r = markerRadius(w, inView, scale0) * pixelRatio;
     const sprite = makeSprite(r, WORST_COLOURS[w]!, MARKER_EDGE, Math.max(1, Math.round(pixelRatio)));
     for (let k = groupStart[w]!; k < groupStart[w + 1]!; k++) {
       const i = order[k]!;
@@ -149,5 +164,34 @@ export function drawPoints(ctx: CanvasRenderingContext2D, points: ProjectedPoint
     }
   }
   ctx.putImageData(image, 0, 0);
+  drawHighlights(ctx, points, extent, scale, pixelRatio, scale0, options);
   return drawn;
+}
+
+/** Rings around the highlighted rows in view (at most MAX_HIGHLIGHT_RINGS). */
+function drawHighlights(ctx: CanvasRenderingContext2D, points: ProjectedPoints, extent: Extent, scale: number, pixelRatio: number, markerScale: number, options: DrawOptions) {
+  const mask = options.highlight;
+  if (!mask) return;
+  const { width, height } = ctx.canvas;
+  const [minX, , , maxY] = extent;
+  const r = (MARKER_RADIUS[3]! * markerScale + 3) * pixelRatio;
+  ctx.beginPath();
+  let rings = 0;
+  const n = Math.min(mask.length, points.x.length);
+  for (let i = 0; i < n && rings < MAX_HIGHLIGHT_RINGS; i++) {
+    if (!mask[i]) continue;
+    const px = (points.x[i]! - minX) * scale;
+    const py = (maxY - points.y[i]!) * scale;
+    if (!(px >= -r && px <= width + r && py >= -r && py <= height + r)) continue;
+    ctx.moveTo(px + r, py);
+    ctx.arc(px, py, r, 0, 2 * Math.PI);
+    rings++;
+  }
+  if (rings === 0) return;
+  ctx.lineWidth = 4 * pixelRatio;
+  ctx.strokeStyle = "rgba(255, 255, 255, 0.9)";
+  ctx.stroke();
+  ctx.lineWidth = 2 * pixelRatio;
+  ctx.strokeStyle = options.highlightColour ?? "#1565c0";
+  ctx.stroke();
 }
