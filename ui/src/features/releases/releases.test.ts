@@ -63,9 +63,9 @@ describe("release words", () => {
     expect(releaseStateWords("rolled_back")).toBe("Rolled back");
     expect(releaseTone("soaking")).toBe("warn");
     expect(releaseTone("closed")).toBe("ok");
-    expect(utcTime("2026-12-07T14:00:00Z")).toBe("14:00 UTC");
-    expect(utcDay("2026-12-07T14:00:00Z")).toBe("Mon 7 Dec");
-    expect(utcDay("2026-12-31T14:00:00Z")).toBe("Thu 31 Dec");
+    expect(utcTime("2026-12-07T14:00:00Z")).toBe("2:00 PM UTC");
+    expect(utcDay("2026-12-07T14:00:00Z")).toBe("Mon, Dec 7");
+    expect(utcDay("2026-12-31T14:00:00Z")).toBe("Thu, Dec 31");
   });
 
   it("checks the rota form's shape and says who the captain is", () => {
