@@ -1,7 +1,9 @@
 /**
  * Saving a text the UI made (a report) as a file, with no backend command: the webview's own
  * download of a Blob. The webview gets no fs or save-dialog permission (ARCHITECTURE.md,
- * Security), so the file goes where the webview puts downloads.
+ * Security), so the file goes where the webview puts downloads. Caveat: WebKitGTK webviews may
+ * drop a scripted Blob download without a word (tauri-apps/tauri#2225); a backend command that
+ * writes to a path from a save dialog would be the dependable way.
  */
 
 /** A UTF-8 byte-order mark: spreadsheets then read the CSV's accents right. */
