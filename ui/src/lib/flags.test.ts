@@ -63,11 +63,12 @@ describe("plain words", () => {
     expect(layerKindLabel("forest_loss_year")).toBe("Forest loss year");
     expect(layerKindLabel("canopy_height")).toBe("Canopy height");
     expect(layerKindLabel("soil_carbon")).toBe("Soil carbon");
-    expect(acquiredLabel("2024-06-01")).toBe("Acquired 2024-06-01");
-    expect(acquiredLabel("2024-06-01T10:00:00Z")).toBe("Acquired 2024-06-01");
+    expect(acquiredLabel("2024-06-01")).toBe("Acquired Jun 1, 2024");
+    expect(acquiredLabel("2024-06-01T10:00:00Z")).toBe("Acquired Jun 1, 2024");
     expect(acquiredLabel(null)).toBe("Acquisition date unknown");
     expect(acquiredLabel("  ")).toBe("Acquisition date unknown");
-    expect(acquiredDate("2023-12-31T23:00:00Z")).toBe("2023-12-31");
+    // The date as written, whatever the zone: never shifted to the next day.
+    expect(acquiredDate("2023-12-31T23:00:00Z")).toBe("Dec 31, 2023");
     expect(acquiredDate(undefined)).toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 /** Pure helpers for the evidence strip and the flags panel of the batch view. No DOM. */
 import type { FlagDto_Serialize, LayerDto_Serialize } from "./bindings";
-import { codeToWords, formatCount } from "./format";
+import { codeToWords, formatCount, formatDate } from "./format";
 
 export type Severity = "high" | "medium" | "low";
 export type SeverityFilter = Severity | "all";
@@ -125,15 +125,14 @@ export const POINT_LEGEND: readonly { worst: number; label: string; colour: stri
   { worst: 0, label: "No flag", colour: WORST_COLOURS[0]! },
 ];
 
-/** The date part of an acquisition date or timestamp ("2024-06-01"); null when absent. */
+/** The date part of an acquisition date or timestamp, in the user's locale ("Jun 1, 2024"); null when absent. */
 export function acquiredDate(acquiredOn: string | null | undefined): string | null {
   const s = (acquiredOn ?? "").trim();
   if (!s) return null;
-  const date = /^\d{4}-\d{2}-\d{2}/.exec(s);
-  return date ? date[0] : s;
+  return formatDate(s);
 }
 
-/** "Acquired 2024-06-01"; "Acquisition date unknown" when absent. */
+/** "Acquired Jun 1, 2024"; "Acquisition date unknown" when absent. */
 export function acquiredLabel(acquiredOn: string | null | undefined): string {
   const d = acquiredDate(acquiredOn);
   return d ? `Acquired ${d}` : "Acquisition date unknown";

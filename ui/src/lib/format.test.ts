@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { asSentence, batchLabel, codeToWords, formatCoord, formatCount, formatRelative, formatTonnes, formatValue, plainCount, progressFraction, rowsStatus, shortHash, stateLabel, stateTone } from "./format";
+import { asSentence, batchLabel, codeToWords, formatCoord, formatCount, formatDate, formatDay, formatPeriod, formatRelative, formatTime, formatTimestamp, formatTonnes, formatValue, parsePlainDate, plainCount, progressFraction, rowsStatus, shortHash, stateLabel, stateTone, userLocale } from "./format";
+
+/** ICU versions differ in the space before AM/PM (U+202F or U+0020): compare with plain spaces. */
+const spaced = (s: string) => s.replace(/[\u202f\u00a0]/g, " ");
 
 describe("format", () => {
   it("formats counts, tonnes and coordinates", () => {
@@ -71,5 +74,49 @@ describe("format", () => {
     expect(asSentence("  ")).toBe("");
     expect(asSentence("Done!")).toBe("Done!");
     expect(asSentence("still checking…")).toBe("Still checking…");
+  });
+});
+
+describe("dates", () => {
+  it("shows an instant as a local date and time with the zone", () => {
+    expect(spaced(formatTimestamp("2025-03-04T14:05:00Z", { locale: "en-US", timeZone: "UTC" }))).toBe("Mar 4, 2025, 2:05 PM UTC");
+    expect(spaced(formatTimestamp("2025-03-04T14:05:00Z", { locale: "en-GB", timeZone: "Europe/London" }))).toBe("4 Mar 2025, 14:05 GMT");
+    expect(spaced(formatTimestamp("2025-03-04T14:05:09Z", { locale: "en-US", timeZone: "UTC", seconds: true }))).toBe("Mar 4, 2025, 2:05:09 PM UTC");
+    // The zone moves the wall-clock time (and the day) of an instant.
+    expect(spaced(formatTimestamp("2025-03-04T23:30:00Z", { locale: "en-US", timeZone: "Asia/Tokyo" }))).toBe("Mar 5, 2025, 8:30 AM GMT+9");
+    expect(spaced(formatTimestamp("not a time"))).toBe("not a time");
+  });
+
+  it("follows the locale's order and month names", () => {
+    const de = formatTimestamp("2025-03-04T14:05:00Z", { locale: "de-DE", timeZone: "Europe/Berlin" });
+    expect(de).toContain("2025");
+    expect(de).toContain("15:05");
+    expect(de.indexOf("4")).toBeLessThan(de.indexOf("2025"));
+    expect(formatDate("2025-03-04", { locale: "de-DE" })).toMatch(/^4\. März 2025$|^04\.03\.2025$/);
+  });
+
+  it("shows plain dates without shifting the day in any zone", () => {
+    expect(formatDate("2025-01-01", { locale: "en-US" })).toBe("Jan 1, 2025");
+    expect(formatDate("2025-12-31", { locale: "en-US" })).toBe("Dec 31, 2025");
+    expect(formatDate("2024-06-01T00:00:00Z", { locale: "en-US" })).toBe("Jun 1, 2024");
+    expect(formatDate("2025-02-30")).toBe("2025-02-30");
+    expect(formatDate("soon")).toBe("soon");
+  });
+
+  it("parses only real calendar dates", () => {
+    expect(parsePlainDate("2024-02-29")).toEqual([2024, 2, 29]);
+    expect(parsePlainDate("2025-02-29")).toBeNull();
+    expect(parsePlainDate("2025-1-5")).toBeNull();
+  });
+
+  it("shows periods, times and days", () => {
+    expect(formatPeriod("2025-01-01..2025-12-31", { locale: "en-US" })).toBe("Jan 1, 2025 – Dec 31, 2025");
+    expect(formatPeriod("whenever")).toBe("whenever");
+    expect(spaced(formatTime("2026-12-07T14:00:00Z", { locale: "en-US", timeZone: "UTC" }))).toBe("2:00 PM UTC");
+    expect(formatDay("2026-12-07T14:00:00Z", { locale: "en-US", timeZone: "UTC" })).toBe("Mon, Dec 7");
+  });
+
+  it("defaults to en-US where there is no navigator", () => {
+    expect(userLocale()).toBe(typeof navigator !== "undefined" && navigator.language ? navigator.language : "en-US");
   });
 });

@@ -60,12 +60,109 @@ export function formatBytes(n: number | null | undefined): string {
   return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
-/** ISO timestamp → "2025-03-04 14:05" (local time); the input as is if unparseable. */
-export function formatTimestamp(iso: string): string {
+// Dates and times. Every date the UI shows goes through these functions: the user's locale
+// (navigator.language) decides the order and the month names, timestamps are shown in the
+// computer's time zone with the zone named, and plain dates (YYYY-MM-DD, no time) are shown as
+// the same calendar day everywhere (formatted in UTC, so no zone can shift them a day).
+
+/** Options of the date functions; the defaults are the user's locale and this computer's zone. */
+export interface DateOptions {
+  /** A BCP 47 tag such as "de-DE"; default: navigator.language (or "en-US" without a navigator). */
+  locale?: string;
+  /** An IANA zone such as "Europe/Berlin"; default: this computer's zone. */
+  timeZone?: string;
+  /** Whether a timestamp shows its seconds (default false). */
+  seconds?: boolean;
+}
+
+/** The user's locale: navigator.language, "en-US" where there is none (tests, workers). */
+export function userLocale(): string {
+  const lang = typeof navigator !== "undefined" ? navigator.language : undefined;
+  return lang && lang.trim() ? lang : "en-US";
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** One cached Intl.DateTimeFormat per locale and options; an unknown locale falls back to the default. */
+function dateFormat(locale: string | undefined, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const tag = locale ?? userLocale();
+  const key = `${tag}|${JSON.stringify(options)}`;
+  let f = formatters.get(key);
+  if (!f) {
+    try {
+      f = new Intl.DateTimeFormat(tag, options);
+    } catch {
+      f = new Intl.DateTimeFormat("en-US", options);
+    }
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+/**
+ * An instant (ISO 8601 with a zone or offset) as a local date and time with the zone named:
+ * en-US "Mar 4, 2025, 2:05 PM UTC", de-DE "04.03.2025, 15:05 MEZ"; the input as is if
+ * unparseable.
+ */
+export function formatTimestamp(iso: string, options: DateOptions = {}): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  const p = (x: number) => String(x).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  return dateFormat(options.locale, {
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+    second: options.seconds ? "2-digit" : undefined,
+    timeZoneName: "short",
+    timeZone: options.timeZone,
+  }).format(d);
+}
+
+/** An instant's time of day with its zone: "2:00 PM UTC" (en-US, timeZone "UTC"). */
+export function formatTime(iso: string, options: DateOptions = {}): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return dateFormat(options.locale, { hour: "numeric", minute: "2-digit", timeZoneName: "short", timeZone: options.timeZone }).format(d);
+}
+
+/** An instant's day, short: "Mon, Dec 7" (en-US, timeZone "UTC"). */
+export function formatDay(iso: string, options: DateOptions = {}): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return dateFormat(options.locale, { weekday: "short", month: "short", day: "numeric", timeZone: options.timeZone }).format(d);
+}
+
+/** "2025-03-04" (or the date part of "2025-03-04T…") → [2025, 3, 4]; null when not a real date. */
+export function parsePlainDate(text: string): [number, number, number] | null {
+  const m = /^\s*(\d{4})-(\d{2})-(\d{2})(?:$|[T\s])/.exec(text);
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = new Date(Date.UTC(y, mo - 1, d));
+  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d) return null;
+  return [y, mo, d];
+}
+
+/**
+ * A calendar date (YYYY-MM-DD, no time of day) in the user's locale: en-US "Mar 4, 2025",
+ * de-DE "04.03.2025"… always the same day whatever the time zone; the input as is if it is not
+ * such a date.
+ */
+export function formatDate(ymd: string, options: Pick<DateOptions, "locale"> = {}): string {
+  const parts = parsePlainDate(ymd);
+  if (!parts) return ymd;
+  const [y, mo, d] = parts;
+  return dateFormat(options.locale, { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" }).format(new Date(Date.UTC(y, mo - 1, d)));
+}
+
+/**
+ * A monitoring period as batches carry it, "2025-01-01..2025-12-31", in the user's locale:
+ * "Jan 1, 2025 – Dec 31, 2025"; the input as is when it is not written so.
+ */
+export function formatPeriod(period: string, options: Pick<DateOptions, "locale"> = {}): string {
+  const m = /^\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*$/.exec(period);
+  if (!m || !parsePlainDate(m[1]!) || !parsePlainDate(m[2]!)) return period;
+  return `${formatDate(m[1]!, options)} – ${formatDate(m[2]!, options)}`;
 }
 
 /**

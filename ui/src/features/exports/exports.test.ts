@@ -6,7 +6,7 @@ const offer = (action: ExportOfferDto["action"], refusal: string | null = null):
 
 describe("export words", () => {
   it("titles an export by number and period", () => {
-    expect(exportTitle({ id: 3, period: "2025-01-01..2025-12-31" })).toBe("Export 3 · 2025-01-01 – 2025-12-31");
+    expect(exportTitle({ id: 3, period: "2025-01-01..2025-12-31" })).toBe("Export 3 · Jan 1, 2025 – Dec 31, 2025");
     expect(periodWords("odd")).toBe("odd");
   });
 

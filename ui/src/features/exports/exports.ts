@@ -4,17 +4,17 @@
  * of duties); this file only words them and checks forms before they are sent (the backend
  * checks again).
  */
+import { formatPeriod } from "../../lib/format";
 import type { ExportActionDto, ExportOfferDto, ExportSummaryDto, PushOutcomeDto } from "../../lib/bindings";
 
-/** "Export 3 · 2025-01-01 – 2025-12-31". */
+/** "Export 3 · Jan 1, 2025 – Dec 31, 2025" (dates in the user's locale). */
 export function exportTitle(e: Pick<ExportSummaryDto, "id" | "period">): string {
   return `Export ${e.id} · ${periodWords(e.period)}`;
 }
 
-/** "2025-01-01..2025-12-31" → "2025-01-01 – 2025-12-31". */
+/** "2025-01-01..2025-12-31" → "Jan 1, 2025 – Dec 31, 2025" (the user's locale; lib/format). */
 export function periodWords(period: string): string {
-  const [start, end] = period.split("..", 2);
-  return start && end ? `${start} – ${end}` : period;
+  return formatPeriod(period);
 }
 
 /** The offer of `action`, if the backend makes it. */

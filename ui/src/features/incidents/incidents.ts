@@ -1,6 +1,7 @@
 /** Incident desk wording and small rules (SOP-003). The clocks, severities and who may do what
  * come from the backend; this only counts the backend's due times down and words them. */
 import type { ActionDto, ClockDto, IncidentSummaryDto } from "../../lib/bindings";
+import { formatTimestamp } from "../../lib/format";
 
 /** Seconds as "4:12" or, from an hour on, "1:04:12". Negative values are taken as their size. */
 export function durationWords(seconds: number): string {
@@ -37,38 +38,21 @@ export function liveClock(clock: Pick<ClockDto, "due_at" | "met_at" | "met_late"
   return { state: left >= 0 ? "running" : "overdue", words: countdownWords(left) };
 }
 
-const pad = (x: number) => String(x).padStart(2, "0");
 
-/** An ISO instant in UTC: "2026-12-02 10:05:00 UTC"; the input as is if unparseable. */
+/** An ISO instant in UTC, in the user's locale: "Dec 2, 2026, 10:05:00 AM UTC"; the input as is if unparseable. */
 export function utcText(iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
+  return formatTimestamp(iso, { timeZone: "UTC", seconds: true });
 }
 
 /**
- * An ISO instant in a time zone (default: this computer's), with the zone's name:
- * "2026-12-02 11:05:00 Europe/Berlin"; the input as is if unparseable.
+ * An ISO instant in a time zone (default: this computer's), in the user's locale with the zone
+ * named: "Dec 2, 2026, 11:05:00 AM GMT+1"; the input as is if unparseable.
  */
 export function localText(iso: string, timeZone?: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const f = new Intl.DateTimeFormat("en-CA", {
-    timeZone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-    hourCycle: "h23",
-  });
-  const part = (type: Intl.DateTimeFormatPartTypes) => f.formatToParts(d).find((p) => p.type === type)?.value ?? "";
-  const zone = f.resolvedOptions().timeZone;
-  return `${part("year")}-${part("month")}-${part("day")} ${part("hour")}:${part("minute")}:${part("second")} ${zone}`;
+  return formatTimestamp(iso, { timeZone, seconds: true });
 }
 
-/** "due 2026-12-02 10:05:00 UTC · 2026-12-02 11:05:00 Europe/Berlin". */
+/** "due Dec 2, 2026, 10:05:00 AM UTC · Dec 2, 2026, 11:05:00 AM GMT+1". */
 export function dueText(iso: string, timeZone?: string): string {
   return `due ${utcText(iso)} · ${localText(iso, timeZone)}`;
 }

@@ -2,6 +2,7 @@
 // what blocks a promotion, the slots and the rota — are the backend's: these only word what it
 // says and count its clocks down between two answers.
 import type { ActionDto, MonitorRunDto, ClockDto, ReleaseOfferDto } from "../../lib/bindings";
+import { formatDay, formatTime } from "../../lib/format";
 
 /** Whether the signed-in user runs the release procedure (from the backend's allowed actions). */
 export function managesReleases(allowed: readonly ActionDto[]): boolean {
@@ -131,21 +132,14 @@ export function releaseTone(state: string): "ok" | "info" | "warn" | "bad" {
   return "info";
 }
 
-/** An instant as "HH:MM UTC" (the slots are set in UTC). */
+/** An instant as its time of day in UTC (the slots are set in UTC): "2:00 PM UTC" (en-US). */
 export function utcTime(iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const p = (x: number) => String(x).padStart(2, "0");
-  return `${p(d.getUTCHours())}:${p(d.getUTCMinutes())} UTC`;
+  return formatTime(iso, { timeZone: "UTC" });
 }
 
-/** An instant's UTC day: "Mon 7 Dec". */
+/** An instant's UTC day, short: "Mon, Dec 7" (en-US). */
 export function utcDay(iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  return `${days[d.getUTCDay()]} ${d.getUTCDate()} ${months[d.getUTCMonth()]}`;
+  return formatDay(iso, { timeZone: "UTC" });
 }
 
 /** What a rota entry form holds, checked for shape only (the backend checks the week and user). */
