@@ -304,6 +304,8 @@ pub struct ProblemDto {
     pub column: Option<String>,
     pub value: Option<String>,
     pub rule: String,
+    /// The row's record id, when the row has one.
+    pub record_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -363,6 +365,7 @@ impl From<mrv_app::AppError> for CommandError {
                     column: p.column.clone(),
                     value: p.value.clone(),
                     rule: p.rule.clone(),
+                    record_id: p.record_id.clone(),
                 })
                 .collect(),
             total: r.total as f64,
@@ -632,13 +635,7 @@ impl From<mrv_app::RowEvidence> for RowEvidenceDto {
         RowEvidenceDto {
             batch_id: e.batch_id,
             columns: e.columns,
-            row: RowDto {
-                index: e.row.index,
-                record_id: e.row.record_id,
-                lon: e.row.lon,
-                lat: e.row.lat,
-                values: e.row.values,
-            },
+            row: e.row.into(),
             samples: s
                 .samples
                 .iter()

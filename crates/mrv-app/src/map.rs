@@ -187,7 +187,9 @@ impl Mrv {
                 .next()
                 .unwrap_or(Sample::Outside);
             let class_label = match (layer.kind.as_str(), sample) {
-                ("land_cover", Sample::Value(v)) => Some(mrv_core::land_cover_label(v.round() as i64)),
+                ("land_cover", Sample::Value(v)) => {
+                    Some(mrv_core::land_cover_label(v.round() as i64))
+                }
                 _ => None,
             };
             let (status, value) = match sample {

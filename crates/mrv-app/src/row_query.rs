@@ -85,8 +85,8 @@ impl RowQuery {
                     Some("desc") => true,
                     Some(other) => {
                         return Err(AppError::InvalidInput(format!(
-                        "--sort `{s}`: the direction must be `asc` or `desc`, not `{other}`"
-                    )))
+                            "--sort `{s}`: the direction must be `asc` or `desc`, not `{other}`"
+                        )))
                     }
                 };
                 let field = field.trim();
@@ -243,12 +243,17 @@ pub(crate) fn order_spec(
         }
         let (field, numeric) = field_of(&f.field, columns, profile, &shown)?;
         let value = if numeric && f.op != FilterOp::Contains {
-            let n: f64 = f.value.parse().ok().filter(|n: &f64| n.is_finite()).ok_or_else(|| {
-                AppError::InvalidInput(format!(
-                    "{shown}: `{}` is a number column; `{}` is not a number",
-                    f.field, f.value
-                ))
-            })?;
+            let n: f64 = f
+                .value
+                .parse()
+                .ok()
+                .filter(|n: &f64| n.is_finite())
+                .ok_or_else(|| {
+                    AppError::InvalidInput(format!(
+                        "{shown}: `{}` is a number column; `{}` is not a number",
+                        f.field, f.value
+                    ))
+                })?;
             RowConstant::Number(n)
         } else {
             RowConstant::Text(f.value.clone())
@@ -365,7 +370,11 @@ impl Mrv {
             cache.put(key, order.clone());
             return Ok(order);
         }
-        Ok(Arc::new(mrv_store::row_order(self.ws.conn(), batch, &spec)?))
+        Ok(Arc::new(mrv_store::row_order(
+            self.ws.conn(),
+            batch,
+            &spec,
+        )?))
     }
 
     /// Stored rows as front ends show them, with their worst flags.
@@ -416,7 +425,11 @@ mod tests {
     fn filters_and_sorts_parse_as_written_and_bad_ones_name_themselves() {
         let q = RowQuery::parse(
             Some("claimed_tco2e:desc"),
-            &["flag>=medium".into(), "site~north".into(), "depth_cm<=30".into()],
+            &[
+                "flag>=medium".into(),
+                "site~north".into(),
+                "depth_cm<=30".into(),
+            ],
         )
         .unwrap();
         assert_eq!(
@@ -449,7 +462,9 @@ mod tests {
         assert!(!q.is_plain());
         assert!(RowQuery::parse(Some("row"), &[]).unwrap().is_plain());
         let err = RowQuery::parse(None, &["claimed".into()]).unwrap_err();
-        assert!(err.to_string().contains("--filter `claimed` has no operator"));
+        assert!(err
+            .to_string()
+            .contains("--filter `claimed` has no operator"));
         let err = RowQuery::parse(Some("claimed_tco2e:down"), &[]).unwrap_err();
         assert!(err.to_string().contains("`asc` or `desc`"), "{err}");
         let err = RowQuery::parse(None, &["=3".into()]).unwrap_err();
@@ -461,7 +476,10 @@ mod tests {
         let mut cache = RowOrderCache::default();
         let q = RowQuery::parse(Some("lon"), &[]).unwrap();
         cache.put((1, q.clone(), (3, 9)), Arc::new(vec![3, 2, 1]));
-        assert_eq!(cache.get(&(1, q.clone(), (3, 9))).unwrap().as_slice(), &[3, 2, 1]);
+        assert_eq!(
+            cache.get(&(1, q.clone(), (3, 9))).unwrap().as_slice(),
+            &[3, 2, 1]
+        );
         // Flags changed: the old entry is not served and a new one replaces it.
         assert!(cache.get(&(1, q.clone(), (4, 12))).is_none());
         cache.put((1, q.clone(), (4, 12)), Arc::new(vec![1, 2, 3]));

@@ -230,9 +230,9 @@ impl Mrv {
             return Ok(());
         }
         match self.sign_in_failed(&name, now) {
-            AppError::Unauthenticated(m) if m.contains("locked") => {
-                Err(AppError::Forbidden(format!("signing needs {name}'s own password: {m}")))
-            }
+            AppError::Unauthenticated(m) if m.contains("locked") => Err(AppError::Forbidden(
+                format!("signing needs {name}'s own password: {m}"),
+            )),
             _ => Err(AppError::InvalidInput(format!(
                 "that is not {name}'s password; signing needs the signed-in user's own password"
             ))),

@@ -517,3 +517,31 @@ fn cancelling_while_the_reader_is_far_ahead_does_not_hang() {
     }
     assert_eq!(fx.stored_rows(), 0);
 }
+
+#[test]
+fn row_problems_name_the_rows_record_id() {
+    let mut fx = fixture();
+    let path = fx.write(
+        "ids.csv",
+        &csv(&[
+            GOOD,
+            "P2,2025-03-01,Inga edulis,12.5,120,1.25,-47.5,-24.5",
+            ",2025-03-01,Inga edulis,12,5,x,-47.5,-24.5",
+        ]),
+    );
+    let err = fx.import(&path, None, &[]).err().unwrap();
+    let problems = &err.report().unwrap().problems;
+    let ids: Vec<(Option<u64>, Option<&str>)> = problems
+        .iter()
+        .map(|p| (p.row, p.record_id.as_deref()))
+        .collect();
+    assert_eq!(ids[0], (Some(2), Some("P2")));
+    // Row 3 has no id: its problems (the id and the claim) name none.
+    assert!(ids.len() >= 3, "{ids:?}");
+    assert!(
+        ids[1..]
+            .iter()
+            .all(|&(row, id)| row == Some(3) && id.is_none()),
+        "{ids:?}"
+    );
+}

@@ -689,7 +689,8 @@ fn rows_sort_and_filter_by_flags_and_values_and_the_map_identifies_any_pixel() {
     let dir = tempfile::tempdir().unwrap();
     let (mut mrv, s, project) = fixture(dir.path());
     let raster = constant_raster(dir.path(), "ndvi.tif", "0.625", None);
-    mrv.add_layer(&s, &layer(project, raster, "ndvi-s2")).unwrap();
+    mrv.add_layer(&s, &layer(project, raster, "ndvi-s2"))
+        .unwrap();
     // E lies 0.1° east of the boundary's east edge (lon -47) at lat -24.5: about 10.1 km.
     let rows = [
         ("A", -47.85, -24.18, 3.5, "Inga edulis", 12.0),
@@ -726,19 +727,37 @@ fn rows_sort_and_filter_by_flags_and_values_and_the_map_identifies_any_pixel() {
     let by_claim = q(Some("claimed_tco2e:desc"), &[]);
     assert_eq!(
         ids(&by_claim, 0, 10, Some(&mut cache)),
-        (5, vec!["C".into(), "E".into(), "A".into(), "D".into(), "B".into()])
+        (
+            5,
+            vec!["C".into(), "E".into(), "A".into(), "D".into(), "B".into()]
+        )
     );
     // A later page of the cached order.
     assert_eq!(
         ids(&by_claim, 3, 10, Some(&mut cache)),
         (5, vec!["D".into(), "B".into()])
     );
-    assert_eq!(ids(&q(Some("dbh_cm"), &["species~inga"]), 0, 10, None).1, ["C", "A", "E"]);
-    assert_eq!(ids(&q(Some("plot_id:desc"), &["dbh_cm>=15", "dbh_cm<30"]), 0, 10, None).1, ["E", "D"]);
+    assert_eq!(
+        ids(&q(Some("dbh_cm"), &["species~inga"]), 0, 10, None).1,
+        ["C", "A", "E"]
+    );
+    assert_eq!(
+        ids(
+            &q(Some("plot_id:desc"), &["dbh_cm>=15", "dbh_cm<30"]),
+            0,
+            10,
+            None
+        )
+        .1,
+        ["E", "D"]
+    );
     // Only E is flagged (outside the boundary, high); the worst-flag column and filters agree.
     let flagged = q(None, &["flag=high"]);
     assert_eq!(ids(&flagged, 0, 10, None), (1, vec!["E".into()]));
-    assert_eq!(ids(&q(None, &["check=outside_boundary"]), 0, 10, None).1, ["E"]);
+    assert_eq!(
+        ids(&q(None, &["check=outside_boundary"]), 0, 10, None).1,
+        ["E"]
+    );
     assert_eq!(ids(&q(None, &["flag=none"]), 0, 10, None).0, 4);
     assert_eq!(ids(&q(Some("flag:desc"), &[]), 0, 1, None).1, ["E"]);
     let page = mrv.query_rows(&s, batch, &flagged, 0, 10, None).unwrap();
@@ -773,7 +792,10 @@ fn rows_sort_and_filter_by_flags_and_values_and_the_map_identifies_any_pixel() {
     // Identify: any position, with the batch CRS (here WGS84) and the layer's pixel.
     let at = mrv.identify_at(&s, batch, -47.86, -24.19).unwrap();
     assert_eq!(at.layers.len(), 1);
-    assert_eq!((at.layers[0].status, at.layers[0].value), ("value", Some(0.625)));
+    assert_eq!(
+        (at.layers[0].status, at.layers[0].value),
+        ("value", Some(0.625))
+    );
     assert!((at.x.unwrap() + 47.86).abs() < 1e-9 && (at.y.unwrap() + 24.19).abs() < 1e-9);
     let off = mrv.identify_at(&s, batch, 10.0, 10.0).unwrap();
     assert_eq!(off.layers[0].status, "outside");

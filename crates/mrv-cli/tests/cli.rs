@@ -572,10 +572,7 @@ fn batch_show_sorts_and_filters_rows_by_flag_and_value() {
         ],
     ));
     let columns = shown["rows"]["columns"].as_array().unwrap();
-    let claimed = columns
-        .iter()
-        .position(|c| c == "claimed_tco2e")
-        .unwrap();
+    let claimed = columns.iter().position(|c| c == "claimed_tco2e").unwrap();
     let rows = shown["rows"]["rows"].as_array().unwrap();
     assert!(!rows.is_empty() && rows.len() < 240, "{}", rows.len());
     assert_eq!(shown["rows"]["total"], rows.len());
@@ -603,7 +600,14 @@ fn batch_show_sorts_and_filters_rows_by_flag_and_value() {
     assert_eq!(got, high);
     let text = mrv(
         &ws,
-        &["batch", "show", "1", "--rows", "--filter", "check=outside_boundary"],
+        &[
+            "batch",
+            "show",
+            "1",
+            "--rows",
+            "--filter",
+            "check=outside_boundary",
+        ],
     );
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("rows match"), "{text}");

@@ -113,7 +113,10 @@ pub fn format_distance(metres: f64) -> String {
 }
 
 /// A point outside the project boundary (`outside` says how far, `None` means inside).
-pub fn outside_boundary(profile: &MethodologyProfile, outside: Option<BoundaryGap>) -> Option<Finding> {
+pub fn outside_boundary(
+    profile: &MethodologyProfile,
+    outside: Option<BoundaryGap>,
+) -> Option<Finding> {
     let gap = outside.filter(|_| profile.runs("outside_boundary"))?;
     Some(Finding {
         check: "outside_boundary",

@@ -19,6 +19,9 @@ pub struct ImportProblem {
     pub value: Option<String>,
     /// The rule that was broken, in plain words.
     pub rule: String,
+    /// The row's record id (the methodology's id field), when the row has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<String>,
 }
 
 impl ImportProblem {
@@ -29,7 +32,13 @@ impl ImportProblem {
             column: None,
             value: None,
             rule: rule.into(),
+            record_id: None,
         }
+    }
+
+    /// Names the row's record id (shortened like a value).
+    pub fn set_record_id(&mut self, id: &str) {
+        self.record_id = Some(shorten(id));
     }
 
     pub fn at(
@@ -45,6 +54,7 @@ impl ImportProblem {
             column: column.map(str::to_owned),
             value: value.map(shorten),
             rule: rule.into(),
+            record_id: None,
         }
     }
 }
@@ -65,6 +75,7 @@ impl fmt::Display for ImportProblem {
         if let Some(row) = self.row {
             write!(f, ", row {row}")?;
         }
+
         if let Some(column) = &self.column {
             write!(f, ", column `{column}`")?;
         }

@@ -65,10 +65,11 @@ impl FromWgs84 {
             reason: e.to_string(),
         })?;
         target.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-        let transform = CoordTransform::new(&wgs84(), &target).map_err(|e| GeoError::Transform {
-            crs: crs.to_owned(),
-            reason: e.to_string(),
-        })?;
+        let transform =
+            CoordTransform::new(&wgs84(), &target).map_err(|e| GeoError::Transform {
+                crs: crs.to_owned(),
+                reason: e.to_string(),
+            })?;
         Ok(FromWgs84 { transform })
     }
 

@@ -21,7 +21,10 @@ pub enum RowField {
     /// The rank of the row's worst flag: 0 none, 1 low, 2 medium, 3 high.
     WorstFlag,
     /// The row's `index`th stored value, compared as a number when `numeric`.
-    Value { index: usize, numeric: bool },
+    Value {
+        index: usize,
+        numeric: bool,
+    },
 }
 
 /// A comparison of a field with a constant.
@@ -64,7 +67,8 @@ pub struct RowOrderSpec {
     pub sort: Option<(RowField, bool)>,
 }
 
-const WORST_FLAG: &str = "(SELECT MAX(CASE f.severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END)
+const WORST_FLAG: &str =
+    "(SELECT MAX(CASE f.severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END)
   FROM flag f WHERE f.batch_id = ?1 AND f.row_id = m.row_id)";
 
 fn field_sql(field: &RowField, first_row_id: i64) -> String {
@@ -95,9 +99,8 @@ pub fn row_order(
     spec: &RowOrderSpec,
 ) -> Result<Vec<i64>, StoreError> {
     let first = batch.first_row_id;
-    let mut sql = String::from(
-        "SELECT m.row_id FROM measurement m WHERE m.row_id >= ?2 AND m.row_id < ?3",
-    );
+    let mut sql =
+        String::from("SELECT m.row_id FROM measurement m WHERE m.row_id >= ?2 AND m.row_id < ?3");
     let mut args: Vec<Value> = vec![
         Value::Integer(batch.id),
         Value::Integer(first),
@@ -169,9 +172,9 @@ pub fn worst_flags(
     if row_ids.is_empty() {
         return Ok(out);
     }
-    let (lo, hi) = row_ids
-        .iter()
-        .fold((i64::MAX, i64::MIN), |(lo, hi), &id| (lo.min(id), hi.max(id)));
+    let (lo, hi) = row_ids.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &id| {
+        (lo.min(id), hi.max(id))
+    });
     let mut stmt = conn.prepare_cached(
         "SELECT row_id, MAX(CASE severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END), COUNT(*)
          FROM flag WHERE batch_id = ?1 AND row_id = ?2 GROUP BY row_id",

@@ -631,13 +631,17 @@ async fn drive(
 /// whose dbh_cm is 49 (every 40th). Prints how long each took, as the user saw it.
 async fn sort_and_filter_a_million_rows(driver: &WebDriver) -> anyhow::Result<()> {
     let long = Duration::from_secs(120);
-    let first_row = "const r = document.querySelector('[data-testid=row]'); return r ? r.textContent : '';";
+    let first_row =
+        "const r = document.querySelector('[data-testid=row]'); return r ? r.textContent : '';";
     let started = Instant::now();
     click(driver, "sort-plot_id").await?;
     wait_until(driver, "the ascending sort", long, "const r = document.querySelector('[data-testid=row]'); return !!r && r.textContent.includes('M-0000000');").await?;
     click(driver, "sort-plot_id").await?;
     wait_until(driver, "the descending sort of 1,000,000 rows", long, "const r = document.querySelector('[data-testid=row]'); return !!r && r.textContent.includes('M-0999999') && !document.querySelector('[data-testid=rows-querying]');").await?;
-    println!("e2e: sorted 1,000,000 rows twice in {} ms", started.elapsed().as_millis());
+    println!(
+        "e2e: sorted 1,000,000 rows twice in {} ms",
+        started.elapsed().as_millis()
+    );
     let started = Instant::now();
     choose(driver, "filter-column", "dbh_cm").await?;
     choose(driver, "filter-op", "ge").await?;
@@ -645,9 +649,21 @@ async fn sort_and_filter_a_million_rows(driver: &WebDriver) -> anyhow::Result<()
     value.send_keys("49").await?;
     click(driver, "filter-add").await?;
     wait_until(driver, "25,000 of 1,000,000 rows matching", long, "const m = document.querySelector('[data-testid=rows-matching]'); return !!m && m.textContent.includes('25000 of 1000000');").await?;
-    println!("e2e: filtered 1,000,000 rows in {} ms", started.elapsed().as_millis());
-    let text = driver.execute(first_row, Vec::new()).await?.json().as_str().unwrap_or_default().to_owned();
-    anyhow::ensure!(text.contains("M-0999999") && text.contains("49"), "first filtered row reads `{text}`");
+    println!(
+        "e2e: filtered 1,000,000 rows in {} ms",
+        started.elapsed().as_millis()
+    );
+    let text = driver
+        .execute(first_row, Vec::new())
+        .await?
+        .json()
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    anyhow::ensure!(
+        text.contains("M-0999999") && text.contains("49"),
+        "first filtered row reads `{text}`"
+    );
     screenshot(driver, "mrv-e2e-million-sorted.png").await?;
     click(driver, "filter-clear").await?;
     wait_for_content(driver, "[data-testid=rows-total]", "1000000", long).await?;
@@ -787,11 +803,23 @@ async fn review_journey(
     // Signing asks for the password again: without it nothing is sent; a wrong one is refused
     // in the dialog.
     click(driver, "approve-submit").await?;
-    wait_for_text(driver, "[data-testid=approve-error]", "Enter your password", long).await?;
+    wait_for_text(
+        driver,
+        "[data-testid=approve-error]",
+        "Enter your password",
+        long,
+    )
+    .await?;
     let password = wait_for(driver, "[data-testid=approve-password]", long).await?;
     password.send_keys("not-the-password").await?;
     click(driver, "approve-submit").await?;
-    wait_for_text(driver, "[data-testid=approve-error]", "not vera's password", long).await?;
+    wait_for_text(
+        driver,
+        "[data-testid=approve-error]",
+        "not vera's password",
+        long,
+    )
+    .await?;
     password.clear().await?;
     password.send_keys("demo-password").await?;
     click(driver, "approve-submit").await?;

@@ -203,6 +203,7 @@ impl<'a> Sink<'a> {
     ) -> Result<(), AppError> {
         self.rows_seen += 1;
         let problems_before = self.report.total;
+        let kept_before = self.report.problems.len();
         let mut r = self.spare.pop().unwrap_or_default();
         r.date.clear();
         let mut claimed = 0.0;
@@ -305,6 +306,13 @@ impl<'a> Sink<'a> {
             }
         }
         if self.report.total > problems_before {
+            // Name the row's record too, so the analyst finds it in their own sheet.
+            let id = fields[self.id_pos].unwrap_or("").trim();
+            if !id.is_empty() {
+                for p in &mut self.report.problems[kept_before..] {
+                    p.set_record_id(id);
+                }
+            }
             self.spare.push(r);
             return Ok(());
         }
