@@ -55,6 +55,18 @@ export const commands = {
 	/**  Approves (with a justification per open high flag and per material row), stamps and signs. */
 	approveBatch: (batchId: number, justifications: JustificationDto[]) => typedError<StampDto, CommandError_Serialize>(__TAURI_INVOKE("approve_batch", { batchId, justifications })),
 	batchHistory: (batchId: number) => typedError<HistoryEntryDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("batch_history", { batchId })),
+	/**
+	 *  The finding kinds and sub-codes the reject dialog offers (the same for everyone, to a
+	 *  signed-in user).
+	 */
+	reviewVocabulary: () => typedError<ReviewVocabularyDto, CommandError_Serialize>(__TAURI_INVOKE("review_vocabulary")),
+	/**  Rejects a batch under review with one or more numbered findings. */
+	rejectWithFindings: (batchId: number, findings: NewFindingDto[]) => typedError<BatchDto, CommandError_Serialize>(__TAURI_INVOKE("reject_with_findings", { batchId, findings })),
+	/**  The findings of a batch and of the versions it corrects, open ones first. */
+	batchFindings: (batchId: number) => typedError<FindingDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("batch_findings", { batchId })),
+	/**  Closes a prior version's finding (`CAR 1`) in the review of `batch_id`, with a note. */
+	closeFinding: (batchId: number, finding: string, note: string) => typedError<FindingDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("close_finding", { batchId, finding, note })),
+	batchDiff: (batchId: number, offset: number, limit: number) => typedError<BatchDiffDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("batch_diff", { batchId, offset, limit })),
 	/**  The stamp of a batch, or null when it has none. */
 	batchStamp: (batchId: number) => typedError<StampDto | null, CommandError_Serialize>(__TAURI_INVOKE("batch_stamp", { batchId })),
 	/**  Writes the stamp (and the proof of row `row`, when given) into `dir`; returns the files. */
@@ -1253,6 +1265,7 @@ export type HistoryEntryDto_Deserialize = {
 	reason_code?: string | null,
 	reason_text?: string | null,
 	justifications: string[],
+	findings: FindingDto_Deserialize[],
 };
 
 /**  One entry of a batch's history. */
@@ -1268,6 +1281,7 @@ export type HistoryEntryDto_Serialize = {
 	reason_code: string | null,
 	reason_text: string | null,
 	justifications: string[],
+	findings: FindingDto_Serialize[],
 };
 
 export type ImportRequestDto = ImportRequestDto_Serialize | ImportRequestDto_Deserialize;
@@ -2561,3 +2575,95 @@ async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; dat
     }
 }
 
+export type BatchDiffDto_Serialize = {
+	batch_id: number,
+	version: number,
+	against_batch_id: number,
+	against_version: number,
+	summary: DiffSummaryDto,
+	total: number,
+	offset: number,
+	rows: DiffRowDto_Serialize[],
+};
+
+export type DiffRowDto_Serialize = {
+	record_id: string,
+	change: string,
+	fields: FieldChangeDto_Serialize[],
+	flags_appeared: string[],
+	flags_cleared: string[],
+};
+
+export type DiffSummaryDto = {
+	added: number,
+	removed: number,
+	changed: number,
+	unchanged: number,
+	flags_appeared: number,
+	flags_cleared: number,
+};
+
+export type FieldChangeDto_Serialize = {
+	field: string,
+	old: string | null,
+	new: string | null,
+};
+
+export type FindingDto_Deserialize = {
+	id: number,
+	label: string,
+	kind: string,
+	number: number,
+	code: string,
+	sub_code?: string | null,
+	text: string,
+	record_ids: string[],
+	state: string,
+	batch_id: number,
+	version: number,
+	raised_by: string,
+	raised_at: string,
+	closed_by?: string | null,
+	closed_at?: string | null,
+	closed_in_batch_id?: number | null,
+	close_note?: string | null,
+	carried: boolean,
+};
+
+export type FindingDto_Serialize = {
+	id: number,
+	label: string,
+	kind: string,
+	number: number,
+	code: string,
+	sub_code: string | null,
+	text: string,
+	record_ids: string[],
+	state: string,
+	batch_id: number,
+	version: number,
+	raised_by: string,
+	raised_at: string,
+	closed_by: string | null,
+	closed_at: string | null,
+	closed_in_batch_id: number | null,
+	close_note: string | null,
+	carried: boolean,
+};
+
+export type NewFindingDto = {
+	code: string,
+	text: string,
+	record_ids: string[],
+};
+
+export type ReviewReasonKindDto = {
+	code: string,
+	label: string,
+	description: string,
+};
+
+export type ReviewVocabularyDto = {
+	kinds: ReviewReasonKindDto[],
+	sub_codes: string[],
+};
