@@ -26,6 +26,8 @@ mod changes;
 pub use changes::*;
 mod statement;
 pub use statement::*;
+mod findings;
+pub use findings::*;
 
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct WorkspaceDto {
@@ -788,6 +790,8 @@ pub struct HistoryEntryDto {
     pub reason_code: Option<String>,
     pub reason_text: Option<String>,
     pub justifications: Vec<String>,
+    /// For rejections: the findings raised, as they stand now.
+    pub findings: Vec<FindingDto>,
 }
 
 impl From<mrv_app::HistoryEntry> for HistoryEntryDto {
@@ -803,6 +807,7 @@ impl From<mrv_app::HistoryEntry> for HistoryEntryDto {
             reason_code: h.reason_code,
             reason_text: h.reason_text,
             justifications: h.justifications,
+            findings: h.findings.into_iter().map(Into::into).collect(),
         }
     }
 }

@@ -11,6 +11,7 @@ mod changes;
 mod connections;
 mod dto;
 mod exports;
+mod findings;
 mod home;
 mod incidents;
 mod projects;
@@ -673,6 +674,11 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             reject_batch,
             approve_batch,
             batch_history,
+            findings::review_vocabulary,
+            findings::reject_with_findings,
+            findings::batch_findings,
+            findings::close_finding,
+            findings::batch_diff,
             batch_stamp,
             export_stamp,
             attach_evidence,

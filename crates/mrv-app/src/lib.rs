@@ -17,11 +17,13 @@ mod clock;
 mod consistency;
 mod data_changes;
 mod demo;
+mod diff;
 mod error;
 mod export;
 mod export_offers;
 mod export_verify;
 mod files;
+mod findings;
 mod import;
 mod incidents;
 mod journal;
@@ -69,6 +71,7 @@ pub use data_changes::{
     MAX_CHANGE_REASON_CHARS, MAX_CHANGE_SQL_BYTES,
 };
 pub use demo::{justify_everything, review_and_approve, DEMO_PASSWORD, DEMO_USERS};
+pub use diff::{BatchDiff, DiffChange, DiffRow, DiffSummary, FieldChange, MAX_DIFF_PAGE};
 pub use error::{AppError, ErrorCode};
 pub use export::{
     manifest_signed_bytes, signoff_anchor_entry, CadtExport, ExportBatchView, ExportDiff,
@@ -80,6 +83,9 @@ pub use export_offers::{
 };
 pub use export_verify::{verify_export, ExportCheck, ExportPins};
 pub use files::{check_destination, write_atomic, Overwrite};
+pub use findings::{
+    review_vocabulary, NewReviewFinding, ReviewFinding, ReviewReasonKind, ReviewVocabulary,
+};
 pub use import::sink::MeasurementRow;
 pub use import::{
     read_measurements, ColumnMapping, ImportPreview, ImportProgress, ImportRequest,
@@ -98,6 +104,7 @@ pub use mrv_core::clocks::ClockState;
 pub use mrv_core::data_change::{ChangeDiff, ColumnChange, RowChange, TableChange, TableCount};
 pub use mrv_core::names::is_invisible;
 pub use mrv_core::quantity::{MaterialReason, Percent, Tonnes};
+pub use mrv_core::FindingState;
 pub use mrv_core::{
     Action, ImportProblem, ImportReport, MethodologyProfile, MonitoringPeriod, Severity,
 };

@@ -39,6 +39,8 @@ pub struct HistoryEntry {
     pub reason_text: Option<String>,
     /// For approvals: "row N check: text" per justified flag.
     pub justifications: Vec<String>,
+    /// For rejections: the findings the rejection raised, as they stand now.
+    pub findings: Vec<crate::ReviewFinding>,
 }
 
 /// A stamp as front ends show it.
@@ -245,6 +247,20 @@ impl Mrv {
         at: &str,
         reason: Option<(&str, &str)>,
     ) -> Result<(BatchState, i64), AppError> {
+        Self::transition_with(tx, batch, event, granted, at, reason, None)
+    }
+
+    /// [`Mrv::transition`] with more to journal: `findings` (a rejection's) goes into the
+    /// journal entry's payload as its `findings` member.
+    pub(crate) fn transition_with(
+        tx: &mrv_store::Connection,
+        batch: &BatchRecord,
+        event: ReviewEvent,
+        granted: &Granted,
+        at: &str,
+        reason: Option<(&str, &str)>,
+        findings: Option<serde_json::Value>,
+    ) -> Result<(BatchState, i64), AppError> {
         let (from, to) = Self::next_state_of(batch, event)?;
         if !mrv_store::move_batch_state(tx, batch.id, from.as_str(), to.as_str())? {
             return Err(AppError::Conflict(format!(
@@ -266,18 +282,22 @@ impl Mrv {
                 reason_text: reason.map(|r| r.1),
             },
         )?;
+        let mut payload = serde_json::json!({
+            "from": from.as_str(),
+            "to": to.as_str(),
+            "reason_code": reason.map(|r| r.0),
+            "reason": reason.map(|r| r.1),
+        });
+        if let Some(findings) = findings {
+            payload["findings"] = findings;
+        }
         crate::journal::append(
             tx,
             at,
             granted.user(),
             &format!("batch.{}", event.as_str()),
             &format!("batch:{}", batch.id),
-            serde_json::json!({
-                "from": from.as_str(),
-                "to": to.as_str(),
-                "reason_code": reason.map(|r| r.0),
-                "reason": reason.map(|r| r.1),
-            }),
+            payload,
         )?;
         Ok((to, id))
     }
@@ -293,7 +313,8 @@ impl Mrv {
     }
 
     /// Rejects a batch under review with a reason code (`CAR`, `CL`, `FAR`, optionally
-    /// `/sub-code`) and a reason. A rejected batch is final; corrections come as a new version.
+    /// `/sub-code`) and a reason: one finding ([`Mrv::reject_with_findings`] for several).
+    /// A rejected batch is final; corrections come as a new version.
     pub fn reject(
         &mut self,
         session: &Session,
@@ -302,18 +323,20 @@ impl Mrv {
         reason: &str,
     ) -> Result<BatchView, AppError> {
         let granted = self.authorize(session, Action::RejectBatch)?;
-        let code = ReasonCode::parse(code).map_err(AppError::InvalidInput)?;
-        let reason = reason.trim();
-        if reason.is_empty() {
+        ReasonCode::parse(code).map_err(AppError::InvalidInput)?;
+        if reason.trim().is_empty() {
             return Err(AppError::InvalidInput(
                 "a rejection needs a reason the analyst can act on".into(),
             ));
         }
-        self.decide(
+        self.reject_granted(
             &granted,
             batch_id,
-            ReviewEvent::Reject,
-            Some((&code.code(), reason)),
+            &[crate::NewReviewFinding {
+                code: code.to_owned(),
+                text: reason.to_owned(),
+                record_ids: Vec::new(),
+            }],
         )
     }
 
@@ -952,6 +975,7 @@ impl Mrv {
                     .map(|s| format!("version {} of batch {s}, from {}", b.version, b.source_name))
                     .or_else(|| Some(format!("from {}", b.source_name))),
                 justifications: Vec::new(),
+                findings: Vec::new(),
             });
             for e in events.iter().filter(|e| e.batch_id == b.id) {
                 out.push(HistoryEntry {
@@ -969,6 +993,10 @@ impl Mrv {
                         .iter()
                         .map(|(_, row, check, text)| format!("row {row} {check}: {text}"))
                         .collect(),
+                    findings: mrv_store::event_findings(self.ws.conn(), e.id)?
+                        .into_iter()
+                        .map(|f| crate::findings::finding_view(f, batch_id))
+                        .collect::<Result<_, _>>()?,
                 });
             }
         }

@@ -376,6 +376,21 @@ enum BatchCommand {
         #[arg(long, requires = "rows")]
         filter: Vec<String>,
     },
+    /// What changed between a batch and an earlier version: rows added, removed and changed
+    /// (field by field), flags appeared and cleared; counts and a page of the records.
+    Diff {
+        /// The newer batch.
+        batch: i64,
+        /// The batch to compare with (default: the batch it supersedes).
+        #[arg(long)]
+        against: Option<i64>,
+        /// First record of the list to show (0-based).
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+        /// How many records to list (at most 1000).
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
 }
 
 fn main() {
@@ -1060,6 +1075,58 @@ fn layer(mrv: &mut Mrv, session: &Session, json: bool, cmd: LayerCommand) -> Res
 
 fn batch(mrv: &Mrv, session: &Session, json: bool, cmd: BatchCommand) -> Result<()> {
     match cmd {
+        BatchCommand::Diff {
+            batch,
+            against,
+            offset,
+            limit,
+        } => {
+            let d = mrv.batch_diff(session, batch, against, offset, limit)?;
+            print(json, &d, |d| {
+                let c = &d.summary;
+                let mut s = format!(
+                    "batch {} (v{}) against batch {} (v{})\nrows      {} added, {} removed, {} changed, {} unchanged\nflags     {} appeared, {} cleared\n",
+                    d.batch_id,
+                    d.version,
+                    d.against_batch_id,
+                    d.against_version,
+                    c.added,
+                    c.removed,
+                    c.changed,
+                    c.unchanged,
+                    c.flags_appeared,
+                    c.flags_cleared
+                );
+                for r in &d.rows {
+                    s += &format!("{:<8} {}\n", r.change.as_str(), shown(&r.record_id));
+                    for f in &r.fields {
+                        s += &format!(
+                            "           {}: {} -> {}\n",
+                            shown(&f.field),
+                            f.old.as_deref().map_or("(none)".into(), shown),
+                            f.new.as_deref().map_or("(none)".into(), shown)
+                        );
+                    }
+                    for check in &r.flags_appeared {
+                        s += &format!("           flag appeared: {}\n", shown(check));
+                    }
+                    for check in &r.flags_cleared {
+                        s += &format!("           flag cleared: {}\n", shown(check));
+                    }
+                }
+                let shown_to = d.offset + d.rows.len() as u64;
+                if shown_to < d.total {
+                    s += &format!(
+                        "… records {}–{} of {} shown; more with --offset {}\n",
+                        d.offset + 1,
+                        shown_to,
+                        d.total,
+                        shown_to
+                    );
+                }
+                s
+            })
+        }
         BatchCommand::List { project } => {
             let batches = mrv.list_batches(session, project)?;
             print(json, &batches, |bs| {

@@ -21,15 +21,109 @@ pub(crate) enum ReviewCommand {
         #[arg(long = "justify", value_name = "FLAG_ID=TEXT")]
         justify: Vec<String>,
     },
-    /// Reject a batch under review with a reason code and a reason.
+    /// Reject a batch under review with one or more numbered findings (--finding, repeatable),
+    /// or with one reason code and reason (--code, --reason).
     Reject {
         batch: i64,
-        /// CAR, CL or FAR, optionally with a sub-code: CAR/implausible_value.
-        #[arg(long)]
-        code: String,
-        #[arg(long)]
-        reason: String,
+        /// A finding: CODE:TEXT or CODE:TEXT:rows=RECORD_ID,RECORD_ID — the code CAR, CL or
+        /// FAR, optionally with a sub-code (CAR/outside_boundary), the rows by record id.
+        #[arg(long = "finding", value_name = "CODE:TEXT[:rows=ID,…]")]
+        findings: Vec<String>,
+        /// CAR, CL or FAR, optionally with a sub-code: CAR/implausible_value (one finding).
+        #[arg(long, conflicts_with = "findings", requires = "reason")]
+        code: Option<String>,
+        #[arg(long, conflicts_with = "findings", requires = "code")]
+        reason: Option<String>,
     },
+    /// The findings of a batch and of the versions it corrects, open ones first.
+    Findings { batch: i64 },
+    /// Close a finding raised on an earlier version, in the review of its corrected version.
+    CloseFinding {
+        /// The corrected version under review.
+        batch: i64,
+        /// The finding: CAR 1, CL2, FAR-1.
+        finding: String,
+        /// What was corrected or clarified (recorded with your name).
+        #[arg(long)]
+        note: String,
+    },
+}
+
+/// `--finding CODE:TEXT[:rows=ID,ID…]` as the use case takes it, or what is wrong with it.
+pub(crate) fn parse_finding(arg: &str) -> Result<mrv_app::NewReviewFinding, AppError> {
+    let bad = |what: &str| {
+        AppError::InvalidInput(format!(
+            "--finding `{arg}`: {what} (expected CODE:TEXT or CODE:TEXT:rows=ID,ID, e.g. CAR/outside_boundary:\"plot outside\":rows=SDM-0200)"
+        ))
+    };
+    let (code, rest) = arg
+        .split_once(':')
+        .ok_or_else(|| bad("no `:` between the reason code and the text"))?;
+    let code = code.trim();
+    if code.is_empty() {
+        return Err(bad("the reason code before the first `:` is empty"));
+    }
+    let (text, rows) = match rest.rsplit_once(":rows=") {
+        Some((text, rows)) => (text, Some(rows)),
+        None if rest.starts_with("rows=") => ("", Some(&rest["rows=".len()..])),
+        None => (rest, None),
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(bad("the text is empty"));
+    }
+    let record_ids = match rows {
+        None => Vec::new(),
+        Some(rows) => {
+            let ids: Vec<String> = rows.split(',').map(|r| r.trim().to_owned()).collect();
+            if ids.iter().any(String::is_empty) {
+                return Err(bad("rows= lists an empty record id"));
+            }
+            ids
+        }
+    };
+    Ok(mrv_app::NewReviewFinding {
+        code: code.to_owned(),
+        text: text.to_owned(),
+        record_ids,
+    })
+}
+
+fn finding_lines(findings: &[mrv_app::ReviewFinding], indent: &str) -> String {
+    let mut s = String::new();
+    for f in findings {
+        s += &format!(
+            "{indent}{:<7} {:<6} [{}] {}",
+            f.label,
+            match f.state {
+                mrv_app::FindingState::Open => "open",
+                mrv_app::FindingState::Closed => "closed",
+            },
+            shown(&f.code),
+            shown(&f.text)
+        );
+        if !f.record_ids.is_empty() {
+            let ids: Vec<String> = f.record_ids.iter().map(|r| shown(r).into_owned()).collect();
+            s += &format!("  rows {}", ids.join(", "));
+        }
+        s += &format!(
+            "  (v{}, {} {})",
+            f.version,
+            shown(&f.raised_by),
+            f.raised_at
+        );
+        s.push('\n');
+        if let (Some(by), Some(at)) = (&f.closed_by, &f.closed_at) {
+            s += &format!(
+                "{indent}        closed by {} at {} in batch {}: {}\n",
+                shown(by),
+                at,
+                f.closed_in_batch_id.unwrap_or_default(),
+                shown(f.close_note.as_deref().unwrap_or(""))
+            );
+        }
+    }
+    s
 }
 
 #[derive(Subcommand)]
@@ -101,16 +195,74 @@ pub(crate) fn review(
         }
         ReviewCommand::Reject {
             batch,
+            findings,
             code,
             reason,
         } => {
-            let b = mrv.reject(session, batch, &code, &reason)?;
-            print(json, &b, |b| {
+            let findings = match (code, reason) {
+                (Some(code), Some(reason)) => vec![mrv_app::NewReviewFinding {
+                    code,
+                    text: reason,
+                    record_ids: Vec::new(),
+                }],
+                _ if findings.is_empty() => {
+                    return Err(AppError::InvalidInput(
+                        "a rejection needs --finding CODE:TEXT (repeatable) or --code CODE --reason TEXT".into(),
+                    )
+                    .into())
+                }
+                _ => findings
+                    .iter()
+                    .map(|f| parse_finding(f))
+                    .collect::<Result<_, _>>()?,
+            };
+            let b = mrv.reject_with_findings(session, batch, &findings)?;
+            let raised: Vec<mrv_app::ReviewFinding> = mrv
+                .findings(session, batch)?
+                .into_iter()
+                .filter(|f| f.batch_id == batch)
+                .collect();
+            #[derive(serde::Serialize)]
+            struct Rejected {
+                #[serde(flatten)]
+                batch: mrv_app::BatchView,
+                findings: Vec<mrv_app::ReviewFinding>,
+            }
+            print(
+                json,
+                &Rejected {
+                    batch: b,
+                    findings: raised,
+                },
+                |r| {
+                    format!(
+                        "batch {} rejected with {} finding(s):\n{}",
+                        r.batch.id,
+                        r.findings.len(),
+                        finding_lines(&r.findings, "  ")
+                    )
+                },
+            )
+        }
+        ReviewCommand::Findings { batch } => {
+            let findings = mrv.findings(session, batch)?;
+            print(json, &findings, |fs| {
+                if fs.is_empty() {
+                    return format!("batch {batch} and its earlier versions have no findings\n");
+                }
+                finding_lines(fs, "")
+            })
+        }
+        ReviewCommand::CloseFinding {
+            batch,
+            finding,
+            note,
+        } => {
+            let f = mrv.close_finding(session, batch, &finding, &note)?;
+            print(json, &f, |f| {
                 format!(
-                    "batch {} rejected ({}): {}\n",
-                    b.id,
-                    shown(&code),
-                    shown(&reason)
+                    "{} closed in the review of batch {batch}\n",
+                    shown(&f.label)
                 )
             })
         }
@@ -186,6 +338,7 @@ pub(crate) fn history(mrv: &Mrv, session: &Session, json: bool, batch: i64) -> R
             for j in &e.justifications {
                 s += &format!("    justified: {}\n", shown(j));
             }
+            s += &finding_lines(&e.findings, "    finding ");
         }
         s
     })

@@ -149,6 +149,7 @@ pub fn protected_table(table: &str) -> Option<&'static str> {
         "auditlog_token_box" | "registry_key_box" => "sealed keys",
         "access_request" | "access_review" | "access_review_item" => "role requests and reviews",
         "review_event" | "justification" => "signed review decisions",
+        "finding" => "review findings (raised and closed in journaled review steps)",
         "batch" => "batches (checked against the journal's import and review events)",
         "stamp" => "stamps",
         "auditlog" | "anchor" | "log_checkpoint" | "log_alarm" | "log_health" => {

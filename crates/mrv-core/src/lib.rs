@@ -55,8 +55,9 @@ pub use quantity::{
     MaterialRow, Materiality, Percent, QuantityError, Tonnes,
 };
 pub use review::{
-    check_justifications, is_justifiable, next_state, ApprovalFlag, IllegalTransition,
-    JustificationError, ReasonCode, ReasonKind, ReviewEvent, Unjustified,
+    check_justifications, is_justifiable, next_state, ApprovalFlag, FindingNo, FindingState,
+    IllegalTransition, JustificationError, ReasonCode, ReasonKind, ReviewEvent, Unjustified,
+    SUB_CODES,
 };
 pub use sample::Sample;
 pub use time::Timestamp;

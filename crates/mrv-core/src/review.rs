@@ -100,6 +100,100 @@ pub enum ReasonKind {
     Far,
 }
 
+impl ReasonKind {
+    pub const ALL: [ReasonKind; 3] = [ReasonKind::Car, ReasonKind::Cl, ReasonKind::Far];
+
+    /// `CAR`, `CL` or `FAR`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReasonKind::Car => "CAR",
+            ReasonKind::Cl => "CL",
+            ReasonKind::Far => "FAR",
+        }
+    }
+
+    /// Exactly `CAR`, `CL` or `FAR`.
+    pub fn parse(text: &str) -> Option<ReasonKind> {
+        ReasonKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// Plain words for the kind ("Corrective action").
+    pub fn label(self) -> &'static str {
+        match self {
+            ReasonKind::Car => "Corrective action",
+            ReasonKind::Cl => "Clarification",
+            ReasonKind::Far => "Forward action",
+        }
+    }
+
+    /// What the kind asks for.
+    pub fn description(self) -> &'static str {
+        match self {
+            ReasonKind::Car => "the data is wrong",
+            ReasonKind::Cl => "evidence is missing or unclear",
+            ReasonKind::Far => "fix it in the next period",
+        }
+    }
+}
+
+/// Whether a finding still needs something from the analyst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingState {
+    Open,
+    Closed,
+}
+
+impl FindingState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingState::Open => "open",
+            FindingState::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<FindingState> {
+        match text {
+            "open" => Some(FindingState::Open),
+            "closed" => Some(FindingState::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// A finding's number within its kind, as a verification report names it: `CAR 1`, `CL 2`.
+/// Numbers run over a batch's versions, so a finding keeps its name when carried forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FindingNo {
+    pub kind: ReasonKind,
+    pub number: i64,
+}
+
+impl FindingNo {
+    /// `CAR 1`, `CAR1`, `CAR-1` or `car 1`.
+    pub fn parse(text: &str) -> Result<FindingNo, String> {
+        let t = text.trim();
+        let split = t
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(t.len());
+        let (kind, rest) = t.split_at(split);
+        let number = rest.trim_start_matches([' ', '-']);
+        let kind = ReasonKind::parse(&kind.to_ascii_uppercase());
+        match (kind, number.parse::<i64>()) {
+            (Some(kind), Ok(number)) if number >= 1 => Ok(FindingNo { kind, number }),
+            _ => Err(format!(
+                "`{text}` is not a finding number such as CAR 1, CL 2 or FAR 1"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for FindingNo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind.as_str(), self.number)
+    }
+}
+
 /// Sub-codes a rejection may name.
 pub const SUB_CODES: [&str; 9] = [
     "outside_boundary",
@@ -153,11 +247,7 @@ impl ReasonCode {
 
     /// `CAR` or `CAR/implausible_value`.
     pub fn code(&self) -> String {
-        let kind = match self.kind {
-            ReasonKind::Car => "CAR",
-            ReasonKind::Cl => "CL",
-            ReasonKind::Far => "FAR",
-        };
+        let kind = self.kind.as_str();
         match &self.sub_code {
             Some(s) => format!("{kind}/{s}"),
             None => kind.to_owned(),
@@ -375,6 +465,28 @@ mod tests {
             check(&[], &[1, 99]),
             Err(JustificationError::NotJustifiable { flag: 99 })
         );
+    }
+
+    #[test]
+    fn finding_numbers_parse_and_print() {
+        for text in ["CAR 1", "CAR1", "car-1", " CAR  1 "] {
+            let n = FindingNo::parse(text).unwrap();
+            assert_eq!(n.to_string(), "CAR 1", "{text}");
+        }
+        assert_eq!(
+            FindingNo::parse("CL 12").unwrap(),
+            FindingNo {
+                kind: ReasonKind::Cl,
+                number: 12
+            }
+        );
+        for bad in ["", "CAR", "CAR 0", "XYZ 1", "1", "CAR x"] {
+            assert!(FindingNo::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(FindingState::parse("open"), Some(FindingState::Open));
+        assert_eq!(FindingState::Closed.as_str(), "closed");
+        assert_eq!(ReasonKind::parse("FAR"), Some(ReasonKind::Far));
+        assert_eq!(ReasonKind::parse("far"), None);
     }
 
     #[test]

@@ -60,6 +60,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "statements",
         include_str!("migrations/0019_statements.sql"),
     ),
+    (20, "findings", include_str!("migrations/0020_findings.sql")),
 ];
 
 /// One applied migration as recorded in `schema_migration`.

@@ -55,6 +55,22 @@ export const commands = {
 	/**  Approves (with a justification per open high flag and per material row), stamps and signs. */
 	approveBatch: (batchId: number, justifications: JustificationDto[]) => typedError<StampDto, CommandError_Serialize>(__TAURI_INVOKE("approve_batch", { batchId, justifications })),
 	batchHistory: (batchId: number) => typedError<HistoryEntryDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("batch_history", { batchId })),
+	/**
+	 *  The finding kinds and sub-codes the reject dialog offers (the same for everyone, to a
+	 *  signed-in user).
+	 */
+	reviewVocabulary: () => typedError<ReviewVocabularyDto, CommandError_Serialize>(__TAURI_INVOKE("review_vocabulary")),
+	/**  Rejects a batch under review with one or more numbered findings. */
+	rejectWithFindings: (batchId: number, findings: NewFindingDto[]) => typedError<BatchDto, CommandError_Serialize>(__TAURI_INVOKE("reject_with_findings", { batchId, findings })),
+	/**  The findings of a batch and of the versions it corrects, open ones first. */
+	batchFindings: (batchId: number) => typedError<FindingDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("batch_findings", { batchId })),
+	/**  Closes a prior version's finding (`CAR 1`) in the review of `batch_id`, with a note. */
+	closeFinding: (batchId: number, finding: string, note: string) => typedError<FindingDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("close_finding", { batchId, finding, note })),
+	/**
+	 *  What changed since the version `batch_id` supersedes: counts and the records from
+	 *  `offset`, at most `limit`. Off the window's thread (it reads both batches whole).
+	 */
+	batchDiff: (batchId: number, offset: number, limit: number) => typedError<BatchDiffDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("batch_diff", { batchId, offset, limit })),
 	/**  The stamp of a batch, or null when it has none. */
 	batchStamp: (batchId: number) => typedError<StampDto | null, CommandError_Serialize>(__TAURI_INVOKE("batch_stamp", { batchId })),
 	/**  Writes the stamp (and the proof of row `row`, when given) into `dir`; returns the files. */
@@ -592,6 +608,33 @@ export type BackupTargetDto = {
 	set_at: string,
 };
 
+/**  A batch compared with an earlier version: counts and one page of the records that differ. */
+export type BatchDiffDto = BatchDiffDto_Serialize | BatchDiffDto_Deserialize;
+
+/**  A batch compared with an earlier version: counts and one page of the records that differ. */
+export type BatchDiffDto_Deserialize = {
+	batch_id: number,
+	version: number,
+	against_batch_id: number,
+	against_version: number,
+	summary: DiffSummaryDto,
+	total: number,
+	offset: number,
+	rows: DiffRowDto_Deserialize[],
+};
+
+/**  A batch compared with an earlier version: counts and one page of the records that differ. */
+export type BatchDiffDto_Serialize = {
+	batch_id: number,
+	version: number,
+	against_batch_id: number,
+	against_version: number,
+	summary: DiffSummaryDto,
+	total: number,
+	offset: number,
+	rows: DiffRowDto_Serialize[],
+};
+
 export type BatchDto = {
 	id: number,
 	project_id: number,
@@ -863,6 +906,38 @@ export type DataChangeSummaryDto_Serialize = {
 	/**  Changed rows in the last dry run (none before the first). */
 	changed_rows: number | null,
 	tables: string[],
+};
+
+/**  One record that differs between two versions. */
+export type DiffRowDto = DiffRowDto_Serialize | DiffRowDto_Deserialize;
+
+/**  One record that differs between two versions. */
+export type DiffRowDto_Deserialize = {
+	record_id: string,
+	/**  `added`, `removed`, `changed` or `flags`. */
+	change: string,
+	fields: FieldChangeDto_Deserialize[],
+	flags_appeared: string[],
+	flags_cleared: string[],
+};
+
+/**  One record that differs between two versions. */
+export type DiffRowDto_Serialize = {
+	record_id: string,
+	/**  `added`, `removed`, `changed` or `flags`. */
+	change: string,
+	fields: FieldChangeDto_Serialize[],
+	flags_appeared: string[],
+	flags_cleared: string[],
+};
+
+export type DiffSummaryDto = {
+	added: number,
+	removed: number,
+	changed: number,
+	unchanged: number,
+	flags_appeared: number,
+	flags_cleared: number,
 };
 
 /**  One check of a drill. */
@@ -1179,6 +1254,20 @@ export type ExportVocabularyDto = {
 	sub_codes: string[],
 };
 
+export type FieldChangeDto = FieldChangeDto_Serialize | FieldChangeDto_Deserialize;
+
+export type FieldChangeDto_Deserialize = {
+	field: string,
+	old?: string | null,
+	new?: string | null,
+};
+
+export type FieldChangeDto_Serialize = {
+	field: string,
+	old: string | null,
+	new: string | null,
+};
+
 export type FieldDto = FieldDto_Serialize | FieldDto_Deserialize;
 
 export type FieldDto_Deserialize = {
@@ -1199,6 +1288,59 @@ export type FieldDto_Serialize = {
 	min: number | null,
 	max: number | null,
 	description: string,
+};
+
+/**  A stored finding. */
+export type FindingDto = FindingDto_Serialize | FindingDto_Deserialize;
+
+/**  A stored finding. */
+export type FindingDto_Deserialize = {
+	id: number,
+	/**  `CAR 1`. */
+	label: string,
+	kind: string,
+	number: number,
+	code: string,
+	sub_code?: string | null,
+	text: string,
+	record_ids: string[],
+	/**  `open` or `closed`. */
+	state: string,
+	batch_id: number,
+	version: number,
+	raised_by: string,
+	raised_at: string,
+	closed_by?: string | null,
+	closed_at?: string | null,
+	closed_in_batch_id?: number | null,
+	close_note?: string | null,
+	/**  Raised on an earlier version than the batch shown. */
+	carried: boolean,
+};
+
+/**  A stored finding. */
+export type FindingDto_Serialize = {
+	id: number,
+	/**  `CAR 1`. */
+	label: string,
+	kind: string,
+	number: number,
+	code: string,
+	sub_code: string | null,
+	text: string,
+	record_ids: string[],
+	/**  `open` or `closed`. */
+	state: string,
+	batch_id: number,
+	version: number,
+	raised_by: string,
+	raised_at: string,
+	closed_by: string | null,
+	closed_at: string | null,
+	closed_in_batch_id: number | null,
+	close_note: string | null,
+	/**  Raised on an earlier version than the batch shown. */
+	carried: boolean,
 };
 
 export type FlagDto = FlagDto_Serialize | FlagDto_Deserialize;
@@ -1253,6 +1395,8 @@ export type HistoryEntryDto_Deserialize = {
 	reason_code?: string | null,
 	reason_text?: string | null,
 	justifications: string[],
+	/**  For rejections: the findings raised, as they stand now. */
+	findings: FindingDto_Deserialize[],
 };
 
 /**  One entry of a batch's history. */
@@ -1268,6 +1412,8 @@ export type HistoryEntryDto_Serialize = {
 	reason_code: string | null,
 	reason_text: string | null,
 	justifications: string[],
+	/**  For rejections: the findings raised, as they stand now. */
+	findings: FindingDto_Serialize[],
 };
 
 export type ImportRequestDto = ImportRequestDto_Serialize | ImportRequestDto_Deserialize;
@@ -1666,6 +1812,15 @@ export type NewExportDto_Serialize = {
 	verification_body: string | null,
 	/**  `YYYY-MM-DD`; null for none. */
 	report_date: string | null,
+};
+
+/**  A finding given in the reject dialog. */
+export type NewFindingDto = {
+	/**  `CAR/outside_boundary`: a kind and optional sub-code from `review_vocabulary`. */
+	code: string,
+	text: string,
+	/**  Record ids of the rows it concerns (may be empty). */
+	record_ids: string[],
 };
 
 /**  A raster to register for a project. */
@@ -2162,6 +2317,18 @@ export type RestoreInPlaceDto = {
 	kept_aside: string,
 	files: number,
 	bytes: number,
+};
+
+export type ReviewReasonKindDto = {
+	code: string,
+	label: string,
+	description: string,
+};
+
+/**  What the reject dialog offers: finding kinds and sub-codes, from the backend. */
+export type ReviewVocabularyDto = {
+	kinds: ReviewReasonKindDto[],
+	sub_codes: string[],
 };
 
 /**  One week of the captain rota. */

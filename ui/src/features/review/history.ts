@@ -2,7 +2,7 @@
 import type { HistoryEntryDto_Serialize as HistoryEntry } from "../../lib/bindings";
 import { checkLabel } from "../../lib/flags";
 import { codeToWords } from "../../lib/format";
-import { describeReasonCode } from "./reasonCodes";
+import { describeReasonCode, type Vocabulary } from "./reasonCodes";
 
 const ACTION_LABELS: Record<string, string> = {
   import: "Imported",
@@ -83,10 +83,23 @@ export interface HistoryItem {
   /** The reason, or what an import was of ("From tree-plots-2025.csv"). */
   text: string | null;
   justifications: string[];
+  /** A rejection's findings: "CAR 1", its code, text, rows and state. */
+  findings: HistoryFinding[];
 }
 
-/** The timeline's entries, in the backend's order (oldest first). */
-export function historyItems(entries: readonly HistoryEntry[], batchId: number): HistoryItem[] {
+export interface HistoryFinding {
+  label: string;
+  code: string;
+  text: string;
+  rows: string[];
+  open: boolean;
+  /** "Closed by vera in version 2: moved inside"; null while open. */
+  closed: string | null;
+}
+
+/** The timeline's entries, in the backend's order (oldest first); the reason codes in words from `vocabulary` once loaded. */
+export function historyItems(entries: readonly HistoryEntry[], batchId: number, vocabulary: Vocabulary | null = null): HistoryItem[] {
+  const versionOf = new Map(entries.map((e) => [e.batch_id, e.version]));
   const firstVersion = Math.min(...entries.map((e) => e.version));
   return entries.map((e, i) => {
     let text = e.reason_text?.trim() || null;
@@ -106,9 +119,20 @@ export function historyItems(entries: readonly HistoryEntry[], batchId: number):
       who: e.user?.trim() || "—",
       at: e.at,
       reasonCode: code,
-      reasonWords: code ? describeReasonCode(code) : null,
+      reasonWords: code ? describeReasonCode(code, vocabulary) : null,
       text,
       justifications: e.justifications.map(justificationText),
+      findings: (e.findings ?? []).map((f) => ({
+        label: f.label,
+        code: f.code,
+        text: f.text,
+        rows: f.record_ids,
+        open: f.state === "open",
+        closed:
+          f.state === "open"
+            ? null
+            : `Closed by ${f.closed_by ?? "—"}${f.closed_in_batch_id !== null && versionOf.has(f.closed_in_batch_id) ? ` in version ${versionOf.get(f.closed_in_batch_id)}` : ""}: ${f.close_note ?? ""}`,
+      })),
     };
   });
 }
