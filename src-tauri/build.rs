@@ -121,6 +121,8 @@ const COMMANDS: &[&str] = &[
     "roll_back_data_change",
     "write_statement",
     "statement_default_path",
+    "query_batch_rows",
+    "map_identify",
 ];
 
 fn main() {

@@ -426,6 +426,16 @@ async fn map_and_plot(driver: &WebDriver) -> anyhow::Result<()> {
     let legend = content(driver, "[data-testid=overlay-legend]", long).await?;
     assert!(legend.contains("0.8"), "the NDVI legend reads `{legend}`");
     screenshot(driver, "mrv-e2e-map.png").await?;
+    // Layers switch off and on: the map's own layers follow the list.
+    wait_until(driver, "every layer drawn", long, "const m = document.querySelector('[data-testid=map]'); return !!m && ['basemap', 'overlay', 'boundary', 'points'].every(l => m.getAttribute('data-visible-layers').split(' ').includes(l));").await?;
+    driver.execute("const p = document.querySelector('[data-testid=map-side-panel]'); if (p && !p.classList.contains('open')) document.querySelector('[data-testid=side-panel-toggle]').click();", Vec::new()).await?;
+    click(driver, "layer-toggle-points").await?;
+    click(driver, "layer-toggle-overlay").await?;
+    wait_until(driver, "points and overlay hidden", long, "const m = document.querySelector('[data-testid=map]'); return !!m && m.getAttribute('data-visible-layers') === 'basemap boundary';").await?;
+    screenshot(driver, "mrv-e2e-map-layers-off.png").await?;
+    click(driver, "layer-toggle-points").await?;
+    click(driver, "layer-toggle-overlay").await?;
+    wait_until(driver, "points and overlay back", long, "const m = document.querySelector('[data-testid=map]'); return !!m && m.getAttribute('data-visible-layers') === 'basemap overlay boundary points';").await?;
 
     // The flag of row 10 (forest loss after the baseline) centres the map on its point.
     driver.execute("[...document.querySelectorAll('[data-testid=flag]')].find(f => f.textContent.includes('SDM-0010')).click();", Vec::new()).await?;
@@ -739,8 +749,28 @@ async fn review_journey(
         .await?
         .send_keys("Row 200 lies outside the project boundary; check its coordinates.")
         .await?;
+    // A second finding: a clarification request on the evidence.
+    click(driver, "reject-finding-add").await?;
+    let second = driver
+        .execute(
+            "const k = document.querySelectorAll('[data-testid=reject-code]')[1]; const t = document.querySelectorAll('[data-testid=reject-reason]')[1]; if (!k || !t) return false; k.value = 'CL'; k.dispatchEvent(new Event('change', {bubbles: true})); t.value = 'Attach the field photos of the three largest claims.'; t.dispatchEvent(new Event('input', {bubbles: true})); return true;",
+            Vec::new(),
+        )
+        .await?;
+    anyhow::ensure!(
+        second.json().as_bool() == Some(true),
+        "no second finding row"
+    );
+    screenshot(driver, "mrv-e2e-reject-findings.png").await?;
     click(driver, "reject-submit").await?;
     wait_until(driver, "the rejection in the history", long, "const h = document.querySelector('[data-testid=history]'); return !!h && h.textContent.includes('Rejected') && h.textContent.includes('CAR/outside_boundary');").await?;
+    wait_until(
+        driver,
+        "both findings in the history",
+        long,
+        "return document.querySelectorAll('[data-testid=history-finding]').length === 2;",
+    )
+    .await?;
     screenshot(driver, "mrv-e2e-rejected.png").await?;
 
     // The analyst imports the corrected file as version 2.
@@ -774,6 +804,24 @@ async fn review_journey(
     wait_for_content(driver, "[data-testid=net-issuable]", "323.7328 tCO₂e", long).await?;
     click(driver, "tab-review").await?;
     click(driver, "review-start").await?;
+    // What changed since version 1 comes first, then version 1's findings: the corrected row
+    // closes CAR 1; CL 1 stays open.
+    wait_for(driver, "[data-testid=diff-card]", long).await?;
+    wait_until(
+        driver,
+        "version 1's two findings",
+        long,
+        "return document.querySelectorAll('[data-testid=finding-row]').length === 2;",
+    )
+    .await?;
+    driver.execute("document.querySelector('[data-testid=finding-row][data-finding=\"CAR 1\"] [data-testid=finding-close]').click();", Vec::new()).await?;
+    wait_for(driver, "[data-testid=finding-close-note]", long)
+        .await?
+        .send_keys("Row 200's coordinates corrected in version 2; it now lies inside the boundary.")
+        .await?;
+    click(driver, "finding-close-confirm").await?;
+    wait_until(driver, "CAR 1 closed and CL 1 open", long, "const s = f => { const r = document.querySelector(`[data-testid=finding-row][data-finding=\"${f}\"] [data-testid=finding-state]`); return r ? r.textContent.trim() : ''; }; return s('CAR 1') === 'closed' && s('CL 1') === 'open';").await?;
+    screenshot(driver, "mrv-e2e-findings.png").await?;
     click(driver, "review-approve").await?;
     wait_for(driver, "[data-testid=justification]", long).await?;
     let high = driver

@@ -11,7 +11,7 @@ export const commands = {
 	listMethodologies: () => __TAURI_INVOKE<MethodologyDto_Serialize[]>("list_methodologies"),
 	listProjects: () => typedError<ProjectDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_projects")),
 	listBatches: (projectId: number | null) => typedError<BatchDto[], CommandError_Serialize>(__TAURI_INVOKE("list_batches", { projectId })),
-	batchRows: (batchId: number, offset: number, limit: number) => typedError<RowsPageDto, CommandError_Serialize>(__TAURI_INVOKE("batch_rows", { batchId, offset, limit })),
+	batchRows: (batchId: number, offset: number, limit: number) => typedError<RowsPageDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("batch_rows", { batchId, offset, limit })),
 	listLayers: (projectId: number) => typedError<LayerDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_layers", { projectId })),
 	batchFlags: (batchId: number) => typedError<FlagDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("batch_flags", { batchId })),
 	/**
@@ -52,8 +52,11 @@ export const commands = {
 	signInHint: () => __TAURI_INVOKE<string | null>("sign_in_hint"),
 	startReview: (batchId: number) => typedError<BatchDto, CommandError_Serialize>(__TAURI_INVOKE("start_review", { batchId })),
 	rejectBatch: (batchId: number, code: string, reason: string) => typedError<BatchDto, CommandError_Serialize>(__TAURI_INVOKE("reject_batch", { batchId, code, reason })),
-	/**  Approves (with a justification per open high flag and per material row), stamps and signs. */
-	approveBatch: (batchId: number, justifications: JustificationDto[]) => typedError<StampDto, CommandError_Serialize>(__TAURI_INVOKE("approve_batch", { batchId, justifications })),
+	/**
+	 *  Approves (with a justification per open high flag and per material row), stamps and signs,
+	 *  once the user has given their password again.
+	 */
+	approveBatch: (batchId: number, justifications: JustificationDto[], password: string) => typedError<StampDto, CommandError_Serialize>(__TAURI_INVOKE("approve_batch", { batchId, justifications, password })),
 	batchHistory: (batchId: number) => typedError<HistoryEntryDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("batch_history", { batchId })),
 	/**
 	 *  The finding kinds and sub-codes the reject dialog offers (the same for everyone, to a
@@ -282,6 +285,10 @@ export const commands = {
 	 *  `force`, never through a link); returns its hash, anchor and figures.
 	 */
 	writeStatement: (batchId: number, path: string, force: boolean) => typedError<StatementDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("write_statement", { batchId, path, force })),
+	/**  Rows `offset .. offset + limit` of a batch as `query` filters and sorts them. */
+	queryBatchRows: (batchId: number, query: RowQueryDto_Deserialize, offset: number, limit: number) => typedError<RowsPageDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("query_batch_rows", { batchId, query, offset, limit })),
+	/**  Every project layer's pixel at WGS84 (lon, lat), and the position in the batch's CRS. */
+	mapIdentify: (batchId: number, lon: number | null, lat: number | null) => typedError<IdentifyDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("map_identify", { batchId, lon, lat })),
 	/**
 	 *  Where the statement dialog proposes to write: beside the workspace folder,
 	 *  `statement-batch-<id>-v<version>.pdf`.
@@ -1290,6 +1297,11 @@ export type FieldDto_Serialize = {
 	description: string,
 };
 
+/**  How a filter compares a field with its value. */
+export type FilterOpDto = "eq" | "ne" | "lt" | "le" | "gt" | "ge" | 
+/**  Text containment, ignoring case. */
+"contains";
+
 /**  A stored finding. */
 export type FindingDto = FindingDto_Serialize | FindingDto_Deserialize;
 
@@ -1379,6 +1391,9 @@ export type FlagDto_Serialize = {
 	explanation: string,
 };
 
+/**  A flag's severity. */
+export type FlagSeverityDto = "low" | "medium" | "high";
+
 /**  One entry of a batch's history. */
 export type HistoryEntryDto = HistoryEntryDto_Serialize | HistoryEntryDto_Deserialize;
 
@@ -1414,6 +1429,31 @@ export type HistoryEntryDto_Serialize = {
 	justifications: string[],
 	/**  For rejections: the findings raised, as they stand now. */
 	findings: FindingDto_Serialize[],
+};
+
+/**  What lies at a map position. */
+export type IdentifyDto = IdentifyDto_Serialize | IdentifyDto_Deserialize;
+
+/**  What lies at a map position. */
+export type IdentifyDto_Deserialize = {
+	lon: number | null,
+	lat: number | null,
+	/**  The batch's CRS and the position in it (absent where the CRS does not reach). */
+	crs: string,
+	x?: number | null,
+	y?: number | null,
+	layers: LayerReadingDto_Deserialize[],
+};
+
+/**  What lies at a map position. */
+export type IdentifyDto_Serialize = {
+	lon: number | null,
+	lat: number | null,
+	/**  The batch's CRS and the position in it (absent where the CRS does not reach). */
+	crs: string,
+	x: number | null,
+	y: number | null,
+	layers: LayerReadingDto_Serialize[],
 };
 
 export type ImportRequestDto = ImportRequestDto_Serialize | ImportRequestDto_Deserialize;
@@ -1616,6 +1656,31 @@ export type LayerDto_Serialize = {
 	height: number,
 	data_type: string,
 	crs_name: string,
+};
+
+/**  One layer's pixel at an identified position. */
+export type LayerReadingDto = LayerReadingDto_Serialize | LayerReadingDto_Deserialize;
+
+/**  One layer's pixel at an identified position. */
+export type LayerReadingDto_Deserialize = {
+	layer_id: number,
+	name: string,
+	kind: string,
+	status: PixelStatusDto,
+	value?: number | null,
+	/**  For land-cover layers, "code · class" (e.g. "40 · Cropland"). */
+	class_label?: string | null,
+};
+
+/**  One layer's pixel at an identified position. */
+export type LayerReadingDto_Serialize = {
+	layer_id: number,
+	name: string,
+	kind: string,
+	status: PixelStatusDto,
+	value: number | null,
+	/**  For land-cover layers, "code · class" (e.g. "40 · Cropland"). */
+	class_label: string | null,
 };
 
 /**  A layer's drawing style and legend. */
@@ -1928,6 +1993,9 @@ export type OverlayDto = {
 	cached: boolean,
 };
 
+/**  A layer's pixel status at an identified position. */
+export type PixelStatusDto = "value" | "nodata" | "outside";
+
 /**  The attached postmortem. */
 export type PostmortemDto = {
 	file_name: string,
@@ -1957,6 +2025,8 @@ export type ProblemDto_Deserialize = {
 	column?: string | null,
 	value?: string | null,
 	rule: string,
+	/**  The row's record id, when the row has one. */
+	record_id?: string | null,
 };
 
 export type ProblemDto_Serialize = {
@@ -1965,6 +2035,8 @@ export type ProblemDto_Serialize = {
 	column: string | null,
 	value: string | null,
 	rule: string,
+	/**  The row's record id, when the row has one. */
+	record_id: string | null,
 };
 
 export type ProgressDto = {
@@ -2363,12 +2435,28 @@ export type RowChangeDto_Serialize = {
 	columns: ColumnChangeDto_Serialize[],
 };
 
-export type RowDto = {
+export type RowDto = RowDto_Serialize | RowDto_Deserialize;
+
+export type RowDto_Deserialize = {
 	index: number,
 	record_id: string,
 	lon: number | null,
 	lat: number | null,
 	values: string[],
+	/**  The row's worst flag, if it has any, and how many flags it has. */
+	worst_flag?: FlagSeverityDto | null,
+	flag_count: number,
+};
+
+export type RowDto_Serialize = {
+	index: number,
+	record_id: string,
+	lon: number | null,
+	lat: number | null,
+	values: string[],
+	/**  The row's worst flag, if it has any, and how many flags it has. */
+	worst_flag: FlagSeverityDto | null,
+	flag_count: number,
 };
 
 /**  A row with its samples per layer and its flags. */
@@ -2378,7 +2466,7 @@ export type RowEvidenceDto = RowEvidenceDto_Serialize | RowEvidenceDto_Deseriali
 export type RowEvidenceDto_Deserialize = {
 	batch_id: number,
 	columns: string[],
-	row: RowDto,
+	row: RowDto_Deserialize,
 	samples: RowSampleDto_Deserialize[],
 	flags: FlagDto_Deserialize[],
 };
@@ -2387,9 +2475,34 @@ export type RowEvidenceDto_Deserialize = {
 export type RowEvidenceDto_Serialize = {
 	batch_id: number,
 	columns: string[],
-	row: RowDto,
+	row: RowDto_Serialize,
 	samples: RowSampleDto_Serialize[],
 	flags: FlagDto_Serialize[],
+};
+
+/**
+ *  One filter: a column name, `row`, `lon`, `lat`, `flag` (none, any, low, medium, high) or
+ *  `check` (a check's name), an operator and a value.
+ */
+export type RowFilterDto = {
+	field: string,
+	op: FilterOpDto,
+	value: string,
+};
+
+/**  A table view of a batch: filters (all must hold) and a sort. */
+export type RowQueryDto = RowQueryDto_Serialize | RowQueryDto_Deserialize;
+
+/**  A table view of a batch: filters (all must hold) and a sort. */
+export type RowQueryDto_Deserialize = {
+	sort?: RowSortDto | null,
+	filters: RowFilterDto[],
+};
+
+/**  A table view of a batch: filters (all must hold) and a sort. */
+export type RowQueryDto_Serialize = {
+	sort: RowSortDto | null,
+	filters: RowFilterDto[],
 };
 
 /**  One layer's reading at a row. */
@@ -2421,12 +2534,34 @@ export type RowSampleDto_Serialize = {
 	zonal_pixels: number | null,
 };
 
-export type RowsPageDto = {
+/**  The sort: a field as in a filter (`flag` sorts by worst flag) and its direction. */
+export type RowSortDto = {
+	field: string,
+	descending: boolean,
+};
+
+export type RowsPageDto = RowsPageDto_Serialize | RowsPageDto_Deserialize;
+
+export type RowsPageDto_Deserialize = {
 	batch_id: number,
 	offset: number,
+	/**  Rows in this view: the batch's, or those a query's filters keep. */
 	total: number,
+	/**  Rows in the batch. */
+	batch_row_count: number,
 	columns: string[],
-	rows: RowDto[],
+	rows: RowDto_Deserialize[],
+};
+
+export type RowsPageDto_Serialize = {
+	batch_id: number,
+	offset: number,
+	/**  Rows in this view: the batch's, or those a query's filters keep. */
+	total: number,
+	/**  Rows in the batch. */
+	batch_row_count: number,
+	columns: string[],
+	rows: RowDto_Serialize[],
 };
 
 /**  One serial block: the tradable units or the buffer's. */

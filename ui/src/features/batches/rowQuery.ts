@@ -10,7 +10,8 @@ export type SortState = { field: string; descending: boolean } | null;
 export const PLAIN_QUERY: RowQueryDto = { sort: null, filters: [] };
 
 export function isPlain(q: RowQueryDto): boolean {
-  return q.filters.length === 0 && (q.sort === null || (q.sort.field === "row" && !q.sort.descending));
+  const sort = q.sort ?? null;
+  return q.filters.length === 0 && (sort === null || (sort.field === "row" && !sort.descending));
 }
 
 /**
@@ -112,7 +113,7 @@ export function valueFilter(field: string, op: FilterOpDto, value: string): RowF
 }
 
 /** Row background tint by worst flag (none for unflagged rows). */
-export function rowTint(worst: FlagSeverityDto | null): string | null {
+export function rowTint(worst: FlagSeverityDto | null | undefined): string | null {
   switch (worst) {
     case "high":
       return "rgba(215, 48, 31, 0.10)";
