@@ -53,6 +53,8 @@ pub(crate) struct CsvFile<R: Read> {
     pub headers: Vec<String>,
 }
 
+// Refused once per file, before any row: the size of the error does not matter here.
+#[allow(clippy::result_large_err)]
 pub(crate) fn open<R: Read>(source: R, file: &str) -> Result<CsvFile<R>, ImportProblem> {
     let mut buffered = BufReader::with_capacity(1 << 18, source);
     let prefix = buffered
