@@ -956,7 +956,7 @@ async fn statement_step(driver: &WebDriver, log: &AuditLog, pdf: &Path) -> anyho
     click(driver, "statement-submit").await?;
     let sha = content(driver, "[data-testid=statement-sha256]", long).await?;
     anyhow::ensure!(sha.trim().len() == 64, "the statement's hash reads `{sha}`");
-    wait_for_content(
+    wait_for_text(
         driver,
         "[data-testid=statement-anchor]",
         "Anchored as statement-",
