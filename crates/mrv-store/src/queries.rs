@@ -263,20 +263,27 @@ pub fn measurement_page(
     )?;
     let first = batch.first_row_id;
     let rows = stmt
-        .query_map(params![start, end], |r| {
-            Ok(MeasurementRecord {
-                index: r.get::<_, i64>(0)? - first + 1,
-                record_id: r.get(1)?,
-                lon: r.get(2)?,
-                lat: r.get(3)?,
-                obs_date: r.get(4)?,
-                claimed_tco2e: r.get(5)?,
-                values_json: r.get(6)?,
-                geometry_json: r.get(7)?,
-            })
-        })?
+        .query_map(params![start, end], |r| measurement_record(r, first))?
         .collect::<Result<_, _>>()?;
     Ok(rows)
+}
+
+/// A `measurement` row read as `row_id, record_id, lon, lat, obs_date, claimed_tco2e,
+/// values_json, geometry_json`, numbered from the batch's `first` row id.
+pub(crate) fn measurement_record(
+    r: &rusqlite::Row<'_>,
+    first: i64,
+) -> rusqlite::Result<MeasurementRecord> {
+    Ok(MeasurementRecord {
+        index: r.get::<_, i64>(0)? - first + 1,
+        record_id: r.get(1)?,
+        lon: r.get(2)?,
+        lat: r.get(3)?,
+        obs_date: r.get(4)?,
+        claimed_tco2e: r.get(5)?,
+        values_json: r.get(6)?,
+        geometry_json: r.get(7)?,
+    })
 }
 
 /// Header of a batch being written; `row_count`, `first_row_id` and the total are filled in by

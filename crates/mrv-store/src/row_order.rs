@@ -175,10 +175,6 @@ pub fn worst_flags(
     let (lo, hi) = row_ids.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &id| {
         (lo.min(id), hi.max(id))
     });
-    let mut stmt = conn.prepare_cached(
-        "SELECT row_id, MAX(CASE severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END), COUNT(*)
-         FROM flag WHERE batch_id = ?1 AND row_id = ?2 GROUP BY row_id",
-    )?;
     let mut range = conn.prepare_cached(
         "SELECT row_id, MAX(CASE severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END), COUNT(*)
          FROM flag WHERE batch_id = ?1 AND row_id >= ?2 AND row_id <= ?3 GROUP BY row_id",
@@ -188,19 +184,17 @@ pub fn worst_flags(
         2 => "medium",
         _ => "low",
     };
-    // A contiguous window (file order) is one range scan; a sorted page is one lookup per row.
-    if hi - lo < 4 * row_ids.len() as i64 {
-        let mut rows = range.query(rusqlite::params![batch_id, lo, hi])?;
+    // A contiguous window (file order) is one range scan; a sorted page is one range per row.
+    let ranges: Vec<(i64, i64)> = if hi - lo < 4 * row_ids.len() as i64 {
+        vec![(lo, hi)]
+    } else {
+        row_ids.iter().map(|&id| (id, id)).collect()
+    };
+    for (from, to) in ranges {
+        let mut rows = range.query(rusqlite::params![batch_id, from, to])?;
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
             out.insert(id, (name(r.get(1)?).to_owned(), r.get(2)?));
-        }
-    } else {
-        for &id in row_ids {
-            let mut rows = stmt.query(rusqlite::params![batch_id, id])?;
-            if let Some(r) = rows.next()? {
-                out.insert(id, (name(r.get(1)?).to_owned(), r.get(2)?));
-            }
         }
     }
     Ok(out)
@@ -225,16 +219,7 @@ pub fn measurements_by_id(
         }
         let mut rows = stmt.query([id])?;
         if let Some(r) = rows.next()? {
-            out.push(crate::MeasurementRecord {
-                index: r.get::<_, i64>(0)? - first + 1,
-                record_id: r.get(1)?,
-                lon: r.get(2)?,
-                lat: r.get(3)?,
-                obs_date: r.get(4)?,
-                claimed_tco2e: r.get(5)?,
-                values_json: r.get(6)?,
-                geometry_json: r.get(7)?,
-            });
+            out.push(crate::queries::measurement_record(r, first)?);
         }
     }
     Ok(out)
