@@ -2,7 +2,7 @@
 //! goes through a real TLS handshake — here against the plain-HTTP log, so it fails cleanly
 //! with the reason, instead of panicking for want of a crypto provider.
 
-mod common;
+use crate::common;
 
 use common::*;
 use mrv_app::{ErrorCode, Mrv, DEMO_PASSWORD};

@@ -1,7 +1,7 @@
 //! What the desktop may offer on an export (`Mrv::export_offers`) agrees with what the use cases
 //! then allow: by role, by state and by segregation of duties, against the real log process.
 
-mod common;
+use crate::common;
 
 use common::*;
 use mrv_app::{ExportAction, ExportOffer, Mrv, NewExport, NewUser, Session, DEMO_PASSWORD};

@@ -7,7 +7,7 @@
 //! it again, ending with one inventory record per block and each block once on the registry;
 //! reconciliation is clean, then finds an injected overlap and a unit missing on either side.
 
-mod common;
+use crate::common;
 
 use common::*;
 use mrv_app::registry::{CadtClient, Finding};

@@ -2,7 +2,7 @@
 //! `list`, `show`, `signoff`, `write`, `return`, and the offline `mrv verify-export` (no
 //! workspace, no user) with its exit codes.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::path::{Path, PathBuf};

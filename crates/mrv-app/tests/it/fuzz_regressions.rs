@@ -7,10 +7,10 @@
 //! (docs/fuzzing.md).
 
 #[allow(dead_code)]
-#[path = "../../../fuzz/src/corpus.rs"]
+#[path = "../../../../fuzz/src/corpus.rs"]
 mod corpus;
 #[allow(dead_code)]
-#[path = "../../../fuzz/src/import.rs"]
+#[path = "../../../../fuzz/src/import.rs"]
 mod import;
 
 use mrv_app::SourceFormat;

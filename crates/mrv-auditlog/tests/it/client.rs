@@ -2,7 +2,7 @@
 //! that misbehaves: a fork, a rollback, a bad or truncated proof, the wrong key, 5xx, and a
 //! connection dropped after the add was committed — each detected or retried correctly.
 
-mod common;
+use crate::common;
 
 use common::proxy::{Mode, Proxy};
 use common::*;

@@ -4,7 +4,7 @@
 //! `GET /checkpoint` or an authenticated `POST /add` out. Bounds are generous: they tell
 //! "closed by the timeout" from "held for ever", nothing finer.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::io::{ErrorKind, Read, Write};

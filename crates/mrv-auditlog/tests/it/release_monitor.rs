@@ -4,7 +4,7 @@
 //! same URL. A release is promoted only once its soak has run out and a green run was recorded
 //! after the soak started.
 
-mod common;
+use crate::common;
 
 use common::*;
 use mrv_app::{ErrorCode, Mrv, NewRelease, Session, DEMO_PASSWORD};

@@ -390,7 +390,7 @@ fn a_push_killed_with_sigkill_and_run_again_publishes_each_block_once() {
         .args([
             "--ignored",
             "--exact",
-            "child_push_to_be_killed",
+            "registry::child_push_to_be_killed",
             "--nocapture",
         ])
         .env("MRV_TEST_REGISTRY_URL", &reg.url)

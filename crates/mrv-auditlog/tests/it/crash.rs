@@ -2,7 +2,7 @@
 //! show that every acknowledged entry is in the final log at its acknowledged index and that
 //! every checkpoint ever served is consistent with the final one.
 
-mod common;
+use crate::common;
 
 use common::*;
 use mrv_tlog::tiles::{decode_bundle, TilePath};

@@ -2,7 +2,7 @@
 //! *this* stamp's entry. A forged stamp shipped with a real stamp's entry and receipt is
 //! refused by `verify-stamp` and by `verify-receipt --stamp`; the genuine one verifies.
 
-mod common;
+use crate::common;
 
 use common::*;
 use mrv_app::{Mrv, StampPins, DEMO_PASSWORD};

@@ -2,7 +2,7 @@
 //! `mrv auditlog connect` pins the log, `mrv anchor` sends it, `mrv anchor show` writes the
 //! receipt, and `mrv verify-receipt` checks it offline (and refuses another entry).
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::path::{Path, PathBuf};

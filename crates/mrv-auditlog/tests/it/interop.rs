@@ -2,7 +2,7 @@
 //! golang-golang-x-mod-dev, GOPATH mode, offline) verify our checkpoints, tiles, entry bundles,
 //! receipts and consistency proofs, and refuse a wrong key and a bent receipt.
 
-mod common;
+use crate::common;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;

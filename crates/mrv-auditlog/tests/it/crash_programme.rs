@@ -10,7 +10,7 @@
 //! `MRV_CRASH_SEED=S` replays a run's kill delays, `MRV_CRASH_ONLY=push,backup` limits the
 //! operations. See docs/crash-programme.md.
 
-mod common;
+use crate::common;
 
 use common::*;
 use mrv_app::{Mrv, NewExport, DEMO_PASSWORD};

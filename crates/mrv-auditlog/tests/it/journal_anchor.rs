@@ -3,7 +3,7 @@
 //! and a journal rewritten or cut after its head was anchored is found by `journal verify` and
 //! by `auditlog status --check` (exit 5).
 
-mod common;
+use crate::common;
 
 use common::*;
 use mrv_app::{ErrorCode, Mrv, NewUser, DEMO_PASSWORD};

@@ -3,7 +3,7 @@
 //! after it is written, the stored receipt proves the entry rebuilt from the file's hash under
 //! the pinned log key, `verify-statement` passes, and a changed byte fails.
 
-mod common;
+use crate::common;
 
 use common::*;
 use mrv_app::{Mrv, Overwrite, StatementRequest, DEMO_PASSWORD};

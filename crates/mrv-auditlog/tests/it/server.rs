@@ -1,6 +1,6 @@
 //! The real server process on 127.0.0.1:0: adds, duplicates, refusals, tiles and restarts.
 
-mod common;
+use crate::common;
 
 use common::*;
 use mrv_tlog::tiles::{decode_bundle, TilePath};

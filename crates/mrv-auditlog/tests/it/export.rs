@@ -5,7 +5,7 @@
 //! sign-off; segregation of duties; one live export per batch, returns leaving serial gaps; and
 //! the rounding rules at their edges through the whole journey.
 
-mod common;
+use crate::common;
 
 use common::*;
 use mrv_app::{
