@@ -299,7 +299,7 @@ pub struct ProgressDto {
     pub bytes_total: f64,
 }
 
-#[derive(Debug, Clone, Serialize, Type)]
+#[derive(Debug, Clone, Serialize, Deserialize, Type)]
 pub struct ProblemDto {
     pub file: String,
     pub row: Option<f64>,
@@ -310,10 +310,40 @@ pub struct ProblemDto {
     pub record_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Type)]
+#[derive(Debug, Clone, Serialize, Deserialize, Type)]
 pub struct ReportDto {
     pub problems: Vec<ProblemDto>,
     pub total: f64,
+}
+
+/// A report handed back by the UI (to be saved as CSV), as mrv-core holds it.
+impl From<ReportDto> for mrv_app::ImportReport {
+    fn from(r: ReportDto) -> Self {
+        let problems: Vec<mrv_app::ImportProblem> = r
+            .problems
+            .into_iter()
+            .map(|p| mrv_app::ImportProblem {
+                file: p.file,
+                row: p
+                    .row
+                    .filter(|r| r.is_finite() && *r >= 0.0)
+                    .map(|r| r as u64),
+                column: p.column,
+                value: p.value,
+                rule: p.rule,
+                record_id: p.record_id,
+            })
+            .collect();
+        let total = if r.total.is_finite() && r.total >= 0.0 {
+            r.total as u64
+        } else {
+            0
+        };
+        mrv_app::ImportReport {
+            total: total.max(problems.len() as u64),
+            problems,
+        }
+    }
 }
 
 /// Machine-readable error codes; the UI switches on these, never on message text.
@@ -582,29 +612,6 @@ pub struct OverlayDto {
     /// `data:image/png;base64,…`
     pub data_url: String,
     pub cached: bool,
-}
-
-/// Columns over a batch's rows (index 0 is row 1).
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct MapPointsDto {
-    pub batch_id: i64,
-    pub lon: Vec<f64>,
-    pub lat: Vec<f64>,
-    pub claimed_tco2e: Vec<f64>,
-    /// The most severe flag of each row: 0 none, 1 low, 2 medium, 3 high.
-    pub worst: Vec<u8>,
-}
-
-impl From<mrv_app::MapPoints> for MapPointsDto {
-    fn from(m: mrv_app::MapPoints) -> Self {
-        MapPointsDto {
-            batch_id: m.batch_id,
-            lon: m.lon,
-            lat: m.lat,
-            claimed_tco2e: m.claimed_tco2e,
-            worst: m.worst,
-        }
-    }
 }
 
 /// One layer's reading at a row.

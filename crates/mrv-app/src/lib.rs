@@ -88,8 +88,9 @@ pub use findings::{
 };
 pub use import::sink::MeasurementRow;
 pub use import::{
-    read_measurements, ColumnMapping, ImportPreview, ImportProgress, ImportRequest,
-    MeasurementSource, Progress, SourceFormat,
+    import_report_csv, import_report_default_path, read_measurements, write_import_report,
+    ColumnMapping, ImportPreview, ImportProgress, ImportRequest, MeasurementSource, Progress,
+    SourceFormat,
 };
 pub use incidents::{
     severity_definitions, ActionItemView, IncidentDetail, IncidentOffers, IncidentSummary,

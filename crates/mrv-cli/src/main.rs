@@ -346,6 +346,10 @@ struct ImportArgs {
     /// Import a corrected file as the next version of this rejected batch.
     #[arg(long, value_name = "BATCH")]
     supersedes: Option<i64>,
+    /// When the file is rejected, also write its problem report as CSV to FILE (refused if
+    /// FILE exists or is a link).
+    #[arg(long, value_name = "FILE")]
+    problems_csv: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -948,10 +952,31 @@ fn import(mrv: &mut Mrv, session: &Session, json: bool, args: ImportArgs) -> Res
         }
         Progress::Continue
     };
-    let batch = match args.supersedes {
-        Some(old) => mrv.import_version(session, old, &request, &mut on_progress)?,
-        None if args.no_enrich => mrv.import_only(session, &request, &mut on_progress)?,
-        None => mrv.import(session, &request, &mut on_progress)?,
+    let imported = match args.supersedes {
+        Some(old) => mrv.import_version(session, old, &request, &mut on_progress),
+        None if args.no_enrich => mrv.import_only(session, &request, &mut on_progress),
+        None => mrv.import(session, &request, &mut on_progress),
+    };
+    let batch = match (imported, &args.problems_csv) {
+        (Ok(batch), _) => batch,
+        (Err(e), Some(csv)) if e.report().is_some() => {
+            if show_progress && !args.progress {
+                say!();
+            }
+            let report = e.report().expect("matched on a report");
+            match mrv_app::write_import_report(report, csv, mrv_app::Overwrite::Refuse) {
+                Ok(()) => say!(
+                    "the problem report is in {}",
+                    shown(&csv.display().to_string())
+                ),
+                Err(w) => say!(
+                    "the problem report was not written: {}",
+                    shown(&w.to_string())
+                ),
+            }
+            return Err(e.into());
+        }
+        (Err(e), _) => return Err(e.into()),
     };
     if show_progress && !args.progress {
         say!();

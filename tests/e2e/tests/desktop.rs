@@ -505,6 +505,40 @@ async fn map_and_plot(driver: &WebDriver) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The batch page in a 1024 × 700 window: the compact layout folds the sidebar and header and
+/// the map keeps most of the window. Screenshots of the table and the map at that size; the
+/// window is restored afterwards.
+async fn small_window(driver: &WebDriver) -> anyhow::Result<()> {
+    let long = Duration::from_secs(60);
+    let before = driver.get_window_rect().await?;
+    driver.set_window_rect(0, 0, 1024, 700).await?;
+    wait_until(driver, "a 1024 × 700 window", long, "return window.innerWidth <= 1024 && window.innerHeight <= 700;").await?;
+    wait_for(driver, "[data-testid=row]", long).await?;
+    screenshot(driver, "mrv-e2e-small-table.png").await?;
+    click(driver, "tab-map").await?;
+    wait_until(driver, "the demo points on the small map", long, "const m = document.querySelector('[data-testid=map]'); return !!m && m.getAttribute('data-points') === '240';").await?;
+    screenshot(driver, "mrv-e2e-small-map.png").await?;
+    let share = driver
+        .execute("const m = document.querySelector('[data-testid=map]').getBoundingClientRect(); return (m.width * m.height) / (window.innerWidth * window.innerHeight);", Vec::new())
+        .await?
+        .json()
+        .as_f64()
+        .unwrap_or(0.0);
+    println!("e2e: at 1024 × 700 the map covers {:.0} % of the window", share * 100.0);
+    anyhow::ensure!(
+        share >= 0.45,
+        "at 1024 × 700 the map keeps most of the window: it covers {:.0} %",
+        share * 100.0
+    );
+    click(driver, "tab-table").await?;
+    wait_for(driver, "[data-testid=row]", long).await?;
+    driver
+        .set_window_rect(before.x, before.y, before.width as u32, before.height as u32)
+        .await?;
+    wait_until(driver, "the window restored", long, "return window.innerWidth > 1024;").await?;
+    Ok(())
+}
+
 /// Signs in through the sign-in screen (signing out first if someone is signed in).
 async fn sign_in(driver: &WebDriver, name: &str) -> anyhow::Result<()> {
     let long = Duration::from_secs(60);
@@ -557,6 +591,7 @@ async fn drive(
     wait_until(driver, "the jump to row 200", long, "const r = document.querySelector('[data-testid=row][data-jumped=true]'); return !!r && r.textContent.includes('SDM-0200');").await?;
     screenshot(driver, "mrv-e2e-flags.png").await?;
     map_and_plot(driver).await?;
+    small_window(driver).await?;
 
     // Import by typed path.
     start_import(driver, csv).await?;
@@ -633,6 +668,7 @@ async fn drive(
     );
     screenshot(driver, "mrv-e2e-million.png").await?;
     sort_and_filter_a_million_rows(driver).await?;
+    map_of_a_million_points(driver).await?;
     review_journey(driver, csv, log, registry).await
 }
 
@@ -677,6 +713,95 @@ async fn sort_and_filter_a_million_rows(driver: &WebDriver) -> anyhow::Result<()
     screenshot(driver, "mrv-e2e-million-sorted.png").await?;
     click(driver, "filter-clear").await?;
     wait_for_content(driver, "[data-testid=rows-total]", "1000000", long).await?;
+    Ok(())
+}
+
+/// A drag of the map, one pointer move per animation frame for 60 frames, made with the
+/// pointer events a mouse makes; answers [frames per second, longest frame in ms].
+const PAN_SCRIPT: &str = r#"
+const done = arguments[arguments.length - 1];
+const map = document.querySelector('[data-testid=map]');
+const target = map.querySelector('.ol-viewport') || map;
+const r = map.getBoundingClientRect();
+const x0 = r.left + r.width / 2, y0 = r.top + r.height / 2;
+const ev = (type, x, y, buttons) => new PointerEvent(type, { clientX: x, clientY: y, screenX: x, screenY: y,
+  pointerId: 1, pointerType: 'mouse', isPrimary: true, button: 0, buttons, bubbles: true, cancelable: true, composed: true });
+const steps = 60, times = [];
+let i = 0;
+target.dispatchEvent(ev('pointerdown', x0, y0, 1));
+function tick(t) {
+  times.push(t);
+  i++;
+  if (i <= steps) {
+    target.dispatchEvent(ev('pointermove', x0 + i * 5, y0 + i * 2, 1));
+    requestAnimationFrame(tick);
+  } else {
+    target.dispatchEvent(ev('pointerup', x0 + steps * 5, y0 + steps * 2, 0));
+    let longest = 0;
+    for (let k = 1; k < times.length; k++) longest = Math.max(longest, times[k] - times[k - 1]);
+    done([steps / ((times[times.length - 1] - times[0]) / 1000), longest]);
+  }
+}
+requestAnimationFrame(tick);
+"#;
+
+/// The Map tab of the million-row batch: its points cross the IPC bridge as one packed binary
+/// message and are stamped into the map's image. Checks that every point is drawn and that a
+/// drag pans the map; prints the time from the click on the tab to the first frame with the
+/// points and the frame rate of the pan (issue 14's target 4).
+async fn map_of_a_million_points(driver: &WebDriver) -> anyhow::Result<()> {
+    let long = Duration::from_secs(120);
+    let clicked_at = driver
+        .execute(
+            "const t = performance.now(); document.querySelector('[data-testid=tab-map]').click(); return t;",
+            Vec::new(),
+        )
+        .await?
+        .json()
+        .as_f64()
+        .ok_or_else(|| anyhow::anyhow!("performance.now() was not a number"))?;
+    wait_until(driver, "the million points drawn", long, "const m = document.querySelector('[data-testid=map]'); return !!m && m.hasAttribute('data-points-drawn-at') && Number(m.getAttribute('data-points')) > 0;").await?;
+    let drawn = driver
+        .execute("const m = document.querySelector('[data-testid=map]'); return [Number(m.getAttribute('data-points-drawn-at')), Number(m.getAttribute('data-points'))];", Vec::new())
+        .await?
+        .json()
+        .clone();
+    let first_frame_ms = drawn[0].as_f64().unwrap_or(f64::NAN) - clicked_at;
+    let in_view = drawn[1].as_u64().unwrap_or(0);
+    println!(
+        "e2e: map of 1,000,000 rows: first points drawn {first_frame_ms:.0} ms after opening the Map tab ({in_view} points in view)"
+    );
+    anyhow::ensure!(
+        in_view == 1_000_000,
+        "the fitted map shows every point: {in_view} of 1000000 drawn"
+    );
+    screenshot(driver, "mrv-e2e-million-map.png").await?;
+    let pan = driver
+        .execute_async(PAN_SCRIPT, Vec::new())
+        .await?
+        .json()
+        .clone();
+    let (fps, longest) = (
+        pan[0].as_f64().unwrap_or(0.0),
+        pan[1].as_f64().unwrap_or(f64::INFINITY),
+    );
+    println!(
+        "e2e: panning over 1,000,000 points: {fps:.1} frames/s, longest frame {longest:.0} ms"
+    );
+    // The pan moved the map: once it settles, the points pushed past the edge are not drawn.
+    wait_until(driver, "the panned map redrawn", long, "const m = document.querySelector('[data-testid=map]'); const n = Number(m.getAttribute('data-points')); return n > 0 && n < 1000000;").await?;
+    screenshot(driver, "mrv-e2e-million-map-panned.png").await?;
+    // Figures, not pass marks: a debug build on a loaded CI machine is not where a target is
+    // judged (issue 14's closing note reports them against the targets); what must hold is that
+    // the map opens and pans at all.
+    let verdict = |met: bool| if met { "met" } else { "NOT met" };
+    println!(
+        "e2e: issue 14 target 4 — first points ≤ 1500 ms: {}; panning ≥ 30 frames/s: {}",
+        verdict(first_frame_ms <= 1500.0),
+        verdict(fps >= 30.0)
+    );
+    click(driver, "tab-table").await?;
+    wait_for(driver, "[data-testid=row]", long).await?;
     Ok(())
 }
 

@@ -8,6 +8,10 @@ import { invoke as __TAURI_INVOKE, Channel } from "@tauri-apps/api/core";
 /** Commands */
 export const commands = {
 	workspaceInfo: () => typedError<WorkspaceDto, CommandError_Serialize>(__TAURI_INVOKE("workspace_info")),
+	/**  Writes `report` as CSV to `path`; answers the path written. */
+	saveImportReport: (report: ReportDto_Deserialize, path: string, force: boolean) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("save_import_report", { report, path, force })),
+	/**  Where "Save as CSV…" proposes to write the problems of the imported `file`: beside it. */
+	importReportDefaultPath: (file: string) => __TAURI_INVOKE<string>("import_report_default_path", { file }),
 	listMethodologies: () => __TAURI_INVOKE<MethodologyDto_Serialize[]>("list_methodologies"),
 	listProjects: () => typedError<ProjectDto_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_projects")),
 	listBatches: (projectId: number | null) => typedError<BatchDto[], CommandError_Serialize>(__TAURI_INVOKE("list_batches", { projectId })),
@@ -36,8 +40,6 @@ export const commands = {
 	layerStyle: (layerId: number) => typedError<LayerStyleDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("layer_style", { layerId })),
 	/**  A layer drawn over a map view (`bbox` = min x, min y, max x, max y in EPSG:3857). */
 	renderOverlay: (layerId: number, bbox: (number | null)[], width: number, height: number) => typedError<OverlayDto, CommandError_Serialize>(__TAURI_INVOKE("render_overlay", { layerId, bbox, width, height })),
-	/**  Every row's position, claimed tCO2e and worst flag, for the map and the plot. */
-	mapPoints: (batchId: number) => typedError<MapPointsDto, CommandError_Serialize>(__TAURI_INVOKE("map_points", { batchId })),
 	/**  A layer's value at every row of a batch (null on nodata or off the raster). */
 	layerValues: (batchId: number, layerId: number) => typedError<(number | null)[], CommandError_Serialize>(__TAURI_INVOKE("layer_values", { batchId, layerId })),
 	/**  One row (1-based) with its samples per layer and its flags. */
@@ -1756,16 +1758,6 @@ export type LogHealthDto_Serialize = {
 	queued: number | null,
 	failed: number | null,
 	anchored: number | null,
-};
-
-/**  Columns over a batch's rows (index 0 is row 1). */
-export type MapPointsDto = {
-	batch_id: number,
-	lon: (number | null)[],
-	lat: (number | null)[],
-	claimed_tco2e: (number | null)[],
-	/**  The most severe flag of each row: 0 none, 1 low, 2 medium, 3 high. */
-	worst: number[],
 };
 
 export type MappingDto = {

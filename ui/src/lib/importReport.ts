@@ -1,15 +1,13 @@
 /**
- * A rejected import's problem report, handed on: as text for the clipboard (a tab-separated
- * table that pastes into a spreadsheet or a ticket) and as a CSV file. Values come from the
- * imported file, so every cell a spreadsheet would run as a formula is kept as text.
+ * A rejected import's problem report, handed on as text for the clipboard (a tab-separated
+ * table that pastes into a spreadsheet or a ticket). Values come from the imported file, so
+ * every cell a spreadsheet would run as a formula is kept as text. The CSV file is written by
+ * the backend (`save_import_report`, `mrv_app::import_report_csv`).
  */
 import type { ProblemDto } from "./bindings";
 import { plainText } from "./richText";
 
-/**
- * A problem as the report carries it. `record_id` (the row's id under the methodology's id
- * field) is not yet in `ProblemDto` (bindings.ts); it is read when the backend sends it.
- */
+/** A problem as the report carries it; `record_id` is the row's id under the methodology's id field. */
 export type ReportProblem = ProblemDto & { record_id?: string | null };
 
 export interface ImportReport {
@@ -48,23 +46,6 @@ function omitted(report: ImportReport): number {
   return Math.max(0, report.total - report.problems.length);
 }
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. */
-export function csvField(text: string): string {
-  const safe = neutralizeFormula(text);
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-/**
- * The report as CSV (CRLF line ends, a header row, one row per problem); when the report lists
- * fewer problems than the file has, a last row says how many more there are.
- */
-export function reportCsv(report: ImportReport): string {
-  const lines = [HEADER, ...report.problems.map(cells)].map((row) => row.map(csvField).join(","));
-  const more = omitted(report);
-  if (more > 0) lines.push(["", "", "", "", "", `and ${more} more problems not listed in the report`].map(csvField).join(","));
-  return `${lines.join("\r\n")}\r\n`;
-}
-
 /** A tab-separated cell: tabs and line breaks become spaces, formulas stay text. */
 function tsvField(text: string): string {
   return neutralizeFormula(text.replace(/[\t\r\n]+/g, " "));
@@ -76,11 +57,4 @@ export function reportText(report: ImportReport, heading: string): string {
   const more = omitted(report);
   const tail = more > 0 ? [`… and ${more} more problems not listed in the report`] : [];
   return [heading, ...rows, ...tail].join("\n") + "\n";
-}
-
-/** "plots 2025.csv" → "plots-2025-problems.csv"; "import-problems.csv" without a name. */
-export function reportFileName(sourceFile: string | null | undefined): string {
-  const base = (sourceFile ?? "").split(/[\\/]/).pop() ?? "";
-  const stem = base.replace(/\.[^.]*$/, "").replace(/[^\p{L}\p{N}._-]+/gu, "-").replace(/^-+|-+$/g, "");
-  return stem ? `${stem}-problems.csv` : "import-problems.csv";
 }

@@ -10,7 +10,10 @@ mod csv_guard;
 mod csv_source;
 mod geojson_source;
 mod layout;
+mod report_file;
 pub(crate) mod sink;
+
+pub use report_file::{import_report_csv, import_report_default_path, write_import_report};
 
 use crate::batches::BatchView;
 use crate::projects::file_name;

@@ -620,3 +620,43 @@ fn batch_show_sorts_and_filters_rows_by_flag_and_value() {
         String::from_utf8_lossy(&bad.stderr)
     );
 }
+
+#[test]
+fn a_rejected_imports_problems_are_written_as_csv_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(mrv(&ws, &["init", "--demo"]).status.success());
+    let bad = dir.path().join("bad plots.csv");
+    std::fs::write(
+        &bad,
+        "plot_id,date,species,dbh_cm,height_m,claimed_tco2e,lon,lat\n\
+         P1,2025-01-01,x,NaN,1,1,-47.8,-24.2\n\
+         =cmd,2025-01-01,x,12,1,abc,-47.8,-24.2\n",
+    )
+    .unwrap();
+    let csv = dir.path().join("bad-problems.csv");
+    let csv_arg = csv.to_str().unwrap();
+    let out = import(&ws, &bad, PERIOD, &["--problems-csv", csv_arg]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the problem report is in"), "{stderr}");
+    let written = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = written.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "File,Row,Record,Column,Value,Problem");
+    assert_eq!(lines.len(), 3, "{written}");
+    assert!(lines[1].contains(",1,P1,dbh_cm,NaN,"), "{written}");
+    // The second row's id would run as a formula in a spreadsheet: it stays text.
+    assert!(
+        lines[2].contains(",2,'=cmd,claimed_tco2e,abc,"),
+        "{written}"
+    );
+    // An existing report is not overwritten; the import's own error still comes first.
+    let again = import(&ws, &bad, PERIOD, &["--problems-csv", csv_arg]);
+    assert_eq!(again.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        stderr.contains("the problem report was not written") && stderr.contains("already exists"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), written);
+}
