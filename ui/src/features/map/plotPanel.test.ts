@@ -6,6 +6,8 @@ describe("plotPanelLayout", () => {
     expect(plotPanelLayout(1000, false)).toEqual({ place: "side", width: 300 });
     expect(plotPanelLayout(1600, false)).toEqual({ place: "side", width: PANEL_WIDTH.max });
     expect(plotPanelLayout(800, false)).toEqual({ place: "side", width: PANEL_WIDTH.min });
+    // Beside an open flags list at 1280 × 820 the plot view is about 570 px: the narrow column.
+    expect(plotPanelLayout(570, false)).toEqual({ place: "side", width: PANEL_WIDTH.narrow });
   });
 
   it("caps the column lower in the compact layout", () => {
