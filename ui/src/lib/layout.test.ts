@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isCompactViewport, readSidebarChoice, SIDEBAR_STORAGE_KEY, sidebarCollapsed, writeSidebarChoice, type KeyValueStore } from "./layout";
+import { choiceAfterBatchPick, isCompactViewport, readSidebarChoice, SIDEBAR_STORAGE_KEY, sidebarCollapsed, writeSidebarChoice, type KeyValueStore } from "./layout";
 
 function memoryStore(): KeyValueStore & { map: Map<string, string> } {
   const map = new Map<string, string>();
@@ -45,5 +45,21 @@ describe("compact layout", () => {
     expect(readSidebarChoice(broken)).toBeNull();
     expect(() => writeSidebarChoice(broken, true)).not.toThrow();
     expect(readSidebarChoice(null)).toBeNull();
+  });
+});
+
+describe("opening a batch after the rail unfolded the sidebar", () => {
+  it("folds it again in a small window unless the user stored a choice", () => {
+    // Unfolded from the rail (in memory: false), nothing stored: the window size decides again.
+    expect(sidebarCollapsed(choiceAfterBatchPick(false, true, null), true)).toBe(true);
+    expect(sidebarCollapsed(choiceAfterBatchPick(false, true, null), false)).toBe(false);
+    // The user stored "expanded": it stays unfolded.
+    expect(sidebarCollapsed(choiceAfterBatchPick(false, true, false), true)).toBe(false);
+  });
+
+  it("keeps an unfold the user asked for with the toggle", () => {
+    expect(choiceAfterBatchPick(false, false, false)).toBe(false);
+    expect(choiceAfterBatchPick(null, false, null)).toBeNull();
+    expect(choiceAfterBatchPick(true, false, true)).toBe(true);
   });
 });

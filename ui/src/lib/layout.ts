@@ -45,3 +45,13 @@ export function writeSidebarChoice(store: KeyValueStore | null | undefined, coll
 export function sidebarCollapsed(choice: boolean | null, compactViewport: boolean): boolean {
   return choice ?? compactViewport;
 }
+
+/**
+ * The in-memory sidebar choice once a batch is opened from the sidebar. A project picked on the
+ * rail unfolds the sidebar only to list its batches: when one of them is opened, the stored
+ * choice (or, without one, the window's size) decides again, so a small window gives the table,
+ * map or plot its width back. An unfold the user asked for with the toggle stays.
+ */
+export function choiceAfterBatchPick(current: boolean | null, unfoldedFromRail: boolean, stored: boolean | null): boolean | null {
+  return unfoldedFromRail ? stored : current;
+}

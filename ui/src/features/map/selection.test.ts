@@ -31,6 +31,16 @@ describe("row selection store", () => {
 
 describe("helpers", () => {
   it("normalises rows", () => expect(normaliseRows([4, 2, 2, NaN, 0])).toEqual([2, 4]));
+  it("copies rows that are already in order, and sorts those that are not", () => {
+    const sorted = [1, 2, 5, 9];
+    const out = normaliseRows(sorted);
+    expect(out).toEqual(sorted);
+    expect(out).not.toBe(sorted);
+    expect(normaliseRows([1, 2, 2, 3])).toEqual([1, 2, 3]);
+    expect(normaliseRows([0, 1, 2])).toEqual([1, 2]);
+    expect(normaliseRows([1, 2.5, 3])).toEqual([1, 3]);
+    expect(normaliseRows(new Set([3, 1]))).toEqual([1, 3]);
+  });
   it("builds a mask for the same batch only", () => {
     const sel = { batchId: 3, rows: [1, 4, 99], source: "plot" as const };
     expect(Array.from(selectionMask(sel, 3, 5)!)).toEqual([1, 0, 0, 1, 0]);

@@ -9,7 +9,7 @@
 import { writable, type Readable } from "svelte/store";
 
 /** Who made the current selection: views skip echoes of their own emits if they wish. */
-export type SelectionSource = "map" | "plot" | "histogram" | "table" | "flags" | "other";
+export type SelectionSource = "map" | "map-box" | "plot" | "histogram" | "table" | "flags" | "other";
 
 export interface RowSelection {
   /** The batch the rows belong to; null when nothing is selected. */
@@ -34,9 +34,23 @@ export const EMPTY_SELECTION: RowSelection = Object.freeze({ batchId: null, rows
 
 /** Sorted, deduplicated, positive whole row numbers. */
 export function normaliseRows(rows: Iterable<number>): number[] {
+  // A box on the map or a brush over a million points hands over rows already in order: copy
+  // them instead of hashing and sorting.
+  if (Array.isArray(rows) && strictlyAscendingRows(rows)) return rows.slice();
   const set = new Set<number>();
   for (const r of rows) if (Number.isInteger(r) && r >= 1) set.add(r);
   return [...set].sort((a, b) => a - b);
+}
+
+/** Whether every entry is a positive whole number greater than the one before it. */
+function strictlyAscendingRows(rows: readonly number[]): boolean {
+  let last = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (!Number.isInteger(r) || r <= last) return false;
+    last = r;
+  }
+  return true;
 }
 
 /** The selection after toggling `rows`: all already in → removed; otherwise added. */
