@@ -157,6 +157,72 @@ fn decode(r: &RecordRow) -> Result<Vec<Cow<'_, str>>, AppError> {
         .map_err(|e| AppError::Internal(format!("record {}: values: {e}", r.record_id)))
 }
 
+/// The name a changed plot polygon is listed under among a row's fields.
+pub const POLYGON_FIELD: &str = "plot polygon";
+
+/// A stored plot polygon in words, for a diff: "polygon, 5 vertices, first at -47.81234,
+/// -24.20011" (a multipolygon names its parts). The geometry is compact GeoJSON as the import
+/// stored it; anything else is shown as it is, shortened.
+pub(crate) fn polygon_summary(geometry_json: &str) -> String {
+    fn positions<'v>(v: &'v serde_json::Value, out: &mut Vec<&'v [serde_json::Value]>) {
+        if let Some(items) = v.as_array() {
+            if items.len() >= 2 && items.iter().all(serde_json::Value::is_number) {
+                out.push(items);
+            } else {
+                for item in items {
+                    positions(item, out);
+                }
+            }
+        }
+    }
+    let parsed: Option<serde_json::Value> = serde_json::from_str(geometry_json).ok();
+    let Some(geometry) = parsed.as_ref() else {
+        return geometry_json.chars().take(80).collect();
+    };
+    let kind = geometry.get("type").and_then(|t| t.as_str()).unwrap_or("");
+    let coordinates = geometry
+        .get("coordinates")
+        .unwrap_or(&serde_json::Value::Null);
+    let mut points = Vec::new();
+    positions(coordinates, &mut points);
+    // Each ring repeats its first vertex at its end; count the corners a user drew.
+    let rings: Vec<&serde_json::Value> = match kind {
+        "Polygon" => coordinates
+            .as_array()
+            .map(|r| r.iter().collect())
+            .unwrap_or_default(),
+        "MultiPolygon" => coordinates
+            .as_array()
+            .map(|p| p.iter().filter_map(|r| r.as_array()).flatten().collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let closed = rings
+        .iter()
+        .filter(|r| {
+            r.as_array()
+                .is_some_and(|r| r.len() > 1 && r.first() == r.last())
+        })
+        .count();
+    let vertices = points.len().saturating_sub(closed);
+    let first = points
+        .first()
+        .map(|p| {
+            let n = |i: usize| p[i].as_f64().map_or("?".to_owned(), |v| format!("{v:.6}"));
+            format!(", first at {}, {}", n(0), n(1))
+        })
+        .unwrap_or_default();
+    let parts = match kind {
+        "MultiPolygon" => format!(
+            "multipolygon of {} parts",
+            coordinates.as_array().map_or(0, Vec::len)
+        ),
+        "Polygon" => "polygon".to_owned(),
+        other => other.to_lowercase(),
+    };
+    format!("{parts}, {vertices} vertices{first}")
+}
+
 /// The fields of one record that differ between `old` and `new`.
 fn field_changes(
     new_columns: &[String],
@@ -177,6 +243,13 @@ fn field_changes(
                 new: Some(n.to_string()),
             });
         }
+    }
+    if old.geometry_json != new.geometry_json {
+        out.push(FieldChange {
+            field: POLYGON_FIELD.into(),
+            old: old.geometry_json.as_deref().map(polygon_summary),
+            new: new.geometry_json.as_deref().map(polygon_summary),
+        });
     }
     if old.values_json == new.values_json && old_columns == new_columns {
         return Ok(out);
@@ -463,6 +536,54 @@ pub(crate) mod tests {
         let err = mrv.batch_diff(&vera, 1, None, 0, 10).unwrap_err();
         assert_eq!(err.code(), crate::ErrorCode::InvalidInput);
         assert!(err.to_string().contains("--against"), "{err}");
+    }
+
+    #[test]
+    fn a_changed_plot_polygon_is_listed_with_both_shapes_in_words() {
+        let row = |geometry: Option<&str>| RecordRow {
+            record_id: "P-1".into(),
+            lon: -47.8,
+            lat: -24.2,
+            values_json: "[]".into(),
+            geometry_json: geometry.map(str::to_owned),
+            flags: Vec::new(),
+        };
+        let square = r#"{"type":"Polygon","coordinates":[[[-47.8,-24.2],[-47.79,-24.2],[-47.79,-24.19],[-47.8,-24.19],[-47.8,-24.2]]]}"#;
+        let pentagon = r#"{"type":"Polygon","coordinates":[[[-47.8,-24.2],[-47.79,-24.2],[-47.785,-24.195],[-47.79,-24.19],[-47.8,-24.19],[-47.8,-24.2]]]}"#;
+        let no_columns: Vec<String> = Vec::new();
+        let same = field_changes(
+            &no_columns,
+            &no_columns,
+            &row(Some(square)),
+            &row(Some(square)),
+        )
+        .unwrap();
+        assert!(same.is_empty(), "{same:?}");
+        let moved = field_changes(
+            &no_columns,
+            &no_columns,
+            &row(Some(square)),
+            &row(Some(pentagon)),
+        )
+        .unwrap();
+        assert_eq!(
+            moved,
+            vec![FieldChange {
+                field: POLYGON_FIELD.into(),
+                old: Some("polygon, 4 vertices, first at -47.800000, -24.200000".into()),
+                new: Some("polygon, 5 vertices, first at -47.800000, -24.200000".into()),
+            }]
+        );
+        let dropped =
+            field_changes(&no_columns, &no_columns, &row(Some(square)), &row(None)).unwrap();
+        assert_eq!(dropped[0].new, None);
+        assert_eq!(
+            polygon_summary(
+                r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[[[5,5],[6,5],[6,6],[5,5]]]]}"#
+            ),
+            "multipolygon of 2 parts, 6 vertices, first at 0.000000, 0.000000"
+        );
+        assert_eq!(polygon_summary("not json"), "not json");
     }
 
     #[test]

@@ -88,9 +88,9 @@ pub use findings::{
 };
 pub use import::sink::MeasurementRow;
 pub use import::{
-    import_report_csv, import_report_default_path, read_measurements, write_import_report,
-    ColumnMapping, ImportPreview, ImportProgress, ImportRequest, MeasurementSource, Progress,
-    SourceFormat,
+    import_report_csv, import_report_default_path, read_measurements, spreadsheet_text,
+    write_import_report, ColumnMapping, ImportPreview, ImportProgress, ImportRequest,
+    MeasurementSource, Progress, SourceFormat,
 };
 pub use incidents::{
     severity_definitions, ActionItemView, IncidentDetail, IncidentOffers, IncidentSummary,

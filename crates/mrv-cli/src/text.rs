@@ -47,15 +47,11 @@ fn needs_escape(c: char) -> bool {
 }
 
 /// A field of tab-separated output: [`shown`], and a text a spreadsheet would run as a formula
-/// (starting with `=`, `+`, `-`, `@`, a tab or a carriage return, and not a number) prefixed
-/// with `'` so it stays text.
+/// kept as text (`mrv_app::spreadsheet_text`, the rule the problem-report CSV follows too).
 pub(crate) fn cell(text: &str) -> Cow<'_, str> {
-    let formula =
-        text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.trim().parse::<f64>().is_err();
-    if formula {
-        Cow::Owned(format!("'{}", shown(text)))
-    } else {
-        shown(text)
+    match mrv_app::spreadsheet_text(text) {
+        Cow::Borrowed(_) => shown(text),
+        Cow::Owned(_) => Cow::Owned(format!("'{}", shown(text))),
     }
 }
 

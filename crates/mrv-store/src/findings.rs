@@ -178,6 +178,8 @@ pub struct RecordRow {
     pub lon: f64,
     pub lat: f64,
     pub values_json: String,
+    /// The plot polygon as stored (compact GeoJSON geometry), for plots imported with one.
+    pub geometry_json: Option<String>,
     /// The names of the checks that flagged the row, sorted, each once.
     pub flags: Vec<String>,
 }
@@ -194,7 +196,8 @@ pub fn rows_by_record(
     let mut stmt = conn.prepare_cached(
         "SELECT m.record_id, m.lon, m.lat, m.values_json,
                 (SELECT group_concat(check_name, char(31)) FROM flag f
-                  WHERE f.batch_id = m.batch_id AND f.row_id = m.row_id)
+                  WHERE f.batch_id = m.batch_id AND f.row_id = m.row_id),
+                m.geometry_json
          FROM measurement m
          WHERE m.batch_id = ?1 AND (?2 IS NULL OR m.record_id > ?2)
          ORDER BY m.record_id LIMIT ?3",
@@ -212,6 +215,7 @@ pub fn rows_by_record(
                 lon: r.get(1)?,
                 lat: r.get(2)?,
                 values_json: r.get(3)?,
+                geometry_json: r.get(5)?,
                 flags,
             })
         })?

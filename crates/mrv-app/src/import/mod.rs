@@ -13,7 +13,9 @@ mod layout;
 mod report_file;
 pub(crate) mod sink;
 
-pub use report_file::{import_report_csv, import_report_default_path, write_import_report};
+pub use report_file::{
+    import_report_csv, import_report_default_path, spreadsheet_text, write_import_report,
+};
 
 use crate::batches::BatchView;
 use crate::projects::file_name;

@@ -8,19 +8,21 @@
 use crate::files::{write_atomic, Overwrite};
 use crate::AppError;
 use mrv_core::ImportReport;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 const HEADER: [&str; 6] = ["File", "Row", "Record", "Column", "Value", "Problem"];
 
 /// A text a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
-/// carriage return, and not a number), prefixed with `'` so it stays text.
-fn neutralized(text: &str) -> String {
+/// carriage return, and not a number), prefixed with `'` so it stays text. The one rule for
+/// every table MRV Desk hands to a spreadsheet (this CSV, the CLI's tab-separated output).
+pub fn spreadsheet_text(text: &str) -> Cow<'_, str> {
     let formula =
         text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.trim().parse::<f64>().is_err();
     if formula {
-        format!("'{text}")
+        Cow::Owned(format!("'{text}"))
     } else {
-        text.to_owned()
+        Cow::Borrowed(text)
     }
 }
 
@@ -30,7 +32,7 @@ pub fn import_report_csv(report: &ImportReport) -> String {
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     let mut row = |cells: [String; 6]| {
-        out.write_record(cells.iter().map(|c| neutralized(c)))
+        out.write_record(cells.iter().map(|c| spreadsheet_text(c).into_owned()))
             .expect("writing CSV to memory cannot fail");
     };
     row(HEADER.map(str::to_owned));
