@@ -11,16 +11,9 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   exit 2
 fi
 (cd ui && npm run build --silent)
-# One build for both README commands, without incremental caches (3.3 of the 8.2 GB a full
-# test build left in target/ here; a fresh build gains nothing from them).
-export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
-# The same build as the test command's (`cargo build --workspace --bins`, one profile): whichever
-# of the README's two commands runs second reuses what the first compiled.
-if [ ! -x target/debug/mrv-desk ]; then
-  echo "run-demo: first build — compiling MRV Desk and its tools; about 8 minutes on a 2-core machine" \
-    "(later runs take seconds; the test command reuses this build)." >&2
-fi
-cargo build --workspace --bins --quiet
+# The same build as the test command's (scripts/build.sh: one cargo invocation, one profile):
+# whichever of the README's two commands runs second reuses what the first compiled.
+bash scripts/build.sh --quiet
 BIN=./target/debug
 DATA="${MRV_DEMO_HOME:-$HOME/.local/share/mrv-desk}"
 WORKSPACE="${MRV_WORKSPACE:-$DATA/demo-workspace}"

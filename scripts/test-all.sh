@@ -11,10 +11,6 @@ export CARGO_TERM_COLOR=never
 # One build for both README commands, without incremental caches (3.3 of the 8.2 GB a full
 # test build left in target/ here; a fresh build gains nothing from them).
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
-if [ ! -x target/debug/mrv-desk ]; then
-  echo "test-all: first build — compiling MRV Desk, its tools and tests takes about 15 minutes on a" \
-    "2-core machine, the whole run about 30; a build made by scripts/run-demo.sh is reused."
-fi
 
 step "ui: type check, unit tests, build"
 (cd ui && npm run check && npm run test && npm run build)
@@ -25,7 +21,7 @@ python3 scripts/check-layers.py
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "rust: tests (the binaries the desktop end-to-end test runs are built first)"
-cargo build --workspace --bins
+bash scripts/build.sh
 xvfb-run -a --server-args="-screen 0 1400x900x24" cargo test --workspace -- --test-threads=2
 step "fuzz: every parser 20 s under cargo-fuzz (nightly, AddressSanitizer, unoptimised build; docs/fuzzing.md)"
 MRV_FUZZ_BUILD="${MRV_FUZZ_BUILD:-dev}" bash scripts/fuzz.sh
