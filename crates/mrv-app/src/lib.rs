@@ -88,7 +88,7 @@ pub use findings::{
 };
 pub use import::sink::MeasurementRow;
 pub use import::{
-    import_report_csv, import_report_default_path, read_measurements, spreadsheet_text,
+    import_report_csv, import_report_default_path, read_measurements, runs_as_formula,
     write_import_report, ColumnMapping, ImportPreview, ImportProgress, ImportRequest,
     MeasurementSource, Progress, SourceFormat,
 };

@@ -957,26 +957,26 @@ fn import(mrv: &mut Mrv, session: &Session, json: bool, args: ImportArgs) -> Res
         None if args.no_enrich => mrv.import_only(session, &request, &mut on_progress),
         None => mrv.import(session, &request, &mut on_progress),
     };
-    let batch = match (imported, &args.problems_csv) {
-        (Ok(batch), _) => batch,
-        (Err(e), Some(csv)) if e.report().is_some() => {
-            if show_progress && !args.progress {
-                say!();
-            }
-            let report = e.report().expect("matched on a report");
-            match mrv_app::write_import_report(report, csv, mrv_app::Overwrite::Refuse) {
-                Ok(()) => say!(
-                    "the problem report is in {}",
-                    shown(&csv.display().to_string())
-                ),
-                Err(w) => say!(
-                    "the problem report was not written: {}",
-                    shown(&w.to_string())
-                ),
+    let batch = match imported {
+        Ok(batch) => batch,
+        Err(e) => {
+            if let (Some(csv), Some(report)) = (&args.problems_csv, e.report()) {
+                if show_progress && !args.progress {
+                    say!();
+                }
+                match mrv_app::write_import_report(report, csv, mrv_app::Overwrite::Refuse) {
+                    Ok(()) => say!(
+                        "the problem report is in {}",
+                        shown(&csv.display().to_string())
+                    ),
+                    Err(w) => say!(
+                        "the problem report was not written: {}",
+                        shown(&w.to_string())
+                    ),
+                }
             }
             return Err(e.into());
         }
-        (Err(e), _) => return Err(e.into()),
     };
     if show_progress && !args.progress {
         say!();

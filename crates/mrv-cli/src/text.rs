@@ -47,11 +47,13 @@ fn needs_escape(c: char) -> bool {
 }
 
 /// A field of tab-separated output: [`shown`], and a text a spreadsheet would run as a formula
-/// kept as text (`mrv_app::spreadsheet_text`, the rule the problem-report CSV follows too).
+/// prefixed with `'` so it stays text (`mrv_app::runs_as_formula`, the rule the problem-report
+/// CSV follows too).
 pub(crate) fn cell(text: &str) -> Cow<'_, str> {
-    match mrv_app::spreadsheet_text(text) {
-        Cow::Borrowed(_) => shown(text),
-        Cow::Owned(_) => Cow::Owned(format!("'{}", shown(text))),
+    if mrv_app::runs_as_formula(text) {
+        Cow::Owned(format!("'{}", shown(text)))
+    } else {
+        shown(text)
     }
 }
 

@@ -14,7 +14,7 @@ mod report_file;
 pub(crate) mod sink;
 
 pub use report_file::{
-    import_report_csv, import_report_default_path, spreadsheet_text, write_import_report,
+    import_report_csv, import_report_default_path, runs_as_formula, write_import_report,
 };
 
 use crate::batches::BatchView;

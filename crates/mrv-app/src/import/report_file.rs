@@ -13,13 +13,16 @@ use std::path::{Path, PathBuf};
 
 const HEADER: [&str; 6] = ["File", "Row", "Record", "Column", "Value", "Problem"];
 
-/// A text a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
-/// carriage return, and not a number), prefixed with `'` so it stays text. The one rule for
-/// every table MRV Desk hands to a spreadsheet (this CSV, the CLI's tab-separated output).
-pub fn spreadsheet_text(text: &str) -> Cow<'_, str> {
-    let formula =
-        text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.trim().parse::<f64>().is_err();
-    if formula {
+/// Whether a spreadsheet would run `text` as a formula: it starts with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return and is not a number. The one rule for every table MRV Desk hands to a
+/// spreadsheet (this CSV, the CLI's tab-separated output), which prefix such a text with `'`.
+pub fn runs_as_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.trim().parse::<f64>().is_err()
+}
+
+/// `text`, prefixed with `'` if a spreadsheet would run it as a formula.
+fn spreadsheet_text(text: &str) -> Cow<'_, str> {
+    if runs_as_formula(text) {
         Cow::Owned(format!("'{text}"))
     } else {
         Cow::Borrowed(text)
