@@ -7,6 +7,7 @@
 pub mod access;
 pub mod access_request;
 pub mod anchor;
+pub mod basemap;
 pub mod batch;
 pub mod cadt;
 pub mod checks;
@@ -33,6 +34,7 @@ pub use access::{
     allowed_actions, authorize, not_own_work, role_allows, Action, Actor, Denied, Granted, Role,
 };
 pub use anchor::{AnchorEntry, AnchorError, AnchorKind};
+pub use basemap::BasemapKind;
 pub use batch::BatchState;
 pub use checks::{compass_point, format_distance, BoundaryGap, Finding, Severity};
 pub use date::{CalendarDate, MonitoringPeriod};

@@ -5,6 +5,7 @@
 //! Architecture invariant: this is the only crate that links GDAL; every other crate sees plain
 //! numbers and GeoJSON text.
 
+mod basemap;
 mod boundary;
 mod error;
 mod grid;
@@ -13,6 +14,9 @@ mod plot;
 mod raster;
 mod transform;
 
+pub use basemap::{
+    check_basemap, inspect_basemap, render_basemap, BasemapInfo, MAX_TILES_PER_VIEW,
+};
 pub use boundary::{read_boundary, validate_polygon_geojson, Boundary, BoundaryIndex};
 pub use error::GeoError;
 pub use overlay::{overlay_values, render_overlay, value_range, OverlayView, MAX_OVERLAY_SIDE};

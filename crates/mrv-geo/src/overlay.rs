@@ -45,7 +45,7 @@ impl OverlayView {
     }
 
     /// The centre of every pixel, row by row from the top, in EPSG:3857.
-    fn pixel_centres(&self) -> Vec<(f64, f64)> {
+    pub(crate) fn pixel_centres(&self) -> Vec<(f64, f64)> {
         let [x0, y0, x1, y1] = self.bbox;
         let (w, h) = (self.width as usize, self.height as usize);
         let (dx, dy) = ((x1 - x0) / w as f64, (y1 - y0) / h as f64);
