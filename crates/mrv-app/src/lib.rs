@@ -12,6 +12,7 @@
 mod access;
 mod auditlog;
 mod backup;
+mod basemaps;
 mod batches;
 mod clock;
 mod consistency;
@@ -63,6 +64,7 @@ pub use backup::{
     SnapshotFile, SnapshotManifest, SnapshotView, BACKUP_MAX_AGE_SECONDS,
     CONTINUOUS_BACKUP_EVERY_SECONDS, DRILL_EVERY_DAYS,
 };
+pub use basemaps::BasemapView;
 pub use batches::{BatchView, RowView, RowsPage};
 pub use clock::ClockView;
 pub use consistency::{AnchoredHead, JournalProblem};
@@ -105,6 +107,7 @@ pub use mrv_core::clocks::ClockState;
 pub use mrv_core::data_change::{ChangeDiff, ColumnChange, RowChange, TableChange, TableCount};
 pub use mrv_core::names::is_invisible;
 pub use mrv_core::quantity::{MaterialReason, Percent, Tonnes};
+pub use mrv_core::BasemapKind;
 pub use mrv_core::FindingState;
 pub use mrv_core::{
     Action, ImportProblem, ImportReport, MethodologyProfile, MonitoringPeriod, Severity,

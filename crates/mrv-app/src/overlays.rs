@@ -61,30 +61,39 @@ impl Mrv {
         view.check()?;
         let layer = self.layer_record(layer_id)?;
         let style = self.style_of(layer_id)?;
-        let key = {
-            let mut h = Sha256::new();
-            h.update(format!(
-                "{}|{}|{:?}|{}x{}|{}",
-                layer.file_sha256,
-                layer.band,
-                view.bbox,
-                view.width,
-                view.height,
-                style.key()
-            ));
-            hex::encode(h.finalize())
-        };
+        let key = format!(
+            "{}|{}|{:?}|{}x{}|{}",
+            layer.file_sha256,
+            layer.band,
+            view.bbox,
+            view.width,
+            view.height,
+            style.key()
+        );
+        self.cached_png(&key, || {
+            Ok(mrv_geo::render_overlay(
+                &self.ws.blob_path(&layer.file_sha256),
+                layer.band as usize,
+                view,
+                &style,
+            )?)
+        })
+    }
+
+    /// A rendering from the workspace's cache (`cache/overlays/`, the latest 300, named by the
+    /// SHA-256 of `key`), or `render`ed and kept there.
+    pub(crate) fn cached_png(
+        &self,
+        key: &str,
+        render: impl FnOnce() -> Result<Vec<u8>, AppError>,
+    ) -> Result<Overlay, AppError> {
+        let key = hex::encode(Sha256::digest(key.as_bytes()));
         let dir = self.ws.root().join("cache").join("overlays");
         let cached: PathBuf = dir.join(format!("{key}.png"));
         if let Ok(png) = std::fs::read(&cached) {
             return Ok(Overlay { png, cached: true });
         }
-        let png = mrv_geo::render_overlay(
-            &self.ws.blob_path(&layer.file_sha256),
-            layer.band as usize,
-            view,
-            &style,
-        )?;
+        let png = render()?;
         // Written aside and renamed: a reader never sees half a PNG. A cache that cannot be
         // written costs a re-render next time, nothing more.
         if std::fs::create_dir_all(&dir).is_ok()

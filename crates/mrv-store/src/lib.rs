@@ -6,6 +6,7 @@
 mod access;
 mod anchors;
 mod backups;
+mod basemaps;
 mod blobs;
 mod data_changes;
 mod error;
@@ -28,6 +29,7 @@ mod workspace;
 pub use access::*;
 pub use anchors::*;
 pub use backups::*;
+pub use basemaps::*;
 pub use blobs::{BlobWriter, Sha256Hex};
 pub use data_changes::*;
 pub use error::StoreError;

@@ -61,6 +61,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0019_statements.sql"),
     ),
     (20, "findings", include_str!("migrations/0020_findings.sql")),
+    (21, "basemaps", include_str!("migrations/0021_basemaps.sql")),
 ];
 
 /// One applied migration as recorded in `schema_migration`.

@@ -3,6 +3,7 @@
 
 mod access;
 mod access_requests;
+mod basemaps;
 mod data_changes;
 mod export;
 mod fuzz_regressions;
