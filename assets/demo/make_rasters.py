@@ -61,3 +61,51 @@ def write(name, fn, ot, nodata=None):
 write("ndvi-2025-06.tif", ndvi, "Float32", nodata=-9999)
 write("worldcover-2021.tif", land_cover, "Byte")
 write("forest-loss-year.tif", loss_year, "Byte")
+
+
+# The demo basemap: synthetic "imagery" (RGB) of the same area, three times finer, with the
+# land-cover classes, the clearings and the cloud in plausible colours and a little texture,
+# written as MBTiles of JPEG tiles (zoom levels down to the whole area in one tile).
+IMAGERY_SCALE = 3
+
+
+def imagery(lon, lat):
+    grain = (math.sin(lon * 2300) * math.cos(lat * 1900) + math.sin((lon + lat) * 5100) * 0.5
+             + 1.6 * math.sin(lon * 170 + math.cos(lat * 130) * 2) * math.cos(lat * 150))
+    if near(lon, lat, -47.86, -24.235, 0.012):  # the cloud
+        return (236 + 6 * grain, 238 + 6 * grain, 240 + 6 * grain)
+    if near(lon, lat, -47.8143, -24.2574, 0.005) or near(lon, lat, -47.96, -24.165, 0.006):
+        return (150 + 12 * grain, 118 + 10 * grain, 84 + 8 * grain)  # cleared ground
+    if near(lon, lat, -47.776, -24.227, 0.006):
+        return (176 + 10 * grain, 150 + 10 * grain, 112 + 8 * grain)  # bare patch
+    if near(lon, lat, -47.915, -24.278, 0.008):
+        return (168 + 14 * grain, 170 + 12 * grain, 96 + 10 * grain)  # cropland
+    if lat > -24.12:
+        return (128 + 14 * grain, 158 + 12 * grain, 82 + 10 * grain)  # grassland
+    return (38 + 12 * grain, 84 + 14 * grain, 46 + 10 * grain)  # forest
+
+
+def write_imagery(name):
+    w, h, cell = W * IMAGERY_SCALE, H * IMAGERY_SCALE, CELL / IMAGERY_SCALE
+    with tempfile.TemporaryDirectory() as tmp:
+        bands = []
+        for b in range(3):
+            asc = os.path.join(tmp, f"band{b}.asc")
+            with open(asc, "w") as f:
+                f.write(f"ncols {w}\nnrows {h}\nxllcorner {X0}\nyllcorner {Y0 - h * cell}\ncellsize {cell}\n")
+                for row in range(h):
+                    lat = Y0 - (row + 0.5) * cell
+                    f.write(" ".join(str(max(0, min(255, round(imagery(X0 + (col + 0.5) * cell, lat)[b]))))
+                                     for col in range(w)) + "\n")
+            bands.append(asc)
+        vrt = os.path.join(tmp, "rgb.vrt")
+        subprocess.run(["gdalbuildvrt", "-q", "-separate", "-a_srs", "EPSG:4326", vrt, *bands], check=True)
+        out = os.path.join("assets", "demo", name)
+        if os.path.exists(out):
+            os.remove(out)
+        subprocess.run(["gdal_translate", "-q", "-of", "MBTiles", "-ot", "Byte", "-co", "TILE_FORMAT=JPEG",
+                        "-co", "QUALITY=80", "-co", "ZOOM_LEVEL_STRATEGY=UPPER", "-co", "NAME=Demo imagery (synthetic)", vrt, out], check=True)
+        subprocess.run(["gdaladdo", "-q", "-r", "average", out, "2", "4", "8", "16"], check=True)
+
+
+write_imagery("imagery.mbtiles")

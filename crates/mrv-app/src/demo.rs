@@ -65,6 +65,13 @@ pub(crate) const DEMO_BATCH: &str = include_str!("../../../assets/demo/tree-plot
 pub(crate) const DEMO_PERIOD: &str = "2025-01-01..2025-12-31";
 
 /// (file name, bytes, layer name, kind, acquisition date).
+/// The demo basemap (synthetic imagery of the project area, made by `make_rasters.py`).
+const DEMO_BASEMAP: (&str, &[u8], &str) = (
+    "imagery.mbtiles",
+    include_bytes!("../../../assets/demo/imagery.mbtiles"),
+    "Demo imagery (synthetic)",
+);
+
 const DEMO_LAYERS: [(&str, &[u8], &str, &str, &str); 3] = [
     (
         "ndvi-2025-06.tif",
@@ -161,6 +168,11 @@ pub(crate) fn seed(mrv: &mut Mrv) -> Result<(), AppError> {
             },
         )?;
     }
+    // A basemap to judge positions against: synthetic imagery of the project area as MBTiles.
+    let (file, bytes, name) = DEMO_BASEMAP;
+    let path = dir.join(file);
+    crate::write_atomic(&path, bytes, crate::Overwrite::Replace)?;
+    mrv.add_basemap(&owner, &path, name)?;
     mrv.sign_out(&owner)?;
     Ok(())
 }

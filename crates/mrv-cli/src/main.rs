@@ -15,6 +15,7 @@
 mod access;
 mod anchor;
 mod backup;
+mod basemap;
 mod changes;
 mod export;
 mod incident;
@@ -26,12 +27,12 @@ mod review;
 mod statement;
 mod text;
 mod users;
+mod view;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use mrv_app::{
-    AppError, ColumnMapping, ErrorCode, ImportRequest, Mrv, NewLayer, NewProject, OverlayView,
-    Progress, Session,
+    AppError, ColumnMapping, ErrorCode, ImportRequest, Mrv, NewLayer, NewProject, Progress, Session,
 };
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
@@ -191,6 +192,9 @@ enum SignedInCommand {
     Journal(review::JournalCommand),
     /// Draw a layer over a map view as a PNG (the map's overlay, same colours and cache).
     Overlay(OverlayArgs),
+    /// Basemaps: imagery (GeoTIFF/COG, MBTiles) drawn under the evidence.
+    #[command(subcommand)]
+    Basemap(basemap::BasemapCommand),
     /// The audit log this workspace anchors to.
     #[command(subcommand)]
     Auditlog(anchor::AuditlogCommand),
@@ -237,21 +241,8 @@ enum SignedInCommand {
 #[derive(Args)]
 struct OverlayArgs {
     layer: i64,
-    /// The view's extent MIN_X,MIN_Y,MAX_X,MAX_Y in EPSG:3857 metres (with --lonlat: in
-    /// WGS84 degrees, MIN_LON,MIN_LAT,MAX_LON,MAX_LAT).
-    #[arg(long, allow_hyphen_values = true)]
-    bbox: String,
-    #[arg(long)]
-    lonlat: bool,
-    /// WIDTHxHEIGHT in pixels, each 1..4096.
-    #[arg(long, default_value = "1024x1024")]
-    size: String,
-    /// Where to write the PNG.
-    #[arg(short = 'o', long = "output")]
-    output: PathBuf,
-    /// Replace the output file if it exists.
-    #[arg(long)]
-    force: bool,
+    #[command(flatten)]
+    view: view::ViewArgs,
 }
 
 #[derive(Subcommand)]
@@ -726,6 +717,7 @@ fn run_signed_in(
         } => review::prove_row(mrv, session, json, batch, row, &output, overwrite(force)),
         SignedInCommand::Journal(cmd) => review::journal(mrv, session, json, cmd),
         SignedInCommand::Overlay(args) => overlay(mrv, session, json, &args),
+        SignedInCommand::Basemap(cmd) => basemap::basemap(mrv, session, json, cmd),
         SignedInCommand::Auditlog(cmd) => anchor::auditlog(mrv, session, json, cmd),
         SignedInCommand::Anchor(args) => anchor::anchor(mrv, session, json, args),
         SignedInCommand::Backup(cmd) => backup::backup(mrv, session, json, cmd),
@@ -755,84 +747,9 @@ pub(crate) fn overwrite(force: bool) -> mrv_app::Overwrite {
 
 /// `mrv overlay`: the view parsed, rendered (or taken from the cache) and written atomically.
 fn overlay(mrv: &Mrv, session: &Session, json: bool, args: &OverlayArgs) -> Result<()> {
-    let (bbox, size, output) = (
-        args.bbox.as_str(),
-        args.size.as_str(),
-        args.output.as_path(),
-    );
-    let invalid = |m: String| AppError::InvalidInput(m);
-    let numbers: Vec<f64> = bbox
-        .split(',')
-        .map(|v| v.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| {
-            invalid(format!(
-                "--bbox `{bbox}` is not four numbers separated by commas"
-            ))
-        })?;
-    let mut bbox: [f64; 4] = numbers.try_into().map_err(|_| {
-        invalid(format!(
-            "--bbox `{bbox}` is not four numbers separated by commas"
-        ))
-    })?;
-    if args.lonlat {
-        // EPSG:3857 is the spherical Mercator of WGS84 degrees on a 6,378,137 m sphere.
-        const R: f64 = 6_378_137.0;
-        for pair in bbox.chunks_exact_mut(2) {
-            let (lon, lat) = (pair[0], pair[1]);
-            if !(-180.0..=180.0).contains(&lon) || !(-85.06..=85.06).contains(&lat) {
-                return Err(invalid(format!(
-                    "--bbox corner ({lon}, {lat}) is not a longitude, latitude inside Web Mercator's range"
-                ))
-                .into());
-            }
-            pair[0] = lon.to_radians() * R;
-            pair[1] = (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
-                .tan()
-                .ln()
-                * R;
-        }
-    }
-    let (width, height) = size
-        .split_once(['x', 'X'])
-        .and_then(|(w, h)| Some((w.trim().parse::<u32>().ok()?, h.trim().parse::<u32>().ok()?)))
-        .ok_or_else(|| {
-            invalid(format!(
-                "--size `{size}` is not WIDTHxHEIGHT, e.g. 1024x1024"
-            ))
-        })?;
-    let view = OverlayView {
-        bbox,
-        width,
-        height,
-    };
+    let view = args.view.view()?;
     let overlay = mrv.overlay(session, args.layer, &view)?;
-    mrv_app::write_atomic(output, &overlay.png, overwrite(args.force))?;
-    #[derive(Serialize)]
-    struct Written<'a> {
-        path: &'a std::path::Path,
-        width: u32,
-        height: u32,
-        bytes: usize,
-        cached: bool,
-    }
-    let written = Written {
-        path: output,
-        width,
-        height,
-        bytes: overlay.png.len(),
-        cached: overlay.cached,
-    };
-    print(json, &written, |w| {
-        format!(
-            "{} written: {}x{} PNG, {} bytes{}\n",
-            w.path.display(),
-            w.width,
-            w.height,
-            w.bytes,
-            if w.cached { " (from the cache)" } else { "" }
-        )
-    })
+    args.view.write(json, &view, &overlay)
 }
 
 fn project(mrv: &mut Mrv, session: &Session, json: bool, cmd: ProjectCommand) -> Result<()> {

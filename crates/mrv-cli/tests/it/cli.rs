@@ -660,3 +660,116 @@ fn a_rejected_imports_problems_are_written_as_csv_when_asked() {
     );
     assert_eq!(std::fs::read_to_string(&csv).unwrap(), written);
 }
+
+#[test]
+fn basemaps_are_listed_drawn_added_and_removed_and_only_by_who_may() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(mrv(&ws, &["init", "--demo"]).status.success());
+    // The demo's synthetic imagery, as MBTiles.
+    let list = json(&mrv(&ws, &["--json", "basemap", "list"]));
+    assert_eq!(list[0]["name"], "Demo imagery (synthetic)");
+    assert_eq!(list[0]["kind"], "mbtiles");
+    let png = dir.path().join("basemap.png");
+    let out = mrv_command(&ws, Some("vera"))
+        .args([
+            "--json",
+            "basemap",
+            "render",
+            "1",
+            "--lonlat",
+            "--bbox=-47.95,-24.30,-47.80,-24.15",
+        ])
+        .args(["--size", "300x300", "-o", png.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["width"], 300);
+    let image = image::open(&png).unwrap().to_rgba8();
+    assert!(
+        image.pixels().all(|p| p.0[3] == 255),
+        "the view lies inside the imagery"
+    );
+
+    // A verifier may look but not add: exit 8, nothing added.
+    let tif = dir.path().join("drone.tif");
+    assert!(Command::new("gdal_create")
+        .args([
+            "-q",
+            "-outsize",
+            "50",
+            "40",
+            "-bands",
+            "3",
+            "-ot",
+            "Byte",
+            "-a_srs",
+            "EPSG:4326"
+        ])
+        .args([
+            "-a_ullr", "-47.9", "-24.2", "-47.8", "-24.3", "-burn", "10", "-burn", "20", "-burn",
+            "30"
+        ])
+        .arg(&tif)
+        .status()
+        .unwrap()
+        .success());
+    let tif_arg = tif.to_str().unwrap();
+    let out = mrv_command(&ws, Some("vera"))
+        .args(["basemap", "add", tif_arg, "--name", "Drone"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(8),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = mrv(&ws, &["basemap", "add", tif_arg, "--name", "Drone"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "basemap 2 added: Drone (GeoTIFF, 3 bands (RGB), 50 × 40 pixels, WGS 84)\n"
+    );
+    let text = String::from_utf8_lossy(&mrv(&ws, &["basemap", "list"]).stdout).into_owned();
+    assert!(
+        text.contains("Drone") && text.contains("-47.90000,-24.30000,-47.80000,-24.20000"),
+        "{text}"
+    );
+    // The same name again is a conflict; a float raster is refused with the reason (exit 2).
+    assert_eq!(
+        mrv(&ws, &["basemap", "add", tif_arg, "--name", "Drone"])
+            .status
+            .code(),
+        Some(5)
+    );
+    assert!(mrv(&ws, &["basemap", "remove", "2"]).status.success());
+    assert_eq!(
+        json(&mrv(&ws, &["--json", "basemap", "list"]))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let out = mrv(
+        &ws,
+        &[
+            "basemap",
+            "render",
+            "2",
+            "--bbox=0,0,1,1",
+            "-o",
+            png.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(4), "a removed basemap is not found");
+}
