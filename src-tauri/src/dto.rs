@@ -410,6 +410,47 @@ impl From<mrv_app::AppError> for CommandError {
     }
 }
 
+/// A registered basemap (`mrv_app::BasemapView`).
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct BasemapDto {
+    pub id: i64,
+    pub name: String,
+    pub kind: BasemapKindDto,
+    /// What it holds, in words (bands, size and CRS; or tiles, their format and zoom levels).
+    pub description: String,
+    pub source_name: String,
+    /// `[west, south, east, north]` in WGS84 degrees.
+    pub bounds: [f64; 4],
+    pub registered_by: String,
+    pub registered_at: String,
+}
+
+/// The format of a basemap (`mrv_app::BasemapKind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum BasemapKindDto {
+    Geotiff,
+    Mbtiles,
+}
+
+impl From<mrv_app::BasemapView> for BasemapDto {
+    fn from(b: mrv_app::BasemapView) -> Self {
+        BasemapDto {
+            id: b.id,
+            name: b.name,
+            kind: match b.kind {
+                mrv_app::BasemapKind::Geotiff => BasemapKindDto::Geotiff,
+                mrv_app::BasemapKind::Mbtiles => BasemapKindDto::Mbtiles,
+            },
+            description: b.description,
+            source_name: b.source_name,
+            bounds: b.bounds,
+            registered_by: b.registered_by,
+            registered_at: b.registered_at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct LayerDto {
     pub id: i64,

@@ -13,6 +13,7 @@ mod dto;
 mod exports;
 mod findings;
 mod home;
+mod imagery;
 mod import_report;
 mod incidents;
 mod map;
@@ -312,41 +313,6 @@ fn layer_style(desk: State<'_, Desk>, layer_id: i64) -> Result<LayerStyleDto, Co
         layer_id,
         mrv.overlay_style(&session, layer_id)?,
     ))
-}
-
-/// A layer drawn over a map view (`bbox` = min x, min y, max x, max y in EPSG:3857).
-#[tauri::command]
-#[specta::specta]
-async fn render_overlay(
-    desk: State<'_, Desk>,
-    layer_id: i64,
-    bbox: Vec<f64>,
-    width: u32,
-    height: u32,
-) -> Result<OverlayDto, CommandError> {
-    blocking_as(&desk, move |mrv, session| {
-        let bbox: [f64; 4] = bbox.try_into().map_err(|b: Vec<f64>| {
-            CommandError::from(mrv_app::AppError::InvalidInput(format!(
-                "a map extent has 4 numbers, not {}",
-                b.len()
-            )))
-        })?;
-        let view = mrv_app::OverlayView {
-            bbox,
-            width,
-            height,
-        };
-        let overlay = mrv.overlay(session, layer_id, &view)?;
-        use base64::Engine;
-        Ok(OverlayDto {
-            data_url: format!(
-                "data:image/png;base64,{}",
-                base64::engine::general_purpose::STANDARD.encode(&overlay.png)
-            ),
-            cached: overlay.cached,
-        })
-    })
-    .await
 }
 
 /// A layer's value at every row of a batch (null on nodata or off the raster).
@@ -656,7 +622,11 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             remove_layer,
             cancel_enrich,
             layer_style,
-            render_overlay,
+            imagery::render_overlay,
+            imagery::render_basemap,
+            imagery::list_basemaps,
+            imagery::add_basemap,
+            imagery::remove_basemap,
             layer_values,
             row_evidence,
             sign_in,

@@ -38,8 +38,16 @@ export const commands = {
 	removeLayer: (layerId: number) => typedError<LayerDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("remove_layer", { layerId })),
 	cancelEnrich: () => __TAURI_INVOKE<void>("cancel_enrich"),
 	layerStyle: (layerId: number) => typedError<LayerStyleDto_Serialize, CommandError_Serialize>(__TAURI_INVOKE("layer_style", { layerId })),
-	/**  A layer drawn over a map view (`bbox` = min x, min y, max x, max y in EPSG:3857). */
+	/**  A layer drawn over a map view. */
 	renderOverlay: (layerId: number, bbox: (number | null)[], width: number, height: number) => typedError<OverlayDto, CommandError_Serialize>(__TAURI_INVOKE("render_overlay", { layerId, bbox, width, height })),
+	/**  A basemap drawn over a map view. */
+	renderBasemap: (basemapId: number, bbox: (number | null)[], width: number, height: number) => typedError<OverlayDto, CommandError_Serialize>(__TAURI_INVOKE("render_basemap", { basemapId, bbox, width, height })),
+	/**  Every registered basemap, by name. */
+	listBasemaps: () => typedError<BasemapDto[], CommandError_Serialize>(__TAURI_INVOKE("list_basemaps")),
+	/**  Registers a GeoTIFF/COG or MBTiles file at `path` as a basemap (checked whole first). */
+	addBasemap: (path: string, name: string) => typedError<BasemapDto, CommandError_Serialize>(__TAURI_INVOKE("add_basemap", { path, name })),
+	/**  Removes a basemap (its stored file stays). */
+	removeBasemap: (basemapId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("remove_basemap", { basemapId })),
 	/**  A layer's value at every row of a batch (null on nodata or off the raster). */
 	layerValues: (batchId: number, layerId: number) => typedError<(number | null)[], CommandError_Serialize>(__TAURI_INVOKE("layer_values", { batchId, layerId })),
 	/**  One row (1-based) with its samples per layer and its flags. */
@@ -616,6 +624,23 @@ export type BackupTargetDto = {
 	set_by: string,
 	set_at: string,
 };
+
+/**  A registered basemap (`mrv_app::BasemapView`). */
+export type BasemapDto = {
+	id: number,
+	name: string,
+	kind: BasemapKindDto,
+	/**  What it holds, in words (bands, size and CRS; or tiles, their format and zoom levels). */
+	description: string,
+	source_name: string,
+	/**  `[west, south, east, north]` in WGS84 degrees. */
+	bounds: [(number | null), (number | null), (number | null), (number | null)],
+	registered_by: string,
+	registered_at: string,
+};
+
+/**  The format of a basemap (`mrv_app::BasemapKind`). */
+export type BasemapKindDto = "geotiff" | "mbtiles";
 
 /**  A batch compared with an earlier version: counts and one page of the records that differ. */
 export type BatchDiffDto = BatchDiffDto_Serialize | BatchDiffDto_Deserialize;
