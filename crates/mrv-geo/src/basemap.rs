@@ -395,6 +395,14 @@ impl MbTiles {
         }
         drop(rows);
         drop(levels);
+        // The metadata's `bounds` (MBTiles 1.3: the extent of the rendered area) clips the
+        // tiles' own: edge tiles of a JPEG file are black where the imagery ends.
+        if let Some([w, s, e, n]) = meta("bounds")?.as_deref().and_then(parse_bounds) {
+            let clipped = [west.max(w), south.max(s), east.min(e), north.min(n)];
+            if clipped[0] < clipped[2] && clipped[1] < clipped[3] {
+                [west, south, east, north] = clipped;
+            }
+        }
         // One tile, the first of the coarsest level, tells the format and the side.
         let (z, x, y, data): (i64, i64, i64, Vec<u8>) = conn
             .query_row(
@@ -502,9 +510,15 @@ impl MbTiles {
                 row_tiles.clear();
                 current_row = tr;
             }
+            if my < by0 || my > by1 {
+                continue;
+            }
             let in_y = ((py - tr as f64 * side).floor() as u32).min(self.tile_side - 1);
             for i in 0..w {
                 let mx = x0 + (i as f64 + 0.5) * dx;
+                if mx < bx0 || mx > bx1 {
+                    continue;
+                }
                 let px = (mx + HALF_WORLD) / res;
                 let tc = (px / side).floor() as i64;
                 if tc < 0 || tc >= n {
@@ -542,6 +556,20 @@ impl MbTiles {
         }
         Ok(rgba)
     }
+}
+
+/// MBTiles `bounds` metadata, `west,south,east,north` in degrees; None unless four finite
+/// numbers in range with west < east and south < north.
+fn parse_bounds(text: &str) -> Option<[f64; 4]> {
+    let numbers: Vec<f64> = text
+        .split(',')
+        .map(|v| v.trim().parse().ok())
+        .collect::<Option<_>>()?;
+    let [w, s, e, n]: [f64; 4] = numbers.try_into().ok()?;
+    let lon = -180.0..=180.0;
+    let lat = -90.0..=90.0;
+    (lon.contains(&w) && lon.contains(&e) && lat.contains(&s) && lat.contains(&n) && w < e && s < n)
+        .then_some([w, s, e, n])
 }
 
 /// Decodes a tile as RGBA, refusing sides beyond [`MAX_TILE_SIDE`] before decoding, non-square
@@ -993,6 +1021,45 @@ mod tests {
             opaque += usize::from(pixel.0[3] == 255);
         }
         assert!(opaque > 10_000, "{opaque} opaque pixels");
+    }
+
+    #[test]
+    fn the_metadata_bounds_clip_the_tiles_so_black_jpeg_edges_are_not_drawn() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = mbtiles(
+            dir.path(),
+            "clipped.mbtiles",
+            "png",
+            &[(2, 1, 1, png_tile(64, pattern(1)))],
+        );
+        // Tile (2, 1, 1) spans 90° W to 0°; the imagery covers its western half only.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute(
+            "INSERT INTO metadata VALUES ('bounds', '-90,0,-45,66.51326044311186')",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let info = check_basemap(&path).unwrap();
+        assert_eq!(info.bounds[2], -45.0);
+        let view = OverlayView {
+            bbox: tile_bbox(2, 1, 1),
+            width: 64,
+            height: 64,
+        };
+        let image = decode(&render_basemap(&path, &view).unwrap());
+        assert_eq!(
+            image,
+            RgbaImage::from_fn(64, 64, |x, y| Rgba(if x < 32 {
+                pattern(1)(x, y)
+            } else {
+                [0, 0, 0, 0]
+            }))
+        );
+        // Bounds that are not four numbers in range are ignored.
+        for bad in ["-90,0,-45", "a,b,c,d", "-45,0,-90,60", "-200,0,0,60"] {
+            assert_eq!(parse_bounds(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -284,6 +284,10 @@ async fn import_through_the_ui_shows_the_row_count() -> anyhow::Result<()> {
             &native_port.to_string(),
         ])
         .env("MRV_WORKSPACE", &workspace)
+        // A webview profile of its own (localStorage: the map's layers and basemap, the
+        // sidebar…): each run starts as a new user, whatever an earlier run left.
+        .env("XDG_DATA_HOME", dir.path().join("xdg-data"))
+        .env("XDG_CACHE_HOME", dir.path().join("xdg-cache"))
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -429,6 +433,8 @@ async fn map_and_plot(driver: &WebDriver) -> anyhow::Result<()> {
     // Layers switch off and on: the map's own layers follow the list.
     wait_until(driver, "every layer drawn", long, "const m = document.querySelector('[data-testid=map]'); return !!m && ['basemap', 'overlay', 'boundary', 'points'].every(l => m.getAttribute('data-visible-layers').split(' ').includes(l));").await?;
     driver.execute("const p = document.querySelector('[data-testid=map-side-panel]'); if (p && !p.classList.contains('open')) document.querySelector('[data-testid=side-panel-toggle]').click();", Vec::new()).await?;
+    // The world outline alone (a basemap chosen in an earlier run is remembered).
+    choose(driver, "basemap-choice", "world").await?;
     click(driver, "layer-toggle-points").await?;
     click(driver, "layer-toggle-overlay").await?;
     wait_until(driver, "points and overlay hidden", long, "const m = document.querySelector('[data-testid=map]'); return !!m && m.getAttribute('data-visible-layers') === 'basemap boundary';").await?;
@@ -436,6 +442,7 @@ async fn map_and_plot(driver: &WebDriver) -> anyhow::Result<()> {
     click(driver, "layer-toggle-points").await?;
     click(driver, "layer-toggle-overlay").await?;
     wait_until(driver, "points and overlay back", long, "const m = document.querySelector('[data-testid=map]'); return !!m && m.getAttribute('data-visible-layers') === 'basemap overlay boundary points';").await?;
+    basemap_imagery(driver).await?;
 
     // The flag of row 10 (forest loss after the baseline) centres the map on its point.
     driver.execute("[...document.querySelectorAll('[data-testid=flag]')].find(f => f.textContent.includes('SDM-0010')).click();", Vec::new()).await?;
@@ -502,6 +509,85 @@ async fn map_and_plot(driver: &WebDriver) -> anyhow::Result<()> {
     screenshot(driver, "mrv-e2e-plot.png").await?;
     click(driver, "tab-table").await?;
     wait_for(driver, "[data-testid=row]", long).await?;
+    Ok(())
+}
+
+/// Basemap imagery on the map: the demo's synthetic MBTiles chosen and drawn under the
+/// overlay; a GeoTIFF registered through "Add basemap…" (ana may add layers), drawn, then
+/// removed; the world outline chosen again for what follows.
+async fn basemap_imagery(driver: &WebDriver) -> anyhow::Result<()> {
+    let long = Duration::from_secs(60);
+    let imagery_drawn = "const m = document.querySelector('[data-testid=map]'); return !!m && m.getAttribute('data-imagery-state') === 'drawn' && m.getAttribute('data-visible-layers').split(' ').includes('imagery');";
+    choose(driver, "basemap-choice", "1").await?;
+    wait_until(driver, "the demo imagery drawn", long, imagery_drawn).await?;
+    wait_until(driver, "the imagery named under the map", long, "const a = document.querySelector('[data-testid=basemap-attribution]'); return !!a && a.textContent.startsWith('Imagery: Demo imagery (synthetic) · Basemap ©');").await?;
+    let what = content(driver, "[data-testid=basemap-description]", long).await?;
+    anyhow::ensure!(
+        what.contains("MBTiles, JPEG tiles of 256 pixels"),
+        "the basemap is described as `{what}`"
+    );
+    // Seen without the overlay, then with it again.
+    choose(driver, "overlay-layer", "none").await?;
+    wait_until(driver, "the overlay off", long, "const m = document.querySelector('[data-testid=map]'); return !!m && !m.getAttribute('data-visible-layers').split(' ').includes('overlay') || document.querySelector('[data-testid=overlay-status]').textContent === 'No overlay';").await?;
+    screenshot(driver, "mrv-e2e-map-imagery.png").await?;
+    choose(driver, "overlay-layer", "1").await?;
+
+    let tif = std::env::temp_dir().join(format!("mrv-e2e-drone-{}.tif", std::process::id()));
+    let _ = std::fs::remove_file(&tif);
+    run(Command::new("gdal_create")
+        .args([
+            "-q",
+            "-outsize",
+            "300",
+            "240",
+            "-bands",
+            "3",
+            "-ot",
+            "Byte",
+            "-a_srs",
+            "EPSG:4326",
+        ])
+        .args([
+            "-a_ullr", "-48.1", "-24.04", "-47.65", "-24.4", "-burn", "190", "-burn", "90",
+            "-burn", "150",
+        ])
+        .arg(&tif));
+    click(driver, "basemap-add").await?;
+    wait_for(driver, "[data-testid=basemap-file]", long)
+        .await?
+        .send_keys(tif.display().to_string())
+        .await?;
+    // The name proposed from the file's name, replaced by the user's.
+    let name = wait_for(driver, "[data-testid=basemap-name]", long).await?;
+    name.click().await?;
+    anyhow::ensure!(
+        name.prop("value").await?.as_deref()
+            == Some(&format!("mrv-e2e-drone-{}", std::process::id())),
+        "the proposed name is not the file's"
+    );
+    name.clear().await?;
+    name.send_keys("Drone mosaic").await?;
+    screenshot(driver, "mrv-e2e-add-basemap.png").await?;
+    click(driver, "add-basemap-submit").await?;
+    wait_until(
+        driver,
+        "the add-basemap dialog closed",
+        long,
+        "return !document.querySelector('[data-testid=add-basemap-dialog]');",
+    )
+    .await?;
+    wait_until(driver, "the drone mosaic named under the map", long, "const a = document.querySelector('[data-testid=basemap-attribution]'); return !!a && a.textContent.startsWith('Imagery: Drone mosaic · ');").await?;
+    wait_until(driver, "the registered GeoTIFF drawn", long, imagery_drawn).await?;
+    let what = content(driver, "[data-testid=basemap-description]", long).await?;
+    anyhow::ensure!(
+        what.contains("GeoTIFF, 3 bands (RGB), 300 × 240 pixels"),
+        "the new basemap is described as `{what}`"
+    );
+    click(driver, "basemap-remove").await?;
+    click(driver, "basemap-remove-confirm").await?;
+    wait_until(driver, "the drone mosaic gone from the list", long, "const s = document.querySelector('[data-testid=basemap-choice]'); return !!s && s.value === 'world' && ![...s.options].some(o => o.textContent.includes('Drone'));").await?;
+    wait_until(driver, "no imagery drawn", long, "const m = document.querySelector('[data-testid=map]'); return !!m && !m.getAttribute('data-visible-layers').split(' ').includes('imagery');").await?;
+    let _ = std::fs::remove_file(&tif);
     Ok(())
 }
 
