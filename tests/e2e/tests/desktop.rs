@@ -974,14 +974,22 @@ async fn open_batch(driver: &WebDriver, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Waits (up to a minute) for the element with this test id and clicks it.
+/// Waits (up to a minute) for the element with this test id and clicks it. An element that
+/// the page re-rendered between finding and clicking it (stale) is found again, twice at most.
 async fn click(driver: &WebDriver, testid: &str) -> anyhow::Result<()> {
     let css = format!("[data-testid={testid}]");
-    wait_for(driver, &css, Duration::from_secs(60))
-        .await?
-        .click()
-        .await?;
-    Ok(())
+    let mut attempt = 0;
+    loop {
+        let element = wait_for(driver, &css, Duration::from_secs(60)).await?;
+        match element.click().await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < 2 && e.to_string().contains("stale") => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 /// Sets a select's value the way a user's choice does (with its change event).
