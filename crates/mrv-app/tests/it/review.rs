@@ -472,9 +472,9 @@ fn the_journal_names_the_first_hand_edited_event() {
     let check = mrv.verify_journal(&vera).unwrap();
     assert!(check.ok, "{}", check.message);
     // 6 users added, 5 of them linked to their manager, the project, the import and its
-    // enrichment, three layers (each re-enriching the batch), the review start and the
-    // rejection.
-    assert_eq!(check.events, 22);
+    // enrichment, three layers (each re-enriching the batch), the basemap, the review start
+    // and the rejection.
+    assert_eq!(check.events, 23);
 
     let db = rusqlite::Connection::open(dir.path().join("ws").join("workspace.sqlite")).unwrap();
     db.execute(
@@ -484,19 +484,19 @@ fn the_journal_names_the_first_hand_edited_event() {
     .unwrap();
     let check = mrv.verify_journal(&vera).unwrap();
     assert!(!check.ok);
-    assert_eq!(check.broken_seq, Some(22));
+    assert_eq!(check.broken_seq, Some(23));
     assert!(
         check
             .message
-            .contains("journal event 22 (batch.reject on batch:1) is broken"),
+            .contains("journal event 23 (batch.reject on batch:1) is broken"),
         "{}",
         check.message
     );
 
-    db.execute("UPDATE journal SET actor = 'mallory' WHERE seq = 21", [])
+    db.execute("UPDATE journal SET actor = 'mallory' WHERE seq = 22", [])
         .unwrap();
     let check = mrv.verify_journal(&vera).unwrap();
-    assert_eq!(check.broken_seq, Some(21), "{}", check.message);
+    assert_eq!(check.broken_seq, Some(22), "{}", check.message);
     assert!(
         check.message.contains("edited after it was written"),
         "{}",
