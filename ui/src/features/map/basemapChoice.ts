@@ -5,22 +5,13 @@
  * gone (removed, another workspace) falls back to the world outline.
  */
 import type { BasemapDto } from "../../lib/bindings";
+import { storage, type Store } from "./mapSettings";
 import { lonLatToMercator, type Extent } from "./points";
 
 export const BASEMAP_STORAGE_KEY = "mrv.map.basemap.v1";
 
 /** A registered basemap's id, or null for the world outline only. */
 export type BasemapChoice = number | null;
-
-type Store = Pick<Storage, "getItem" | "setItem">;
-
-function storage(): Store | null {
-  try {
-    return typeof localStorage === "undefined" ? null : localStorage;
-  } catch {
-    return null;
-  }
-}
 
 /** The stored choice; null when none, unreadable or not an id. */
 export function loadBasemapChoice(store: Store | null = storage()): BasemapChoice {

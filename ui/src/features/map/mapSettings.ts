@@ -55,9 +55,10 @@ export function parseSettings(text: string | null | undefined): MapSettings {
   return out;
 }
 
-type Store = Pick<Storage, "getItem" | "setItem">;
+export type Store = Pick<Storage, "getItem" | "setItem">;
 
-function storage(): Store | null {
+/** The webview's localStorage, or null where it is unavailable or refused. */
+export function storage(): Store | null {
   try {
     return typeof localStorage === "undefined" ? null : localStorage;
   } catch {
