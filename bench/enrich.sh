@@ -61,7 +61,7 @@ for round in $(seq "$ROUNDS"); do
   t numpy $PY bench/numpy_sample.py "$OUT/tile.tif" "$OUT/points.txt" > "$OUT/numpy.out"
   t bare ./target/release/examples/read_band "$OUT/tile.tif" >> "$OUT/bare.inproc"
   rm -rf "$OUT/ws/cache"
-  t overlay $MRV -w "$OUT/ws" --as bench overlay 1 --bbox="$BBOX" --size 1024x1024 -o "$OUT/overlay.png" >/dev/null
+  t overlay $MRV -w "$OUT/ws" --as bench overlay 1 --bbox="$BBOX" --size 1024x1024 -o "$OUT/overlay.png" --force >/dev/null
   t gdalwarp gdalwarp -q -overwrite -t_srs EPSG:3857 -te ${BBOX//,/ } -ts 1024 1024 -r near "$OUT/tile.tif" "$OUT/warp.tif"
 done
 

@@ -8,7 +8,7 @@ bench/make_tile.py N TILE.tif PLOTS.csv POINTS.txt [FLAGGED.tif]
 
 TILE.tif holds plausible NDVI everywhere (0.25 to 0.85: no point raises a flag). FLAGGED.tif,
 when asked for, is the same field with cloud gaps (nodata, ~2.4 % of the area) and bare
-patches (NDVI 0.08, below the profile's 0.2: ~12.5 %) — about 15 % of the points raise a flag,
+patches (NDVI 0.08, below the profile's 0.2: ~14 %) — about 15 % of the points raise a flag,
 as on the outside check's real raster.
 """
 import sys
@@ -42,7 +42,7 @@ def write_tile(path, with_flags):
         ndvi = 0.55 + 0.3 * np.sin(cols / 377.0) * np.cos(rows / 251.0)
         if with_flags:
             ri, ci = rows.astype(np.int64), cols.astype(np.int64)
-            ndvi[(ri // 500 + ci // 500) % 8 == 0] = 0.08  # bare patches
+            ndvi[(ri // 500 + ci // 500) % 7 == 0] = 0.08  # bare patches
             ndvi[(ri // 700 + ci // 900) % 41 == 0] = -9999  # cloud gaps
         band.WriteArray(ndvi.astype(np.float32), 0, r)
     ds = None
