@@ -183,28 +183,40 @@ impl GeoTiffBasemap {
         Ok(GeoTiffBasemap { info, bands, mode })
     }
 
+    /// Drawn a strip of rows at a time ([`crate::overlay::STRIP_ROWS`]): memory follows the
+    /// strip, not the view.
     fn draw(&self, path: &Path, view: &OverlayView) -> Result<Vec<u8>, GeoError> {
-        let centres = view.pixel_centres();
-        let mut channels = Vec::with_capacity(self.bands.len());
-        for band in &self.bands {
-            channels.push(sample_in(path, band, 3857, &centres)?);
-        }
         let byte = |s: &Sample| match s {
             Sample::Value(v) => Some(v.clamp(0.0, 255.0) as u8),
             Sample::NoData | Sample::Outside => None,
         };
-        let mut rgba = Vec::with_capacity(centres.len() * 4);
-        for k in 0..centres.len() {
-            let values: Option<Vec<u8>> = channels.iter().map(|c| byte(&c[k])).collect();
-            let colour = match (values, &self.mode) {
-                (None, _) => [0, 0, 0, 0],
-                (Some(v), Bands::Grey) => [v[0], v[0], v[0], 255],
-                (Some(v), Bands::Palette(p)) => p[v[0] as usize],
-                (Some(v), Bands::GreyAlpha) => [v[0], v[0], v[0], v[1]],
-                (Some(v), Bands::Rgb) => [v[0], v[1], v[2], 255],
-                (Some(v), Bands::Rgba) => [v[0], v[1], v[2], v[3]],
-            };
-            rgba.extend_from_slice(&colour);
+        let mut rgba = Vec::with_capacity(view.width as usize * view.height as usize * 4);
+        for rows in view.strips() {
+            let centres = view.row_centres(rows);
+            let mut channels = Vec::with_capacity(self.bands.len());
+            for band in &self.bands {
+                channels.push(sample_in(path, band, 3857, &centres)?);
+            }
+            let mut values = [0u8; 4];
+            for k in 0..centres.len() {
+                let mut valid = true;
+                for (b, channel) in channels.iter().enumerate() {
+                    match byte(&channel[k]) {
+                        Some(v) => values[b] = v,
+                        None => valid = false,
+                    }
+                }
+                let v = values;
+                let colour = match (valid, &self.mode) {
+                    (false, _) => [0, 0, 0, 0],
+                    (true, Bands::Grey) => [v[0], v[0], v[0], 255],
+                    (true, Bands::Palette(p)) => p[v[0] as usize],
+                    (true, Bands::GreyAlpha) => [v[0], v[0], v[0], v[1]],
+                    (true, Bands::Rgb) => [v[0], v[1], v[2], 255],
+                    (true, Bands::Rgba) => [v[0], v[1], v[2], v[3]],
+                };
+                rgba.extend_from_slice(&colour);
+            }
         }
         Ok(rgba)
     }

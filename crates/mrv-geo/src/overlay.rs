@@ -44,19 +44,33 @@ impl OverlayView {
         Ok(())
     }
 
-    /// The centre of every pixel, row by row from the top, in EPSG:3857.
-    pub(crate) fn pixel_centres(&self) -> Vec<(f64, f64)> {
+    /// The centre of every pixel of output rows `rows` (counted from the top), row by row, in
+    /// EPSG:3857.
+    pub(crate) fn row_centres(&self, rows: std::ops::Range<usize>) -> Vec<(f64, f64)> {
         let [x0, y0, x1, y1] = self.bbox;
         let (w, h) = (self.width as usize, self.height as usize);
         let (dx, dy) = ((x1 - x0) / w as f64, (y1 - y0) / h as f64);
-        let mut out = Vec::with_capacity(w * h);
-        for j in 0..h {
+        let mut out = Vec::with_capacity(w * rows.len());
+        for j in rows {
             let y = y1 - (j as f64 + 0.5) * dy;
             out.extend((0..w).map(|i| (x0 + (i as f64 + 0.5) * dx, y)));
         }
         out
     }
+
+    /// The view's rows in strips of [`STRIP_ROWS`]: what one sampling pass covers.
+    pub(crate) fn strips(&self) -> impl Iterator<Item = std::ops::Range<usize>> {
+        let h = self.height as usize;
+        (0..h)
+            .step_by(STRIP_ROWS)
+            .map(move |start| start..(start + STRIP_ROWS).min(h))
+    }
 }
+
+/// Output rows sampled in one pass when drawing a view: a 4096-pixel-wide strip's centres and
+/// samples take about 50 MB, whatever the view's height (a whole 4096 × 4096 view at once
+/// would take over 500 MB per band).
+pub(crate) const STRIP_ROWS: usize = 128;
 
 /// The band's values under each pixel centre of `view`, row by row from the top.
 pub fn overlay_values(
@@ -66,7 +80,12 @@ pub fn overlay_values(
 ) -> Result<Vec<Sample>, GeoError> {
     view.check()?;
     let info = inspect_raster(path, band)?;
-    sample_in(path, &info, 3857, &view.pixel_centres())
+    sample_in(
+        path,
+        &info,
+        3857,
+        &view.row_centres(0..view.height as usize),
+    )
 }
 
 /// Renders `band` over `view` in `style` and encodes it as an RGBA PNG.
@@ -76,14 +95,17 @@ pub fn render_overlay(
     view: &OverlayView,
     style: &OverlayStyle,
 ) -> Result<Vec<u8>, GeoError> {
-    let values = overlay_values(path, band, view)?;
-    let mut rgba = Vec::with_capacity(values.len() * 4);
-    for sample in values {
-        let colour = match sample {
-            Sample::Value(v) => style.colour(v),
-            Sample::NoData | Sample::Outside => [0, 0, 0, 0],
-        };
-        rgba.extend_from_slice(&colour);
+    view.check()?;
+    let info = inspect_raster(path, band)?;
+    let mut rgba = Vec::with_capacity(view.width as usize * view.height as usize * 4);
+    for rows in view.strips() {
+        for sample in sample_in(path, &info, 3857, &view.row_centres(rows))? {
+            let colour = match sample {
+                Sample::Value(v) => style.colour(v),
+                Sample::NoData | Sample::Outside => [0, 0, 0, 0],
+            };
+            rgba.extend_from_slice(&colour);
+        }
     }
     let mut png = Vec::new();
     PngEncoder::new_with_quality(&mut png, CompressionType::Fast, FilterType::Sub)
