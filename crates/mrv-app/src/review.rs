@@ -219,6 +219,46 @@ impl RowPage {
     }
 }
 
+/// A page visitor that may run on another thread.
+pub(crate) type PageVisit<'v> = dyn FnMut(&[RowInput<'_>]) -> Result<(), AppError> + Send + 'v;
+
+/// Runs `produce` on this thread and `visit` on another, handing full pages across one at a
+/// time and in order: reading rows (from SQLite, or re-reading a source file) overlaps with
+/// decoding and hashing them, on the machine's two cores. `produce` fills a page and calls
+/// `hand_over` with it, getting back an empty one (a page the visitor is done with, reused).
+/// When the visitor fails its error is returned (the reader then stops at its next page);
+/// otherwise the reader's result, once every page handed over has been visited.
+pub(crate) fn pipelined<T>(
+    produce: impl FnOnce(&mut dyn FnMut(RowPage) -> Result<RowPage, AppError>) -> Result<T, AppError>,
+    visit: &mut PageVisit<'_>,
+) -> Result<T, AppError> {
+    use std::sync::mpsc::sync_channel;
+    std::thread::scope(|scope| {
+        // One full page waits while the visitor works on another: three pages at most.
+        let (full_tx, full_rx) = sync_channel::<RowPage>(1);
+        let (empty_tx, empty_rx) = sync_channel::<RowPage>(2);
+        let visitor = scope.spawn(move || -> Result<(), AppError> {
+            for mut page in full_rx {
+                page.flush(visit)?;
+                // Nobody takes pages back once the reader is done.
+                let _ = empty_tx.try_send(page);
+            }
+            Ok(())
+        });
+        let mut hand_over = |page: RowPage| -> Result<RowPage, AppError> {
+            full_tx
+                .send(page)
+                .map_err(|_| AppError::Internal("the row visitor stopped".into()))?;
+            Ok(empty_rx.try_recv().unwrap_or_default())
+        };
+        let produced = produce(&mut hand_over);
+        drop(full_tx);
+        let visited = visitor.join().expect("the row visitor panicked");
+        visited?;
+        produced
+    })
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -652,29 +692,36 @@ impl Mrv {
         })
     }
 
-    /// Hands a batch's stored rows to `visit` in order, a page at a time, as stamp leaf inputs.
+    /// Hands a batch's stored rows to `visit` in order, a page at a time, as stamp leaf inputs;
+    /// the rows are read from SQLite while `visit` works on the page before ([`pipelined`]).
     pub(crate) fn each_stored_page(
         &self,
         batch: &BatchRecord,
-        visit: &mut dyn FnMut(&[RowInput<'_>]) -> Result<(), AppError>,
+        visit: &mut PageVisit<'_>,
     ) -> Result<(), AppError> {
-        let mut page = RowPage::default();
-        let mut offset = 0;
-        while offset < batch.row_count {
-            mrv_store::each_row_text::<AppError>(
-                self.ws.conn(),
-                batch,
-                offset,
-                RowPage::SIZE as i64,
-                &mut |r| {
-                    page.push(r.index as u64, r.record_id, r.lon, r.lat, r.values_json);
-                    Ok(())
-                },
-            )?;
-            page.flush(visit)?;
-            offset += RowPage::SIZE as i64;
-        }
-        Ok(())
+        let conn = self.ws.conn();
+        pipelined(
+            |hand_over| {
+                let mut page = RowPage::default();
+                let mut offset = 0;
+                while offset < batch.row_count {
+                    mrv_store::each_row_text::<AppError>(
+                        conn,
+                        batch,
+                        offset,
+                        RowPage::SIZE as i64,
+                        &mut |r| {
+                            page.push(r.index as u64, r.record_id, r.lon, r.lat, r.values_json);
+                            Ok(())
+                        },
+                    )?;
+                    page = hand_over(page)?;
+                    offset += RowPage::SIZE as i64;
+                }
+                Ok(())
+            },
+            visit,
+        )
     }
 
     pub(crate) fn stamp_record(&self, batch_id: i64) -> Result<StampRecord, AppError> {
@@ -1071,7 +1118,6 @@ pub(crate) fn reread_rows(
         Some(Some(_)) => Some(Ok(mrv_core::Tonnes::ZERO)),
         Some(None) => Some(Err("the claimed field is not among the columns".into())),
     };
-    let mut page = RowPage::default();
     let mut visit = |rows: &[RowInput<'_>]| -> Result<(), AppError> {
         tree.push_rows(rows)
             .map_err(|e| AppError::InvalidInput(e.to_string()))?;
@@ -1089,17 +1135,31 @@ pub(crate) fn reread_rows(
         }
         Ok(())
     };
-    let read_columns =
-        crate::import::reread_source(source, profile, period, &req, &mut |r: &MeasurementRow| {
-            index += 1;
-            let (lon, lat) = r.lon_lat();
-            page.push(index, r.record_id(), lon, lat, r.values_json());
-            if page.len() >= RowPage::SIZE {
-                page.flush(&mut visit)?;
-            }
-            Ok(())
-        })?;
-    page.flush(&mut visit)?;
+    // The source is read and checked on this thread while the rows before are canonicalised
+    // and hashed on another.
+    let read_columns = pipelined(
+        |hand_over| {
+            let mut page = RowPage::default();
+            let columns = crate::import::reread_source(
+                source,
+                profile,
+                period,
+                &req,
+                &mut |r: &MeasurementRow| {
+                    index += 1;
+                    let (lon, lat) = r.lon_lat();
+                    page.push(index, r.record_id(), lon, lat, r.values_json());
+                    if page.len() >= RowPage::SIZE {
+                        page = hand_over(std::mem::take(&mut page))?;
+                    }
+                    Ok(())
+                },
+            )?;
+            hand_over(page)?;
+            Ok(columns)
+        },
+        &mut visit,
+    )?;
     if read_columns != columns {
         return Err(AppError::InvalidInput(format!(
             "{}: its columns ({}) are not the stamp's ({})",
@@ -1122,4 +1182,84 @@ pub(crate) struct RereadRows {
     /// For a v2 stamp: the exact sum of its claimed field over the rows re-read, or why it
     /// cannot be computed.
     pub(crate) claimed_total: Option<Result<mrv_core::Tonnes, String>>,
+}
+
+#[cfg(test)]
+mod pipeline_tests {
+    use super::{pipelined, RowPage};
+    use crate::AppError;
+
+    /// Produces `pages` pages of 3 rows (indices 1, 2, 3, …), failing at page `fail_at` if given.
+    fn produce(
+        pages: u64,
+        fail_at: Option<u64>,
+    ) -> impl FnOnce(&mut dyn FnMut(RowPage) -> Result<RowPage, AppError>) -> Result<u64, AppError>
+    {
+        move |hand_over| {
+            let mut page = RowPage::default();
+            for p in 0..pages {
+                if fail_at == Some(p) {
+                    return Err(AppError::InvalidInput(format!("row {} is bad", p * 3 + 1)));
+                }
+                for k in 1..=3 {
+                    page.push(
+                        p * 3 + k,
+                        &format!("R{}", p * 3 + k),
+                        0.0,
+                        0.0,
+                        r#"["a","b"]"#,
+                    );
+                }
+                page = hand_over(page)?;
+            }
+            Ok(pages)
+        }
+    }
+
+    #[test]
+    fn every_row_is_visited_once_in_order_on_another_thread() {
+        let here = std::thread::current().id();
+        let mut seen = Vec::new();
+        let mut threads = Vec::new();
+        let pages = pipelined(produce(40, None), &mut |rows| {
+            threads.push(std::thread::current().id());
+            seen.extend(
+                rows.iter()
+                    .map(|r| (r.index, r.id.to_owned(), r.values.len())),
+            );
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(pages, 40);
+        let expected: Vec<_> = (1..=120).map(|i| (i, format!("R{i}"), 2)).collect();
+        assert_eq!(seen, expected);
+        assert!(threads.iter().all(|t| *t != here));
+    }
+
+    #[test]
+    fn the_visitors_error_wins_and_stops_the_reader() {
+        let mut visited = 0;
+        let err = pipelined(produce(1000, None), &mut |_| {
+            visited += 1;
+            if visited == 3 {
+                return Err(AppError::InvalidInput("leaf 7 does not hash".into()));
+            }
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "leaf 7 does not hash");
+        assert_eq!(visited, 3);
+    }
+
+    #[test]
+    fn the_readers_error_comes_after_the_pages_it_handed_over() {
+        let mut rows = 0;
+        let err = pipelined(produce(10, Some(4)), &mut |page| {
+            rows += page.len();
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "row 13 is bad");
+        assert_eq!(rows, 12, "the four pages before the bad row were visited");
+    }
 }
