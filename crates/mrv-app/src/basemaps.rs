@@ -148,7 +148,12 @@ impl Mrv {
             "basemap|{}|{:?}|{}x{}",
             record.file_sha256, view.bbox, view.width, view.height
         );
-        self.cached_png(&key, || Ok(mrv_geo::render_basemap(&path, view)?))
+        // A stored file that no longer draws is named by the basemap, not its stored path.
+        let shown = format!("basemap `{}` ({})", record.name, record.source_name);
+        self.cached_png(&key, || {
+            mrv_geo::render_basemap(&path, Some(record.bounds), view)
+                .map_err(|e| e.naming(&shown).into())
+        })
     }
 
     fn basemap_record(&self, id: i64) -> Result<BasemapRecord, AppError> {

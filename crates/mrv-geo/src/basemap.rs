@@ -27,10 +27,21 @@ use std::path::Path;
 const HALF_WORLD: f64 = 20_037_508.342_789_244;
 
 /// The most tiles one MBTiles view may read.
-pub const MAX_TILES_PER_VIEW: usize = 1024;
+pub const MAX_TILES_PER_VIEW: usize = 2048;
 
 /// The largest tile side accepted, in pixels (tiles are usually 256 or 512).
 const MAX_TILE_SIDE: u32 = 4096;
+
+/// The most decoded tile pixels one MBTiles view may need (384 MiB as RGBA, decoded one tile
+/// row at a time): 1,536 tiles of 256 pixels (a 4096 × 4096 view needs up to 1,156), six of
+/// 4096.
+const MAX_TILE_PIXELS_PER_VIEW: u64 = 96 << 20;
+
+/// The largest tile (or any text) read from an MBTiles file, in bytes.
+const MAX_TILE_BYTES: usize = 64 << 20;
+
+/// How long reading an MBTiles file may take before it is given up.
+const MAX_QUERY_TIME: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// The deepest zoom level accepted (about 2 cm a pixel at the equator).
 const MAX_ZOOM: u8 = 24;
@@ -51,7 +62,7 @@ pub struct BasemapInfo {
 /// tile are checked (each tile is decoded when a view needs it).
 pub fn check_basemap(path: &Path) -> Result<BasemapInfo, GeoError> {
     match sniff(path)? {
-        BasemapKind::Mbtiles => MbTiles::open(path).map(|m| m.info),
+        BasemapKind::Mbtiles => MbTiles::open(path, None).map(|m| m.info),
         BasemapKind::Geotiff => {
             let raster = GeoTiffBasemap::inspect(path)?;
             for band in 1..=raster.bands.len() {
@@ -65,16 +76,22 @@ pub fn check_basemap(path: &Path) -> Result<BasemapInfo, GeoError> {
 /// [`check_basemap`] without decoding the GeoTIFF's blocks (for a copy already checked).
 pub fn inspect_basemap(path: &Path) -> Result<BasemapInfo, GeoError> {
     match sniff(path)? {
-        BasemapKind::Mbtiles => MbTiles::open(path).map(|m| m.info),
+        BasemapKind::Mbtiles => MbTiles::open(path, None).map(|m| m.info),
         BasemapKind::Geotiff => GeoTiffBasemap::inspect(path).map(|r| r.info),
     }
 }
 
 /// Draws the basemap over `view` as an RGBA PNG (transparent where it has nothing).
-pub fn render_basemap(path: &Path, view: &OverlayView) -> Result<Vec<u8>, GeoError> {
+/// `known_bounds` are the bounds [`check_basemap`] found for it (an MBTiles file's are not
+/// computed again: that reads every level's grid).
+pub fn render_basemap(
+    path: &Path,
+    known_bounds: Option<[f64; 4]>,
+    view: &OverlayView,
+) -> Result<Vec<u8>, GeoError> {
     view.check()?;
     let rgba = match sniff(path)? {
-        BasemapKind::Mbtiles => MbTiles::open(path)?.draw(view)?,
+        BasemapKind::Mbtiles => MbTiles::open(path, known_bounds)?.draw(view)?,
         BasemapKind::Geotiff => GeoTiffBasemap::inspect(path)?.draw(path, view)?,
     };
     encode_png(&rgba, view)
@@ -135,14 +152,25 @@ impl GeoTiffBasemap {
     fn inspect(path: &Path) -> Result<GeoTiffBasemap, GeoError> {
         let first = inspect_raster(path, 1)?;
         let count = first.band_count;
+        // A second or fourth band is alpha only when the file says so (a 4-band B, G, R, NIR
+        // scene is drawn from its first three bands).
+        let alpha = |band: usize| -> Result<bool, GeoError> {
+            let dataset = open(path)?;
+            let band = dataset
+                .rasterband(band)
+                .map_err(|e| invalid(path, e.to_string()))?;
+            Ok(band.color_interpretation() == gdal::raster::ColorInterpretation::AlphaBand)
+        };
         let mode = match count {
             1 => match palette(path)? {
                 Some(p) => Bands::Palette(p),
                 None => Bands::Grey,
             },
-            2 => Bands::GreyAlpha,
+            2 if alpha(2)? => Bands::GreyAlpha,
+            2 => Bands::Grey,
             3 => Bands::Rgb,
-            4 => Bands::Rgba,
+            4 if alpha(4)? => Bands::Rgba,
+            4 => Bands::Rgb,
             n => {
                 return Err(invalid(path, format!(
                     "has {n} bands; a basemap has 1 (grey or a palette), 2 (grey and alpha), 3 (RGB) or 4 (RGBA) bands — pick them first, e.g. `gdal_translate -b 3 -b 2 -b 1`"
@@ -166,12 +194,21 @@ impl GeoTiffBasemap {
         }
         let bounds = wgs84_bounds(path, &first)?;
         let what = match &mode {
+            Bands::Grey if count == 2 => "2 bands (grey; the second, not alpha, unused)",
+            Bands::Rgb if count == 4 => "4 bands (RGB; the fourth, not alpha, unused)",
             Bands::Grey => "1 band (grey)",
             Bands::Palette(_) => "1 band (palette)",
             Bands::GreyAlpha => "2 bands (grey, alpha)",
             Bands::Rgb => "3 bands (RGB)",
             Bands::Rgba => "4 bands (RGBA)",
         };
+        // The bands drawn: one that is neither colour nor alpha is not read.
+        bands.truncate(match mode {
+            Bands::Grey | Bands::Palette(_) => 1,
+            Bands::GreyAlpha => 2,
+            Bands::Rgb => 3,
+            Bands::Rgba => 4,
+        });
         let info = BasemapInfo {
             kind: BasemapKind::Geotiff,
             bounds,
@@ -186,10 +223,6 @@ impl GeoTiffBasemap {
     /// Drawn a strip of rows at a time ([`crate::overlay::STRIP_ROWS`]): memory follows the
     /// strip, not the view.
     fn draw(&self, path: &Path, view: &OverlayView) -> Result<Vec<u8>, GeoError> {
-        let byte = |s: &Sample| match s {
-            Sample::Value(v) => Some(v.clamp(0.0, 255.0) as u8),
-            Sample::NoData | Sample::Outside => None,
-        };
         let mut rgba = Vec::with_capacity(view.width as usize * view.height as usize * 4);
         for rows in view.strips() {
             let centres = view.row_centres(rows);
@@ -197,17 +230,24 @@ impl GeoTiffBasemap {
             for band in &self.bands {
                 channels.push(sample_in(path, band, 3857, &centres)?);
             }
-            let mut values = [0u8; 4];
+            let mut v = [0u8; 4];
             for k in 0..centres.len() {
-                let mut valid = true;
-                for (b, channel) in channels.iter().enumerate() {
-                    match byte(&channel[k]) {
-                        Some(v) => values[b] = v,
-                        None => valid = false,
-                    }
+                // As GDAL masks a dataset whose bands share a nodata value: a pixel is empty
+                // when every band is nodata (or it lies off the raster); a band that alone is
+                // nodata keeps its nodata value as its colour.
+                let mut any = false;
+                for (b, (channel, band)) in channels.iter().zip(&self.bands).enumerate() {
+                    v[b] = match channel[k] {
+                        Sample::Value(x) => {
+                            any = true;
+                            x.clamp(0.0, 255.0) as u8
+                        }
+                        Sample::NoData | Sample::Outside => {
+                            band.nodata.unwrap_or(0.0).clamp(0.0, 255.0) as u8
+                        }
+                    };
                 }
-                let v = values;
-                let colour = match (valid, &self.mode) {
+                let colour = match (any, &self.mode) {
                     (false, _) => [0, 0, 0, 0],
                     (true, Bands::Grey) => [v[0], v[0], v[0], 255],
                     (true, Bands::Palette(p)) => p[v[0] as usize],
@@ -275,6 +315,13 @@ fn wgs84_bounds(path: &Path, info: &RasterInfo) -> Result<[f64; 4], GeoError> {
             ];
         }
     }
+    // Half a pixel past the antimeridian or a pole is still the world's edge.
+    let bounds = [
+        bounds[0].max(-180.0),
+        bounds[1].max(-90.0),
+        bounds[2].min(180.0),
+        bounds[3].min(90.0),
+    ];
     if !(bounds[0] < bounds[2] && bounds[1] < bounds[3]) {
         return Err(invalid(
             path,
@@ -314,10 +361,22 @@ fn file_uri(path: &Path) -> Result<String, GeoError> {
 }
 
 impl MbTiles {
-    fn open(path: &Path) -> Result<MbTiles, GeoError> {
+    /// Opens and checks an MBTiles file. `known_bounds` (what registration found) spares the
+    /// scan of every level's tile grid that computing them takes.
+    fn open(path: &Path, known_bounds: Option<[f64; 4]>) -> Result<MbTiles, GeoError> {
         let file = path.display().to_string();
         let bad = |problem: String| invalid(path, problem);
-        let sql = |e: rusqlite::Error| bad(format!("is not a readable MBTiles file ({e})"));
+        let sql = |e: rusqlite::Error| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::OperationInterrupted) => bad(format!(
+                "took more than {} s to read; is `tiles` a view that never ends?",
+                MAX_QUERY_TIME.as_secs()
+            )),
+            Some(rusqlite::ErrorCode::TooBig) => bad(format!(
+                "holds a tile or text over {} MiB",
+                MAX_TILE_BYTES >> 20
+            )),
+            _ => bad(format!("is not a readable MBTiles file ({e})")),
+        };
         let conn = Connection::open_with_flags(
             file_uri(path)?,
             OpenFlags::SQLITE_OPEN_READ_ONLY
@@ -327,6 +386,15 @@ impl MbTiles {
         .map_err(sql)?;
         conn.execute_batch("PRAGMA query_only = ON; PRAGMA trusted_schema = OFF;")
             .map_err(sql)?;
+        // A hostile file (a `tiles` view over an endless recursive query, a view returning
+        // huge blobs) is stopped, not waited for or held in memory.
+        conn.set_limit(
+            rusqlite::limits::Limit::SQLITE_LIMIT_LENGTH,
+            MAX_TILE_BYTES as i32,
+        )
+        .map_err(sql)?;
+        let deadline = std::time::Instant::now() + MAX_QUERY_TIME;
+        conn.progress_handler(10_000, Some(move || std::time::Instant::now() > deadline));
         for (table, columns) in [
             ("tiles", "zoom_level, tile_column, tile_row, tile_data"),
             ("metadata", "name, value"),
@@ -354,13 +422,15 @@ impl MbTiles {
                 ));
             }
         }
-        let zooms: (Option<i64>, Option<i64>) = conn
-            .query_row(
-                "SELECT MIN(zoom_level), MAX(zoom_level) FROM tiles",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map_err(sql)?;
+        // Two queries: SQLite answers each from the index alone, not a scan.
+        let zoom = |q: &str| {
+            conn.query_row(q, [], |r| r.get::<_, Option<i64>>(0))
+                .map_err(sql)
+        };
+        let zooms = (
+            zoom("SELECT MIN(zoom_level) FROM tiles")?,
+            zoom("SELECT MAX(zoom_level) FROM tiles")?,
+        );
         let (Some(min_zoom), Some(max_zoom)) = zooms else {
             return Err(bad("holds no tiles".into()));
         };
@@ -370,51 +440,57 @@ impl MbTiles {
             )));
         }
         let (min_zoom, max_zoom) = (min_zoom as u8, max_zoom as u8);
-        // The tiles of every level give the extent; a tile outside its level's grid is refused.
-        let mut levels = conn
-            .prepare(
-                "SELECT zoom_level, MIN(tile_column), MAX(tile_column), MIN(tile_row), MAX(tile_row) FROM tiles GROUP BY zoom_level",
-            )
-            .map_err(sql)?;
-        let mut rows = levels.query([]).map_err(sql)?;
-        let [mut west, mut south, mut east, mut north] = [
-            f64::INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-        ];
-        while let Some(row) = rows.next().map_err(sql)? {
-            let z: i64 = row.get(0).map_err(sql)?;
-            let [c0, c1, r0, r1]: [i64; 4] = [
-                row.get(1).map_err(sql)?,
-                row.get(2).map_err(sql)?,
-                row.get(3).map_err(sql)?,
-                row.get(4).map_err(sql)?,
-            ];
-            let n = 1i64 << z;
-            if c0 < 0 || r0 < 0 || c1 >= n || r1 >= n {
-                return Err(bad(format!(
-                    "has a tile outside the grid of zoom {z} (columns {c0}–{c1}, rows {r0}–{r1}; the grid is 0–{})",
-                    n - 1
-                )));
+        let [west, south, east, north] = match known_bounds {
+            Some(bounds) => bounds,
+            None => {
+                // The tiles of every level give the extent; a tile outside its level's grid is refused.
+                let mut levels = conn
+                    .prepare(
+                        "SELECT zoom_level, MIN(tile_column), MAX(tile_column), MIN(tile_row), MAX(tile_row) FROM tiles GROUP BY zoom_level",
+                    )
+                    .map_err(sql)?;
+                let mut rows = levels.query([]).map_err(sql)?;
+                let [mut west, mut south, mut east, mut north] = [
+                    f64::INFINITY,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                    f64::NEG_INFINITY,
+                ];
+                while let Some(row) = rows.next().map_err(sql)? {
+                    let z: i64 = row.get(0).map_err(sql)?;
+                    let [c0, c1, r0, r1]: [i64; 4] = [
+                        row.get(1).map_err(sql)?,
+                        row.get(2).map_err(sql)?,
+                        row.get(3).map_err(sql)?,
+                        row.get(4).map_err(sql)?,
+                    ];
+                    let n = 1i64 << z;
+                    if c0 < 0 || r0 < 0 || c1 >= n || r1 >= n {
+                        return Err(bad(format!(
+                            "has a tile outside the grid of zoom {z} (columns {c0}–{c1}, rows {r0}–{r1}; the grid is 0–{})",
+                            n - 1
+                        )));
+                    }
+                    // TMS rows count from the south.
+                    let z = z as u8;
+                    west = west.min(tile_edge_lon(c0, z));
+                    east = east.max(tile_edge_lon(c1 + 1, z));
+                    north = north.max(tile_edge_lat(n - 1 - r1, z));
+                    south = south.min(tile_edge_lat(n - r0, z));
+                }
+                drop(rows);
+                drop(levels);
+                // The metadata's `bounds` (MBTiles 1.3: the extent of the rendered area) clips the
+                // tiles' own: edge tiles of a JPEG file are black where the imagery ends.
+                if let Some([w, s, e, n]) = meta("bounds")?.as_deref().and_then(parse_bounds) {
+                    let clipped = [west.max(w), south.max(s), east.min(e), north.min(n)];
+                    if clipped[0] < clipped[2] && clipped[1] < clipped[3] {
+                        [west, south, east, north] = clipped;
+                    }
+                }
+                [west, south, east, north]
             }
-            // TMS rows count from the south.
-            let z = z as u8;
-            west = west.min(tile_edge_lon(c0, z));
-            east = east.max(tile_edge_lon(c1 + 1, z));
-            north = north.max(tile_edge_lat(n - 1 - r1, z));
-            south = south.min(tile_edge_lat(n - r0, z));
-        }
-        drop(rows);
-        drop(levels);
-        // The metadata's `bounds` (MBTiles 1.3: the extent of the rendered area) clips the
-        // tiles' own: edge tiles of a JPEG file are black where the imagery ends.
-        if let Some([w, s, e, n]) = meta("bounds")?.as_deref().and_then(parse_bounds) {
-            let clipped = [west.max(w), south.max(s), east.min(e), north.min(n)];
-            if clipped[0] < clipped[2] && clipped[1] < clipped[3] {
-                [west, south, east, north] = clipped;
-            }
-        }
+        };
         // One tile, the first of the coarsest level, tells the format and the side.
         let (z, x, y, data): (i64, i64, i64, Vec<u8>) = conn
             .query_row(
@@ -462,19 +538,34 @@ impl MbTiles {
         })
     }
 
-    /// The zoom level a view is drawn from: the coarsest whose pixels are at least as fine as
-    /// the view's, within the file's levels.
-    fn zoom_for(&self, metres_per_pixel: f64) -> u8 {
-        (self.min_zoom..=self.max_zoom)
+    /// The zoom level a view is drawn from: the coarsest level the file has whose pixels are
+    /// at least as fine as the view's; the finest it has when none is.
+    fn zoom_for(&self, metres_per_pixel: f64) -> Result<u8, GeoError> {
+        let ideal = (self.min_zoom..=self.max_zoom)
             .find(|&z| level_resolution(z, self.tile_side) <= metres_per_pixel * (1.0 + 1e-9))
-            .unwrap_or(self.max_zoom)
+            .unwrap_or(self.max_zoom);
+        // Levels may be missing between the coarsest and the finest (one indexed probe each).
+        let mut probe = self
+            .conn
+            .prepare_cached("SELECT 1 FROM tiles WHERE zoom_level = ?1 LIMIT 1")
+            .map_err(|e| self.failed(e))?;
+        for z in (ideal..=self.max_zoom).chain((self.min_zoom..ideal).rev()) {
+            if probe.exists([z]).map_err(|e| self.failed(e))? {
+                return Ok(z);
+            }
+        }
+        Ok(self.max_zoom)
+    }
+
+    fn failed(&self, e: rusqlite::Error) -> GeoError {
+        invalid(Path::new(&self.file), format!("cannot be read: {e}"))
     }
 
     fn draw(&self, view: &OverlayView) -> Result<Vec<u8>, GeoError> {
         let [x0, y0, x1, y1] = view.bbox;
         let (w, h) = (view.width as usize, view.height as usize);
         let (dx, dy) = ((x1 - x0) / w as f64, (y1 - y0) / h as f64);
-        let z = self.zoom_for(dx.min(dy));
+        let z = self.zoom_for(dx.min(dy))?;
         let res = level_resolution(z, self.tile_side);
         let side = self.tile_side as f64;
         let n = 1i64 << z;
@@ -497,10 +588,11 @@ impl MbTiles {
         let (tc0, tr0) = tile_of(bx0 + inset, by1 - inset);
         let (tc1, tr1) = tile_of(bx1 - inset, by0 + inset);
         let needed = ((tc1 - tc0 + 1) * (tr1 - tr0 + 1)) as usize;
-        if needed > MAX_TILES_PER_VIEW {
+        let side_pixels = u64::from(self.tile_side) * u64::from(self.tile_side);
+        if needed > MAX_TILES_PER_VIEW || needed as u64 * side_pixels > MAX_TILE_PIXELS_PER_VIEW {
             return Err(GeoError::InvalidView(format!(
-                "this view needs {needed} tiles of zoom {z}, the coarsest level of {}; zoom in (at most {MAX_TILES_PER_VIEW} tiles are drawn a view)",
-                self.file
+                "the basemap's coarsest zoom level ({}) is too fine for this view: it would need {needed} tiles of {} pixels; zoom in",
+                self.min_zoom, self.tile_side
             )));
         }
         let mut query = self
@@ -676,6 +768,22 @@ mod tests {
         path
     }
 
+    /// Sets band `band`'s colour interpretation.
+    fn set_interpretation(path: &Path, band: usize, interp: gdal::raster::ColorInterpretation) {
+        let ds = gdal::Dataset::open_ex(
+            path,
+            gdal::DatasetOptions {
+                open_flags: gdal::GdalOpenFlags::GDAL_OF_UPDATE,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        ds.rasterband(band)
+            .unwrap()
+            .set_color_interpretation(interp)
+            .unwrap();
+    }
+
     /// `gdalwarp -r near` of the same view, every band, as bytes pixel-interleaved.
     fn gdalwarp_bytes(path: &Path, view: &OverlayView, out: &Path) -> (usize, Vec<u8>) {
         let [x0, y0, x1, y1] = view.bbox;
@@ -757,7 +865,7 @@ mod tests {
             width: 256,
             height: 192,
         };
-        let image = decode(&render_basemap(&path, &view).unwrap());
+        let image = decode(&render_basemap(&path, None, &view).unwrap());
         let (bands, theirs) = gdalwarp_bytes(&path, &view, &dir.path().join("warp.tif"));
         assert_eq!(bands, 3);
         let values = crate::overlay_values(&path, 1, &view).unwrap();
@@ -783,7 +891,7 @@ mod tests {
             height: 150,
         };
         let grey = byte_raster(dir.path(), "grey.tif", 1, true);
-        let image = decode(&render_basemap(&grey, &view).unwrap());
+        let image = decode(&render_basemap(&grey, None, &view).unwrap());
         let values = crate::overlay_values(&grey, 1, &view).unwrap();
         let mut transparent = 0;
         for (k, pixel) in image.pixels().enumerate() {
@@ -798,12 +906,30 @@ mod tests {
             }
         }
         assert!(values.contains(&Sample::NoData) && transparent > 0);
+        // Four bands without an alpha band are drawn as RGB; with one, as RGBA.
+        let rgbn = byte_raster(dir.path(), "rgbn.tif", 4, false);
+        set_interpretation(&rgbn, 4, gdal::raster::ColorInterpretation::Undefined);
+        let info = check_basemap(&rgbn).unwrap();
+        assert!(
+            info.description
+                .contains("4 bands (RGB; the fourth, not alpha, unused)"),
+            "{}",
+            info.description
+        );
+        let opaque = decode(&render_basemap(&rgbn, None, &view).unwrap());
+        let red = crate::overlay_values(&rgbn, 1, &view).unwrap();
+        for (k, pixel) in opaque.pixels().enumerate() {
+            if let Sample::Value(r) = red[k] {
+                assert_eq!((pixel.0[0], pixel.0[3]), (r as u8, 255), "pixel {k}");
+            }
+        }
         let rgba = byte_raster(dir.path(), "rgba.tif", 4, false);
+        set_interpretation(&rgba, 4, gdal::raster::ColorInterpretation::AlphaBand);
         assert!(check_basemap(&rgba)
             .unwrap()
             .description
             .contains("4 bands (RGBA)"));
-        let image = decode(&render_basemap(&rgba, &view).unwrap());
+        let image = decode(&render_basemap(&rgba, None, &view).unwrap());
         let alpha = crate::overlay_values(&rgba, 4, &view).unwrap();
         for (k, pixel) in image.pixels().enumerate() {
             if let Sample::Value(a) = alpha[k] {
@@ -927,7 +1053,7 @@ mod tests {
             width: 64,
             height: 64,
         };
-        let image = decode(&render_basemap(&path, &view).unwrap());
+        let image = decode(&render_basemap(&path, None, &view).unwrap());
         assert_eq!(
             image,
             RgbaImage::from_fn(64, 64, |x, y| Rgba(pattern(1)(x, y)))
@@ -941,7 +1067,7 @@ mod tests {
             width: 128,
             height: 128,
         };
-        let image = decode(&render_basemap(&path, &view).unwrap());
+        let image = decode(&render_basemap(&path, None, &view).unwrap());
         for (x, y, pixel) in image.enumerate_pixels() {
             let expected = match (x / 64, y / 64) {
                 (0, 0) => pattern(1)(x, y),
@@ -958,7 +1084,7 @@ mod tests {
             width: 64,
             height: 64,
         };
-        let image = decode(&render_basemap(&path, &view).unwrap());
+        let image = decode(&render_basemap(&path, None, &view).unwrap());
         assert_eq!(
             image,
             RgbaImage::from_fn(64, 64, |x, y| Rgba(pattern(5)(x, y)))
@@ -971,7 +1097,7 @@ mod tests {
             width: 64,
             height: 64,
         };
-        let image = decode(&render_basemap(&path, &view).unwrap());
+        let image = decode(&render_basemap(&path, None, &view).unwrap());
         assert_eq!(
             image,
             RgbaImage::from_fn(64, 64, |x, y| Rgba(pattern(6)(x / 2, y / 2)))
@@ -983,7 +1109,7 @@ mod tests {
             width: 16,
             height: 16,
         };
-        assert!(decode(&render_basemap(&path, &view).unwrap())
+        assert!(decode(&render_basemap(&path, None, &view).unwrap())
             .pixels()
             .all(|p| p.0 == [0, 0, 0, 0]));
     }
@@ -1024,7 +1150,7 @@ mod tests {
             width: 200,
             height: 150,
         };
-        let image = decode(&render_basemap(&path, &view).unwrap());
+        let image = decode(&render_basemap(&path, None, &view).unwrap());
         let (bands, theirs) = gdalwarp_bytes(&path, &view, &dir.path().join("warp.tif"));
         assert_eq!(bands, 4, "GDAL reads MBTiles as RGBA");
         let mut opaque = 0;
@@ -1059,7 +1185,7 @@ mod tests {
             width: 64,
             height: 64,
         };
-        let image = decode(&render_basemap(&path, &view).unwrap());
+        let image = decode(&render_basemap(&path, None, &view).unwrap());
         assert_eq!(
             image,
             RgbaImage::from_fn(64, 64, |x, y| Rgba(if x < 32 {
@@ -1145,7 +1271,7 @@ mod tests {
             width: 32,
             height: 32,
         };
-        let e = render_basemap(&mixed, &view).unwrap_err().to_string();
+        let e = render_basemap(&mixed, None, &view).unwrap_err().to_string();
         assert!(
             e.contains("mixed.mbtiles: tile 1/1/1 is 32 pixels wide where the file's tiles are 16"),
             "{e}"
@@ -1155,10 +1281,10 @@ mod tests {
     #[test]
     fn a_view_needing_too_many_tiles_of_the_coarsest_level_is_refused_not_read() {
         let dir = tempfile::tempdir().unwrap();
-        // Zoom 12 only, a 40 × 40 block of tiles: the whole world's view would need all 1,600.
+        // Zoom 12 only, a 64 × 40 block of tiles: the whole world's view would need all 2,560.
         let mut tiles = Vec::new();
         let tile = png_tile(8, pattern(3));
-        for x in 2000..2040 {
+        for x in 2000..2064 {
             for y in 1000..1040 {
                 tiles.push((12, x, y, tile.clone()));
             }
@@ -1169,9 +1295,11 @@ mod tests {
             width: 512,
             height: 512,
         };
-        let e = render_basemap(&path, &world).unwrap_err().to_string();
+        let e = render_basemap(&path, None, &world).unwrap_err().to_string();
         assert!(
-            e.contains("needs 1600 tiles of zoom 12") && e.contains("zoom in"),
+            e.contains(
+                "zoom level (12) is too fine for this view: it would need 2560 tiles of 8 pixels; zoom in"
+            ),
             "{e}"
         );
         // Zoomed in on a corner of the block it draws.
@@ -1182,8 +1310,69 @@ mod tests {
             width: 80,
             height: 80,
         };
-        let image = decode(&render_basemap(&path, &view).unwrap());
+        let image = decode(&render_basemap(&path, None, &view).unwrap());
         assert!(image.pixels().all(|p| p.0[3] == 255));
+    }
+
+    #[test]
+    fn a_missing_level_between_the_files_levels_is_drawn_from_the_next_finer_one() {
+        let dir = tempfile::tempdir().unwrap();
+        // Levels 2 and 4 only; a view at level 3's resolution is drawn from level 4.
+        let tiles = vec![
+            (2, 1, 1, png_tile(16, pattern(1))),
+            (4, 4, 4, png_tile(16, pattern(2))),
+        ];
+        let path = mbtiles(dir.path(), "gaps.mbtiles", "png", &tiles);
+        let view = OverlayView {
+            bbox: tile_bbox(3, 2, 2),
+            width: 16,
+            height: 16,
+        };
+        let image = decode(&render_basemap(&path, None, &view).unwrap());
+        // Level 4's tile (4, 4, 4) is the north-west quarter of level 3's (3, 2, 2).
+        for (x, y, p) in image.enumerate_pixels() {
+            let expected = if x < 8 && y < 8 {
+                pattern(2)(2 * x + 1, 2 * y + 1)
+            } else {
+                [0, 0, 0, 0]
+            };
+            assert_eq!(p.0, expected, "({x}, {y})");
+        }
+    }
+
+    #[test]
+    fn big_tiles_count_by_their_pixels_against_what_a_view_may_decode() {
+        let dir = tempfile::tempdir().unwrap();
+        // 100 tiles of 1024 pixels at zoom 7 (100 Mi pixels in all): a view over all of them
+        // is refused before any is decoded, one over a single tile is drawn.
+        let tile = png_tile(1024, |_, _| [10, 20, 30, 255]);
+        let tiles: Vec<_> = (0..10)
+            .flat_map(|x| (0..10).map(move |y| (x, y)))
+            .map(|(x, y)| (7, 60 + x, 40 + y, tile.clone()))
+            .collect();
+        let path = mbtiles(dir.path(), "big.mbtiles", "png", &tiles);
+        let info = check_basemap(&path).unwrap();
+        let [x0, _, _, y1] = tile_bbox(7, 60, 40);
+        let [_, y0, x1, _] = tile_bbox(7, 69, 49);
+        let all = OverlayView {
+            bbox: [x0, y0, x1, y1],
+            width: 64,
+            height: 64,
+        };
+        let e = render_basemap(&path, Some(info.bounds), &all)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("would need 100 tiles of 1024 pixels; zoom in"),
+            "{e}"
+        );
+        let one = OverlayView {
+            bbox: tile_bbox(7, 61, 41),
+            width: 32,
+            height: 32,
+        };
+        let image = decode(&render_basemap(&path, Some(info.bounds), &one).unwrap());
+        assert!(image.pixels().all(|p| p.0 == [10, 20, 30, 255]));
     }
 
     #[test]

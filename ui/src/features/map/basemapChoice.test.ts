@@ -20,29 +20,30 @@ const imagery: BasemapDto = {
 };
 
 describe("basemap choice", () => {
-  it("round-trips an id and the world outline through storage", () => {
+  it("round-trips a basemap and the world outline through storage", () => {
     const store = memory();
     expect(loadBasemapChoice(store)).toBeNull();
-    saveBasemapChoice(3, store);
-    expect(store.m.get(BASEMAP_STORAGE_KEY)).toBe("3");
-    expect(loadBasemapChoice(store)).toBe(3);
+    saveBasemapChoice({ id: 3, name: "Drone mosaic" }, store);
+    expect(loadBasemapChoice(store)).toEqual({ id: 3, name: "Drone mosaic" });
     saveBasemapChoice(null, store);
     expect(loadBasemapChoice(store)).toBeNull();
   });
-  it("reads anything but a positive whole id as the world outline", () => {
-    for (const text of ["abc", "-2", "0", "1.5", "1e400", " "]) {
+  it("reads anything but an id and a name as the world outline", () => {
+    for (const text of ["abc", "3", '{"id":-2,"name":"x"}', '{"id":1.5,"name":"x"}', '{"id":3}', '{"name":"x"}', "[]"]) {
       const store = memory();
       store.setItem(BASEMAP_STORAGE_KEY, text);
       expect(loadBasemapChoice(store)).toBeNull();
     }
     const throwing = { getItem: () => { throw new Error("denied"); }, setItem: () => { throw new Error("full"); } };
     expect(loadBasemapChoice(throwing)).toBeNull();
-    expect(() => saveBasemapChoice(2, throwing)).not.toThrow();
+    expect(() => saveBasemapChoice({ id: 2, name: "x" }, throwing)).not.toThrow();
   });
-  it("falls back to the world outline when the chosen basemap is not registered", () => {
-    expect(chosenBasemap(3, [imagery])).toBe(imagery);
-    expect(chosenBasemap(4, [imagery])).toBeNull();
-    expect(chosenBasemap(3, null)).toBeNull();
+  it("falls back to the world outline when the chosen basemap is not registered here", () => {
+    expect(chosenBasemap({ id: 3, name: "Drone mosaic" }, [imagery])).toBe(imagery);
+    expect(chosenBasemap({ id: 4, name: "Drone mosaic" }, [imagery])).toBeNull();
+    // Another workspace's basemap 3 is another basemap.
+    expect(chosenBasemap({ id: 3, name: "Orthophoto" }, [imagery])).toBeNull();
+    expect(chosenBasemap({ id: 3, name: "Drone mosaic" }, null)).toBeNull();
     expect(chosenBasemap(null, [imagery])).toBeNull();
   });
   it("projects bounds to Web Mercator and tells overlapping extents", () => {
