@@ -1376,6 +1376,25 @@ mod tests {
     }
 
     #[test]
+    fn a_tiles_view_returning_a_huge_blob_is_refused_without_reading_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hostile.mbtiles");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE metadata (name TEXT, value TEXT);
+             CREATE VIEW tiles AS SELECT 0 AS zoom_level, 0 AS tile_column, 0 AS tile_row,
+                 zeroblob(500000000) AS tile_data;",
+        )
+        .unwrap();
+        drop(conn);
+        let e = check_basemap(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("hostile.mbtiles: holds a tile or text over 64 MiB"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn file_uris_escape_what_sqlite_would_read_as_uri_syntax() {
         let uri = file_uri(Path::new("/tmp/a b?c#d%e.mbtiles")).unwrap();
         assert_eq!(uri, "file:/tmp/a%20b%3Fc%23d%25e.mbtiles?immutable=1");
