@@ -78,6 +78,13 @@ impl Mrv {
         let now = clock::now().to_string();
         let source_name = file_name(file);
         let tx = self.transaction(&granted)?;
+        // Again inside the (immediate) transaction: two adds of one name at once cannot both
+        // pass the check above.
+        if mrv_store::basemap_name_taken(&tx, &name)? {
+            return Err(AppError::Conflict(format!(
+                "a basemap named `{name}` already exists"
+            )));
+        }
         mrv_store::record_stored_file(&tx, &sha256, &source_name, size, &now)?;
         let record = BasemapRecord {
             id: 0,

@@ -99,7 +99,7 @@ impl Mrv {
         if std::fs::create_dir_all(&dir).is_ok()
             && crate::write_atomic(&cached, &png, crate::Overwrite::Replace).is_ok()
         {
-            trim_cache(&dir, CACHE_ENTRIES);
+            trim_cache(&dir, CACHE_ENTRIES, CACHE_BYTES);
         }
         Ok(Overlay { png, cached: false })
     }
@@ -108,25 +108,31 @@ impl Mrv {
 /// Renderings kept in the cache; older ones are removed (each pan of the map makes one).
 const CACHE_ENTRIES: usize = 300;
 
-/// Removes the least recently written PNGs beyond `keep`.
-fn trim_cache(dir: &std::path::Path, keep: usize) {
+/// The most bytes the cache keeps (a photo basemap's PNG of a large view is tens of MB).
+const CACHE_BYTES: u64 = 512 << 20;
+
+/// Removes the least recently written PNGs beyond `keep` files or `max_bytes` in all.
+fn trim_cache(dir: &std::path::Path, keep: usize, max_bytes: u64) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
+    let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
         .filter_map(|e| {
             let e = e.ok()?;
             let path = e.path();
             (path.extension()? == "png").then_some(())?;
-            Some((e.metadata().ok()?.modified().ok()?, path))
+            let meta = e.metadata().ok()?;
+            Some((meta.modified().ok()?, meta.len(), path))
         })
         .collect();
-    if files.len() <= keep {
-        return;
-    }
-    files.sort();
-    for (_, path) in &files[..files.len() - keep] {
-        let _ = std::fs::remove_file(path);
+    // Newest first: keep them while both limits hold, remove the rest.
+    files.sort_by_key(|f| std::cmp::Reverse(f.0));
+    let mut bytes = 0u64;
+    for (k, (_, len, path)) in files.iter().enumerate() {
+        bytes = bytes.saturating_add(*len);
+        if k >= keep || bytes > max_bytes {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -146,12 +152,18 @@ mod tests {
             f.set_modified(t).unwrap();
         }
         std::fs::write(dir.path().join("note.txt"), b"kept").unwrap();
-        super::trim_cache(dir.path(), 3);
-        let mut left: Vec<String> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        left.sort();
-        assert_eq!(left, ["2.png", "3.png", "4.png", "note.txt"]);
+        let left = |dir: &std::path::Path| {
+            let mut left: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            left.sort();
+            left
+        };
+        super::trim_cache(dir.path(), 3, u64::MAX);
+        assert_eq!(left(dir.path()), ["2.png", "3.png", "4.png", "note.txt"]);
+        // Each PNG is one byte: two bytes in all keep the newest two.
+        super::trim_cache(dir.path(), 3, 2);
+        assert_eq!(left(dir.path()), ["3.png", "4.png", "note.txt"]);
     }
 }

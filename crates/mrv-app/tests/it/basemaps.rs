@@ -222,3 +222,46 @@ fn only_who_may_add_layers_registers_basemaps_and_everyone_sees_them() {
         ErrorCode::Forbidden
     );
 }
+
+#[test]
+fn racing_adds_of_one_name_register_it_once_and_refuse_the_rest_as_a_conflict() {
+    const RACERS: usize = 4;
+    let dir = tempfile::tempdir().unwrap();
+    drop(fixture(dir.path()));
+    let ws = dir.path().join("ws");
+    let tif = rgb_tif(dir.path(), "imagery.tif", [5, 6, 7]);
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(RACERS));
+    let results: Vec<Result<i64, (ErrorCode, String)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..RACERS)
+            .map(|_| {
+                let (ws, tif, barrier) = (&ws, &tif, std::sync::Arc::clone(&barrier));
+                s.spawn(move || {
+                    let mut mrv = Mrv::open(ws).unwrap();
+                    let session = mrv.sign_in("ana", "analyst-password").unwrap();
+                    barrier.wait();
+                    mrv.add_basemap(&session, tif, "Imagery")
+                        .map(|b| b.id)
+                        .map_err(|e| (e.code(), e.to_string()))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    for refused in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert_eq!(
+            refused,
+            &(
+                ErrorCode::Conflict,
+                "a basemap named `Imagery` already exists".to_owned()
+            )
+        );
+    }
+    let mut mrv = Mrv::open(&ws).unwrap();
+    let s = mrv.sign_in("ana", "analyst-password").unwrap();
+    assert_eq!(mrv.list_basemaps(&s).unwrap().len(), 1);
+}
