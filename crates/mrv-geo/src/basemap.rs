@@ -4,14 +4,17 @@
 //!
 //! - A GeoTIFF is read as an overlay is: every output pixel takes the source pixel under its
 //!   centre (nearest neighbour), each band through the same block-wise sampler. 1 band is grey
-//!   (or its palette), 2 are grey and alpha, 3 are RGB, 4 are RGBA; nodata is transparent.
+//!   (or its palette), 3 are RGB; a 2nd or 4th band is alpha when the file marks it so; a pixel
+//!   is transparent where every band is nodata.
 //! - An MBTiles file (the MBTiles 1.3 specification: a SQLite database with a `tiles` table in
 //!   the TMS row order and a `metadata` table) is opened read-only and immutable (the stored
 //!   copy never changes). A view is drawn from the coarsest zoom level whose pixels are at
 //!   least as fine as the view's (the finest level when the view is finer still), each output
 //!   pixel taking the tile pixel under its centre. Missing tiles are transparent. A view that
-//!   would need more than [`MAX_TILES_PER_VIEW`] tiles of the coarsest level is refused (zoom
-//!   in): memory and time stay bounded whatever the file holds.
+//!   would need more than [`MAX_TILES_PER_VIEW`] tiles, or tiles of more than
+//!   [`MAX_TILE_PIXELS_PER_VIEW`] pixels, is refused (zoom in); tiles over [`MAX_TILE_BYTES`]
+//!   and reads over [`MAX_QUERY_TIME`] stop with an error: memory and time stay bounded
+//!   whatever the file holds.
 
 use crate::raster::{inspect_raster, open, sample_in, RasterInfo};
 use crate::transform::ToWgs84;
@@ -68,7 +71,7 @@ pub fn check_basemap(path: &Path) -> Result<BasemapInfo, GeoError> {
             for band in 1..=raster.bands.len() {
                 crate::raster::check_raster(path, band)?;
             }
-            Ok(raster.info)
+            raster.info(path)
         }
     }
 }
@@ -77,7 +80,7 @@ pub fn check_basemap(path: &Path) -> Result<BasemapInfo, GeoError> {
 pub fn inspect_basemap(path: &Path) -> Result<BasemapInfo, GeoError> {
     match sniff(path)? {
         BasemapKind::Mbtiles => MbTiles::open(path, None).map(|m| m.info),
-        BasemapKind::Geotiff => GeoTiffBasemap::inspect(path).map(|r| r.info),
+        BasemapKind::Geotiff => GeoTiffBasemap::inspect(path)?.info(path),
     }
 }
 
@@ -141,11 +144,24 @@ enum Bands {
     Rgba,
 }
 
+impl Bands {
+    /// How many of the file's bands are drawn (from the first).
+    fn drawn(&self) -> usize {
+        match self {
+            Bands::Grey | Bands::Palette(_) => 1,
+            Bands::GreyAlpha => 2,
+            Bands::Rgb => 3,
+            Bands::Rgba => 4,
+        }
+    }
+}
+
 struct GeoTiffBasemap {
-    info: BasemapInfo,
-    /// Each band as inspected (1-based order).
+    /// The bands drawn, as inspected (1-based order).
     bands: Vec<RasterInfo>,
     mode: Bands,
+    /// All the file's bands, drawn or not.
+    count: usize,
 }
 
 impl GeoTiffBasemap {
@@ -154,15 +170,17 @@ impl GeoTiffBasemap {
         let count = first.band_count;
         // A second or fourth band is alpha only when the file says so (a 4-band B, G, R, NIR
         // scene is drawn from its first three bands).
-        let alpha = |band: usize| -> Result<bool, GeoError> {
-            let dataset = open(path)?;
-            let band = dataset
-                .rasterband(band)
-                .map_err(|e| invalid(path, e.to_string()))?;
-            Ok(band.color_interpretation() == gdal::raster::ColorInterpretation::AlphaBand)
+        let dataset = open(path)?;
+        let band = |b: usize| {
+            dataset
+                .rasterband(b)
+                .map_err(|e| invalid(path, e.to_string()))
+        };
+        let alpha = |b: usize| -> Result<bool, GeoError> {
+            Ok(band(b)?.color_interpretation() == gdal::raster::ColorInterpretation::AlphaBand)
         };
         let mode = match count {
-            1 => match palette(path)? {
+            1 => match palette(&band(1)?) {
                 Some(p) => Bands::Palette(p),
                 None => Bands::Grey,
             },
@@ -192,32 +210,32 @@ impl GeoTiffBasemap {
             }
             bands.push(info);
         }
-        let bounds = wgs84_bounds(path, &first)?;
-        let what = match &mode {
-            Bands::Grey if count == 2 => "2 bands (grey; the second, not alpha, unused)",
-            Bands::Rgb if count == 4 => "4 bands (RGB; the fourth, not alpha, unused)",
-            Bands::Grey => "1 band (grey)",
-            Bands::Palette(_) => "1 band (palette)",
-            Bands::GreyAlpha => "2 bands (grey, alpha)",
-            Bands::Rgb => "3 bands (RGB)",
-            Bands::Rgba => "4 bands (RGBA)",
+        // A band that is neither colour nor alpha is not read.
+        bands.truncate(mode.drawn());
+        Ok(GeoTiffBasemap { bands, mode, count })
+    }
+
+    /// What the file is: its extent in WGS84 and its description (registration only: a
+    /// drawing needs neither).
+    fn info(&self, path: &Path) -> Result<BasemapInfo, GeoError> {
+        let first = &self.bands[0];
+        let what = match (&self.mode, self.count) {
+            (Bands::Grey, 2) => "2 bands (grey; the second, not alpha, unused)",
+            (Bands::Rgb, 4) => "4 bands (RGB; the fourth, not alpha, unused)",
+            (Bands::Grey, _) => "1 band (grey)",
+            (Bands::Palette(_), _) => "1 band (palette)",
+            (Bands::GreyAlpha, _) => "2 bands (grey, alpha)",
+            (Bands::Rgb, _) => "3 bands (RGB)",
+            (Bands::Rgba, _) => "4 bands (RGBA)",
         };
-        // The bands drawn: one that is neither colour nor alpha is not read.
-        bands.truncate(match mode {
-            Bands::Grey | Bands::Palette(_) => 1,
-            Bands::GreyAlpha => 2,
-            Bands::Rgb => 3,
-            Bands::Rgba => 4,
-        });
-        let info = BasemapInfo {
+        Ok(BasemapInfo {
             kind: BasemapKind::Geotiff,
-            bounds,
+            bounds: wgs84_bounds(path, first)?,
             description: format!(
                 "GeoTIFF, {what}, {} × {} pixels, {}",
                 first.width, first.height, first.crs_name
             ),
-        };
-        Ok(GeoTiffBasemap { info, bands, mode })
+        })
     }
 
     /// Drawn a strip of rows at a time ([`crate::overlay::STRIP_ROWS`]): memory follows the
@@ -262,17 +280,11 @@ impl GeoTiffBasemap {
     }
 }
 
-/// The colour table of band 1 as 256 RGBA entries (missing entries transparent), if it has one.
-fn palette(path: &Path) -> Result<Option<Vec<[u8; 4]>>, GeoError> {
-    let dataset = open(path)?;
-    let band = dataset
-        .rasterband(1)
-        .map_err(|e| invalid(path, e.to_string()))?;
-    let Some(table) = band.color_table() else {
-        return Ok(None);
-    };
+/// The band's colour table as 256 RGBA entries (missing entries transparent), if it has one.
+fn palette(band: &gdal::raster::RasterBand<'_>) -> Option<Vec<[u8; 4]>> {
+    let table = band.color_table()?;
     let channel = |v: i16| v.clamp(0, 255) as u8;
-    Ok(Some(
+    Some(
         (0..256)
             .map(|i| match table.entry_as_rgb(i) {
                 Some(e) if i < table.entry_count() => {
@@ -281,7 +293,7 @@ fn palette(path: &Path) -> Result<Option<Vec<[u8; 4]>>, GeoError> {
                 _ => [0, 0, 0, 0],
             })
             .collect(),
-    ))
+    )
 }
 
 /// The raster's extent in WGS84: its edges sampled every 1/32 and transformed, so a projected
@@ -335,12 +347,30 @@ fn wgs84_bounds(path: &Path, info: &RasterInfo) -> Result<[f64; 4], GeoError> {
 
 struct MbTiles {
     conn: Connection,
-    file: String,
+    path: std::path::PathBuf,
     info: BasemapInfo,
     format: ImageFormat,
     tile_side: u32,
     min_zoom: u8,
     max_zoom: u8,
+}
+
+/// An SQLite failure reading an MBTiles file, in words: the limits that stop a hostile file
+/// named as such.
+fn sqlite_problem(path: &Path, e: rusqlite::Error) -> GeoError {
+    invalid(
+        path,
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::OperationInterrupted) => format!(
+                "took more than {} s to read; is `tiles` a view that never ends?",
+                MAX_QUERY_TIME.as_secs()
+            ),
+            Some(rusqlite::ErrorCode::TooBig) => {
+                format!("holds a tile or text over {} MiB", MAX_TILE_BYTES >> 20)
+            }
+            _ => format!("is not a readable MBTiles file ({e})"),
+        },
+    )
 }
 
 /// `file:` URI of a path for SQLite, every byte outside the unreserved set percent-encoded.
@@ -364,19 +394,8 @@ impl MbTiles {
     /// Opens and checks an MBTiles file. `known_bounds` (what registration found) spares the
     /// scan of every level's tile grid that computing them takes.
     fn open(path: &Path, known_bounds: Option<[f64; 4]>) -> Result<MbTiles, GeoError> {
-        let file = path.display().to_string();
         let bad = |problem: String| invalid(path, problem);
-        let sql = |e: rusqlite::Error| match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::OperationInterrupted) => bad(format!(
-                "took more than {} s to read; is `tiles` a view that never ends?",
-                MAX_QUERY_TIME.as_secs()
-            )),
-            Some(rusqlite::ErrorCode::TooBig) => bad(format!(
-                "holds a tile or text over {} MiB",
-                MAX_TILE_BYTES >> 20
-            )),
-            _ => bad(format!("is not a readable MBTiles file ({e})")),
-        };
+        let sql = |e: rusqlite::Error| sqlite_problem(path, e);
         let conn = Connection::open_with_flags(
             file_uri(path)?,
             OpenFlags::SQLITE_OPEN_READ_ONLY
@@ -529,7 +548,7 @@ impl MbTiles {
         };
         Ok(MbTiles {
             conn,
-            file,
+            path: path.to_owned(),
             info,
             format,
             tile_side,
@@ -558,7 +577,7 @@ impl MbTiles {
     }
 
     fn failed(&self, e: rusqlite::Error) -> GeoError {
-        invalid(Path::new(&self.file), format!("cannot be read: {e}"))
+        sqlite_problem(&self.path, e)
     }
 
     fn draw(&self, view: &OverlayView) -> Result<Vec<u8>, GeoError> {
@@ -598,7 +617,7 @@ impl MbTiles {
         let mut query = self
             .conn
             .prepare("SELECT tile_data FROM tiles WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3")
-            .map_err(|e| invalid(Path::new(&self.file), e.to_string()))?;
+            .map_err(|e| self.failed(e))?;
         // Output rows go from north to south; the tiles of one tile row are kept until the
         // rows move past them.
         let mut row_tiles: HashMap<i64, Option<RgbaImage>> = HashMap::new();
@@ -634,14 +653,14 @@ impl MbTiles {
                         let data: Option<Vec<u8>> = query
                             .query_row(rusqlite::params![z, tc, n - 1 - tr], |r| r.get(0))
                             .optional()
-                            .map_err(|e| invalid(Path::new(&self.file), e.to_string()))?;
+                            .map_err(|e| self.failed(e))?;
                         let image = match data {
                             None => None,
                             Some(data) => Some(
                                 decode_tile(&data, self.format, Some(self.tile_side)).map_err(
                                     |p| {
                                         invalid(
-                                            Path::new(&self.file),
+                                            &self.path,
                                             format!("tile {z}/{tc}/{} {p}", n - 1 - tr),
                                         )
                                     },
