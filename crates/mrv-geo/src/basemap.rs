@@ -419,10 +419,14 @@ impl MbTiles {
             ("metadata", "name, value"),
         ] {
             conn.prepare(&format!("SELECT {columns} FROM {table} LIMIT 0"))
-                .map_err(|e| {
-                    bad(format!(
+                .map_err(|e| match e.sqlite_error_code() {
+                    // A damaged file (only its header is SQLite's) is not "not MBTiles".
+                    Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+                        sql(e)
+                    }
+                    _ => bad(format!(
                         "is an SQLite database but not MBTiles: it has no `{table}` table with the columns {columns} ({e})"
-                    ))
+                    )),
                 })?;
         }
         let meta = |name: &str| -> Result<Option<String>, GeoError> {
@@ -1263,6 +1267,13 @@ mod tests {
             err(&huge).contains("huge.mbtiles: tile 0/0/0 does not decode"),
             "{}",
             err(&huge)
+        );
+        let damaged = dir.path().join("damaged.mbtiles");
+        std::fs::write(&damaged, b"SQLite format 3\0garbage").unwrap();
+        assert!(
+            err(&damaged).contains("damaged.mbtiles: is not a readable MBTiles file"),
+            "{}",
+            err(&damaged)
         );
         let db = dir.path().join("other.sqlite");
         Connection::open(&db)
